@@ -1,0 +1,72 @@
+"""SMS and voice through the real twilio client (pointed at TWILIO_API_BASE_URL when set)."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlencode
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+from twilio.base.exceptions import TwilioRestException
+from twilio.rest import Client
+from twilio.twiml.voice_response import VoiceResponse
+
+from activities.contracts import CodeDelivery, Sent
+from activities.email import INVALID_DESTINATION
+from domain import digests
+from settings import Settings
+
+VOICE_WEBHOOK_PATH = "/webhooks/twilio/voice"
+
+
+def twilio_client(settings: Settings) -> Client:
+    client = Client(settings.twilio_account_sid, settings.twilio_auth_token)
+    if settings.twilio_api_base_url:
+        client.api.base_url = settings.twilio_api_base_url.rstrip("/")
+    return client
+
+
+class PhoneActivities:
+    def __init__(self, settings: Settings, client: Client) -> None:
+        self._settings = settings
+        self._client = client
+        self._code_key = digests.derive_key(settings.secret_key, digests.CODE_KEY)
+        self._voice_key = digests.derive_key(settings.secret_key, digests.VOICE_KEY)
+
+    @activity.defn(name="send_code_sms")
+    async def send_code_sms(self, delivery: CodeDelivery) -> Sent:
+        code = digests.generate_code()
+        minutes = max(1, round(delivery.expires_in_seconds / 60))
+        body = f"Your Atrezzo verification code is {code}. It expires in {minutes} minutes. Never share it."
+        message = await self._create(self._client.messages.create, to=delivery.destination, body=body)
+        return Sent(
+            digest=digests.code_digest(self._code_key, activity.info().workflow_id, code),
+            provider_id=message.sid,
+        )
+
+    @activity.defn(name="place_verification_call")
+    async def place_verification_call(self, delivery: CodeDelivery) -> Sent:
+        """Call the number and ask for "#"; the press comes back signed to the voice webhook."""
+        token = digests.generate_token()
+        flow_id = activity.info().workflow_id
+        action = (
+            f"{self._settings.public_base_url.rstrip('/')}{VOICE_WEBHOOK_PATH}/{flow_id}?"
+            + urlencode({"token": token})
+        )
+        response = VoiceResponse()
+        gather = response.gather(num_digits=1, finish_on_key="", action=action, method="POST", timeout=20)
+        gather.say("This is the Atrezzo Provider Portal. To complete your verification, press the pound key now.")
+        response.say("We did not receive your key press. Goodbye.")
+        call = await self._create(self._client.calls.create, to=delivery.destination, twiml=str(response))
+        return Sent(digest=digests.token_digest(self._voice_key, token), provider_id=call.sid)
+
+    async def _create(self, create, **fields):
+        try:
+            # The twilio client is synchronous; keep it off the worker's event loop.
+            return await asyncio.to_thread(create, from_=self._settings.twilio_from_number, **fields)
+        except TwilioRestException as exc:
+            if exc.status and 400 <= exc.status < 500 and exc.status != 429:
+                raise ApplicationError(
+                    f"Twilio refused the request ({exc.code})", type=INVALID_DESTINATION, non_retryable=True
+                ) from exc
+            raise

@@ -1,0 +1,77 @@
+"""The FastAPI application: a thin layer that turns user actions into flow updates."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.flows import FlowGone, is_api
+from api.resources import Resources, Unavailable
+from api.routes import codec, health, twilio
+from api.security import SecurityHeaders, Signer
+from domain import digests
+from settings import Settings
+
+_HERE = Path(__file__).parent
+
+
+def create_app(settings: Settings, *, extra_routers: tuple = ()) -> FastAPI:
+    resources = Resources(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await resources.open()
+        try:
+            yield
+        finally:
+            await resources.close()
+
+    app = FastAPI(
+        title="Atrezzo registration engine",
+        description="Self-service accounts for the Atrezzo Provider Portal. JSON twins of every screen live under /api/v1.",
+        lifespan=lifespan,
+    )
+    app.state.resources = resources
+    app.state.signer = Signer(digests.derive_key(settings.secret_key, digests.COOKIE_KEY))
+    app.state.templates = Jinja2Templates(directory=_HERE / "templates")
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
+    for router in (health.router, codec.router, twilio.router, *extra_routers):
+        app.include_router(router)
+    _install_error_pages(app)
+    return app
+
+
+def _install_error_pages(app: FastAPI) -> None:
+    templates: Jinja2Templates = app.state.templates
+
+    def page(request: Request, message: str, status: int) -> Response:
+        if is_api(request) or request.url.path.startswith(("/codec", "/webhooks", "/healthz")):
+            return JSONResponse({"detail": message}, status_code=status)
+        return templates.TemplateResponse(request, "message.html", {"message": message}, status_code=status)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> Response:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ())[1:]) or "request"
+        return page(request, f"Please check {where}: {first.get('msg', 'invalid value')}.", 400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = exc.detail if isinstance(exc.detail, str) else "The request could not be handled."
+        return page(request, message, exc.status_code)
+
+    @app.exception_handler(FlowGone)
+    async def flow_gone(request: Request, exc: FlowGone) -> Response:
+        return page(request, "This page has expired. Please start again.", 404)
+
+    @app.exception_handler(Unavailable)
+    async def unavailable(request: Request, exc: Unavailable) -> Response:
+        return page(request, "The portal is temporarily unavailable. Please try again in a few minutes.", 503)

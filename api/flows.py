@@ -1,0 +1,122 @@
+"""The one adapter between HTTP and flows: start a flow, bind it to the browser with a
+signed cookie, send it an update, and answer with its view — rendered with the process's
+template for a browser, or as JSON under /api/v1/ for programs."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from typing import Any
+
+from fastapi import HTTPException, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.security import CSRF_FIELD, CSRF_HEADER, Signer, cookie_flags
+from settings import Settings
+from workflows.flow import FIELD_ERROR, FlowView
+
+class FlowGone(Exception):
+    """The browser has no live flow of this process (never started, finished long ago, forged)."""
+
+
+class Flows:
+    def __init__(self, client: Client, settings: Settings, signer: Signer, templates: Jinja2Templates) -> None:
+        self._client = client
+        self._settings = settings
+        self._signer = signer
+        self._templates = templates
+
+    # --- talking to Temporal -------------------------------------------------
+    async def start(self, process: str, run: Any, arg: Any) -> str:
+        flow_id = f"{process}-{uuid.uuid4()}"
+        await self._client.start_workflow(run, arg, id=flow_id, task_queue=self._settings.temporal_task_queue)
+        return flow_id
+
+    async def view(self, flow_id: str) -> FlowView:
+        try:
+            return await self._client.get_workflow_handle(flow_id).query("view", result_type=FlowView)
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                raise FlowGone() from exc
+            raise
+
+    async def update(self, flow_id: str, name: str, arg: Any) -> FlowView:
+        """Send a user action. A rejected action comes back as the view with the field's error."""
+        handle = self._client.get_workflow_handle(flow_id)
+        try:
+            return await handle.execute_update(name, arg, result_type=FlowView)
+        except WorkflowUpdateFailedError as exc:
+            cause = exc.cause
+            if isinstance(cause, ApplicationError) and cause.type == FIELD_ERROR:
+                view = await self.view(flow_id)
+                field_name = cause.details[0] if cause.details else "form"
+                return dataclasses.replace(view, errors={str(field_name): cause.message})
+            raise
+        except RPCError as exc:
+            if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+                raise FlowGone() from exc
+            raise
+
+    async def signal(self, flow_id: str, name: str, arg: Any) -> bool:
+        try:
+            await self._client.get_workflow_handle(flow_id).signal(name, arg)
+            return True
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                return False
+            raise
+
+    # --- binding flows to a browser -----------------------------------------
+    @staticmethod
+    def cookie_name(process: str) -> str:
+        return f"atrezzo_flow_{process}"
+
+    def bound_flow(self, request: Request, process: str) -> str:
+        flow_id = self._signer.unsign(request.cookies.get(self.cookie_name(process)))
+        if not flow_id or not flow_id.startswith(f"{process}-"):
+            raise FlowGone()
+        return flow_id
+
+    def bind(self, response: Response, request: Request, process: str, flow_id: str) -> Response:
+        response.set_cookie(self.cookie_name(process), self._signer.sign(flow_id), **cookie_flags(request))
+        return response
+
+    def check_csrf(self, request: Request, form_token: str | None) -> None:
+        """Forms carry a token tied to the browser; JSON calls need the JSON content type,
+        which a cross-site page cannot send without a CORS preflight we never grant."""
+        if is_api(request):
+            if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+                raise HTTPException(415, "Send application/json.")
+            return
+        token = form_token or request.headers.get(CSRF_HEADER)
+        if not self._signer.csrf_ok(getattr(request.state, "browser_id", None), token):
+            raise HTTPException(403, "Your session has expired. Please reload the page and try again.")
+
+    # --- answering -----------------------------------------------------------
+    def respond(self, request: Request, view: FlowView, *, template_dir: str, status_code: int = 200) -> Response:
+        if is_api(request):
+            return JSONResponse(view_json(view), status_code=status_code)
+        status_code = 422 if view.errors and status_code == 200 else status_code
+        return self._templates.TemplateResponse(
+            request,
+            f"{template_dir}/{view.step}.html",
+            {"view": view, CSRF_FIELD: self._signer.csrf_token(request.state.browser_id)},
+            status_code=status_code,
+        )
+
+    def redirect(self, url: str) -> RedirectResponse:
+        return RedirectResponse(url, status_code=303)
+
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def view_json(view: FlowView) -> Any:
+    return jsonable_encoder(view)

@@ -1,0 +1,64 @@
+"""Per-process connections the API holds: one asyncpg pool, one Temporal client.
+
+Both are made at start-up when their service is up, and on first use otherwise, so the
+API starts (and /healthz can say what is down) even when a dependency is not there yet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import asyncpg
+from temporalio.client import Client
+
+from engine.client import connect
+from settings import Settings
+from store.pool import create_pool
+
+log = logging.getLogger("atrezzo.api")
+
+
+class Unavailable(Exception):
+    def __init__(self, dependency: str) -> None:
+        super().__init__(f"{dependency} is unavailable")
+        self.dependency = dependency
+
+
+class Resources:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._pool: asyncpg.Pool | None = None
+        self._client: Client | None = None
+        self._lock = asyncio.Lock()
+
+    async def open(self) -> None:
+        for name, opener in (("database", self.pool), ("temporal", self.temporal)):
+            try:
+                await opener()
+            except Unavailable:
+                log.warning("%s not reachable at start-up; will retry on first use", name)
+
+    async def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            async with self._lock:
+                if self._pool is None:
+                    try:
+                        self._pool = await create_pool(self.settings.database_url)
+                    except (OSError, asyncpg.PostgresError, asyncio.TimeoutError) as exc:
+                        raise Unavailable("database") from exc
+        return self._pool
+
+    async def temporal(self) -> Client:
+        if self._client is None:
+            async with self._lock:
+                if self._client is None:
+                    try:
+                        self._client = await asyncio.wait_for(connect(self.settings), timeout=10)
+                    except Exception as exc:  # connection errors come in several shapes
+                        raise Unavailable("temporal") from exc
+        return self._client
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()

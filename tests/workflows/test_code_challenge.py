@@ -1,0 +1,188 @@
+"""The code challenge in the time-skipping environment: expiry, cooldown, cap, tries, voice."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from temporalio import activity
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.worker import Worker
+
+from activities.contracts import CodeDelivery, Sent
+from domain import digests
+from tests.support.challenge_flow import ChallengeFlow, ChallengeStart
+from tests.support.temporal import client_for, make_settings
+from workflows.flow import FlowView, Keypress
+
+CODE = "246810"
+VOICE_TOKEN = "voice-token-for-tests"
+
+
+class FakeSenders:
+    """Registered under the real activity names; they 'send' a known code."""
+
+    def __init__(self, secret_key: str) -> None:
+        self.code_key = digests.derive_key(secret_key, digests.CODE_KEY)
+        self.voice_key = digests.derive_key(secret_key, digests.VOICE_KEY)
+        self.sent: list[CodeDelivery] = []
+
+    def activities(self) -> list:
+        @activity.defn(name="send_code_email")
+        async def send_code_email(delivery: CodeDelivery) -> Sent:
+            self.sent.append(delivery)
+            return Sent(digest=digests.code_digest(self.code_key, activity.info().workflow_id, CODE))
+
+        @activity.defn(name="send_code_sms")
+        async def send_code_sms(delivery: CodeDelivery) -> Sent:
+            return await send_code_email(delivery)
+
+        @activity.defn(name="place_verification_call")
+        async def place_verification_call(delivery: CodeDelivery) -> Sent:
+            self.sent.append(delivery)
+            return Sent(digest=digests.token_digest(self.voice_key, VOICE_TOKEN))
+
+        return [send_code_email, send_code_sms, place_verification_call]
+
+
+@pytest.fixture
+async def flow_env(temporal_env):
+    settings = make_settings()
+    client = client_for(temporal_env, settings)
+    senders = FakeSenders(settings.secret_key)
+    async with Worker(client, task_queue=settings.temporal_task_queue, workflows=[ChallengeFlow], activities=senders.activities()):
+
+        async def start(**kwargs):
+            handle = await client.start_workflow(
+                ChallengeFlow.run,
+                ChallengeStart(**({"channel": "email", "destination": "pat@example.com"} | kwargs)),
+                id=f"challenge-{uuid.uuid4()}",
+                task_queue=settings.temporal_task_queue,
+            )
+            return handle
+
+        yield start, senders, temporal_env
+
+
+async def send(handle) -> FlowView:
+    return await handle.execute_update("send_code", result_type=FlowView)
+
+
+async def verify(handle, senders, code: str) -> FlowView:
+    return await handle.execute_update(
+        "verify_code", digests.code_digest(senders.code_key, handle.id, code), result_type=FlowView
+    )
+
+
+async def test_code_is_accepted_at_29_seconds(flow_env):
+    start, senders, env = flow_env
+    handle = await start(ttl_seconds=30)
+    view = await send(handle)
+    assert view.notice.startswith("Verification code has been sent")
+    assert view.code.expires_at is not None
+    await env.fast_forward(handle, timedelta(seconds=29))
+    view = await verify(handle, senders, CODE)
+    assert view.status == "completed" and view.code.verified
+    assert await handle.result() == "verified"
+
+
+async def test_code_is_refused_at_31_seconds(flow_env):
+    start, senders, env = flow_env
+    handle = await start(ttl_seconds=30)
+    await send(handle)
+    await env.fast_forward(handle, timedelta(seconds=31))
+    view = await verify(handle, senders, CODE)
+    assert view.errors == {"code": "The verification code has expired. Please click Send new code."}
+    assert view.status == "running"
+
+
+async def test_five_wrong_tries_spend_the_code(flow_env):
+    start, senders, env = flow_env
+    handle = await start()
+    await send(handle)
+    for attempt in range(1, 6):
+        view = await verify(handle, senders, "000000")
+        assert view.code.tries_left == 5 - attempt
+    assert view.errors["code"].startswith("Too many incorrect attempts")
+    # Even the right code no longer works: only a new code does.
+    view = await verify(handle, senders, CODE)
+    assert view.errors["code"].startswith("Too many incorrect attempts")
+    await env.fast_forward(handle, timedelta(seconds=21))
+    await send(handle)
+    view = await verify(handle, senders, CODE)
+    assert view.status == "completed"
+
+
+async def test_resend_waits_for_the_cooldown(flow_env):
+    start, senders, env = flow_env
+    handle = await start(cooldown_seconds=20)
+    await send(handle)
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await send(handle)
+    assert "before requesting a new code" in refused.value.cause.message
+    view = await handle.query("view", result_type=FlowView)
+    assert view.code.can_resend is False
+    await env.fast_forward(handle, timedelta(seconds=21))
+    view = await send(handle)
+    assert view.code.sends_left == 8
+    assert len(senders.sent) == 2
+
+
+async def test_resend_cap(flow_env):
+    start, senders, env = flow_env
+    handle = await start(cooldown_seconds=1, max_sends=3)
+    for _ in range(3):
+        await send(handle)
+        await env.fast_forward(handle, timedelta(seconds=2))
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await send(handle)
+    assert "Too many codes" in refused.value.cause.message
+    assert len(senders.sent) == 3
+
+
+async def test_malformed_code_is_rejected_before_history(flow_env):
+    start, senders, env = flow_env
+    handle = await start()
+    await send(handle)
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await handle.execute_update("verify_code", "123456", result_type=FlowView)
+    assert refused.value.cause.message == "Enter the 6-digit code."
+    history = await handle.fetch_history()
+    accepted = [e for e in history.events if e.HasField("workflow_execution_update_accepted_event_attributes")]
+    assert len(accepted) == 1  # only the send
+
+
+async def test_a_verified_code_cannot_be_replayed(flow_env):
+    start, senders, env = flow_env
+    handle = await start()
+    await send(handle)
+    await verify(handle, senders, CODE)
+    with pytest.raises(Exception):
+        await verify(handle, senders, CODE)
+
+
+async def test_voice_keypress_completes_the_challenge(flow_env):
+    start, senders, env = flow_env
+    handle = await start(channel="voice", destination="+12025550143")
+    view = await send(handle)
+    assert view.notice.startswith("We are calling you now")
+    wrong = Keypress(token_digest=digests.token_digest(senders.voice_key, "someone-else"), digits="#")
+    await handle.signal("phone_keypress", wrong)
+    right_but_no_pound = Keypress(token_digest=digests.token_digest(senders.voice_key, VOICE_TOKEN), digits="1")
+    await handle.signal("phone_keypress", right_but_no_pound)
+    view = await handle.query("view", result_type=FlowView)
+    assert view.status == "running"
+    await handle.signal("phone_keypress", Keypress(digests.token_digest(senders.voice_key, VOICE_TOKEN), "#"))
+    assert await handle.result() == "verified"
+
+
+async def test_search_attributes_name_process_and_step(flow_env):
+    start, senders, env = flow_env
+    handle = await start()
+    await send(handle)
+    description = await handle.describe()
+    attrs = {k: v for k, v in description.search_attributes.items()}
+    assert attrs["AtrezzoProcess"] == ["challenge"]
+    assert attrs["AtrezzoStep"] == ["code"]
+    assert attrs["AtrezzoAccountId"] == ["acct-test"]

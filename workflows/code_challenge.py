@@ -1,0 +1,162 @@
+"""The code challenge every process uses: send a 6-digit code by email or SMS, or place a
+"press #" call, then verify it — with expiry, a resend cooldown and cap, and a limit on
+wrong tries per code. Only keyed digests ever reach this object (and so history)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.contracts import CodeDelivery, Sent
+    from domain.digests import digests_match
+
+CHANNELS = ("email", "sms", "voice")
+# Activity names, registered by activities/email.py and activities/phone.py.
+_SENDERS = {"email": "send_code_email", "sms": "send_code_sms", "voice": "place_verification_call"}
+
+
+@dataclass(frozen=True)
+class CodePolicy:
+    ttl: timedelta
+    resend_cooldown: timedelta
+    max_sends: int = 10
+    max_wrong_tries: int = 5
+
+
+@dataclass
+class CodeStatus:
+    """What a screen needs to know about the challenge; never the code."""
+
+    channel: str
+    sent: bool
+    verified: bool
+    expires_at: datetime | None
+    can_resend: bool
+    resend_available_at: datetime | None
+    sends_left: int
+    tries_left: int
+
+
+class Outcome(str, Enum):
+    VERIFIED = "verified"
+    WRONG = "wrong"
+    EXPIRED = "expired"
+    LOCKED = "locked"
+    NOT_SENT = "not_sent"
+
+
+MESSAGES = {
+    Outcome.WRONG: "The verification code is incorrect. Please try again.",
+    Outcome.EXPIRED: "The verification code has expired. Please click Send new code.",
+    Outcome.LOCKED: "Too many incorrect attempts. Please click Send new code.",
+    Outcome.NOT_SENT: "Please request a verification code first.",
+}
+SEND_FAILED = "We could not send the verification code. Please check the address and try again."
+
+
+class CodeChallenge:
+    def __init__(self, policy: CodePolicy, channel: str, destination: str, purpose: str) -> None:
+        if channel not in CHANNELS:
+            raise ValueError(f"unknown channel {channel!r}")
+        self.policy = policy
+        self.channel = channel
+        self.destination = destination
+        self.purpose = purpose
+        self.sends = 0
+        self.verified = False
+        self._digest: str | None = None
+        self._sent_at: datetime | None = None
+        self._wrong_tries = 0
+
+    def send_refusal(self, now: datetime) -> str | None:
+        """Why a send is not allowed right now (for update validators), or None."""
+        if self.verified:
+            return "This code has already been verified."
+        if self.sends >= self.policy.max_sends:
+            return "Too many codes were requested. Please start again later."
+        ready_at = self._resend_available_at()
+        if ready_at is not None and now < ready_at:
+            wait = int((ready_at - now).total_seconds()) + 1
+            return f"Please wait {wait} seconds before requesting a new code."
+        return None
+
+    async def send(self) -> bool:
+        """Deliver a new code (the old one stops working). False when delivery failed."""
+        try:
+            sent: Sent = await workflow.execute_activity(
+                _SENDERS[self.channel],
+                CodeDelivery(
+                    destination=self.destination,
+                    purpose=self.purpose,
+                    expires_in_seconds=int(self.policy.ttl.total_seconds()),
+                ),
+                result_type=Sent,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RetryPolicy(maximum_attempts=3, non_retryable_error_types=["InvalidDestination"]),
+            )
+        except ActivityError:
+            return False
+        self.sends += 1
+        self._digest = sent.digest
+        self._sent_at = workflow.now()
+        self._wrong_tries = 0
+        return True
+
+    def verify(self, digest: str, now: datetime) -> Outcome:
+        outcome = self._check(now)
+        if outcome is not None:
+            return outcome
+        assert self._digest is not None
+        if digests_match(digest, self._digest):
+            self._finish()
+            return Outcome.VERIFIED
+        self._wrong_tries += 1
+        return Outcome.LOCKED if self._wrong_tries >= self.policy.max_wrong_tries else Outcome.WRONG
+
+    def confirm_keypress(self, token_digest: str, digits: str, now: datetime) -> bool:
+        """The voice webhook reported a key press for the call this challenge placed."""
+        if self.channel != "voice" or self._check(now) is not None or self._digest is None:
+            return False
+        if "#" in digits and digests_match(token_digest, self._digest):
+            self._finish()
+            return True
+        return False
+
+    def status(self, now: datetime) -> CodeStatus:
+        return CodeStatus(
+            channel=self.channel,
+            sent=self._digest is not None or self.verified,
+            verified=self.verified,
+            expires_at=self._expires_at(),
+            can_resend=self.send_refusal(now) is None,
+            resend_available_at=self._resend_available_at(),
+            sends_left=max(0, self.policy.max_sends - self.sends),
+            tries_left=max(0, self.policy.max_wrong_tries - self._wrong_tries),
+        )
+
+    def _check(self, now: datetime) -> Outcome | None:
+        if self._digest is None or self._sent_at is None:
+            return Outcome.NOT_SENT
+        if self._wrong_tries >= self.policy.max_wrong_tries:
+            return Outcome.LOCKED
+        expires_at = self._expires_at()
+        if expires_at is not None and now >= expires_at:
+            return Outcome.EXPIRED
+        return None
+
+    def _finish(self) -> None:
+        # A verified code is spent: it can never be replayed.
+        self.verified = True
+        self._digest = None
+
+    def _expires_at(self) -> datetime | None:
+        return None if self._sent_at is None or self.verified else self._sent_at + self.policy.ttl
+
+    def _resend_available_at(self) -> datetime | None:
+        return None if self._sent_at is None else self._sent_at + self.policy.resend_cooldown

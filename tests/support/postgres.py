@@ -9,16 +9,18 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from devstack.postgres import database_url, start_embedded
+from devstack.postgres import database_url, start_embedded, stop_embedded
 from store.migrate import migrate
 
 TEMPLATE = "atrezzo_template"
 
 
 @pytest.fixture(scope="session")
-def pg_server_url() -> str:
-    root = Path(tempfile.mkdtemp(prefix="atrezzo-pg-"))
-    return start_embedded(root / "data")
+def pg_server_url():
+    pgdata = Path(tempfile.mkdtemp(prefix="atrezzo-pg-")) / "data"
+    yield start_embedded(pgdata)
+    # The run ends with os._exit (see conftest), so atexit never stops it: do it here.
+    stop_embedded(pgdata)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,200 @@
+"""`make dev` / `atrezzo dev`: the whole stack on loopback, no Docker.
+
+Starts what is not configured (PostgreSQL, the Temporal dev server with its UI, the SMTP
+sink, the Twilio sandbox), migrates and seeds, then runs the worker and the API. State lives
+under .devdata/ so a second run keeps the data and the flows in progress. Ctrl-C stops every
+process this started.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+
+from devstack import dev_secrets, seed
+from devstack.postgres import database_url, start_embedded, stop_embedded
+from engine import search_attributes as sa
+from store.migrate import migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / ".devdata"
+BIN = Path(sys.executable).parent
+PORTS = {"temporal": 7233, "temporal_ui": 8233, "smtp": 1025, "inbox": 8025, "twilio": 8026, "api": 8000}
+
+
+class StartupError(Exception):
+    pass
+
+
+@dataclass
+class Stack:
+    env: dict[str, str]
+    children: list[tuple[str, subprocess.Popen]] = field(default_factory=list)
+    urls: dict[str, str] = field(default_factory=dict)
+    accounts: list[str] = field(default_factory=list)
+
+    def spawn(self, name: str, args: list[str], ready_port: int | None = None) -> None:
+        if ready_port is not None and _port_open(ready_port):
+            raise StartupError(f"port {ready_port} is already in use; stop what holds it or configure {name} by environment")
+        log = open(DATA / "logs" / f"{name}.log", "ab")
+        # A session of its own: Ctrl-C reaches us only, and we stop children in order.
+        child = subprocess.Popen(args, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.children.append((name, child))
+        if ready_port is not None:
+            _wait_for_port(name, ready_port, child)
+
+    def stop(self) -> None:
+        for name, child in reversed(self.children):
+            if child.poll() is None:
+                child.terminate()
+        deadline = time.monotonic() + 15
+        for name, child in reversed(self.children):
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+
+def run_dev() -> int:
+    for folder in (DATA, DATA / "logs"):
+        folder.mkdir(exist_ok=True)
+    # What the environment sets wins over the generated dev secrets.
+    env = {**dev_secrets.load_or_create(DATA / "secrets.env"), **os.environ}
+    env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{PORTS['api']}")
+    env.setdefault("CODEC_TRUST_UI_ORIGIN", "true")
+    stack = Stack(env=env)
+    interrupted = False
+
+    def on_signal(signum, frame):
+        nonlocal interrupted
+        interrupted = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        _start_postgres(stack)
+        asyncio.run(_prepare_database(stack))
+        _start_temporal(stack)
+        _start_mail(stack)
+        _start_twilio(stack)
+        stack.spawn("worker", [str(BIN / "atrezzo"), "worker"])
+        stack.spawn("api", [str(BIN / "atrezzo"), "api"], ready_port=PORTS["api"])
+        stack.urls["API"] = env["PUBLIC_BASE_URL"]
+        stack.urls["OpenAPI docs"] = env["PUBLIC_BASE_URL"] + "/docs"
+        stack.urls["Health"] = env["PUBLIC_BASE_URL"] + "/healthz"
+        _print_banner(stack)
+        while not interrupted:
+            for name, child in stack.children:
+                if child.poll() is not None:
+                    raise StartupError(f"{name} stopped unexpectedly (exit {child.returncode}); see .devdata/logs/{name}.log")
+            time.sleep(0.5)
+        print("\nStopping the stack…", flush=True)
+        return 0
+    except StartupError as exc:
+        print(f"atrezzo dev: {exc}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        stack.stop()
+        stop_embedded(DATA / "postgres")
+
+
+def _start_postgres(stack: Stack) -> None:
+    if "DATABASE_URL" in os.environ:
+        stack.urls["PostgreSQL"] = "(configured) DATABASE_URL"
+        return
+    server_url = start_embedded(DATA / "postgres")
+    stack.env["DATABASE_URL"] = database_url(server_url, "atrezzo")
+    stack.env["_ATREZZO_PG_SERVER"] = server_url
+    stack.urls["PostgreSQL"] = stack.env["DATABASE_URL"]
+
+
+async def _prepare_database(stack: Stack) -> None:
+    server_url = stack.env.pop("_ATREZZO_PG_SERVER", None)
+    if server_url:
+        admin = await asyncpg.connect(server_url)
+        try:
+            if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = 'atrezzo'"):
+                await admin.execute("CREATE DATABASE atrezzo")
+        finally:
+            await admin.close()
+    await migrate(stack.env["DATABASE_URL"])
+    stack.accounts = await seed.seed_demo(stack.env["DATABASE_URL"])
+
+
+def _start_temporal(stack: Stack) -> None:
+    if "TEMPORAL_ADDRESS" in os.environ:
+        return
+    stack.spawn(
+        "temporal",
+        [
+            str(BIN / "temporal"), "server", "start-dev",
+            "--ip", "127.0.0.1", "--port", str(PORTS["temporal"]), "--ui-port", str(PORTS["temporal_ui"]),
+            "--db-filename", str(DATA / "temporal.db"),
+            "--ui-codec-endpoint", stack.env["PUBLIC_BASE_URL"] + "/codec",
+            "--log-level", "warn",
+            *sa.dev_server_flags(),
+        ],
+        ready_port=PORTS["temporal"],
+    )
+    _wait_for_port("temporal UI", PORTS["temporal_ui"], stack.children[-1][1])
+    stack.env["TEMPORAL_ADDRESS"] = f"127.0.0.1:{PORTS['temporal']}"
+    stack.urls["Temporal UI"] = f"http://127.0.0.1:{PORTS['temporal_ui']}"
+
+
+def _start_mail(stack: Stack) -> None:
+    if "SMTP_HOST" in os.environ or "SMTP_PORT" in os.environ:
+        return
+    stack.spawn(
+        "smtp-sink",
+        [sys.executable, "-m", "devstack.smtp_sink", "--smtp-port", str(PORTS["smtp"]), "--http-port", str(PORTS["inbox"])],
+        ready_port=PORTS["inbox"],
+    )
+    stack.env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(PORTS["smtp"]))
+    stack.urls["Mail inbox"] = f"http://127.0.0.1:{PORTS['inbox']}"
+
+
+def _start_twilio(stack: Stack) -> None:
+    if "TWILIO_API_BASE_URL" in os.environ:
+        return
+    stack.spawn(
+        "twilio-sandbox",
+        [sys.executable, "-m", "devstack.twilio_sandbox", "--port", str(PORTS["twilio"])],
+        ready_port=PORTS["twilio"],
+    )
+    stack.env["TWILIO_API_BASE_URL"] = f"http://127.0.0.1:{PORTS['twilio']}"
+    stack.urls["Phone sandbox (SMS and calls)"] = stack.env["TWILIO_API_BASE_URL"]
+
+
+def _print_banner(stack: Stack) -> None:
+    lines = ["", "Atrezzo dev stack is up. Ctrl-C stops all of it.", ""]
+    width = max(len(k) for k in stack.urls)
+    lines += [f"  {name.ljust(width)}  {value}" for name, value in stack.urls.items()]
+    lines += ["", "Demo data:", *[f"  {line}" for line in stack.accounts]]
+    lines += ["", f"  Codec token (staff): {stack.env['CODEC_TOKEN']}", "  Logs: .devdata/logs/", ""]
+    print("\n".join(lines), flush=True)
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _wait_for_port(name: str, port: int, child: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not _port_open(port):
+        if child.poll() is not None:
+            raise StartupError(f"{name} exited during start-up (exit {child.returncode}); see .devdata/logs/")
+        if time.monotonic() > deadline:
+            raise StartupError(f"{name} did not open port {port} within {timeout:.0f}s")
+        time.sleep(0.1)

@@ -1,0 +1,73 @@
+"""/codec/encode and /codec/decode: the Temporal UI's remote codec, staff only."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from api.app import create_app
+from tests.support.app import asgi_client
+from tests.support.temporal import make_settings
+
+TOKEN = "staff-codec-token-" + "x" * 20
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+PLAIN = {"payloads": [{"metadata": {"encoding": b64(b"json/plain")}, "data": b64(b'"hello"')}]}
+
+
+@pytest.fixture
+async def codec_client():
+    settings = make_settings(codec_token=TOKEN, database_url="postgresql://nobody@127.0.0.1:1/none", temporal_address="127.0.0.1:1")
+    app = create_app(settings)
+    async with asgi_client(app) as client:
+        yield client
+
+
+async def test_staff_token_round_trip(codec_client):
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    encoded = await codec_client.post("/codec/encode", json=PLAIN, headers=auth)
+    assert encoded.status_code == 200
+    sealed = encoded.json()["payloads"][0]
+    assert base64.b64decode(sealed["metadata"]["encoding"]) == b"binary/encrypted"
+    decoded = await codec_client.post("/codec/decode", json=encoded.json(), headers=auth)
+    assert decoded.json() == PLAIN
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Origin": "http://127.0.0.1:8233"}])
+async def test_everyone_else_is_refused(codec_client, headers):
+    response = await codec_client.post("/codec/decode", json=PLAIN, headers=headers)
+    assert response.status_code == 403
+    assert response.json() == {"detail": "Staff only."}
+
+
+async def test_dev_ui_origin_is_trusted_only_when_configured():
+    settings = make_settings(codec_trust_ui_origin=True, database_url="postgresql://nobody@127.0.0.1:1/none", temporal_address="127.0.0.1:1")
+    async with asgi_client(create_app(settings)) as client:
+        allowed = await client.post("/codec/decode", json=PLAIN, headers={"Origin": "http://127.0.0.1:8233"})
+        assert allowed.status_code == 200
+        assert allowed.headers["access-control-allow-origin"] == "http://127.0.0.1:8233"
+        other = await client.post("/codec/decode", json=PLAIN, headers={"Origin": "http://evil.example"})
+        assert other.status_code == 403
+        preflight = await client.options("/codec/decode", headers={"Origin": "http://127.0.0.1:8233"})
+        assert preflight.status_code == 204
+
+
+@pytest.mark.parametrize("body", [{"nope": 1}, {"payloads": "x"}, {"payloads": [{"data": "!!notbase64"}]}])
+async def test_bad_bodies_get_a_clear_400(codec_client, body):
+    response = await codec_client.post("/codec/decode", json=body, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 400
+
+
+async def test_tampered_payload_is_a_400_not_a_500(codec_client):
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    sealed = (await codec_client.post("/codec/encode", json=PLAIN, headers=auth)).json()
+    data = bytearray(base64.b64decode(sealed["payloads"][0]["data"]))
+    data[-1] ^= 1
+    sealed["payloads"][0]["data"] = b64(bytes(data))
+    response = await codec_client.post("/codec/decode", json=sealed, headers=auth)
+    assert response.status_code == 400

@@ -1,0 +1,39 @@
+"""Read a real workflow history the way staff would through the codec: every payload decrypted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from google.protobuf.message import Message
+from temporalio.api.common.v1 import Payload
+from temporalio.client import WorkflowHistory
+
+from engine.codec import EncryptionCodec
+
+
+def _payloads(message: Message) -> Iterator[Payload]:
+    for descriptor, value in message.ListFields():
+        if descriptor.message_type is None:
+            continue
+        if descriptor.message_type.GetOptions().map_entry:
+            items = list(value.values())
+        elif isinstance(value, Message):
+            items = [value]
+        else:
+            items = list(value)
+        for item in items:
+            if isinstance(item, Payload):
+                yield item
+            elif isinstance(item, Message):
+                yield from _payloads(item)
+
+
+async def decoded_text(history: WorkflowHistory, codec: EncryptionCodec) -> str:
+    """The history as JSON plus every payload's decrypted bytes, as one searchable string."""
+    parts = [history.to_json()]
+    for event in history.events:
+        for payload in _payloads(event):
+            [plain] = await codec.decode([payload])
+            parts.append(plain.data.decode("utf-8", "replace"))
+            parts.extend(v.decode("utf-8", "replace") for v in plain.metadata.values())
+    return "\n".join(parts)

@@ -1,4 +1,4 @@
-"""Per-process connections the API holds: one asyncpg pool, one Temporal client.
+"""Per-process connections the API holds: one asyncpg pool, one Temporal client, one HTTP client.
 
 Both are made at start-up when their service is up, and on first use otherwise, so the
 API starts (and /healthz can say what is down) even when a dependency is not there yet.
@@ -10,6 +10,7 @@ import asyncio
 import logging
 
 import asyncpg
+import httpx
 from temporalio.client import Client
 
 from engine.client import connect
@@ -31,6 +32,8 @@ class Resources:
         self._pool: asyncpg.Pool | None = None
         self._client: Client | None = None
         self._lock = asyncio.Lock()
+        # Building an httpx client loads the CA bundle (~0.2 s, blocking): do it once.
+        self.http = httpx.AsyncClient(timeout=5.0)
 
     async def open(self) -> None:
         for name, opener in (("database", self.pool), ("temporal", self.temporal)):
@@ -60,5 +63,6 @@ class Resources:
         return self._client
 
     async def close(self) -> None:
+        await self.http.aclose()
         if self._pool is not None:
             await self._pool.close()

@@ -26,9 +26,8 @@ from engine import search_attributes as sa
 from store.migrate import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / ".devdata"
 BIN = Path(sys.executable).parent
-PORTS = {"temporal": 7233, "temporal_ui": 8233, "smtp": 1025, "inbox": 8025, "twilio": 8026, "api": 8000}
+DEFAULT_PORTS = {"temporal": 7233, "temporal_ui": 8233, "smtp": 1025, "inbox": 8025, "twilio": 8026, "api": 8000}
 
 
 class StartupError(Exception):
@@ -38,6 +37,8 @@ class StartupError(Exception):
 @dataclass
 class Stack:
     env: dict[str, str]
+    data: Path
+    ports: dict[str, int]
     children: list[tuple[str, subprocess.Popen]] = field(default_factory=list)
     urls: dict[str, str] = field(default_factory=dict)
     accounts: list[str] = field(default_factory=list)
@@ -45,7 +46,7 @@ class Stack:
     def spawn(self, name: str, args: list[str], ready_port: int | None = None) -> None:
         if ready_port is not None and _port_open(ready_port):
             raise StartupError(f"port {ready_port} is already in use; stop what holds it or configure {name} by environment")
-        log = open(DATA / "logs" / f"{name}.log", "ab")
+        log = open(self.data / "logs" / f"{name}.log", "ab")
         # A session of its own: Ctrl-C reaches us only, and we stop children in order.
         child = subprocess.Popen(args, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         self.children.append((name, child))
@@ -66,21 +67,19 @@ class Stack:
 
 
 def run_dev() -> int:
-    for folder in (DATA, DATA / "logs"):
+    # Two knobs for running a second stack beside the first (the smoke test does).
+    data = Path(os.environ.get("ATREZZO_DEV_DATA", ROOT / ".devdata"))
+    offset = int(os.environ.get("ATREZZO_DEV_PORT_OFFSET", "0"))
+    ports = {name: port + offset for name, port in DEFAULT_PORTS.items()}
+    for folder in (data, data / "logs"):
         folder.mkdir(exist_ok=True)
     # What the environment sets wins over the generated dev secrets.
-    env = {**dev_secrets.load_or_create(DATA / "secrets.env"), **os.environ}
-    env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{PORTS['api']}")
+    env = {**dev_secrets.load_or_create(data / "secrets.env"), **os.environ}
+    env.setdefault("API_PORT", str(ports["api"]))
+    env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{env['API_PORT']}")
     env.setdefault("CODEC_TRUST_UI_ORIGIN", "true")
-    stack = Stack(env=env)
-    interrupted = False
-
-    def on_signal(signum, frame):
-        nonlocal interrupted
-        interrupted = True
-
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    stack = Stack(env=env, data=data, ports=ports)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the stack like Ctrl-C does
     try:
         _start_postgres(stack)
         asyncio.run(_prepare_database(stack))
@@ -88,16 +87,16 @@ def run_dev() -> int:
         _start_mail(stack)
         _start_twilio(stack)
         stack.spawn("worker", [str(BIN / "atrezzo"), "worker"])
-        stack.spawn("api", [str(BIN / "atrezzo"), "api"], ready_port=PORTS["api"])
-        stack.urls["API"] = env["PUBLIC_BASE_URL"]
-        stack.urls["OpenAPI docs"] = env["PUBLIC_BASE_URL"] + "/docs"
+        stack.spawn("api", [str(BIN / "atrezzo"), "api"], ready_port=int(env["API_PORT"]))
+        stack.urls["API (OpenAPI docs)"] = env["PUBLIC_BASE_URL"] + "/docs"
         stack.urls["Health"] = env["PUBLIC_BASE_URL"] + "/healthz"
         _print_banner(stack)
-        while not interrupted:
+        while True:
             for name, child in stack.children:
                 if child.poll() is not None:
-                    raise StartupError(f"{name} stopped unexpectedly (exit {child.returncode}); see .devdata/logs/{name}.log")
+                    raise StartupError(f"{name} stopped unexpectedly (exit {child.returncode}); see {stack.data}/logs/{name}.log")
             time.sleep(0.5)
+    except KeyboardInterrupt:
         print("\nStopping the stack…", flush=True)
         return 0
     except StartupError as exc:
@@ -105,14 +104,18 @@ def run_dev() -> int:
         return 1
     finally:
         stack.stop()
-        stop_embedded(DATA / "postgres")
+        stop_embedded(data / "postgres")
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _start_postgres(stack: Stack) -> None:
     if "DATABASE_URL" in os.environ:
         stack.urls["PostgreSQL"] = "(configured) DATABASE_URL"
         return
-    server_url = start_embedded(DATA / "postgres")
+    server_url = start_embedded(stack.data / "postgres")
     stack.env["DATABASE_URL"] = database_url(server_url, "atrezzo")
     stack.env["_ATREZZO_PG_SERVER"] = server_url
     stack.urls["PostgreSQL"] = stack.env["DATABASE_URL"]
@@ -138,17 +141,17 @@ def _start_temporal(stack: Stack) -> None:
         "temporal",
         [
             str(BIN / "temporal"), "server", "start-dev",
-            "--ip", "127.0.0.1", "--port", str(PORTS["temporal"]), "--ui-port", str(PORTS["temporal_ui"]),
-            "--db-filename", str(DATA / "temporal.db"),
+            "--ip", "127.0.0.1", "--port", str(stack.ports["temporal"]), "--ui-port", str(stack.ports["temporal_ui"]),
+            "--db-filename", str(stack.data / "temporal.db"),
             "--ui-codec-endpoint", stack.env["PUBLIC_BASE_URL"] + "/codec",
             "--log-level", "warn",
             *sa.dev_server_flags(),
         ],
-        ready_port=PORTS["temporal"],
+        ready_port=stack.ports["temporal"],
     )
-    _wait_for_port("temporal UI", PORTS["temporal_ui"], stack.children[-1][1])
-    stack.env["TEMPORAL_ADDRESS"] = f"127.0.0.1:{PORTS['temporal']}"
-    stack.urls["Temporal UI"] = f"http://127.0.0.1:{PORTS['temporal_ui']}"
+    _wait_for_port("temporal UI", stack.ports["temporal_ui"], stack.children[-1][1])
+    stack.env["TEMPORAL_ADDRESS"] = f"127.0.0.1:{stack.ports['temporal']}"
+    stack.urls["Temporal UI"] = f"http://127.0.0.1:{stack.ports['temporal_ui']}"
 
 
 def _start_mail(stack: Stack) -> None:
@@ -156,11 +159,11 @@ def _start_mail(stack: Stack) -> None:
         return
     stack.spawn(
         "smtp-sink",
-        [sys.executable, "-m", "devstack.smtp_sink", "--smtp-port", str(PORTS["smtp"]), "--http-port", str(PORTS["inbox"])],
-        ready_port=PORTS["inbox"],
+        [sys.executable, "-m", "devstack.smtp_sink", "--smtp-port", str(stack.ports["smtp"]), "--http-port", str(stack.ports["inbox"])],
+        ready_port=stack.ports["inbox"],
     )
-    stack.env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(PORTS["smtp"]))
-    stack.urls["Mail inbox"] = f"http://127.0.0.1:{PORTS['inbox']}"
+    stack.env.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(stack.ports["smtp"]))
+    stack.urls["Mail inbox"] = f"http://127.0.0.1:{stack.ports['inbox']}"
 
 
 def _start_twilio(stack: Stack) -> None:
@@ -168,10 +171,10 @@ def _start_twilio(stack: Stack) -> None:
         return
     stack.spawn(
         "twilio-sandbox",
-        [sys.executable, "-m", "devstack.twilio_sandbox", "--port", str(PORTS["twilio"])],
-        ready_port=PORTS["twilio"],
+        [sys.executable, "-m", "devstack.twilio_sandbox", "--port", str(stack.ports["twilio"])],
+        ready_port=stack.ports["twilio"],
     )
-    stack.env["TWILIO_API_BASE_URL"] = f"http://127.0.0.1:{PORTS['twilio']}"
+    stack.env["TWILIO_API_BASE_URL"] = f"http://127.0.0.1:{stack.ports['twilio']}"
     stack.urls["Phone sandbox (SMS and calls)"] = stack.env["TWILIO_API_BASE_URL"]
 
 
@@ -180,7 +183,7 @@ def _print_banner(stack: Stack) -> None:
     width = max(len(k) for k in stack.urls)
     lines += [f"  {name.ljust(width)}  {value}" for name, value in stack.urls.items()]
     lines += ["", "Demo data:", *[f"  {line}" for line in stack.accounts]]
-    lines += ["", f"  Codec token (staff): {stack.env['CODEC_TOKEN']}", "  Logs: .devdata/logs/", ""]
+    lines += ["", f"  Codec token (staff): {stack.env['CODEC_TOKEN']}", f"  Logs: {stack.data}/logs/", ""]
     print("\n".join(lines), flush=True)
 
 
@@ -194,7 +197,7 @@ def _wait_for_port(name: str, port: int, child: subprocess.Popen, timeout: float
     deadline = time.monotonic() + timeout
     while not _port_open(port):
         if child.poll() is not None:
-            raise StartupError(f"{name} exited during start-up (exit {child.returncode}); see .devdata/logs/")
+            raise StartupError(f"{name} exited during start-up (exit {child.returncode}); see its log in the logs folder")
         if time.monotonic() > deadline:
             raise StartupError(f"{name} did not open port {port} within {timeout:.0f}s")
         time.sleep(0.1)

@@ -25,7 +25,7 @@ async def healthz(resources: ResourcesDep) -> JSONResponse:
         "database": _database(resources),
         "temporal": _temporal(resources),
         "smtp": _smtp(settings.smtp_host, settings.smtp_port),
-        "twilio": _twilio(settings.twilio_api_base_url),
+        "twilio": _twilio(resources.http, settings.twilio_api_base_url),
     }
     results = await asyncio.gather(*(_timed(check) for check in checks.values()))
     report = dict(zip(checks, results))
@@ -68,10 +68,9 @@ async def _smtp(host: str, port: int) -> str:
     return "up"
 
 
-async def _twilio(base_url: str | None) -> str:
+async def _twilio(http: httpx.AsyncClient, base_url: str | None) -> str:
     if not base_url:
         # Real Twilio: not probed on every health check (it costs and rate-limits).
         return "external"
-    async with httpx.AsyncClient(timeout=_TIMEOUT) as http:
-        await http.get(base_url)
+    await http.get(base_url, timeout=_TIMEOUT)
     return "up"

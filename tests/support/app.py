@@ -18,6 +18,8 @@ from fastapi import FastAPI
 from temporalio.client import Client
 
 from api.app import create_app
+from api.security import Signer
+from domain import digests
 from settings import Settings
 from tests.support import challenge_routes
 from tests.support.challenge_flow import ChallengeFlow
@@ -93,3 +95,7 @@ class LiveApp:
 
     def http(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.url, timeout=30)
+
+    def csrf_token(self, browser_id: str) -> str:
+        """What the app puts in its forms for the browser with this id cookie."""
+        return Signer(digests.derive_key(self.settings.secret_key, digests.COOKIE_KEY)).csrf_token(browser_id)

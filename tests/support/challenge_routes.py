@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from pydantic import BaseModel
 
-from api.dependencies import FlowsDep
+from api.dependencies import FlowsDep, SignerDep, TemplatesDep
 from tests.support.challenge_flow import ChallengeFlow, ChallengeStart
 
 PROCESS = "challenge"
@@ -24,10 +24,15 @@ class CodeBody(BaseModel):
     code: str
 
 
-async def _start(request: Request, flows, channel: str, destination: str):
+async def _start(request: Request, flows, channel: str, destination: str, *, send: bool = False):
     flow_id = await flows.start(PROCESS, ChallengeFlow.run, ChallengeStart(channel=channel, destination=destination))
-    view = await flows.view(flow_id)
+    view = await flows.update(flow_id, "send_code", None) if send else await flows.view(flow_id)
     return flows.bind(flows.respond(request, view, template_dir=PROCESS, status_code=201), request, PROCESS, flow_id)
+
+
+@router.get("/challenge/new")
+async def start_form(request: Request, templates: TemplatesDep, signer: SignerDep):
+    return templates.TemplateResponse(request, "challenge/start.html", {"csrf_token": signer.csrf_token(request.state.browser_id)})
 
 
 @router.post("/challenge")
@@ -36,7 +41,8 @@ async def start_page(
     csrf_token: Annotated[str | None, Form()] = None,
 ):
     flows.check_csrf(request, csrf_token)
-    return await _start(request, flows, channel, destination)
+    # As on the guide's screens, the first code goes out with the address.
+    return await _start(request, flows, channel, destination, send=True)
 
 
 @router.post("/api/v1/challenge")

@@ -42,10 +42,14 @@ def _last_code(text: str, what: str) -> str:
 
 class MailSink:
     def __init__(self, running: RunningSmtpSink) -> None:
-        self.smtp_host = "127.0.0.1"
+        self.smtp_host = running.host
         self.smtp_port = running.smtp_port
         self.http_url = running.http_url
         self.mailbox = running.mailbox
+
+    def settings_overrides(self) -> dict[str, object]:
+        """Fields of settings.Settings that send the app's mail here."""
+        return {"smtp_host": self.smtp_host, "smtp_port": self.smtp_port, "smtp_username": None, "smtp_password": None, "smtp_starttls": False}
 
     def clear(self) -> None:
         self.mailbox.clear()
@@ -80,6 +84,10 @@ class PhoneSandbox:
         self.account_sid = running.account_sid
         self.auth_token = running.auth_token
         self.state = running.state
+
+    def settings_overrides(self) -> dict[str, object]:
+        """Fields of settings.Settings that point the app's twilio client here."""
+        return {"twilio_account_sid": self.account_sid, "twilio_auth_token": self.auth_token, "twilio_api_base_url": self.url}
 
     def clear(self) -> None:
         self.state.clear()

@@ -1,0 +1,110 @@
+"""Measurement primitives: run a flow N times, one at a time or C at once, and time every
+update and every whole flow. A flow is any coroutine; it times its updates through a Recorder."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from temporalio.client import Client
+
+from bench.noop_workflow import STEPS, NoopWorkflow
+
+T = TypeVar("T")
+
+
+def percentile(values: list[float], pct: float) -> float:
+    """Nearest-rank percentile: the smallest value with at least pct% of values at or below it."""
+    if not values:
+        raise ValueError("percentile of no values")
+    if not 0 < pct <= 100:
+        raise ValueError("pct must be in (0, 100]")
+    ordered = sorted(values)
+    return ordered[max(math.ceil(pct / 100 * len(ordered)), 1) - 1]
+
+
+@dataclass
+class Recorder:
+    """Collects latencies (seconds) of every update made by the flows of one measurement."""
+
+    updates: list[float] = field(default_factory=list)
+
+    async def update(self, call: Awaitable[T]) -> T:
+        started = time.perf_counter()
+        result = await call
+        self.updates.append(time.perf_counter() - started)
+        return result
+
+
+@dataclass(frozen=True)
+class Stats:
+    flows: int
+    concurrency: int
+    seconds: float
+    flows_per_s: float
+    update_p50_ms: float
+    update_p99_ms: float
+    flow_p50_ms: float
+    flow_p99_ms: float
+
+    @classmethod
+    def from_samples(cls, concurrency: int, seconds: float, flows: list[float], updates: list[float]) -> Stats:
+        return cls(
+            flows=len(flows),
+            concurrency=concurrency,
+            seconds=seconds,
+            flows_per_s=len(flows) / seconds if seconds > 0 else math.inf,
+            update_p50_ms=percentile(updates, 50) * 1000 if updates else math.nan,
+            update_p99_ms=percentile(updates, 99) * 1000 if updates else math.nan,
+            flow_p50_ms=percentile(flows, 50) * 1000,
+            flow_p99_ms=percentile(flows, 99) * 1000,
+        )
+
+
+# A flow: given its index and the recorder, drive one process from start to finish.
+Flow = Callable[[int, Recorder], Awaitable[None]]
+
+
+async def measure(flow: Flow, flows: int, concurrency: int = 1) -> Stats:
+    """Run ``flows`` flows with at most ``concurrency`` in flight; concurrency 1 is sequential."""
+    if flows < 1 or concurrency < 1:
+        raise ValueError("flows and concurrency must be at least 1")
+    recorder = Recorder()
+    durations: list[float] = []
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(index: int) -> None:
+        async with gate:
+            started = time.perf_counter()
+            await flow(index, recorder)
+            durations.append(time.perf_counter() - started)
+
+    started = time.perf_counter()
+    async with asyncio.TaskGroup() as group:
+        for index in range(flows):
+            group.create_task(one(index))
+    return Stats.from_samples(concurrency, time.perf_counter() - started, durations, recorder.updates)
+
+
+def noop_flow(client: Client, task_queue: str) -> Flow:
+    """The engine floor's flow: start, three updates, await the result."""
+    run = uuid.uuid4().hex[:8]
+
+    async def flow(index: int, recorder: Recorder) -> None:
+        handle = await client.start_workflow(
+            NoopWorkflow.run, id=f"bench-noop-{run}-{index}", task_queue=task_queue
+        )
+        for n in range(1, STEPS + 1):
+            answer = await recorder.update(handle.execute_update(NoopWorkflow.step, n))
+            if answer != n:
+                raise RuntimeError(f"noop flow {index}: step {n} answered {answer}")
+        applied = await handle.result()
+        if applied != STEPS:
+            raise RuntimeError(f"noop flow {index}: finished after {applied} steps, not {STEPS}")
+
+    return flow

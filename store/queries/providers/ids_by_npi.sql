@@ -1,0 +1,3 @@
+SELECT npi, id
+FROM providers
+WHERE npi = ANY($1::text[])

@@ -1,0 +1,4 @@
+UPDATE users
+SET is_staff = true
+WHERE username = $1::text::citext
+RETURNING id

@@ -1,0 +1,70 @@
+"""Email activities: a real SMTP conversation with the sink, every template rendered."""
+
+from __future__ import annotations
+
+import pytest
+from aiosmtpd.controller import Controller
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities.contracts import CodeDelivery, LinkDelivery
+from activities.email import INVALID_DESTINATION, EmailActivities
+from domain import digests
+from tests.support.app import free_port
+from tests.support.temporal import make_settings
+
+LINK_TEMPLATES = ["registration_link", "registration_reset_link", "enrollment_resume_link", "admin_reset_link"]
+
+
+@pytest.fixture
+def email(smtp_sink):
+    settings = make_settings(smtp_host=smtp_sink.smtp_host, smtp_port=smtp_sink.smtp_port, public_base_url="https://portal.example")
+    return settings, EmailActivities(settings)
+
+
+@pytest.mark.parametrize("purpose,seconds,wording", [
+    ("login", 30, "The code expires in 30 seconds."),
+    ("registration", 600, "The code expires in 10 minutes."),
+    ("password_reset", 600, "reset your Atrezzo password"),
+])
+async def test_code_email_sends_a_code_and_returns_only_its_digest(email, mail, purpose, seconds, wording):
+    settings, activities = email
+    sent = await ActivityEnvironment().run(activities.send_code_email, CodeDelivery("kim@example.com", purpose, seconds))
+    [message] = await mail.wait_for_messages_to("kim@example.com")
+    assert message["subject"] == "Your Atrezzo verification code"
+    code = mail.last_code_to("kim@example.com")
+    assert wording in message["text"] and code in message["html"]
+    key = digests.derive_key(settings.secret_key, digests.CODE_KEY)
+    assert sent.digest == digests.code_digest(key, "test", code)  # ActivityEnvironment's workflow id
+    assert code not in repr(sent)
+
+
+@pytest.mark.parametrize("template", LINK_TEMPLATES)
+async def test_every_link_email_renders_both_parts(email, mail, template):
+    settings, activities = email
+    delivery = LinkDelivery(to="kim@example.com", template=template, path="/register/verify", expires_in_seconds=1200, greeting_name="Kim")
+    sent = await ActivityEnvironment().run(activities.send_link_email, delivery)
+    [message] = await mail.wait_for_messages_to("kim@example.com")
+    link = mail.last_link_to("kim@example.com")
+    assert link.startswith("https://portal.example/register/verify?flow=test&token=")
+    assert "within 20 minutes" in message["text"] and "Hello Kim," in message["text"]
+    assert link.replace("&", "&amp;") in message["html"]
+    token = link.split("token=")[1]
+    assert sent.digest == digests.token_digest(digests.derive_key(settings.secret_key, digests.LINK_KEY), token)
+
+
+class _RefuseEveryone:
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        return "550 5.1.1 No such mailbox"
+
+
+async def test_refused_address_is_not_retried():
+    controller = Controller(_RefuseEveryone(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        activities = EmailActivities(make_settings(smtp_host="127.0.0.1", smtp_port=controller.port))
+        with pytest.raises(ApplicationError) as refused:
+            await ActivityEnvironment().run(activities.send_code_email, CodeDelivery("nobody@example.com", "login", 30))
+        assert refused.value.type == INVALID_DESTINATION and refused.value.non_retryable
+    finally:
+        controller.stop()

@@ -1,0 +1,59 @@
+"""Phone activities: the real twilio client against the sandbox."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities.contracts import CodeDelivery
+from activities.email import INVALID_DESTINATION
+from activities.phone import PhoneActivities, twilio_client
+from domain import digests
+from tests.support.temporal import make_settings
+
+NUMBER = "+12025550143"
+
+
+@pytest.fixture
+def phone(twilio_sandbox):
+    settings = make_settings(
+        twilio_account_sid=twilio_sandbox.account_sid,
+        twilio_auth_token=twilio_sandbox.auth_token,
+        twilio_api_base_url=twilio_sandbox.url,
+        public_base_url="https://portal.example",
+    )
+    return settings, PhoneActivities(settings, twilio_client(settings))
+
+
+async def test_sms_carries_the_code_and_returns_its_digest(phone, phones):
+    settings, activities = phone
+    sent = await ActivityEnvironment().run(activities.send_code_sms, CodeDelivery(NUMBER, "login", 600))
+    [sms] = phones.sms_to(NUMBER)
+    code = phones.last_code_sms_to(NUMBER)
+    assert sms["sid"] == sent.provider_id and "expires in 10 minutes" in sms["body"]
+    assert sms["from"] == settings.twilio_from_number
+    assert sent.digest == digests.code_digest(digests.derive_key(settings.secret_key, digests.CODE_KEY), "test", code)
+
+
+async def test_call_asks_for_pound_and_binds_the_webhook_to_the_flow(phone, phones):
+    settings, activities = phone
+    sent = await ActivityEnvironment().run(activities.place_verification_call, CodeDelivery(NUMBER, "registration", 600))
+    [call] = phones.calls_to(NUMBER)
+    gather = ET.fromstring(call["twiml"]).find("Gather")
+    assert gather.attrib["numDigits"] == "1" and gather.attrib["finishOnKey"] == ""
+    assert "press the pound key" in gather.find("Say").text
+    action = urlparse(gather.attrib["action"])
+    assert f"{action.scheme}://{action.netloc}{action.path}" == "https://portal.example/webhooks/twilio/voice/test"
+    token = parse_qs(action.query)["token"][0]
+    assert sent.digest == digests.token_digest(digests.derive_key(settings.secret_key, digests.VOICE_KEY), token)
+
+
+async def test_a_number_twilio_refuses_is_not_retried(phone):
+    settings, activities = phone
+    with pytest.raises(ApplicationError) as refused:
+        await ActivityEnvironment().run(activities.send_code_sms, CodeDelivery("", "login", 600))
+    assert refused.value.type == INVALID_DESTINATION and refused.value.non_retryable

@@ -1,0 +1,70 @@
+"""The Flows adapter as a browser meets it: a signed cookie binds the flow, forms need the
+CSRF token, a bad input comes back on the same screen, a forged cookie gets no flow."""
+
+from __future__ import annotations
+
+import re
+
+from api.flows import Flows
+
+EMAIL = "sam.staff@example.com"
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, html
+    return match.group(1)
+
+
+async def start_in_browser(http) -> str:
+    form = await http.get("/challenge/new")
+    assert form.headers["x-frame-options"] == "DENY" and "content-security-policy" in form.headers
+    data = {"channel": "email", "destination": EMAIL, "csrf_token": csrf_of(form.text)}
+    page = await http.post("/challenge", data=data)
+    assert page.status_code == 201, page.text
+    assert "Verification code has been sent" in page.text
+    assert "<label for=\"code\">Verification Code</label>" in page.text
+    return csrf_of(page.text)
+
+
+async def test_form_round_trip_with_errors_on_the_same_screen(live_app, mail):
+    async with live_app.http() as http:
+        csrf = await start_in_browser(http)
+        cookie = http.cookies[Flows.cookie_name("challenge")]
+        assert cookie.startswith("challenge-")
+        await mail.wait_for_messages_to(EMAIL)
+        wrong = await http.post("/challenge/verify", data={"code": "12", "csrf_token": csrf})
+        assert wrong.status_code == 422
+        assert "Enter the 6-digit code." in wrong.text and 'for="code"' in wrong.text
+        done = await http.post("/challenge/verify", data={"code": mail.last_code_to(EMAIL), "csrf_token": csrf})
+        assert done.status_code == 200 and "Verified." in done.text
+
+
+async def test_form_without_csrf_token_is_refused_and_changes_nothing(live_app, mail):
+    async with live_app.http() as http:
+        await start_in_browser(http)
+        refused = await http.post("/challenge/send", data={})
+        assert refused.status_code == 403
+        assert "reload the page" in refused.text
+        forged = await http.post("/challenge/send", data={"csrf_token": "0" * 64})
+        assert forged.status_code == 403
+        assert len(await mail.wait_for_messages_to(EMAIL)) == 1  # only the first code went out
+
+
+async def test_forged_or_missing_flow_cookie_gets_no_flow(live_app):
+    async with live_app.http() as http:
+        await start_in_browser(http)
+        cookie = http.cookies[Flows.cookie_name("challenge")]
+        flow_id, _, mac = cookie.rpartition(".")
+        http.cookies.set(Flows.cookie_name("challenge"), f"challenge-00000000-0000-0000-0000-000000000000.{mac}")
+        response = await http.get("/api/v1/challenge")
+        assert response.status_code == 404
+        assert response.json() == {"detail": "This page has expired. Please start again."}
+    async with live_app.http() as stranger:
+        assert (await stranger.get("/challenge")).status_code == 404
+
+
+async def test_json_calls_need_the_json_content_type(live_app):
+    async with live_app.http() as http:
+        response = await http.post("/api/v1/challenge/send", data={"x": "1"})
+        assert response.status_code == 415

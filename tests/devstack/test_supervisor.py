@@ -1,0 +1,111 @@
+"""`atrezzo dev` (what `make dev` runs) on a fresh data folder and its own ports: everything
+it prints answers, the search attributes are registered, Ctrl-C leaves no process behind, and
+a second start keeps the data and a flow that was in progress."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+BIN = Path(sys.executable).parent
+CONFIGURED = ("DATABASE_URL", "TEMPORAL_ADDRESS", "SMTP_HOST", "SMTP_PORT", "TWILIO_API_BASE_URL", "API_PORT", "PUBLIC_BASE_URL")
+
+
+class DevStack:
+    def __init__(self, data: Path, offset: int) -> None:
+        env = {k: v for k, v in os.environ.items() if k not in CONFIGURED}
+        env.update(ATREZZO_DEV_DATA=str(data), ATREZZO_DEV_PORT_OFFSET=str(offset))
+        self.process = subprocess.Popen(
+            [str(BIN / "atrezzo"), "dev"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        self.banner = self._read_banner()
+        self.urls = {
+            line.split("http", 1)[0].strip(): "http" + line.split("http", 1)[1].strip()
+            for line in self.banner.splitlines()
+            if "http://" in line
+        }
+
+    def _read_banner(self, timeout: float = 120) -> str:
+        lines: list[str] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.process.stdout.readline()
+            if not line and self.process.poll() is not None:
+                break
+            lines.append(line)
+            if line.startswith("  Logs:"):
+                return "".join(lines)
+        self.process.kill()
+        raise AssertionError("atrezzo dev did not come up:\n" + "".join(lines))
+
+    def stop(self) -> int:
+        self.process.send_signal(signal.SIGINT)
+        return self.process.wait(timeout=60)
+
+
+def _temporal(address: str, *args: str) -> str:
+    return subprocess.run(
+        [str(BIN / "temporal"), *args, "--address", address], capture_output=True, text=True, timeout=30, check=True
+    ).stdout
+
+
+def _listening(port: int) -> bool:
+    import socket
+
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _gone(pid: int, timeout: float = 10) -> bool:
+    """Exited (a zombie waiting for its reaper counts: it runs nothing)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except FileNotFoundError:
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_dev_stack_comes_up_answers_and_stops_cleanly(tmp_path):
+    offset = random.randrange(20000, 50000, 100)
+    data = tmp_path / "devdata"
+    stack = DevStack(data, offset)
+    try:
+        assert "legacy.user / Legacy-Portal-2026" in stack.banner
+        assert "NPI 1234567893, registration code DEMO-REG-2026" in stack.banner
+        for name, url in stack.urls.items():
+            response = httpx.get(url, timeout=10)
+            assert response.status_code == 200, f"{name} at {url}: {response.status_code}"
+        assert httpx.get(stack.urls["Health"]).json()["status"] == "up"
+        temporal = f"127.0.0.1:{7233 + offset}"
+        attributes = _temporal(temporal, "operator", "search-attribute", "list")
+        for name in ("AtrezzoProcess", "AtrezzoStep", "AtrezzoProviderNpi", "AtrezzoAccountId"):
+            assert name in attributes
+        _temporal(temporal, "workflow", "start", "--type", "Parked", "--task-queue", "nobody", "--workflow-id", "parked-flow")
+        pg_pid = int((data / "postgres" / "postmaster.pid").read_text().split()[0])
+    finally:
+        status = stack.stop()
+    assert status == 0
+    for port in (7233, 8233, 1025, 8025, 8026, 8000):
+        assert not _listening(port + offset), f"port {port + offset} still open after Ctrl-C"
+    assert _gone(pg_pid), "PostgreSQL still running after Ctrl-C"
+
+    again = DevStack(data, offset)
+    try:
+        described = _temporal(f"127.0.0.1:{7233 + offset}", "workflow", "describe", "--workflow-id", "parked-flow", "-o", "json")
+        assert json.loads(described)["workflowExecutionInfo"]["status"] == "WORKFLOW_EXECUTION_STATUS_RUNNING"
+        assert "legacy.user / Legacy-Portal-2026" in again.banner
+    finally:
+        assert again.stop() == 0

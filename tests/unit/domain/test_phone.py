@@ -1,0 +1,87 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.errors import FieldError
+from domain.phone import mask_phone, parse_us_direct_line, parse_us_fax
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2125559885",
+        "(212) 555-9885",
+        "212.555.9885",
+        "212-555-9885",
+        "+1 212 555 9885",
+        "1-212-555-9885",
+        " 212 555 9885 ",
+    ],
+)
+def test_common_us_formats_become_e164(text):
+    assert parse_us_direct_line(text) == "+12125559885"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "212-555-9885 x123",
+        "212-555-9885 ext. 5",
+        "tel:+1-212-555-9885;ext=5",
+        "212-555-9885#12",
+        "212-555-9885,,12",
+    ],
+)
+def test_extensions_are_refused(text):
+    with pytest.raises(FieldError) as caught:
+        parse_us_direct_line(text)
+    assert caught.value.field == "phone_number"
+    assert "extensions are not supported" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "555-9885",
+        "212555988",
+        "21255598851",
+        "+44 20 7946 0958",  # not US
+        "613-555-0123",  # Canada shares +1 but is not a US line
+        "800-555-0199",  # toll-free is not a direct line
+        "900-555-0123",  # premium rate
+        "1-800-FLOWERS",
+        "123-456-7890",  # no such area code
+    ],
+)
+def test_non_us_or_non_direct_numbers_are_refused(text):
+    with pytest.raises(FieldError):
+        parse_us_direct_line(text)
+
+
+def test_field_name_can_be_chosen():
+    with pytest.raises(FieldError) as caught:
+        parse_us_direct_line("nope", field="phone")
+    assert caught.value.field == "phone"
+
+
+def test_fax_accepts_toll_free_but_not_extensions():
+    assert parse_us_fax("(800) 555-0199") == "+18005550199"
+    with pytest.raises(FieldError) as caught:
+        parse_us_fax("212-555-9885 x1")
+    assert caught.value.field == "fax"
+
+
+def test_mask_shows_only_the_last_four_digits():
+    assert mask_phone("+12125559885") == "XXX-XXX-9885"
+
+
+@given(st.text(alphabet="0123456789", min_size=4, max_size=4))
+def test_mask_never_shows_more_than_the_last_four(last_four):
+    masked = mask_phone("+1212555" + last_four)
+    assert masked == "XXX-XXX-" + last_four
+
+
+def test_mask_refuses_what_is_not_us_e164():
+    with pytest.raises(ValueError):
+        mask_phone("2125559885")

@@ -35,28 +35,26 @@ async def pg_template(pg_server_url: str) -> str:
     return TEMPLATE
 
 
+async def _create_database(server_url: str, prefix: str, template: str | None = None) -> str:
+    name = f"{prefix}_{uuid.uuid4().hex[:16]}"
+    admin = await asyncpg.connect(server_url)
+    try:
+        await admin.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+    finally:
+        await admin.close()
+    return database_url(server_url, name)
+
+
 @pytest.fixture
 async def db_url(pg_server_url: str, pg_template: str) -> str:
     """A fresh, migrated database for this test."""
-    name = f"t_{uuid.uuid4().hex[:16]}"
-    admin = await asyncpg.connect(pg_server_url)
-    try:
-        await admin.execute(f"CREATE DATABASE {name} TEMPLATE {pg_template}")
-    finally:
-        await admin.close()
-    return database_url(pg_server_url, name)
+    return await _create_database(pg_server_url, "t", pg_template)
 
 
 @pytest.fixture
 async def empty_db_url(pg_server_url: str) -> str:
     """A fresh database with no schema at all (for migration tests)."""
-    name = f"e_{uuid.uuid4().hex[:16]}"
-    admin = await asyncpg.connect(pg_server_url)
-    try:
-        await admin.execute(f"CREATE DATABASE {name}")
-    finally:
-        await admin.close()
-    return database_url(pg_server_url, name)
+    return await _create_database(pg_server_url, "e")
 
 
 @pytest.fixture

@@ -12,35 +12,49 @@ from contextlib import AsyncExitStack
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+import asyncpg
+
 from activities.email import EmailActivities
 from activities.phone import PhoneActivities, twilio_client
+from activities.postgres import AccountActivities
 from engine.client import connect
 from settings import Settings, load_settings
+from store.pool import create_pool
 from workflows.registry import WORKFLOWS
 
 log = logging.getLogger("atrezzo.worker")
 
 
-def activities(settings: Settings) -> list:
+def activities(settings: Settings, pool: asyncpg.Pool) -> list:
     email = EmailActivities(settings)
     phone = PhoneActivities(settings, twilio_client(settings))
-    return [email.send_code_email, email.send_link_email, phone.send_code_sms, phone.place_verification_call]
+    return [
+        email.send_code_email,
+        email.send_link_email,
+        phone.send_code_sms,
+        phone.place_verification_call,
+        *AccountActivities(pool).all(),
+    ]
 
 
-def build_worker(client: Client, settings: Settings, *, workflows: list[type] | None = None) -> Worker:
+def build_worker(
+    client: Client, settings: Settings, pool: asyncpg.Pool, *, workflows: list[type] | None = None
+) -> Worker:
     return Worker(
         client,
         task_queue=settings.temporal_task_queue,
         workflows=list(WORKFLOWS if workflows is None else workflows),
-        activities=activities(settings),
+        activities=activities(settings, pool),
         max_concurrent_activities=100,
     )
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     async with AsyncExitStack() as stack:
+        pool = await create_pool(settings.database_url)
+        stack.push_async_callback(pool.close)
         client = await connect(settings)
-        worker = build_worker(client, settings)
+        worker = build_worker(client, settings, pool)
         await stack.enter_async_context(worker)
         log.info("worker polling task queue %s at %s", settings.temporal_task_queue, settings.temporal_address)
         await stop.wait()

@@ -38,3 +38,64 @@ class Sent:
     digest: str
     provider_id: str = ""
     detail: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class NewAccount:
+    """A provider's new user, as the "Enter User Information" screen gave it (already
+    normalised at the edge). The account starts pending: it cannot sign in."""
+
+    provider_id: int
+    username: str
+    first_name: str
+    last_name: str
+    email: str
+    fax: str
+    address1: str = ""
+    address2: str = ""
+    city: str = ""
+    state: str = ""
+    zip_code: str = ""
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a database step decided. ``error`` is for the person, on ``field`` of their screen
+    (a taken username, an email used by another account); empty when it went through."""
+
+    account_id: str = ""
+    field: str = ""
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class EmailToVerify:
+    account_id: str
+    email: str
+
+
+@dataclass(frozen=True)
+class NewPassword:
+    account_id: str
+    password_hash: str  # argon2id, made at the edge; the password itself never travels
+
+
+@dataclass(frozen=True)
+class MfaChoice:
+    account_id: str
+    method: str  # "phone" | "email"
+    phone: str = ""  # E.164, for the phone method
+
+
+@dataclass(frozen=True)
+class TermsAccepted:
+    account_id: str
+    version: str
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    event: str
+    subject: str = ""
+    detail: dict[str, str] = field(default_factory=dict)

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.flows import FlowGone, is_api
 from api.resources import Resources, Unavailable
-from api.routes import codec, health, twilio
+from api.routes import codec, enrollment, first_login, health, portal, registration, registration_reset, twilio
 from api.security import SecurityHeaders, Signer
 from domain import digests
 from settings import Settings
@@ -43,7 +43,8 @@ def create_app(settings: Settings, *, extra_routers: tuple = (), extra_template_
     app.state.templates = Jinja2Templates(directory=[*extra_template_dirs, _HERE / "templates"])
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
-    for router in (health.router, codec.router, twilio.router, *extra_routers):
+    process_routers = (portal.router, registration.router, enrollment.router, first_login.router, registration_reset.router)
+    for router in (health.router, codec.router, twilio.router, *process_routers, *extra_routers):
         app.include_router(router)
     _install_error_pages(app)
     return app

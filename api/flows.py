@@ -20,6 +20,7 @@ from api.security import CSRF_FIELD, CSRF_HEADER, Signer, cookie_flags
 from domain import digests
 from settings import Settings
 from workflows.flow import FIELD_ERROR, FlowView
+from workflows.timings import Timings
 
 class FlowGone(Exception):
     """The browser has no live flow of this process (never started, finished long ago, forged)."""
@@ -121,6 +122,18 @@ class Flows:
     def redirect(self, url: str) -> RedirectResponse:
         return RedirectResponse(url, status_code=303)
 
+
+
+def flow_timings(settings: Settings) -> Timings:
+    """The durations a flow is started with (workflows cannot read settings themselves)."""
+    return Timings(
+        link_ttl_seconds=int(settings.registration_link_ttl.total_seconds()),
+        code_ttl_seconds=int(settings.enrollment_code_ttl.total_seconds()),
+        resend_cooldown_seconds=int(settings.code_resend_cooldown.total_seconds()),
+        max_sends=settings.code_max_sends,
+        max_wrong_tries=settings.code_max_wrong_tries,
+        idle_seconds=int(settings.enrollment_idle_timeout.total_seconds()),
+    )
 
 
 def is_api(request: Request) -> bool:

@@ -74,6 +74,14 @@ class CodeChallenge:
         self._sent_at: datetime | None = None
         self._wrong_tries = 0
 
+    def successor(self, channel: str, destination: str) -> "CodeChallenge":
+        """A challenge for another address or channel that inherits the send count and
+        cooldown, so changing the address is no way around the resend limits."""
+        follower = CodeChallenge(self.policy, channel, destination, self.purpose)
+        follower.sends = self.sends
+        follower._sent_at = self._sent_at
+        return follower
+
     def send_refusal(self, now: datetime) -> str | None:
         """Why a send is not allowed right now (for update validators), or None."""
         if self.verified:

@@ -8,14 +8,18 @@ support staff can find it. Subclasses own their steps; this base owns the plumbi
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from engine import search_attributes as sa
-    from domain.digests import is_digest
+    from activities.contracts import LinkDelivery, Sent
+    from domain.digests import digests_match, is_digest
     from workflows.code_challenge import MESSAGES, SEND_FAILED, CodeChallenge, CodeStatus, Outcome
 
 FIELD_ERROR = "FieldError"
@@ -35,6 +39,15 @@ class FlowView:
     code: CodeStatus | None = None
     # Non-secret values a screen shows or prefills (a masked address, a username).
     fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class PendingLink:
+    """The digest of the link token we emailed, and until when it works."""
+
+    digest: str
+    expires_at: datetime
+    clicked: bool = False
 
 
 @dataclass(frozen=True)
@@ -58,6 +71,7 @@ class FlowWorkflow:
         self._view = FlowView(process="", step="")
         self.challenge: CodeChallenge | None = None
         self._sending = False
+        self._link: PendingLink | None = None
 
     def _start_flow(self, process: str, step: str, *, provider_npi: str = "", account_id: str = "") -> None:
         self._view = FlowView(process=process, step=step)
@@ -85,9 +99,44 @@ class FlowWorkflow:
     def _show_error(self, field_name: str, message: str) -> None:
         self._view.errors = {field_name: message}
 
-    def _code_verified(self) -> None:
+    async def _code_verified(self) -> None:
         """Hook: the challenge was just passed; move to the next screen here so the
         answer to the user's action already shows it."""
+
+    async def _email_link(self, delivery: LinkDelivery) -> bool:
+        """Email a fresh single-use link (any earlier one stops working). False when it could not be sent."""
+        try:
+            sent: Sent = await workflow.execute_activity(
+                "send_link_email",
+                delivery,
+                result_type=Sent,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RetryPolicy(maximum_attempts=3, non_retryable_error_types=["InvalidDestination"]),
+            )
+        except ActivityError:
+            return False
+        self._link = PendingLink(sent.digest, workflow.now() + timedelta(seconds=delivery.expires_in_seconds))
+        return True
+
+    async def _wait_for_click(self) -> bool:
+        """Wait (durably) until the link is clicked or expires."""
+        link = self._link
+        assert link is not None
+        try:
+            await workflow.wait_condition(lambda: link.clicked, timeout=link.expires_at - workflow.now())
+            return True
+        except asyncio.TimeoutError:
+            link.digest = ""
+            return False
+
+    @workflow.signal
+    def link_clicked(self, token_digest: str) -> None:
+        link = self._link
+        if link is None or link.clicked or not link.digest or workflow.now() >= link.expires_at:
+            return
+        if digests_match(token_digest, link.digest):
+            link.clicked = True
+            link.digest = ""  # single use
 
     @workflow.query
     def view(self) -> FlowView:
@@ -121,12 +170,12 @@ class FlowWorkflow:
             raise field_error("code", refusal)
 
     @workflow.update
-    def verify_code(self, code_digest: str) -> FlowView:
+    async def verify_code(self, code_digest: str) -> FlowView:
         assert self.challenge is not None
         outcome = self.challenge.verify(code_digest, workflow.now())
         if outcome is Outcome.VERIFIED:
             self._view.errors = {}
-            self._code_verified()
+            await self._code_verified()
         else:
             self._show_error("code", MESSAGES[outcome])
         return self.view()
@@ -139,9 +188,9 @@ class FlowWorkflow:
             raise field_error("code", "Enter the 6-digit code.")
 
     @workflow.signal
-    def phone_keypress(self, press: Keypress) -> None:
+    async def phone_keypress(self, press: Keypress) -> None:
         if self.challenge is not None and self.challenge.confirm_keypress(
             press.token_digest, press.digits, workflow.now()
         ):
             self._view.errors = {}
-            self._code_verified()
+            await self._code_verified()

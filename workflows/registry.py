@@ -1,5 +1,9 @@
-"""Every workflow the worker runs. Processes add themselves here."""
+"""Every workflow the worker runs."""
 
 from __future__ import annotations
 
-WORKFLOWS: list[type] = []
+from workflows.enrollment import MfaEnrollmentWorkflow
+from workflows.registration import ProviderRegistrationWorkflow
+from workflows.registration_reset import RegistrationResetWorkflow
+
+WORKFLOWS: list[type] = [ProviderRegistrationWorkflow, MfaEnrollmentWorkflow, RegistrationResetWorkflow]

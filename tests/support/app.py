@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 import uvicorn
@@ -21,6 +22,7 @@ from api.app import create_app
 from api.security import Signer
 from domain import digests
 from settings import Settings
+from store.pool import create_pool
 from tests.support import challenge_routes
 from tests.support.challenge_flow import ChallengeFlow
 from tests.support.temporal import client_for, make_settings
@@ -82,9 +84,13 @@ async def live_app(temporal_env, smtp_sink, twilio_sandbox, db_url):
     )
     client = client_for(temporal_env, settings)
     app = create_app(settings, extra_routers=(challenge_routes.router,), extra_template_dirs=(TEMPLATES,))
-    async with build_worker(client, settings, workflows=[*WORKFLOWS, ChallengeFlow]):
-        with RunningApp(app, port) as running:
-            yield LiveApp(settings=settings, url=running.url, client=client)
+    pool = await create_pool(db_url)
+    try:
+        async with build_worker(client, settings, pool, workflows=[*WORKFLOWS, ChallengeFlow]):
+            with RunningApp(app, port) as running:
+                yield LiveApp(settings=settings, url=running.url, client=client, pool=pool)
+    finally:
+        await pool.close()
 
 
 @dataclass
@@ -92,6 +98,7 @@ class LiveApp:
     settings: Settings
     url: str
     client: Client
+    pool: asyncpg.Pool
 
     def http(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.url, timeout=30)

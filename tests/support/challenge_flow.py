@@ -44,5 +44,5 @@ class ChallengeFlow(FlowWorkflow):
         await workflow.wait_condition(workflow.all_handlers_finished)
         return "verified"
 
-    def _code_verified(self) -> None:
+    async def _code_verified(self) -> None:
         self._finish("completed", "done")

@@ -1,0 +1,5 @@
+"""Routes for this process (being written)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

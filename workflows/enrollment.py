@@ -1,0 +1,289 @@
+"""MFA enrollment (guide Sections 1 and 2): choose PHONE or EMAIL, verify a work email by
+code, create a password, then — for the phone method — verify a direct line by SMS code or
+by a call answered with #; new users then accept the Terms of Use.
+
+Used by new-provider registration (as a child), by existing portal users, by "having
+trouble logging in" and by registration resets. What is verified is saved as it happens,
+so an abandoned enrollment resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.workflow import ParentClosePolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.contracts import AuditEntry, EmailToVerify, MfaChoice, NewPassword, Outcome, TermsAccepted
+    from domain.terms import TERMS_VERSION
+    from workflows.code_challenge import CodeChallenge
+    from workflows.flow import FlowView, FlowWorkflow, field_error
+    from workflows.timings import Timings
+
+PROCESS = "enrollment"
+METHODS = ("phone", "email")
+PHONE_CHANNELS = ("sms", "voice")
+_DB = {"start_to_close_timeout": timedelta(seconds=15), "retry_policy": RetryPolicy(maximum_attempts=5)}
+_CLAIM_WINDOW = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class EnrollmentStart:
+    account_id: str
+    purpose: str  # registration | existing_user | resume | registration_reset
+    email: str = ""  # prefilled on the email screen
+    email_verified: bool = False
+    has_new_password: bool = False
+    requires_terms: bool = False
+    timings: Timings = field(default_factory=Timings)
+
+
+@dataclass(frozen=True)
+class PhoneEntry:
+    number: str  # E.164, normalised at the edge
+    channel: str  # "sms" (Send Code) | "voice" (Call Me)
+
+
+@workflow.defn
+class MfaEnrollmentWorkflow(FlowWorkflow):
+    @workflow.init
+    def __init__(self, start: EnrollmentStart) -> None:
+        super().__init__()
+        self._start = start
+        self._method = ""
+        self._email = start.email
+        self._phone = ""
+        self._claimed = False
+        self._actions = 0
+        # The last email and phone challenges, kept across address changes for the resend limits.
+        self._sent_by_kind: dict[str, CodeChallenge] = {}
+        # Resuming after email and password were done: only the phone is left (or a switch to email).
+        resume_at_phone = start.email_verified and start.has_new_password
+        self._start_flow(PROCESS, "phone" if resume_at_phone else "method", account_id=start.account_id)
+        self._view.fields = {"email": start.email, "purpose": start.purpose}
+        if resume_at_phone:
+            self._method = "phone"
+            self._view.fields["can_use_email"] = "yes"
+
+    @workflow.run
+    async def run(self, start: EnrollmentStart) -> str:
+        seen = -1
+        while self._view.step != "done":
+            seen = self._actions
+            try:
+                await workflow.wait_condition(
+                    lambda: self._view.step == "done" or self._actions != seen, timeout=start.timings.idle
+                )
+            except asyncio.TimeoutError:
+                self._finish("failed", "abandoned")
+                await self._audit("mfa.enrollment_abandoned")
+                return "abandoned"
+        # Give the browser a moment to turn the finished enrollment into a signed-in session.
+        try:
+            await workflow.wait_condition(lambda: self._claimed, timeout=_CLAIM_WINDOW)
+        except asyncio.TimeoutError:
+            pass
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return "completed"
+
+    # --- method ----------------------------------------------------------------
+    @workflow.update
+    def choose_method(self, method: str) -> FlowView:
+        self._touch()
+        self._method = method
+        self._go("email")
+        return self.view()
+
+    @choose_method.validator
+    def _check_method(self, method: str) -> None:
+        self._expect("method")
+        if method not in METHODS:
+            raise field_error("method", "Choose PHONE or EMAIL.")
+
+    # --- email -------------------------------------------------------------------
+    @workflow.update
+    async def submit_email(self, email: str) -> FlowView:
+        self._touch()
+        self._email = email
+        self._view.fields["email"] = email
+        self.challenge = self._challenge("email", email)
+        self._go("email_code")
+        return await self.send_code()
+
+    @submit_email.validator
+    def _check_email(self, email: str) -> None:
+        self._expect("email", "email_code")
+        if "@" not in email or email != email.strip():
+            raise field_error("email", "Enter a valid email address.")
+        self._check_resend("email", "email")
+
+    @workflow.update
+    def change_email(self) -> FlowView:
+        self._touch()
+        self._go("email")
+        return self.view()
+
+    @change_email.validator
+    def _check_change_email(self) -> None:
+        self._expect("email_code")
+
+    # --- password --------------------------------------------------------------------
+    @workflow.update
+    async def set_password(self, password_hash: str) -> FlowView:
+        self._touch()
+        await workflow.execute_activity("set_account_password", NewPassword(self._start.account_id, password_hash), **_DB)
+        await self._audit("password.created")
+        if self._method == "email":
+            await self._complete("email")
+        else:
+            self._go("phone")
+        return self.view()
+
+    @set_password.validator
+    def _check_password(self, password_hash: str) -> None:
+        self._expect("password")
+        if not password_hash.startswith("$argon2id$"):
+            raise field_error("password", "The password could not be accepted. Please try again.")
+
+    # --- phone -----------------------------------------------------------------------
+    @workflow.update
+    async def submit_phone(self, entry: PhoneEntry) -> FlowView:
+        self._touch()
+        self._phone = entry.number
+        self.challenge = self._challenge(entry.channel, entry.number)
+        self._go("phone_code" if entry.channel == "sms" else "phone_call")
+        return await self.send_code()
+
+    @submit_phone.validator
+    def _check_phone(self, entry: PhoneEntry) -> None:
+        self._expect("phone", "phone_code", "phone_call")
+        if entry.channel not in PHONE_CHANNELS:
+            raise field_error("phone_number", "Choose Send Code or Call Me.")
+        if not (entry.number.startswith("+1") and len(entry.number) == 12 and entry.number[1:].isdigit()):
+            raise field_error("phone_number", "Enter a 10-digit direct line; extensions are not supported.")
+        self._check_resend("phone_number", entry.channel)
+
+    @workflow.update
+    def change_phone(self) -> FlowView:
+        self._touch()
+        self._go("phone")
+        return self.view()
+
+    @change_phone.validator
+    def _check_change_phone(self) -> None:
+        self._expect("phone_code", "phone_call")
+
+    @workflow.update
+    async def use_email_instead(self) -> FlowView:
+        """For someone without a direct line: the verified email becomes the second factor."""
+        self._touch()
+        await self._complete("email")
+        return self.view()
+
+    @use_email_instead.validator
+    def _check_use_email(self) -> None:
+        self._expect("phone", "phone_code", "phone_call")
+
+    # --- terms and the end -------------------------------------------------------------
+    @workflow.update
+    async def accept_terms(self, version: str) -> FlowView:
+        self._touch()
+        await workflow.execute_activity("accept_terms", TermsAccepted(self._start.account_id, version), **_DB)
+        self._finish("completed", "done")
+        return self.view()
+
+    @accept_terms.validator
+    def _check_terms(self, version: str) -> None:
+        self._expect("terms")
+        if version != TERMS_VERSION:
+            raise field_error("accept", "Please read and agree to the current Terms of Use.")
+
+    @workflow.update
+    def claim_sign_in(self) -> str:
+        """Once, for the browser that finished: the account to sign in."""
+        self._claimed = True
+        return self._start.account_id
+
+    @claim_sign_in.validator
+    def _check_claim(self) -> None:
+        if self._view.step != "done" or self._claimed:
+            raise field_error("form", "This registration is already complete. Please log in.")
+
+    # --- what the steps share -------------------------------------------------------------
+    async def _code_verified(self) -> None:
+        assert self.challenge is not None
+        if self.challenge.channel == "email":
+            outcome: Outcome = await workflow.execute_activity(
+                "verify_account_email", EmailToVerify(self._start.account_id, self._email), result_type=Outcome, **_DB
+            )
+            if outcome.error:
+                self.challenge = None
+                self._go("email")
+                self._show_error("email", outcome.error)
+                return
+            self.challenge = None
+            self._go("password", notice="The code has been verified. You can now continue.")
+        else:
+            await self._complete("phone")
+
+    async def _complete(self, method: str) -> None:
+        phone = self._phone if method == "phone" else ""
+        await workflow.execute_activity("complete_mfa_registration", MfaChoice(self._start.account_id, method, phone), **_DB)
+        await self._audit("mfa.registered", method=method)
+        if self._start.requires_terms:
+            self._go("terms")
+        else:
+            self._finish("completed", "done")
+
+    async def _audit(self, event: str, **detail: str) -> None:
+        entry = AuditEntry(event, subject=self._start.account_id, detail={"flow": workflow.info().workflow_id, **detail})
+        await workflow.execute_activity("record_audit", entry, **_DB)
+
+    def _challenge(self, channel: str, destination: str) -> CodeChallenge:
+        previous = self._sent_by_kind.get(_kind(channel))
+        if previous is None:
+            challenge = CodeChallenge(self._start.timings.code_policy(), channel, destination, "registration")
+        else:
+            challenge = previous.successor(channel, destination)
+        self._sent_by_kind[_kind(channel)] = challenge
+        return challenge
+
+    def _check_resend(self, field_name: str, channel: str) -> None:
+        previous = self._sent_by_kind.get(_kind(channel))
+        refusal = previous.send_refusal(workflow.now()) if previous is not None else None
+        if refusal:
+            raise field_error(field_name, refusal)
+
+    def _expect(self, *steps: str) -> None:
+        if self._view.step not in steps:
+            raise field_error("form", "This step is already complete. Please continue from the current page.")
+
+    def _touch(self) -> None:
+        self._actions += 1
+
+
+def _kind(channel: str) -> str:
+    return "email" if channel == "email" else "phone"
+
+
+async def enroll(parent: FlowWorkflow, start: EnrollmentStart) -> str:
+    """Run MFA enrollment as a child of ``parent`` and follow it to its end. The parent's view
+    names the child so the browser that clicked the link can be bound to it."""
+    child = await workflow.start_child_workflow(
+        MfaEnrollmentWorkflow.run,
+        start,
+        id=f"{PROCESS}-{workflow.uuid4()}",
+        parent_close_policy=ParentClosePolicy.REQUEST_CANCEL,
+    )
+    parent._view.fields["enrollment_flow"] = child.id
+    parent._go("enrolling")
+    result = await child
+    if result == "completed":
+        parent._finish("completed", "complete")
+    else:
+        parent._finish("failed", "enrollment_abandoned")
+    return result

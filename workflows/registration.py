@@ -1,0 +1,138 @@
+"""New provider registration (guide Section 2).
+
+The flow starts once the NPI and registration code were checked at the edge (a code is a
+secret: it never enters history). Then: user information → a pending account (the database
+decides whether the username and email are free) → an emailed link that must be clicked
+within 20 minutes → MFA enrollment (a child flow, with the Terms of Use) → home.
+A link not clicked in time ends in "Registration Error"; the pending account keeps its data
+and the Reset path completes it. A cancelled registration releases its pending account.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.contracts import AuditEntry, LinkDelivery, NewAccount, Outcome
+    from workflows.enrollment import EnrollmentStart, enroll
+    from workflows.flow import FlowView, FlowWorkflow, field_error
+    from workflows.timings import Timings
+
+PROCESS = "registration"
+CONFIRM_PATH = "/register/confirm"
+_DB = {"start_to_close_timeout": timedelta(seconds=15), "retry_policy": RetryPolicy(maximum_attempts=5)}
+CHECK_EMAIL = (
+    "Your registration is complete. To complete the Multi-Factor Authentication registration, "
+    "you must click the link in your email within {minutes} minutes."
+)
+LINK_NOT_SENT = "We could not send the email. Please check the address and try again."
+
+
+@dataclass(frozen=True)
+class RegistrationStart:
+    provider_id: int
+    provider_npi: str
+    provider_name: str
+    timings: Timings = field(default_factory=Timings)
+
+
+@workflow.defn
+class ProviderRegistrationWorkflow(FlowWorkflow):
+    @workflow.init
+    def __init__(self, start: RegistrationStart) -> None:
+        super().__init__()
+        self._start = start
+        self._account: NewAccount | None = None
+        self._account_id = ""
+        self._start_flow(PROCESS, "user_info", provider_npi=start.provider_npi)
+        self._view.fields = {"organization": start.provider_name, "npi": start.provider_npi}
+
+    @workflow.run
+    async def run(self, start: RegistrationStart) -> str:
+        try:
+            return await self._register(start)
+        except asyncio.CancelledError:
+            # An operator cancelled: leave no half account behind (an activated one stays).
+            # A cancelled workflow may still run activities once it has caught the cancellation.
+            if self._account_id:
+                await self._release()
+            self._finish("cancelled", "cancelled")
+            raise
+
+    async def _register(self, start: RegistrationStart) -> str:
+        try:
+            await workflow.wait_condition(lambda: bool(self._account_id), timeout=start.timings.idle)
+        except asyncio.TimeoutError:
+            self._finish("failed", "abandoned")
+            return "abandoned"
+        if not await self._send_link():
+            # The account exists, so the Reset path can still deliver a link later.
+            self._finish("failed", "registration_error", notice=LINK_NOT_SENT)
+            return "link_not_sent"
+        if not await self._wait_for_click():
+            self._finish("failed", "registration_error")
+            await self._audit("registration.link_expired")
+            return "link_expired"
+        await self._audit("registration.email_link_clicked")
+        return await enroll(
+            self,
+            EnrollmentStart(
+                account_id=self._account_id,
+                purpose="registration",
+                email=self._account.email if self._account else "",
+                requires_terms=True,
+                timings=start.timings,
+            ),
+        )
+
+    @workflow.update
+    async def submit_user_info(self, account: NewAccount) -> FlowView:
+        if self._account_id:
+            return self.view()
+        outcome: Outcome = await workflow.execute_activity(
+            "create_pending_account", account, result_type=Outcome, **_DB
+        )
+        if outcome.error:
+            self._show_error(outcome.field, outcome.error)
+            return self.view()
+        self._account = account
+        self._account_id = outcome.account_id
+        self._set_account(outcome.account_id)
+        minutes = max(1, self._start.timings.link_ttl_seconds // 60)
+        self._go("check_email", notice=CHECK_EMAIL.format(minutes=minutes))
+        return self.view()
+
+    @submit_user_info.validator
+    def _check_user_info(self, account: NewAccount) -> None:
+        if self._view.step != "user_info":
+            raise field_error("form", "This step is already complete.")
+        if account.provider_id != self._start.provider_id:
+            raise field_error("form", "This registration belongs to another organization.")
+        for name in ("username", "first_name", "last_name", "email", "fax"):
+            if not getattr(account, name).strip():
+                raise field_error(name, "This field is required.")
+
+    async def _send_link(self) -> bool:
+        assert self._account is not None
+        return await self._email_link(
+            LinkDelivery(
+                to=self._account.email,
+                template="registration_link",
+                path=CONFIRM_PATH,
+                expires_in_seconds=self._start.timings.link_ttl_seconds,
+                greeting_name=self._account.first_name,
+            )
+        )
+
+    async def _release(self) -> None:
+        await workflow.execute_activity("release_pending_account", self._account_id, **_DB)
+        await self._audit("registration.cancelled")
+
+    async def _audit(self, event: str) -> None:
+        entry = AuditEntry(event, subject=self._account_id, detail={"flow": workflow.info().workflow_id})
+        await workflow.execute_activity("record_audit", entry, **_DB)

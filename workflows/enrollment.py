@@ -64,7 +64,8 @@ class MfaEnrollmentWorkflow(FlowWorkflow):
         # Resuming after email and password were done: only the phone is left (or a switch to email).
         resume_at_phone = start.email_verified and start.has_new_password
         self._start_flow(PROCESS, "phone" if resume_at_phone else "method", account_id=start.account_id)
-        self._view.fields = {"email": start.email, "purpose": start.purpose}
+        # The account id is the person's own (no PII); the edge needs it for the password policy.
+        self._view.fields = {"email": start.email, "purpose": start.purpose, "account_id": start.account_id}
         if resume_at_phone:
             self._method = "phone"
             self._view.fields["can_use_email"] = "yes"

@@ -75,7 +75,7 @@ class FlowWorkflow:
 
     def _start_flow(self, process: str, step: str, *, provider_npi: str = "", account_id: str = "") -> None:
         self._view = FlowView(process=process, step=step)
-        updates = [sa.PROCESS.value_set(process), sa.STEP.value_set(step)]
+        updates = [sa.PROCESS.value_set(process), sa.STEP.value_set(step), sa.STEP_SINCE.value_set(workflow.now())]
         if provider_npi:
             updates.append(sa.PROVIDER_NPI.value_set(provider_npi))
         if account_id:
@@ -87,7 +87,7 @@ class FlowWorkflow:
         self._view.step = step
         self._view.errors = {}
         self._view.notice = notice
-        workflow.upsert_search_attributes([sa.STEP.value_set(step)])
+        workflow.upsert_search_attributes([sa.STEP.value_set(step), sa.STEP_SINCE.value_set(workflow.now())])
 
     def _set_account(self, account_id: str) -> None:
         workflow.upsert_search_attributes([sa.ACCOUNT_ID.value_set(account_id)])

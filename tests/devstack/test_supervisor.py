@@ -91,7 +91,7 @@ def test_dev_stack_comes_up_answers_and_stops_cleanly(tmp_path):
         assert httpx.get(stack.urls["Health"]).json()["status"] == "up"
         temporal = f"127.0.0.1:{7233 + offset}"
         attributes = _temporal(temporal, "operator", "search-attribute", "list")
-        for name in ("AtrezzoProcess", "AtrezzoStep", "AtrezzoProviderNpi", "AtrezzoAccountId"):
+        for name in ("AtrezzoProcess", "AtrezzoStep", "AtrezzoProviderNpi", "AtrezzoAccountId", "AtrezzoStepSince"):
             assert name in attributes
         _temporal(temporal, "workflow", "start", "--type", "Parked", "--task-queue", "nobody", "--workflow-id", "parked-flow")
         pg_pid = int((data / "postgres" / "postmaster.pid").read_text().split()[0])

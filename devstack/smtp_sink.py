@@ -12,18 +12,18 @@ import email.policy
 import itertools
 import socket
 import threading
-import time
 from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.message import EmailMessage
 from pathlib import Path
 
-import uvicorn
 from aiosmtpd.smtp import SMTP
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from fastapi.templating import Jinja2Templates
+
+from devstack.background import AppServer, InThread
 
 # The inbox renders mail it did not write: nothing on its pages may load or run anything.
 PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
@@ -174,15 +174,13 @@ class SmtpSink:
     def __init__(self, mailbox: Mailbox, host: str = "127.0.0.1", smtp_port: int = 0, http_port: int = 0) -> None:
         self.mailbox = mailbox
         self._smtp_socket = socket.create_server((host, smtp_port))
-        self._http_socket = socket.create_server((host, http_port))
         self.smtp_port = self._smtp_socket.getsockname()[1]
-        self.http_url = f"http://{host}:{self._http_socket.getsockname()[1]}"
-        config = uvicorn.Config(create_inbox_app(mailbox), loop="asyncio", lifespan="off", log_level="warning")
-        self._http = uvicorn.Server(config)
+        self._inbox = AppServer(create_inbox_app(mailbox), host, http_port)
+        self.http_url = self._inbox.url
 
     @property
     def started(self) -> bool:
-        return self._http.started
+        return self._inbox.started
 
     async def run(self) -> None:
         """Serve until `stop()` or cancellation."""
@@ -193,19 +191,14 @@ class SmtpSink:
             sock=self._smtp_socket,
         )
         try:
-            await self._http.serve(sockets=[self._http_socket])
-        except asyncio.CancelledError:
-            # uvicorn closes its listener and connections only when it exits on its own.
-            if self._http.started:
-                await self._http.shutdown(sockets=[self._http_socket])
-            raise
+            await self._inbox.run()
         finally:
             smtp.close()
             await smtp.wait_closed()
 
     def stop(self) -> None:
-        """Safe from any thread: uvicorn polls this flag."""
-        self._http.should_exit = True
+        """Safe from any thread."""
+        self._inbox.stop()
 
 
 async def serve(smtp_port: int, http_port: int, host: str = "127.0.0.1") -> None:
@@ -214,31 +207,13 @@ async def serve(smtp_port: int, http_port: int, host: str = "127.0.0.1") -> None
     await sink.run()
 
 
-class RunningSmtpSink:
+class RunningSmtpSink(InThread):
     """An SmtpSink on free ports in a daemon thread with its own event loop (for tests)."""
 
     def __init__(self, host: str = "127.0.0.1", startup_timeout: float = 10.0) -> None:
-        self.host = host
-        self._startup_timeout = startup_timeout
-
-    def __enter__(self) -> RunningSmtpSink:
-        self._sink = SmtpSink(Mailbox(), self.host)
-        self.smtp_port = self._sink.smtp_port
-        self.http_url = self._sink.http_url
-        self.mailbox = self._sink.mailbox
-        self._thread = threading.Thread(target=asyncio.run, args=(self._sink.run(),), name="smtp-sink", daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + self._startup_timeout
-        while not self._sink.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                self.__exit__()
-                raise RuntimeError("the SMTP sink did not start (its thread's traceback is above)")
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._sink.stop()
-        self._thread.join(timeout=10)
+        sink = SmtpSink(Mailbox(), host)
+        super().__init__(sink, "SMTP sink", startup_timeout)
+        self.host, self.smtp_port, self.http_url, self.mailbox = host, sink.smtp_port, sink.http_url, sink.mailbox
 
 
 def main() -> None:

@@ -3,23 +3,19 @@ port (needed when the Twilio sandbox must call our webhook back)."""
 
 from __future__ import annotations
 
-import asyncio
 import socket
-import threading
-import time
-
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from temporalio.client import Client
 
 from api.app import create_app
 from api.security import Signer
+from devstack.background import AppServer, InThread
 from domain import digests
 from settings import Settings
 from store.pool import create_pool
@@ -38,28 +34,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-class RunningApp:
-    """uvicorn in a daemon thread with its own loop, on a port chosen in advance."""
+class RunningApp(InThread):
+    """The app with its lifespan (pool, Temporal client) in a daemon thread with its own loop,
+    on a port chosen in advance (the settings name it before the app exists)."""
 
     def __init__(self, app: FastAPI, port: int) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        self._server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
-        )
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._server.serve()), daemon=True)
-
-    def __enter__(self) -> "RunningApp":
-        self._thread.start()
-        deadline = time.monotonic() + 15
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("the API did not start")
-            time.sleep(0.02)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
+        server = AppServer(app, port=port, lifespan="on")
+        super().__init__(server, "API", startup_timeout=15)
+        self.url = server.url
 
 
 def asgi_client(app: FastAPI) -> httpx.AsyncClient:

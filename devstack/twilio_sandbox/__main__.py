@@ -1,0 +1,3 @@
+from devstack.twilio_sandbox.command import main
+
+main()

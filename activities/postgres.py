@@ -1,8 +1,55 @@
-"""Account changes the flows make in PostgreSQL. (Being written: see the registration issue.)"""
+"""Account changes the registration and enrollment flows make in PostgreSQL.
+
+The database decides what is unique: a taken username or email comes back as an Outcome for
+the person's screen, never as an error. A value the schema refuses is a bug upstream and
+fails the activity for good; a lost connection raises, and Temporal retries.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from uuid import UUID
+
 import asyncpg
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities.contracts import (
+    AuditEntry,
+    EmailToVerify,
+    MfaChoice,
+    NewAccount,
+    NewPassword,
+    Outcome,
+    TermsAccepted,
+)
+from store import audit
+from store.sql import query
+
+INVALID_ACCOUNT_ID = "InvalidAccountId"
+ACCOUNT_NOT_FOUND = "AccountNotFound"
+INVALID_ACCOUNT_DATA = "InvalidAccountData"
+
+USERNAME_TAKEN = Outcome(field="username", error="This username is already taken. Please choose another.")
+EMAIL_REGISTERED = Outcome(
+    field="email",
+    error='This email address is already registered. Use "Having trouble logging in?" if it is yours.',
+)
+EMAIL_IN_USE = Outcome(field="email", error="This email address is already used by another account.")
+
+# What "Enter User Information" says when the schema refuses a value. The edge checks these
+# first; should the two ever disagree, the person still gets a message, not a failed step.
+_REFUSED_NEW_ACCOUNT = {
+    "users_username_unique": USERNAME_TAKEN,
+    "users_email_unique": EMAIL_REGISTERED,
+    "users_username_shape": Outcome("", "username", "Enter a username of up to 100 characters, without spaces."),
+    "users_names_present": Outcome("", "first_name", "Enter your first and last name."),
+    "users_state_is_2_letters": Outcome("", "state", "Choose a state."),
+    "users_zip_is_5_or_9_digits": Outcome("", "zip_code", "Enter a 5-digit ZIP code or ZIP+4."),
+    "users_phone_is_us_e164": Outcome("", "phone", "Enter a 10-digit US phone number; extensions are not supported."),
+    "users_fax_is_us_e164": Outcome("", "fax", "Enter a 10-digit US fax number; extensions are not supported."),
+}
 
 
 class AccountActivities:
@@ -10,4 +57,135 @@ class AccountActivities:
         self._pool = pool
 
     def all(self) -> list:
-        return []
+        return [
+            self.create_pending_account,
+            self.release_pending_account,
+            self.verify_account_email,
+            self.set_account_password,
+            self.complete_mfa_registration,
+            self.accept_terms,
+            self.record_audit,
+        ]
+
+    @activity.defn(name="create_pending_account")
+    async def create_pending_account(self, account: NewAccount) -> Outcome:
+        flow = activity.info().workflow_id or ""
+        async with self._connection() as conn:
+            try:
+                account_id = await _insert_pending(conn, account, flow)
+            except asyncpg.UniqueViolationError as exc:
+                # A retry whose first attempt committed but whose reply was lost finds its own work.
+                earlier = await conn.fetchval(
+                    query("accounts/pending_created_by_flow"),
+                    account.username, account.provider_id, account.email, flow,
+                )
+                return Outcome(account_id=str(earlier)) if earlier is not None else _refusal(exc)
+            except asyncpg.CheckViolationError as exc:
+                return _refusal(exc)
+        return Outcome(account_id=str(account_id))
+
+    @activity.defn(name="release_pending_account")
+    async def release_pending_account(self, account_id: str) -> None:
+        """Delete an account whose registration never finished; an active account, or one
+        already released (a retry), is left as it is."""
+        user_id = _account_uuid(account_id)
+        async with self._connection() as conn, conn.transaction():
+            if await conn.fetchval(query("accounts/release_pending"), user_id) is not None:
+                detail = {"flow": activity.info().workflow_id or ""}
+                await audit.record(conn, "registration.account_released", subject=user_id, detail=detail)
+
+    @activity.defn(name="verify_account_email")
+    async def verify_account_email(self, verified: EmailToVerify) -> Outcome:
+        if "@" not in verified.email:
+            raise _invalid("Only an email address can be verified.")
+        try:
+            await self._update("accounts/verify_email", verified.account_id, verified.email)
+        except asyncpg.UniqueViolationError:
+            return EMAIL_IN_USE
+        return Outcome(account_id=verified.account_id)
+
+    @activity.defn(name="set_account_password")
+    async def set_account_password(self, new: NewPassword) -> None:
+        await self._update("accounts/set_password", new.account_id, new.password_hash)
+
+    @activity.defn(name="complete_mfa_registration")
+    async def complete_mfa_registration(self, choice: MfaChoice) -> None:
+        if choice.method not in ("phone", "email"):
+            raise _invalid(f"Unknown MFA method {choice.method!r}.")
+        if choice.method == "phone" and not choice.phone:
+            raise _invalid("The phone method needs the verified phone number.")
+        await self._update("accounts/complete_mfa", choice.account_id, choice.method, choice.phone)
+
+    @activity.defn(name="accept_terms")
+    async def accept_terms(self, accepted: TermsAccepted) -> None:
+        if not accepted.version.strip():
+            raise _invalid("Accepting the Terms of Use needs their version.")
+        await self._update("accounts/accept_terms", accepted.account_id, accepted.version)
+
+    @activity.defn(name="record_audit")
+    async def record_audit(self, entry: AuditEntry) -> None:
+        subject = _account_uuid(entry.subject) if entry.subject else None
+        async with self._connection() as conn:
+            await audit.record(conn, entry.event, subject=subject, detail=dict(entry.detail))
+
+    async def _update(self, name: str, account_id: str, *values: str) -> None:
+        """Run an UPDATE ... RETURNING id on one account; a missing account fails for good."""
+        user_id = _account_uuid(account_id)
+        async with self._connection() as conn:
+            if await conn.fetchval(query(name), user_id, *values) is None:
+                raise ApplicationError(
+                    f"No account {account_id}.", type=ACCOUNT_NOT_FOUND, non_retryable=True
+                )
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
+        try:
+            async with self._pool.acquire() as conn:
+                yield conn
+        except asyncpg.UniqueViolationError:
+            raise  # a taken value: the activity turns it into an Outcome
+        except (asyncpg.IntegrityConstraintViolationError, asyncpg.DataError) as exc:
+            # Retrying cannot make the data acceptable. Only the rule's name goes out: the
+            # database's message can quote the row, with its email and phone.
+            rule = getattr(exc, "constraint_name", None) or type(exc).__name__
+            raise _invalid(f"The database refused the change ({rule}).") from None
+
+
+async def _insert_pending(conn: asyncpg.Connection, account: NewAccount, flow: str) -> UUID:
+    async with conn.transaction():
+        account_id = await conn.fetchval(
+            query("accounts/insert_pending"),
+            account.username, account.first_name, account.last_name,
+            account.address1, account.address2, account.city, account.state, account.zip_code,
+            account.email, account.phone, account.fax,
+        )
+        await conn.execute(query("users/add_membership"), account_id, account.provider_id, False)
+        await audit.record(
+            conn,
+            "registration.account_created",
+            subject=account_id,
+            # The flow lets a retried attempt recognise the account as its own.
+            detail={"flow": flow, "provider_id": str(account.provider_id)},
+        )
+    return account_id
+
+
+def _refusal(exc: asyncpg.IntegrityConstraintViolationError) -> Outcome:
+    refused = _REFUSED_NEW_ACCOUNT.get(exc.constraint_name or "")
+    if refused is None:
+        raise exc
+    return refused
+
+
+def _account_uuid(account_id: str) -> UUID:
+    try:
+        return UUID(account_id)
+    except (TypeError, ValueError):
+        raise ApplicationError(
+            # The value is not echoed: a caller's mistake might have put an email here.
+            "An account id is a UUID.", type=INVALID_ACCOUNT_ID, non_retryable=True
+        ) from None
+
+
+def _invalid(message: str) -> ApplicationError:
+    return ApplicationError(message, type=INVALID_ACCOUNT_DATA, non_retryable=True)

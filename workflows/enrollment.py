@@ -19,6 +19,7 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import AuditEntry, EmailToVerify, MfaChoice, NewPassword, Outcome, TermsAccepted
+    from domain.phone import mask_phone
     from domain.terms import TERMS_VERSION
     from workflows.code_challenge import CodeChallenge
     from workflows.flow import FlowView, FlowWorkflow, field_error
@@ -58,7 +59,6 @@ class MfaEnrollmentWorkflow(FlowWorkflow):
         self._email = start.email
         self._phone = ""
         self._claimed = False
-        self._actions = 0
         # The last email and phone challenges, kept across address changes for the resend limits.
         self._sent_by_kind: dict[str, CodeChallenge] = {}
         # Resuming after email and password were done: only the phone is left (or a switch to email).
@@ -155,6 +155,7 @@ class MfaEnrollmentWorkflow(FlowWorkflow):
     async def submit_phone(self, entry: PhoneEntry) -> FlowView:
         self._touch()
         self._phone = entry.number
+        self._view.phone = mask_phone(entry.number)
         self.challenge = self._challenge(entry.channel, entry.number)
         self._go("phone_code" if entry.channel == "sms" else "phone_call")
         return await self.send_code()
@@ -222,11 +223,15 @@ class MfaEnrollmentWorkflow(FlowWorkflow):
                 "verify_account_email", EmailToVerify(self._start.account_id, self._email), result_type=Outcome, **_DB
             )
             if outcome.error:
+                # The spent challenge would refuse every new send ("already verified"); its
+                # successor lets the person try another address within the same send limits.
+                self._sent_by_kind["email"] = self.challenge.successor("email", self._email)
                 self.challenge = None
                 self._go("email")
                 self._show_error("email", outcome.error)
                 return
             self.challenge = None
+            await self._audit("mfa.email_verified")
             self._go("password", notice="The code has been verified. You can now continue.")
         else:
             await self._complete("phone")
@@ -262,9 +267,6 @@ class MfaEnrollmentWorkflow(FlowWorkflow):
     def _expect(self, *steps: str) -> None:
         if self._view.step not in steps:
             raise field_error("form", "This step is already complete. Please continue from the current page.")
-
-    def _touch(self) -> None:
-        self._actions += 1
 
 
 def _kind(channel: str) -> str:

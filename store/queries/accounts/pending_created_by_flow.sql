@@ -1,0 +1,16 @@
+-- The pending account this very flow already created for this provider with this email:
+-- an activity retried after its reply was lost finds its own work here. $1 username,
+-- $2 provider id, $3 email, $4 workflow id.
+SELECT u.id
+FROM users AS u
+JOIN provider_members AS m ON m.user_id = u.id AND m.provider_id = $2
+WHERE u.username = $1::text::citext
+  AND u.email = $3::text::citext
+  AND u.status = 'pending'
+  AND EXISTS (
+      SELECT 1
+      FROM audit_events AS a
+      WHERE a.subject_user_id = u.id
+        AND a.event = 'registration.account_created'
+        AND a.detail ->> 'flow' = $4
+  )

@@ -1,0 +1,1 @@
+DELETE FROM throttles WHERE key = $1

@@ -1,0 +1,69 @@
+"""Server-side sessions with idle and absolute timeouts (HIPAA automatic logoff).
+
+The caller turns the session cookie into a keyed digest first: this module, like the
+table, only ever sees that digest. ``now`` replaces the database's clock, for tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from uuid import UUID
+
+import asyncpg
+
+from domain.digests import is_digest
+from store.sql import query
+
+
+@dataclass(frozen=True)
+class SessionUser:
+    id: UUID
+    first_name: str
+    last_name: str
+    username: str
+
+
+async def create_session(
+    conn: asyncpg.Connection,
+    id_digest: str,
+    user_id: UUID | str,
+    *,
+    idle: timedelta,
+    absolute: timedelta,
+    user_agent: str = "",
+    client_ip: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    if not is_digest(id_digest):
+        raise ValueError("sessions are stored by the 64-hex digest of their token, never the token")
+    await conn.execute(
+        query("sessions/create"), id_digest, _uuid(user_id), idle, absolute, user_agent, client_ip, now
+    )
+
+
+async def touch_session(
+    conn: asyncpg.Connection, id_digest: str, *, idle: timedelta, now: datetime | None = None
+) -> SessionUser | None:
+    """The user of a live session, whose idle deadline moves to ``now + idle`` (never past
+    the absolute one); None for a session that is unknown, revoked, expired, or whose user
+    may no longer sign in."""
+    row = await conn.fetchrow(query("sessions/touch"), id_digest, idle, now)
+    return SessionUser(**dict(row)) if row else None
+
+
+async def revoke_session(conn: asyncpg.Connection, id_digest: str) -> bool:
+    """End one session (logout); False when it was unknown or already revoked."""
+    return await conn.fetchval(query("sessions/revoke"), id_digest) is not None
+
+
+async def revoke_all_for_user(
+    conn: asyncpg.Connection, user_id: UUID | str, *, except_digest: str | None = None
+) -> int:
+    """End every session of a user (password or admin reset), except ``except_digest`` if
+    given; returns how many were ended."""
+    return await conn.fetchval(query("sessions/revoke_all_for_user"), _uuid(user_id), except_digest)
+
+
+def _uuid(value: UUID | str) -> UUID:
+    return value if isinstance(value, UUID) else UUID(value)

@@ -1,0 +1,395 @@
+"""Account activities against a real PostgreSQL, each run as Temporal runs an activity."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import uuid
+
+import asyncpg
+import pytest
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import ActivityEnvironment
+
+from activities.contracts import AuditEntry, EmailToVerify, MfaChoice, NewAccount, NewPassword, TermsAccepted
+from activities.postgres import (
+    ACCOUNT_NOT_FOUND,
+    EMAIL_IN_USE,
+    EMAIL_REGISTERED,
+    INVALID_ACCOUNT_DATA,
+    INVALID_ACCOUNT_ID,
+    USERNAME_TAKEN,
+    AccountActivities,
+)
+from domain.passwords import hash_password
+from store.pool import create_pool
+from store.providers import add_provider
+from tests.support.app import free_port
+
+NPI = "1234567893"
+PASSWORD = "Harbour-Lantern-Quilt-42"
+
+
+@pytest.fixture
+async def pool(db_url):
+    # The worker's pool, jsonb codec included.
+    pool = await create_pool(db_url, max_size=4)
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture
+async def provider_id(pool):
+    async with pool.acquire() as conn:
+        return await add_provider(conn, NPI, "Harrisburg Clinic", hash_password("REG-CODE-0001"))
+
+
+@pytest.fixture
+def accounts(pool):
+    return AccountActivities(pool)
+
+
+@pytest.fixture
+def new_account(provider_id):
+    return NewAccount(
+        provider_id=provider_id,
+        username="JDoe",
+        first_name="Jane",
+        last_name="Doe",
+        email="jane.doe@example.com",
+        fax="+17175550100",
+        address1="1 Market St",
+        city="Harrisburg",
+        state="PA",
+        zip_code="17101",
+        phone="+17175550101",
+    )
+
+
+def run(fn, *args, flow: str = "registration-1"):
+    env = ActivityEnvironment()
+    env.info = dataclasses.replace(env.info, workflow_id=flow)
+    return env.run(fn, *args)
+
+
+async def create(accounts, account, **kwargs) -> str:
+    outcome = await run(accounts.create_pending_account, account, **kwargs)
+    assert outcome.error == "" and outcome.account_id
+    return outcome.account_id
+
+
+async def user_row(pool, account_id):
+    async with pool.acquire() as conn:
+        return await conn.fetchrow("SELECT * FROM users WHERE id = $1", uuid.UUID(account_id))
+
+
+async def events(pool, event):
+    async with pool.acquire() as conn:
+        return await conn.fetch("SELECT * FROM audit_events WHERE event = $1 ORDER BY id", event)
+
+
+async def count_users(pool):
+    async with pool.acquire() as conn:
+        return await conn.fetchval("SELECT count(*) FROM users")
+
+
+def test_registered_under_the_names_the_workflows_call(accounts):
+    names = [activity._Definition.must_from_callable(fn).name for fn in accounts.all()]
+    assert names == [
+        "create_pending_account",
+        "release_pending_account",
+        "verify_account_email",
+        "set_account_password",
+        "complete_mfa_registration",
+        "accept_terms",
+        "record_audit",
+    ]
+
+
+# --- create_pending_account ------------------------------------------------------------
+
+
+async def test_creates_a_pending_member_of_the_provider_and_audits_it(accounts, pool, new_account, provider_id):
+    account_id = await create(accounts, new_account)
+    user = await user_row(pool, account_id)
+    assert user["status"] == "pending"
+    assert (user["username"], user["first_name"], user["last_name"]) == ("JDoe", "Jane", "Doe")
+    assert (user["address1"], user["address2"], user["city"], user["state"], user["zip"]) == (
+        "1 Market St", None, "Harrisburg", "PA", "17101"
+    )
+    assert (user["email"], user["phone"], user["fax"]) == ("jane.doe@example.com", "+17175550101", "+17175550100")
+    assert user["password_hash"] is None and user["mfa_method"] is None and user["email_verified_at"] is None
+    async with pool.acquire() as conn:
+        member = await conn.fetchrow("SELECT * FROM provider_members WHERE user_id = $1", user["id"])
+    assert (member["provider_id"], member["is_admin"]) == (provider_id, False)
+    [created] = await events(pool, "registration.account_created")
+    assert created["subject_user_id"] == user["id"]
+    assert created["detail"] == {"flow": "registration-1", "provider_id": str(provider_id)}
+
+
+async def test_optional_fields_left_empty_are_stored_as_nothing(accounts, pool, new_account):
+    bare = dataclasses.replace(new_account, address1="", city="", state="", zip_code="", phone="")
+    user = await user_row(pool, await create(accounts, bare))
+    assert [user[c] for c in ("address1", "address2", "city", "state", "zip", "phone")] == [None] * 6
+
+
+async def test_a_taken_username_in_any_case_is_an_outcome_for_the_username_field(accounts, pool, new_account):
+    await create(accounts, new_account)
+    other = dataclasses.replace(new_account, username="jdoe", email="someone.else@example.com")
+    assert await run(accounts.create_pending_account, other, flow="registration-2") == USERNAME_TAKEN
+    assert await count_users(pool) == 1
+
+
+async def test_a_registered_email_in_any_case_is_an_outcome_for_the_email_field(accounts, pool, new_account):
+    await create(accounts, new_account)
+    other = dataclasses.replace(new_account, username="jane2", email="Jane.Doe@Example.com")
+    assert await run(accounts.create_pending_account, other, flow="registration-2") == EMAIL_REGISTERED
+    assert EMAIL_REGISTERED.error == (
+        'This email address is already registered. Use "Having trouble logging in?" if it is yours.'
+    )
+    assert await count_users(pool) == 1
+
+
+async def test_two_racing_registrations_for_one_username_end_with_one_account(accounts, pool, new_account):
+    kim = dataclasses.replace(new_account, username="kim", email="kim.one@example.com")
+    other_kim = dataclasses.replace(kim, email="kim.two@example.com")
+    outcomes = await asyncio.gather(
+        run(accounts.create_pending_account, kim, flow="registration-a"),
+        run(accounts.create_pending_account, other_kim, flow="registration-b"),
+    )
+    [winner] = [o for o in outcomes if o.account_id]
+    [loser] = [o for o in outcomes if not o.account_id]
+    assert loser == USERNAME_TAKEN
+    assert await count_users(pool) == 1
+    assert (await user_row(pool, winner.account_id))["username"] == "kim"
+
+
+async def test_a_retried_attempt_gets_its_own_account_back(accounts, pool, new_account):
+    first = await create(accounts, new_account)
+    assert await create(accounts, new_account) == first
+    assert await count_users(pool) == 1
+    assert len(await events(pool, "registration.account_created")) == 1
+
+
+async def test_another_flow_with_the_same_details_is_told_the_name_is_taken(accounts, new_account):
+    await create(accounts, new_account, flow="registration-1")
+    assert await run(accounts.create_pending_account, new_account, flow="registration-2") == USERNAME_TAKEN
+
+
+async def test_the_same_flow_with_another_email_is_told_the_name_is_taken(accounts, new_account):
+    await create(accounts, new_account)
+    other = dataclasses.replace(new_account, email="jane@elsewhere.example")
+    assert await run(accounts.create_pending_account, other) == USERNAME_TAKEN
+
+
+async def test_an_account_that_went_on_past_pending_is_not_handed_back(accounts, new_account):
+    account_id = await create(accounts, new_account)
+    await run(accounts.complete_mfa_registration, MfaChoice(account_id, "email"))
+    assert await run(accounts.create_pending_account, new_account) == USERNAME_TAKEN
+
+
+@pytest.mark.parametrize("change,field", [
+    ({"zip_code": "1710"}, "zip_code"),
+    ({"state": "Pennsylvania"}, "state"),
+    ({"phone": "717-555-0101"}, "phone"),
+    ({"fax": ""}, "fax"),
+    ({"username": "j doe"}, "username"),
+    ({"first_name": " "}, "first_name"),
+])
+async def test_a_value_the_schema_refuses_is_a_message_on_its_field(accounts, pool, new_account, change, field):
+    outcome = await run(accounts.create_pending_account, dataclasses.replace(new_account, **change))
+    assert outcome.field == field and outcome.error and not outcome.account_id
+    assert await count_users(pool) == 0
+    assert await events(pool, "registration.account_created") == []
+
+
+async def test_an_unknown_provider_fails_for_good_and_leaves_nothing(accounts, pool, new_account):
+    with pytest.raises(ApplicationError) as failure:
+        await run(accounts.create_pending_account, dataclasses.replace(new_account, provider_id=999_999))
+    assert failure.value.non_retryable and failure.value.type == INVALID_ACCOUNT_DATA
+    assert "jane.doe" not in str(failure.value)
+    assert await count_users(pool) == 0
+    assert await events(pool, "registration.account_created") == []
+
+
+async def test_a_database_that_is_down_raises_for_temporal_to_retry(new_account):
+    pool = await asyncpg.create_pool(f"postgresql://postgres@127.0.0.1:{free_port()}/atrezzo", min_size=0)
+    try:
+        with pytest.raises(OSError) as failure:
+            await run(AccountActivities(pool).create_pending_account, new_account)
+    finally:
+        await pool.close()
+    assert not isinstance(failure.value, ApplicationError)
+
+
+# --- release_pending_account -----------------------------------------------------------
+
+
+async def test_release_deletes_a_pending_account_and_its_membership(accounts, pool, new_account):
+    account_id = await create(accounts, new_account)
+    await run(accounts.release_pending_account, account_id)
+    assert await count_users(pool) == 0
+    async with pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM provider_members") == 0
+    [released] = await events(pool, "registration.account_released")
+    assert released["subject_user_id"] == uuid.UUID(account_id)
+
+
+async def test_release_leaves_an_active_account_alone(accounts, pool, new_account):
+    account_id = await create(accounts, new_account)
+    await run(accounts.complete_mfa_registration, MfaChoice(account_id, "email"))
+    await run(accounts.release_pending_account, account_id)
+    assert (await user_row(pool, account_id))["status"] == "active"
+    assert await events(pool, "registration.account_released") == []
+
+
+async def test_release_of_an_account_already_gone_is_a_no_op(accounts, pool, new_account):
+    account_id = await create(accounts, new_account)
+    await run(accounts.release_pending_account, account_id)
+    await run(accounts.release_pending_account, account_id)  # a retry after a lost reply
+    assert len(await events(pool, "registration.account_released")) == 1
+
+
+# --- verify_account_email ----------------------------------------------------------------
+
+
+async def test_verifying_an_email_stores_it_with_the_time(accounts, pool, new_account):
+    account_id = await create(accounts, new_account)
+    outcome = await run(accounts.verify_account_email, EmailToVerify(account_id, "jane@work.example"))
+    assert outcome.error == "" and outcome.account_id == account_id
+    user = await user_row(pool, account_id)
+    assert user["email"] == "jane@work.example" and user["email_verified_at"] is not None
+
+
+async def test_an_email_of_another_account_is_an_outcome_and_changes_nothing(accounts, pool, new_account):
+    jane = await create(accounts, new_account)
+    kim = await create(accounts, dataclasses.replace(new_account, username="kim", email="kim@example.com"))
+    outcome = await run(accounts.verify_account_email, EmailToVerify(kim, "JANE.DOE@example.com"))
+    assert outcome == EMAIL_IN_USE
+    assert outcome.error == "This email address is already used by another account."
+    user = await user_row(pool, kim)
+    assert user["email"] == "kim@example.com" and user["email_verified_at"] is None
+    assert (await user_row(pool, jane))["email"] == "jane.doe@example.com"
+
+
+async def test_only_an_email_address_can_be_verified(accounts, pool, new_account):
+    account_id = await create(accounts, new_account)
+    with pytest.raises(ApplicationError) as failure:
+        await run(accounts.verify_account_email, EmailToVerify(account_id, ""))
+    assert failure.value.non_retryable and failure.value.type == INVALID_ACCOUNT_DATA
+    assert (await user_row(pool, account_id))["email_verified_at"] is None
+
+
+@pytest.mark.parametrize("account_id,error_type", [
+    ("not-an-id", INVALID_ACCOUNT_ID),
+    (str(uuid.uuid4()), ACCOUNT_NOT_FOUND),
+])
+async def test_an_account_id_that_names_no_account_fails_for_good(accounts, account_id, error_type):
+    for fn, arg in (
+        (accounts.verify_account_email, EmailToVerify(account_id, "kim@example.com")),
+        (accounts.set_account_password, NewPassword(account_id, hash_password(PASSWORD))),
+        (accounts.complete_mfa_registration, MfaChoice(account_id, "email")),
+        (accounts.accept_terms, TermsAccepted(account_id, "2026-01")),
+    ):
+        with pytest.raises(ApplicationError) as failure:
+            await run(fn, arg)
+        assert failure.value.non_retryable and failure.value.type == error_type
+
+
+async def test_release_of_a_malformed_id_fails_for_good(accounts):
+    with pytest.raises(ApplicationError) as failure:
+        await run(accounts.release_pending_account, "not-an-id")
+    assert failure.value.non_retryable and failure.value.type == INVALID_ACCOUNT_ID
+
+
+# --- set_account_password -------------------------------------------------------------------
+
+
+async def test_only_the_argon2id_hash_of_a_password_reaches_the_database(accounts, pool, new_account):
+    account_id = await create(accounts, new_account)
+    password_hash = hash_password(PASSWORD)
+    await run(accounts.set_account_password, NewPassword(account_id, password_hash))
+    user = await user_row(pool, account_id)
+    assert user["password_hash"] == password_hash and password_hash.startswith("$argon2id$")
+    assert user["password_changed_at"] is not None
+    async with pool.acquire() as conn:
+        everything = await conn.fetchval(
+            "SELECT string_agg(t::text, ' ') FROM (SELECT row_to_json(u) AS t FROM users u"
+            " UNION ALL SELECT row_to_json(a) FROM audit_events a) AS rows"
+        )
+    assert PASSWORD not in everything
+
+
+async def test_a_password_that_is_not_an_argon2id_hash_is_refused_for_good(accounts, pool, new_account):
+    account_id = await create(accounts, new_account)
+    with pytest.raises(ApplicationError) as failure:
+        await run(accounts.set_account_password, NewPassword(account_id, PASSWORD))
+    assert failure.value.non_retryable and failure.value.type == INVALID_ACCOUNT_DATA
+    assert PASSWORD not in str(failure.value)
+    user = await user_row(pool, account_id)
+    assert user["password_hash"] is None and user["password_changed_at"] is None
+
+
+# --- complete_mfa_registration ----------------------------------------------------------
+
+
+async def test_the_phone_method_keeps_its_phone_and_activates_the_account(accounts, pool, new_account):
+    account_id = await create(accounts, new_account)
+    await run(accounts.complete_mfa_registration, MfaChoice(account_id, "phone", "+17175550123"))
+    user = await user_row(pool, account_id)
+    assert (user["mfa_method"], user["mfa_phone"], user["status"]) == ("phone", "+17175550123", "active")
+
+
+async def test_the_email_method_clears_an_earlier_phone(accounts, pool, new_account):
+    account_id = await create(accounts, new_account)
+    await run(accounts.complete_mfa_registration, MfaChoice(account_id, "phone", "+17175550123"))
+    await run(accounts.complete_mfa_registration, MfaChoice(account_id, "email", "+17175550123"))
+    user = await user_row(pool, account_id)
+    assert (user["mfa_method"], user["mfa_phone"], user["status"]) == ("email", None, "active")
+
+
+async def test_a_disabled_account_stays_disabled(accounts, pool, new_account):
+    account_id = await create(accounts, new_account)
+    async with pool.acquire() as conn:
+        await conn.execute("UPDATE users SET status = 'disabled' WHERE id = $1", uuid.UUID(account_id))
+    await run(accounts.complete_mfa_registration, MfaChoice(account_id, "email"))
+    assert (await user_row(pool, account_id))["status"] == "disabled"
+
+
+@pytest.mark.parametrize("choice", [MfaChoice("", "phone", ""), MfaChoice("", "fax", "+17175550123")])
+async def test_an_incomplete_mfa_choice_fails_for_good(accounts, pool, new_account, choice):
+    account_id = await create(accounts, new_account)
+    with pytest.raises(ApplicationError) as failure:
+        await run(accounts.complete_mfa_registration, dataclasses.replace(choice, account_id=account_id))
+    assert failure.value.non_retryable and failure.value.type == INVALID_ACCOUNT_DATA
+    assert (await user_row(pool, account_id))["status"] == "pending"
+
+
+# --- accept_terms and record_audit -------------------------------------------------------
+
+
+async def test_accepting_terms_stores_the_version_with_the_time(accounts, pool, new_account):
+    account_id = await create(accounts, new_account)
+    await run(accounts.accept_terms, TermsAccepted(account_id, "2026-01"))
+    user = await user_row(pool, account_id)
+    assert user["terms_version"] == "2026-01" and user["terms_accepted_at"] is not None
+
+
+async def test_audit_entries_land_in_the_trail(accounts, pool):
+    subject = uuid.uuid4()
+    detail = {"flow": "enrollment-1", "method": "sms"}
+    await run(accounts.record_audit, AuditEntry("mfa.registered", str(subject), detail))
+    await run(accounts.record_audit, AuditEntry("registration.cancelled"))
+    [with_subject] = await events(pool, "mfa.registered")
+    [without] = await events(pool, "registration.cancelled")
+    assert with_subject["subject_user_id"] == subject
+    assert with_subject["detail"] == detail
+    assert without["subject_user_id"] is None and without["detail"] == {}
+
+
+async def test_an_audit_subject_that_is_no_account_id_fails_for_good(accounts):
+    with pytest.raises(ApplicationError) as failure:
+        await run(accounts.record_audit, AuditEntry("mfa.registered", "jane.doe@example.com"))
+    assert failure.value.non_retryable and failure.value.type == INVALID_ACCOUNT_ID
+    assert "jane.doe" not in str(failure.value)

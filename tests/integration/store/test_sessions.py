@@ -1,0 +1,144 @@
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from domain.passwords import hash_password
+from store.providers import add_provider
+from store.sessions import SessionUser, create_session, revoke_all_for_user, revoke_session, touch_session
+from store.users import import_legacy_user
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+IDLE = timedelta(minutes=30)
+ABSOLUTE = timedelta(hours=12)
+
+
+def digest() -> str:
+    return secrets.token_hex(32)
+
+
+@pytest.fixture(scope="module")
+def password_hash():
+    return hash_password("Harbour-Lantern-Quilt-42")
+
+
+@pytest.fixture
+async def add_user(db, password_hash):
+    async with db.acquire() as conn:
+        provider_id = await add_provider(conn, "1234567893", "Harrisburg Clinic", password_hash)
+
+    async def add(conn, username="jdoe"):
+        return await import_legacy_user(
+            conn,
+            username=username,
+            password_hash=password_hash,
+            first_name="Jane",
+            last_name="Doe",
+            email=f"{username}@example.com",
+            provider_id=provider_id,
+        )
+
+    return add
+
+
+@pytest.fixture
+async def conn(db):
+    async with db.acquire() as conn:
+        yield conn
+
+
+@pytest.fixture
+async def user_id(conn, add_user):
+    return await add_user(conn)
+
+
+async def start(conn, user_id, *, at=T0, idle=IDLE, absolute=ABSOLUTE) -> str:
+    session = digest()
+    await create_session(conn, session, user_id, idle=idle, absolute=absolute, now=at)
+    return session
+
+
+async def test_a_live_session_names_its_user(conn, user_id):
+    session = await start(conn, user_id)
+    user = await touch_session(conn, session, idle=IDLE, now=T0 + timedelta(minutes=1))
+    assert user == SessionUser(id=user_id, first_name="Jane", last_name="Doe", username="jdoe")
+
+
+async def test_what_is_stored_about_the_client(conn, user_id):
+    session = digest()
+    await create_session(
+        conn, session, str(user_id), idle=IDLE, absolute=ABSOLUTE, user_agent="Firefox", client_ip="203.0.113.7", now=T0
+    )
+    row = await conn.fetchrow("SELECT * FROM sessions WHERE id_digest = $1", session)
+    assert (row["user_agent"], str(row["client_ip"])) == ("Firefox", "203.0.113.7")
+    assert (row["created_at"], row["idle_expires_at"], row["absolute_expires_at"]) == (T0, T0 + IDLE, T0 + ABSOLUTE)
+
+
+async def test_an_idle_session_expires(conn, user_id):
+    just_in_time, too_late = await start(conn, user_id), await start(conn, user_id)
+    assert await touch_session(conn, just_in_time, idle=IDLE, now=T0 + IDLE - timedelta(seconds=1)) is not None
+    assert await touch_session(conn, too_late, idle=IDLE, now=T0 + IDLE) is None
+
+
+async def test_activity_slides_the_idle_deadline(conn, user_id):
+    session = await start(conn, user_id)
+    for minutes in (20, 40, 60):
+        assert await touch_session(conn, session, idle=IDLE, now=T0 + timedelta(minutes=minutes)) is not None
+    row = await conn.fetchrow("SELECT * FROM sessions WHERE id_digest = $1", session)
+    assert row["last_seen_at"] == T0 + timedelta(minutes=60)
+    assert row["idle_expires_at"] == T0 + timedelta(minutes=90)
+    assert await touch_session(conn, session, idle=IDLE, now=T0 + timedelta(minutes=90)) is None
+
+
+async def test_an_active_session_still_ends_at_its_absolute_deadline(conn, user_id):
+    absolute = timedelta(hours=1)
+    session = await start(conn, user_id, absolute=absolute)
+    for minutes in (20, 40, 50):
+        assert await touch_session(conn, session, idle=IDLE, now=T0 + timedelta(minutes=minutes)) is not None
+    idle_deadline = await conn.fetchval("SELECT idle_expires_at FROM sessions WHERE id_digest = $1", session)
+    assert idle_deadline == T0 + absolute  # not 50 + 30 minutes
+    assert await touch_session(conn, session, idle=IDLE, now=T0 + absolute) is None
+
+
+async def test_an_idle_timeout_longer_than_the_absolute_one_is_cut_to_it(conn, user_id):
+    session = await start(conn, user_id, idle=timedelta(hours=2), absolute=timedelta(hours=1))
+    assert await touch_session(conn, session, idle=timedelta(hours=2), now=T0 + timedelta(hours=1)) is None
+
+
+async def test_an_unknown_session_is_none(conn, user_id):
+    assert await touch_session(conn, digest(), idle=IDLE) is None
+
+
+async def test_a_revoked_session_is_over(conn, user_id):
+    session = await start(conn, user_id)
+    assert await revoke_session(conn, session) is True
+    assert await revoke_session(conn, session) is False
+    assert await touch_session(conn, session, idle=IDLE, now=T0 + timedelta(minutes=1)) is None
+
+
+async def test_revoking_all_of_a_users_sessions_can_keep_the_current_one(conn, user_id, add_user):
+    current, other_browser, other_phone = [await start(conn, user_id) for _ in range(3)]
+    someone_else = await start(conn, await add_user(conn, "kim"))
+    assert await revoke_all_for_user(conn, user_id, except_digest=current) == 2
+    later = T0 + timedelta(minutes=1)
+    assert await touch_session(conn, current, idle=IDLE, now=later) is not None
+    assert await touch_session(conn, other_browser, idle=IDLE, now=later) is None
+    assert await touch_session(conn, other_phone, idle=IDLE, now=later) is None
+    assert await touch_session(conn, someone_else, idle=IDLE, now=later) is not None
+    assert await revoke_all_for_user(conn, str(user_id)) == 1
+    assert await touch_session(conn, current, idle=IDLE, now=later) is None
+
+
+@pytest.mark.parametrize("status", ["pending", "disabled"])
+async def test_only_an_active_user_has_a_live_session(conn, user_id, status):
+    session = await start(conn, user_id)
+    await conn.execute("UPDATE users SET status = $2 WHERE id = $1", user_id, status)
+    assert await touch_session(conn, session, idle=IDLE, now=T0 + timedelta(minutes=1)) is None
+
+
+async def test_sessions_are_stored_by_digest_only(conn, user_id):
+    with pytest.raises(ValueError):
+        await create_session(conn, "raw-session-token", user_id, idle=IDLE, absolute=ABSOLUTE)
+    assert await conn.fetchval("SELECT count(*) FROM sessions") == 0
+

@@ -16,6 +16,7 @@ from api.flows import FlowGone, is_api
 from api.resources import Resources, Unavailable
 from api.routes import codec, enrollment, first_login, health, portal, registration, registration_reset, twilio
 from api.security import SecurityHeaders, Signer
+from api.sessions import SignInRequired, sign_in_required
 from domain import digests
 from settings import Settings
 
@@ -47,6 +48,7 @@ def create_app(settings: Settings, *, extra_routers: tuple = (), extra_template_
     for router in (health.router, codec.router, twilio.router, *process_routers, *extra_routers):
         app.include_router(router)
     _install_error_pages(app)
+    app.add_exception_handler(SignInRequired, sign_in_required)
     return app
 
 

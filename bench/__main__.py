@@ -1,5 +1,5 @@
 """`python -m bench`: start the engine, run a worker in-process, measure every scenario and
-print one table whose ratios all come from this run."""
+print one table whose ratios all come from this run, then the registration's steps one by one."""
 
 from __future__ import annotations
 
@@ -8,27 +8,34 @@ import asyncio
 import os
 import platform
 import sys
+from contextlib import AsyncExitStack
 from importlib.metadata import version
 
 from temporalio.worker import Worker
 
+from bench.app_stack import AppStackOnDemand
 from bench.measure import measure, noop_flow
-from bench.report import SCENARIOS, Bench, table
+from bench.report import SCENARIOS, step_table, table
+from bench.scenario import Bench
 from bench.stack import bench_settings, engine_description, start_engine
 
 WARMUP_FLOWS = 20
+REGISTRATIONS = 100
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--flows", type=int, default=200, help="flows per scenario (default 200)")
-    parser.add_argument("--concurrency", type=int, default=50, help="flows in flight in the concurrent rows (default 50)")
-    parser.add_argument("--quick", action="store_true", help="10 flows, concurrency 5: a smoke run for tests")
+    parser.add_argument("--flows", type=int, default=200, help="flows per engine floor row (default 200)")
+    parser.add_argument("--concurrency", type=int, default=50, help="flows in flight in the concurrent engine floor row (default 50)")
+    parser.add_argument(
+        "--registrations", type=int, default=REGISTRATIONS, help=f"registrations per registration row (default {REGISTRATIONS})"
+    )
+    parser.add_argument("--quick", action="store_true", help="10 flows, concurrency 5, 3 registrations: a smoke run for tests")
     args = parser.parse_args(argv)
     if args.quick:
-        args.flows, args.concurrency = 10, 5
-    if args.flows < 1 or args.concurrency < 1:
-        parser.error("--flows and --concurrency must be at least 1")
+        args.flows, args.concurrency, args.registrations = 10, 5, 3
+    if args.flows < 1 or args.concurrency < 1 or args.registrations < 1:
+        parser.error("--flows, --concurrency and --registrations must be at least 1")
     return args
 
 
@@ -38,23 +45,34 @@ async def run(args: argparse.Namespace) -> None:
     activities = list(dict.fromkeys(a for s in SCENARIOS for a in s.activities))
     print(
         f"engine: {engine_description()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"temporalio {version('temporalio')}; {args.flows} flows per row",
+        f"temporalio {version('temporalio')}; {args.flows} flows per engine floor row, "
+        f"{args.registrations} per registration row",
         flush=True,
     )
-    async with start_engine(settings) as client:
+    async with start_engine(settings) as client, AsyncExitStack() as app_resources:
         async with Worker(
             client,
             task_queue=settings.temporal_task_queue,
             workflows=workflows,
             activities=activities,
         ):
-            bench = Bench(client, settings.temporal_task_queue, args.flows, args.concurrency)
+            bench = Bench(
+                client,
+                settings.temporal_task_queue,
+                args.flows,
+                args.concurrency,
+                args.registrations,
+                AppStackOnDemand(app_resources, client, settings),
+            )
             # Not measured: the first flows pay for worker start-up, workflow cache and connections.
             await measure(noop_flow(client, bench.task_queue), min(WARMUP_FLOWS, args.flows * 2), args.concurrency)
             rows = []
             for scenario in SCENARIOS:
                 rows.append((scenario.title(bench), await scenario.run(bench)))
     print(table(rows), flush=True)
+    per_step = [row for row, scenario in zip(rows, SCENARIOS) if scenario.per_step]
+    if per_step:
+        print(f"\n{step_table(per_step)}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,5 +1,5 @@
 """Measurement primitives: run a flow N times, one at a time or C at once, and time every
-update and every whole flow. A flow is any coroutine; it times its updates through a Recorder."""
+named step and every whole flow. A flow is any coroutine; it times its steps through a Recorder."""
 
 from __future__ import annotations
 
@@ -30,15 +30,30 @@ def percentile(values: list[float], pct: float) -> float:
 
 @dataclass
 class Recorder:
-    """Collects latencies (seconds) of every update made by the flows of one measurement."""
+    """Collects latencies (seconds) of every step, by name, made by the flows of one measurement.
+    Names keep the order they were first seen in, so a report lists steps as a flow takes them."""
 
-    updates: list[float] = field(default_factory=list)
+    steps: dict[str, list[float]] = field(default_factory=dict)
 
-    async def update(self, call: Awaitable[T]) -> T:
+    async def step(self, name: str, call: Awaitable[T]) -> T:
         started = time.perf_counter()
         result = await call
-        self.updates.append(time.perf_counter() - started)
+        self.steps.setdefault(name, []).append(time.perf_counter() - started)
         return result
+
+    async def update(self, call: Awaitable[T]) -> T:
+        return await self.step("update", call)
+
+
+@dataclass(frozen=True)
+class StepStats:
+    count: int
+    p50_ms: float
+    p99_ms: float
+
+    @classmethod
+    def from_samples(cls, samples: list[float]) -> StepStats:
+        return cls(len(samples), percentile(samples, 50) * 1000, percentile(samples, 99) * 1000)
 
 
 @dataclass(frozen=True)
@@ -47,22 +62,28 @@ class Stats:
     concurrency: int
     seconds: float
     flows_per_s: float
-    update_p50_ms: float
-    update_p99_ms: float
+    # Over every step of every flow, whatever its name.
+    step_p50_ms: float
+    step_p99_ms: float
     flow_p50_ms: float
     flow_p99_ms: float
+    steps: dict[str, StepStats] = field(default_factory=dict)
 
     @classmethod
-    def from_samples(cls, concurrency: int, seconds: float, flows: list[float], updates: list[float]) -> Stats:
+    def from_samples(
+        cls, concurrency: int, seconds: float, flows: list[float], steps: dict[str, list[float]]
+    ) -> Stats:
+        every_step = [latency for samples in steps.values() for latency in samples]
         return cls(
             flows=len(flows),
             concurrency=concurrency,
             seconds=seconds,
             flows_per_s=len(flows) / seconds if seconds > 0 else math.inf,
-            update_p50_ms=percentile(updates, 50) * 1000 if updates else math.nan,
-            update_p99_ms=percentile(updates, 99) * 1000 if updates else math.nan,
+            step_p50_ms=percentile(every_step, 50) * 1000 if every_step else math.nan,
+            step_p99_ms=percentile(every_step, 99) * 1000 if every_step else math.nan,
             flow_p50_ms=percentile(flows, 50) * 1000,
             flow_p99_ms=percentile(flows, 99) * 1000,
+            steps={name: StepStats.from_samples(samples) for name, samples in steps.items() if samples},
         )
 
 
@@ -88,7 +109,7 @@ async def measure(flow: Flow, flows: int, concurrency: int = 1) -> Stats:
     async with asyncio.TaskGroup() as group:
         for index in range(flows):
             group.create_task(one(index))
-    return Stats.from_samples(concurrency, time.perf_counter() - started, durations, recorder.updates)
+    return Stats.from_samples(concurrency, time.perf_counter() - started, durations, recorder.steps)
 
 
 def noop_flow(client: Client, task_queue: str) -> Flow:

@@ -1,46 +1,21 @@
-"""The scenarios a run measures and the table it prints. Every row is read against the
+"""The scenarios a run measures and the tables it prints. Every row is read against the
 first one, the sequential engine floor, measured in the same run on the same machine.
 
 Adding a process is one entry in SCENARIOS below (its flow lives in a bench/ module of its own)::
 
-    Scenario("registration, sequential", registration.sequential, workflows=(RegistrationWorkflow,)),
+    Scenario("registration via HTTP, sequential", registration.sequential, per_step=True),
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+import os
+from collections.abc import Sequence
 
-from temporalio.client import Client
-
+from bench import registration
 from bench.measure import Stats, measure, noop_flow
 from bench.noop_workflow import NoopWorkflow
-
-
-@dataclass(frozen=True)
-class Bench:
-    """What a scenario gets: a client with the project's data converter, the task queue the
-    in-process worker polls, and the run's size."""
-
-    client: Client
-    task_queue: str
-    flows: int
-    concurrency: int
-
-
-@dataclass(frozen=True)
-class Scenario:
-    # May name {flows} or {concurrency}; filled in from the run's options.
-    name: str
-    run: Callable[[Bench], Awaitable[Stats]]
-    # Registered on the in-process worker; a scenario needing more (activities with
-    # clients, a database) starts its own worker inside ``run``.
-    workflows: Sequence[type] = ()
-    activities: Sequence[Callable] = ()
-
-    def title(self, bench: Bench) -> str:
-        return self.name.format(flows=bench.flows, concurrency=bench.concurrency)
+from bench.scenario import Bench, Scenario
 
 
 async def _floor_sequential(bench: Bench) -> Stats:
@@ -55,9 +30,11 @@ async def _floor_concurrent(bench: Bench) -> Stats:
 SCENARIOS: list[Scenario] = [
     Scenario("engine floor, sequential", _floor_sequential, workflows=(NoopWorkflow,)),
     Scenario("engine floor, {concurrency} concurrent", _floor_concurrent, workflows=(NoopWorkflow,)),
+    Scenario("registration via HTTP, sequential", registration.sequential, per_step=True),
+    Scenario(f"registration via HTTP, {registration.CONCURRENCY} concurrent", registration.concurrent, per_step=True),
 ]
 
-COLUMNS = ("scenario", "flows/s", "update p50", "update p99", "flow p50", "flow p99", "× floor")
+COLUMNS = ("scenario", "flows/s", "step p50", "step p99", "flow p50", "flow p99", "× floor")
 
 
 def table(rows: Sequence[tuple[str, Stats]]) -> str:
@@ -65,25 +42,57 @@ def table(rows: Sequence[tuple[str, Stats]]) -> str:
     if not rows:
         raise ValueError("no rows to report")
     floor = rows[0][1].flow_p50_ms
-    cells = [COLUMNS] + [
-        (
-            name,
-            f"{stats.flows_per_s:.1f}",
-            _ms(stats.update_p50_ms),
-            _ms(stats.update_p99_ms),
-            _ms(stats.flow_p50_ms),
-            _ms(stats.flow_p99_ms),
-            f"{stats.flow_p50_ms / floor:.2f}" if floor > 0 else "n/a",
-        )
-        for name, stats in rows
-    ]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(COLUMNS))]
+    return _aligned(
+        [COLUMNS]
+        + [
+            (
+                name,
+                _rate(stats.flows_per_s),
+                _ms(stats.step_p50_ms),
+                _ms(stats.step_p99_ms),
+                _ms(stats.flow_p50_ms),
+                _ms(stats.flow_p99_ms),
+                f"{stats.flow_p50_ms / floor:.2f}" if floor > 0 else "n/a",
+            )
+            for name, stats in rows
+        ]
+    )
+
+
+def step_table(rows: Sequence[tuple[str, Stats]]) -> str:
+    """One line per step (in the order the flows take them), p50 and p99 for each row. What
+    the rows' names share ("registration via HTTP, ") heads the step column, the rest each pair."""
+    if not rows:
+        raise ValueError("no rows to report")
+    shared = os.path.commonprefix([name for name, _ in rows]) if len(rows) > 1 else ""
+    shared = shared[: shared.rfind(", ") + 2] if ", " in shared else ""
+    header = [shared.removesuffix(", ") or "step"]
+    header += [f"{name.removeprefix(shared)} {pct}" for name, _ in rows for pct in ("p50", "p99")]
+    steps = list(dict.fromkeys(step for _, stats in rows for step in stats.steps))
+    lines = [[step, *(cell for _, stats in rows for cell in _step_cells(stats, step))] for step in steps]
+    return _aligned([header, *lines])
+
+
+def _step_cells(stats: Stats, step: str) -> tuple[str, str]:
+    if step not in stats.steps:
+        return ("n/a", "n/a")
+    return (_ms(stats.steps[step].p50_ms), _ms(stats.steps[step].p99_ms))
+
+
+def _aligned(cells: Sequence[Sequence[str]]) -> str:
+    """Text columns: the first left-aligned, the rest right-aligned, a rule under the header."""
+    widths = [max(len(row[i]) for row in cells) for i in range(len(cells[0]))]
     lines = [
         "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths)))
         for row in cells
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def _rate(per_second: float) -> str:
+    # A registration takes seconds: one decimal would round its rate to a coarse 0.4 or 0.5.
+    return f"{per_second:.1f}" if per_second >= 10 else f"{per_second:.2f}"
 
 
 def _ms(value: float) -> str:

@@ -1,5 +1,6 @@
 """The engine a benchmark runs against: the embedded Temporal dev server from the venv's
-`temporal` binary, or the server at TEMPORAL_ADDRESS when that is set."""
+`temporal` binary (with the application's search attributes), or the server at
+TEMPORAL_ADDRESS when that is set (registered there as in production)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from engine import search_attributes as sa
 from engine.client import connect, data_converter
 from settings import Settings
 
@@ -50,6 +52,8 @@ async def start_engine(settings: Settings) -> AsyncIterator[Client]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(TEMPORAL_BIN),
         dev_server_log_level="warn",
+        # The application's flows keep these current; an engine without them fails their tasks.
+        search_attributes=sa.ALL,
     )
     try:
         config = env.client.config()

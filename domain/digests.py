@@ -18,14 +18,9 @@ CODE_KEY = "codes"  # one-time codes sent by email or SMS
 LINK_KEY = "links"  # tokens in emailed links
 COOKIE_KEY = "cookies"  # signed cookies, CSRF tokens
 VOICE_KEY = "voice-calls"  # tokens that tie a Twilio call back to its flow
+SESSION_KEY = "sessions"  # session cookies: only their digest is stored
 
 CODE_DIGITS = 6
-
-# Purposes for derive_key: each kind of secret gets a key of its own.
-CODE_KEY = "codes"
-LINK_KEY = "links"
-VOICE_KEY = "voice-calls"
-COOKIE_KEY = "cookies"
 _CODE = re.compile(r"[0-9]{6}")
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 

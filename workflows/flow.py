@@ -72,6 +72,8 @@ class FlowWorkflow:
         self.challenge: CodeChallenge | None = None
         self._sending = False
         self._link: PendingLink | None = None
+        # User actions so far; a flow with an idle timeout restarts its clock when this moves.
+        self._actions = 0
 
     def _start_flow(self, process: str, step: str, *, provider_npi: str = "", account_id: str = "") -> None:
         self._view = FlowView(process=process, step=step)
@@ -95,6 +97,9 @@ class FlowWorkflow:
     def _finish(self, status: str, step: str, *, notice: str = "") -> None:
         self._go(step, notice=notice)
         self._view.status = status
+
+    def _touch(self) -> None:
+        self._actions += 1
 
     def _show_error(self, field_name: str, message: str) -> None:
         self._view.errors = {field_name: message}
@@ -132,11 +137,14 @@ class FlowWorkflow:
     @workflow.signal
     def link_clicked(self, token_digest: str) -> None:
         link = self._link
-        if link is None or link.clicked or not link.digest or workflow.now() >= link.expires_at:
-            return
-        if digests_match(token_digest, link.digest):
+        usable = link is not None and not link.clicked and link.digest and workflow.now() < link.expires_at
+        if usable and digests_match(token_digest, link.digest):
             link.clicked = True
             link.digest = ""  # single use
+            return
+        # A signal has no answer: counting refusals lets the page that sent one stop waiting.
+        refused = int(self._view.fields.get("links_refused", "0")) + 1
+        self._view.fields["links_refused"] = str(refused)
 
     @workflow.query
     def view(self) -> FlowView:
@@ -147,6 +155,7 @@ class FlowWorkflow:
     async def send_code(self) -> FlowView:
         """Send New Code / Send Code / Call Me: a fresh code through the challenge's channel."""
         assert self.challenge is not None
+        self._touch()
         self._sending = True
         try:
             delivered = await self.challenge.send()
@@ -172,6 +181,7 @@ class FlowWorkflow:
     @workflow.update
     async def verify_code(self, code_digest: str) -> FlowView:
         assert self.challenge is not None
+        self._touch()
         outcome = self.challenge.verify(code_digest, workflow.now())
         if outcome is Outcome.VERIFIED:
             self._view.errors = {}
@@ -192,5 +202,6 @@ class FlowWorkflow:
         if self.challenge is not None and self.challenge.confirm_keypress(
             press.token_digest, press.digits, workflow.now()
         ):
+            self._touch()
             self._view.errors = {}
             await self._code_verified()

@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ChildWorkflowError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import AuditEntry, LinkDelivery, NewAccount, Outcome
@@ -49,6 +50,7 @@ class ProviderRegistrationWorkflow(FlowWorkflow):
         self._start = start
         self._account: NewAccount | None = None
         self._account_id = ""
+        self._saving = False
         self._start_flow(PROCESS, "user_info", provider_npi=start.provider_npi)
         self._view.fields = {"organization": start.provider_name, "npi": start.provider_npi}
 
@@ -56,9 +58,14 @@ class ProviderRegistrationWorkflow(FlowWorkflow):
     async def run(self, start: RegistrationStart) -> str:
         try:
             return await self._register(start)
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, ChildWorkflowError) as error:
+            # Cancelled while enrolling, the cancellation arrives as the child's.
+            if not is_cancelled_exception(error):
+                raise
             # An operator cancelled: leave no half account behind (an activated one stays).
             # A cancelled workflow may still run activities once it has caught the cancellation.
+            # A submission still being saved finishes first, so its account is released too.
+            await workflow.wait_condition(workflow.all_handlers_finished)
             if self._account_id:
                 await self._release()
             self._finish("cancelled", "cancelled")
@@ -94,9 +101,13 @@ class ProviderRegistrationWorkflow(FlowWorkflow):
     async def submit_user_info(self, account: NewAccount) -> FlowView:
         if self._account_id:
             return self.view()
-        outcome: Outcome = await workflow.execute_activity(
-            "create_pending_account", account, result_type=Outcome, **_DB
-        )
+        self._saving = True
+        try:
+            outcome: Outcome = await workflow.execute_activity(
+                "create_pending_account", account, result_type=Outcome, **_DB
+            )
+        finally:
+            self._saving = False
         if outcome.error:
             self._show_error(outcome.field, outcome.error)
             return self.view()
@@ -111,6 +122,9 @@ class ProviderRegistrationWorkflow(FlowWorkflow):
     def _check_user_info(self, account: NewAccount) -> None:
         if self._view.step != "user_info":
             raise field_error("form", "This step is already complete.")
+        if self._saving:
+            # A second NEXT would race the first for the username, and could orphan an account.
+            raise field_error("form", "Your information is being saved. Please wait.")
         if account.provider_id != self._start.provider_id:
             raise field_error("form", "This registration belongs to another organization.")
         for name in ("username", "first_name", "last_name", "email", "fax"):

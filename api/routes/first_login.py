@@ -1,5 +1,156 @@
-"""Routes for this process (being written)."""
+"""Guide Section 1, "Current Portal User; MFA Registration only": an existing user signs in
+once with their Atrezzo username and password, then enrolls in MFA (/mfa). One time only:
+someone who has an MFA method already is sent to the normal login."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from datetime import timedelta
+from typing import Annotated
+from uuid import UUID
+
+import asyncpg
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, SecretStr
+from starlette.concurrency import run_in_threadpool
+
+from api.client_address import client_ip
+from api.dependencies import FlowsDep, PoolDep, SettingsDep, SignerDep, TemplatesDep
+from api.flows import Flows, flow_timings
+from api.routes.portal import NOTICES
+from api.security import CSRF_FIELD, Signer
+from api.throttling import count_failure, lockout
+from domain.passwords import dummy_verify, verify_password
+from settings import Settings
+from store import audit, throttles
+from store.accounts import Account, account_by_username
+from workflows.enrollment import PROCESS, EnrollmentStart, MfaEnrollmentWorkflow
+
+TEMPLATE = "first_login/login.html"
+WRONG = "The username or password is incorrect."
+ALREADY_REGISTERED_URL = "/?notice=mfa_already_registered"
+ALREADY_REGISTERED = NOTICES["mfa_already_registered"]
+FAILURE_LIMIT = 10
+FAILURE_WINDOW = timedelta(minutes=15)
+# One more than the longest username the database holds: longer input matches no account,
+# and throttle keys stay bounded.
+_TYPED_USERNAME_MAX = 101
+
+router = APIRouter(tags=["mfa enrollment"])
+
+
+class FirstLoginBody(BaseModel):
+    username: str
+    password: SecretStr
+
+
+@router.get("/first-login", include_in_schema=False)
+async def login_form(request: Request, templates: TemplatesDep, signer: SignerDep) -> Response:
+    return _page(request, templates, signer)
+
+
+@router.post("/first-login", include_in_schema=False)
+async def login_page(
+    request: Request,
+    flows: FlowsDep,
+    pool: PoolDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+    signer: SignerDep,
+    username: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str | None, Form()] = None,
+) -> Response:
+    flows.check_csrf(request, csrf_token)
+    account = await _authenticate(request, pool, username, password)
+    if account is None:
+        return _page(request, templates, signer, username=username, error=WRONG, status_code=422)
+    if account.mfa_method:
+        return flows.redirect(ALREADY_REGISTERED_URL)
+    flow_id = await _start_enrollment(request, flows, pool, settings, account)
+    return flows.bind(flows.redirect("/mfa"), request, PROCESS, flow_id)
+
+
+@router.post(
+    "/api/v1/first-login",
+    summary="Atrezzo username and password of an existing user: starts MFA enrollment",
+    status_code=201,
+    responses={409: {"description": "MFA is registered already: log in normally"}, 422: {"description": WRONG}},
+)
+async def login_api(request: Request, flows: FlowsDep, pool: PoolDep, settings: SettingsDep, body: FirstLoginBody) -> Response:
+    flows.check_csrf(request, None)
+    account = await _authenticate(request, pool, body.username, body.password.get_secret_value())
+    if account is None:
+        return JSONResponse({"errors": {"form": WRONG}}, status_code=422)
+    if account.mfa_method:
+        return JSONResponse({"detail": ALREADY_REGISTERED}, status_code=409)
+    flow_id = await _start_enrollment(request, flows, pool, settings, account)
+    view = await flows.view(flow_id)
+    return flows.bind(flows.respond(request, view, template_dir=PROCESS, status_code=201), request, PROCESS, flow_id)
+
+
+async def _authenticate(request: Request, pool: asyncpg.Pool, username: str, password: str) -> Account | None:
+    """The account these credentials open, or None — the same None for an unknown user, a
+    wrong password, an account that may not sign in, and a key locked by too many failures,
+    taking the same time for each, so none of them can be told apart from outside."""
+    username = username.strip()[:_TYPED_USERNAME_MAX]
+    ip = client_ip(request)
+    keys = [f"first_login:user:{username.lower()}"] + ([f"first_login:ip:{ip}"] if ip else [])
+    async with pool.acquire() as conn:
+        locked = await lockout(conn, keys) is not None
+        account = None if locked or not username else await account_by_username(conn, username)
+    matches = await run_in_threadpool(_password_matches, account, password)
+    # Only active accounts: a pending registration finishes through "Having trouble logging in?".
+    if matches and not locked and account is not None and account.status == "active":
+        async with pool.acquire() as conn:
+            await throttles.clear(conn, keys[0])
+        return account
+    async with pool.acquire() as conn, conn.transaction():
+        await count_failure(conn, keys, limit=FAILURE_LIMIT, window=FAILURE_WINDOW)
+        await audit.record(
+            conn,
+            "mfa.first_login_failed",
+            subject=account.id if account is not None else None,
+            client_ip=ip,
+            detail={"reason": "locked" if locked else "credentials"},
+        )
+    return None
+
+
+def _password_matches(account: Account | None, password: str) -> bool:
+    if account is None or not account.password_hash:
+        dummy_verify()
+        return False
+    return verify_password(account.password_hash, password)
+
+
+async def _start_enrollment(request: Request, flows: Flows, pool: asyncpg.Pool, settings: Settings, account: Account) -> str:
+    start = EnrollmentStart(
+        str(account.id),
+        purpose="existing_user",
+        email=account.email or "",
+        email_verified=account.email_verified,
+        has_new_password=account.has_new_password,
+        requires_terms=False,
+        timings=flow_timings(settings),
+    )
+    flow_id = await flows.start(PROCESS, MfaEnrollmentWorkflow.run, start)
+    async with pool.acquire() as conn:
+        await audit.record(
+            conn, "mfa.first_login", subject=UUID(str(account.id)), client_ip=client_ip(request), detail={"flow": flow_id}
+        )
+    return flow_id
+
+
+def _page(
+    request: Request,
+    templates: Jinja2Templates,
+    signer: Signer,
+    *,
+    username: str = "",
+    error: str = "",
+    status_code: int = 200,
+) -> Response:
+    context = {"username": username, "error": error, CSRF_FIELD: signer.csrf_token(request.state.browser_id)}
+    return templates.TemplateResponse(request, TEMPLATE, context, status_code=status_code)

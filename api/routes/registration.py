@@ -1,5 +1,178 @@
-"""Routes for this process (being written)."""
+"""New provider registration (guide Section 2), screen by screen: "Specify Your Organization"
+(checked here, before any flow exists: the registration code is a secret and never enters
+one), "Enter User Information" (an update of the flow), and the emailed link that hands the
+browser over to MFA enrollment. The two form screens have JSON twins under /api/v1."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated
+
+import asyncpg
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from api.client_address import client_ip
+from api.dependencies import FlowsDep, PoolDep, SettingsDep, TemplatesDep
+from api.emailed_links import follow_link
+from api.flows import FlowGone, Flows, flow_timings, is_api, view_json
+from api.registration_code import OrganizationRefused, check_registration_code
+from api.security import CSRF_FIELD
+from api.user_info_form import InvalidUserInfo, UserInfoForm, new_account
+from domain.us_states import US_STATES
+from settings import Settings
+from store.providers import get_provider_by_npi
+from workflows.flow import FlowView
+from workflows.registration import PROCESS, ProviderRegistrationWorkflow, RegistrationStart
 
 router = APIRouter()
+_ERRORS = {
+    404: {"description": "No registration is bound to this client (never started, or long finished)."},
+    415: {"description": "The body is not application/json."},
+}
+
+
+class OrganizationBody(BaseModel):
+    npi: str
+    registration_code: str = Field(repr=False)
+
+
+class UserInfoPost(UserInfoForm):
+    csrf_token: str | None = None
+
+
+# --- Create a New Account - Specify Your Organization ------------------------------------
+@router.get("/register", include_in_schema=False)
+async def organization_form(request: Request) -> Response:
+    # Only shows the form: crawlers and prefetchers following the link start nothing.
+    return _screen(request, _organization_view(), {}, 200)
+
+
+@router.post("/register", include_in_schema=False)
+async def organization_page(
+    request: Request,
+    flows: FlowsDep,
+    pool: PoolDep,
+    settings: SettingsDep,
+    npi: Annotated[str, Form()] = "",
+    registration_code: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str | None, Form()] = None,
+) -> Response:
+    flows.check_csrf(request, csrf_token)
+    try:
+        flow_id = await _start(request, flows, pool, settings, npi, registration_code)
+    except OrganizationRefused as refused:
+        return _screen(request, _organization_view(refused.errors), {"npi": npi}, refused.status_code)
+    return flows.bind(flows.redirect("/register/account"), request, PROCESS, flow_id)
+
+
+@router.post(
+    "/api/v1/registration",
+    tags=["registration"],
+    summary="Specify Your Organization: start a registration",
+    status_code=201,
+    response_model=FlowView,
+    responses={422: {"model": FlowView, "description": "Bad NPI, or NPI and code do not match"},
+               429: {"model": FlowView, "description": "Too many attempts"}, 415: _ERRORS[415]},
+)
+async def organization_api(request: Request, flows: FlowsDep, pool: PoolDep, settings: SettingsDep, body: OrganizationBody) -> Response:
+    flows.check_csrf(request, None)
+    try:
+        flow_id = await _start(request, flows, pool, settings, body.npi, body.registration_code)
+    except OrganizationRefused as refused:
+        return _screen(request, _organization_view(refused.errors), {}, refused.status_code)
+    response = flows.respond(request, await flows.view(flow_id), template_dir=PROCESS, status_code=201)
+    return flows.bind(response, request, PROCESS, flow_id)
+
+
+async def _start(request: Request, flows: Flows, pool: asyncpg.Pool, settings: Settings, npi: str, code: str) -> str:
+    provider = await check_registration_code(pool, npi, code, client_ip(request))
+    start = RegistrationStart(provider.id, provider.npi, provider.name, flow_timings(settings))
+    return await flows.start(PROCESS, ProviderRegistrationWorkflow.run, start)
+
+
+def _organization_view(errors: dict[str, str] | None = None) -> FlowView:
+    return FlowView(process=PROCESS, step="organization", errors=errors or {})
+
+
+# --- Create a New Account - Enter User Information ----------------------------------------
+@router.get("/register/account", include_in_schema=False)
+@router.get("/api/v1/registration", tags=["registration"], summary="The registration's current screen",
+            response_model=FlowView, responses={404: _ERRORS[404]})
+async def current_screen(request: Request, flows: FlowsDep) -> Response:
+    view = await flows.view(flows.bound_flow(request, PROCESS))
+    if view.step == "user_info":
+        return _screen(request, view, {}, 200)
+    return flows.respond(request, view, template_dir=PROCESS)
+
+
+@router.post("/register/account", include_in_schema=False)
+async def user_info_page(request: Request, flows: FlowsDep, pool: PoolDep, form: Annotated[UserInfoPost, Form()]) -> Response:
+    flows.check_csrf(request, form.csrf_token)
+    return await _submit_user_info(request, flows, pool, UserInfoForm.model_validate(form.model_dump(exclude={"csrf_token"})))
+
+
+@router.post(
+    "/api/v1/registration/user-info",
+    tags=["registration"],
+    summary="Enter User Information: create the pending account and email the link",
+    response_model=FlowView,
+    responses={422: {"model": FlowView, "description": "Every field that is wrong, with its message"},
+               404: _ERRORS[404], 415: _ERRORS[415]},
+)
+async def user_info_api(request: Request, flows: FlowsDep, pool: PoolDep, body: UserInfoForm) -> Response:
+    flows.check_csrf(request, None)
+    return await _submit_user_info(request, flows, pool, body)
+
+
+async def _submit_user_info(request: Request, flows: Flows, pool: asyncpg.Pool, form: UserInfoForm) -> Response:
+    flow_id = flows.bound_flow(request, PROCESS)
+    view = await flows.view(flow_id)
+    if view.step != "user_info":
+        # Sent twice (a double click, the back button): show where the registration is now.
+        return flows.respond(request, view, template_dir=PROCESS)
+    typed = form.model_dump()
+    async with pool.acquire() as conn:
+        provider = await get_provider_by_npi(conn, view.fields["npi"])
+    if provider is None:
+        raise FlowGone()
+    try:
+        account = new_account(form, provider.id)
+    except InvalidUserInfo as invalid:
+        return _screen(request, dataclasses.replace(view, errors=invalid.errors), typed, 422)
+    view = await flows.update(flow_id, "submit_user_info", account)
+    if view.errors:
+        # Taken username or email: the database said so; the typed values stay on screen.
+        return _screen(request, view, typed, 422)
+    return flows.respond(request, view, template_dir=PROCESS)
+
+
+# --- The emailed link -------------------------------------------------------------------
+@router.get("/register/confirm", include_in_schema=False)
+async def confirm_link(
+    request: Request,
+    flows: FlowsDep,
+    settings: SettingsDep,
+    templates: TemplatesDep,
+    flow: Annotated[str, Query()] = "",
+    token: Annotated[str, Query()] = "",
+) -> Response:
+    enrollment_flow = await follow_link(flows, settings.secret_key, flow, token)
+    if enrollment_flow is None:
+        return templates.TemplateResponse(request, "registration/link_expired.html", {}, status_code=410)
+    return flows.bind(flows.redirect("/mfa"), request, "enrollment", enrollment_flow)
+
+
+def _screen(request: Request, view: FlowView, typed: dict[str, str], status_code: int) -> Response:
+    """A form screen, with what the person typed written back into it (never lose input)."""
+    if is_api(request):
+        return JSONResponse(view_json(view), status_code=status_code)
+    signer = request.app.state.signer
+    return request.app.state.templates.TemplateResponse(
+        request,
+        f"{PROCESS}/{view.step}.html",
+        {"view": view, "form": typed, "states": US_STATES, CSRF_FIELD: signer.csrf_token(request.state.browser_id)},
+        status_code=status_code,
+    )

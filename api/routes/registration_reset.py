@@ -1,5 +1,221 @@
-"""Routes for this process (being written)."""
+"""Finishing a registration by emailed link: "Registration Error" → Reset (by username) and
+"Having trouble logging in?" (by email and password). Neither screen tells whether an
+account exists: the answer is the same text and status whatever was typed, the password is
+always checked (against a dummy hash when there is no account), and the flow that sends the
+email starts only after the answer has gone out, so timing does not tell either."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Annotated
+
+import asyncpg
+from fastapi import APIRouter, BackgroundTasks, Form, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from api.client_address import client_ip
+from api.dependencies import FlowsDep, PoolDep, SettingsDep
+from api.flows import Flows, flow_timings, is_api
+from api.security import CSRF_FIELD
+from api.throttling import count_failure, lockout
+from domain.email import normalise_email
+from domain.errors import FieldError
+from domain.passwords import dummy_verify, verify_password
+from settings import Settings
+from store import audit
+from store.accounts import Account, account_by_email, account_by_username
+from workflows.registration_reset import REASONS, RegistrationResetWorkflow, ResetStart
 
 router = APIRouter()
+log = logging.getLogger("atrezzo.api")
+
+RESET_ANSWER = (
+    "If the username belongs to a registration that is not complete, an email has been sent "
+    "to the registered email address to complete the registration process."
+)
+HELP_ANSWER = (
+    "If these details match a registration that is not complete, we have sent a link to your "
+    "email to continue where you left off."
+)
+REQUIRED = "This field is required."
+# Every request may send an email, so every request counts, not only the failed ones.
+SEND_LIMIT = 5
+SEND_WINDOW = timedelta(minutes=15)
+_ANSWERED = {202: {"description": "Always this answer, whether or not an email was sent"}}
+
+
+class ResetBody(BaseModel):
+    username: str
+
+
+class HelpBody(BaseModel):
+    email: str
+    password: str = Field(repr=False)
+
+
+# --- Registration Error → Reset -----------------------------------------------------------
+@router.get("/register/reset", include_in_schema=False)
+async def reset_form(request: Request) -> Response:
+    return _page(request, "reset", {}, {}, "", 200)
+
+
+@router.post("/register/reset", include_in_schema=False)
+async def reset_page(
+    request: Request, flows: FlowsDep, pool: PoolDep, settings: SettingsDep, background: BackgroundTasks,
+    username: Annotated[str, Form()] = "", csrf_token: Annotated[str | None, Form()] = None,
+) -> Response:
+    flows.check_csrf(request, csrf_token)
+    return await _reset(request, flows, pool, settings, background, username)
+
+
+@router.post("/api/v1/registration/reset", tags=["registration"], status_code=202, responses=_ANSWERED,
+             summary="Registration Error → Reset: email a new link to a registration that is not complete")
+async def reset_api(
+    request: Request, flows: FlowsDep, pool: PoolDep, settings: SettingsDep, background: BackgroundTasks, body: ResetBody
+) -> Response:
+    flows.check_csrf(request, None)
+    return await _reset(request, flows, pool, settings, background, body.username)
+
+
+async def _reset(request: Request, flows: Flows, pool: asyncpg.Pool, settings: Settings, background: BackgroundTasks, username: str) -> Response:
+    username = username.strip()
+    if not username:
+        return _page(request, "reset", {}, {"username": REQUIRED}, "", 422)
+    keys = (f"regreset:ip:{client_ip(request) or 'unknown'}", f"regreset:user:{username.casefold()}")
+
+    async def eligible(conn: asyncpg.Connection) -> Account | None:
+        account = await account_by_username(conn, username)
+        # Only a registration still pending; finished accounts have login and password reset.
+        ok = account is not None and account.status == "pending" and bool(account.email) and not account.is_legacy
+        return account if ok else None
+
+    await _answer_later(request, pool, keys, eligible, background, _Starter(flows, settings, "registration_error"))
+    return _page(request, "reset", {}, {}, RESET_ANSWER, 202 if is_api(request) else 200)
+
+
+# --- Having trouble logging in? ------------------------------------------------------------
+@router.get("/help", include_in_schema=False)
+async def help_form(request: Request) -> Response:
+    return _page(request, "help", {}, {}, "", 200)
+
+
+@router.post("/help", include_in_schema=False)
+async def help_page(
+    request: Request, flows: FlowsDep, pool: PoolDep, settings: SettingsDep, background: BackgroundTasks,
+    email: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str | None, Form()] = None,
+) -> Response:
+    flows.check_csrf(request, csrf_token)
+    return await _help(request, flows, pool, settings, background, email, password)
+
+
+@router.post("/api/v1/registration/help", tags=["registration"], status_code=202, responses=_ANSWERED,
+             summary="Having trouble logging in?: email a link that resumes an unfinished MFA registration")
+async def help_api(
+    request: Request, flows: FlowsDep, pool: PoolDep, settings: SettingsDep, background: BackgroundTasks, body: HelpBody
+) -> Response:
+    flows.check_csrf(request, None)
+    return await _help(request, flows, pool, settings, background, body.email, body.password)
+
+
+async def _help(request: Request, flows: Flows, pool: asyncpg.Pool, settings: Settings, background: BackgroundTasks, email: str, password: str) -> Response:
+    errors = {name: REQUIRED for name, value in (("email", email.strip()), ("password", password)) if not value}
+    if errors:
+        return _page(request, "help", {"email": email}, errors, "", 422)
+    try:
+        address = normalise_email(email)
+    except FieldError:
+        address = ""
+    keys = (f"help:ip:{client_ip(request) or 'unknown'}", f"help:email:{(address or email.strip()).casefold()}")
+
+    async def eligible(conn: asyncpg.Connection) -> Account | None:
+        account = await account_by_email(conn, address) if address else None
+        # Verified the email and created a password, but never chose a finished MFA method.
+        ok = (
+            account is not None
+            and account.status != "disabled"
+            and account.email_verified
+            and account.has_new_password
+            and account.mfa_method is None
+        )
+        hashed = account.password_hash if account is not None else None
+        matches = await asyncio.to_thread(_password_matches, hashed, password)
+        return account if ok and matches else None
+
+    await _answer_later(request, pool, keys, eligible, background, _Starter(flows, settings, "having_trouble"))
+    return _page(request, "help", {}, {}, HELP_ANSWER, 202 if is_api(request) else 200)
+
+
+# --- shared ----------------------------------------------------------------------------
+async def _answer_later(
+    request: Request,
+    pool: asyncpg.Pool,
+    keys: tuple[str, ...],
+    eligible: Callable[[asyncpg.Connection], Awaitable[Account | None]],
+    background: BackgroundTasks,
+    starter: _Starter,
+) -> None:
+    """Look the account up unless throttled, and start its flow once the answer is sent."""
+    async with pool.acquire() as conn:
+        if await lockout(conn, keys) is not None:
+            return
+        await count_failure(conn, keys, limit=SEND_LIMIT, window=SEND_WINDOW)
+        account = await eligible(conn)
+        # Recorded for every request, so an unknown account costs the same write.
+        await audit.record(
+            conn,
+            "registration.link_requested",
+            subject=account.id if account is not None else None,
+            client_ip=client_ip(request),
+            detail={"reason": starter.reason, "eligible": account is not None},
+        )
+    if account is not None:
+        background.add_task(starter, account)
+
+
+class _Starter:
+    """Starts the link flow for one reason ("registration_error" or "having_trouble")."""
+
+    def __init__(self, flows: Flows, settings: Settings, reason: str) -> None:
+        self.flows = flows
+        self.settings = settings
+        self.reason = reason
+        self.process = REASONS[reason][0]
+
+    async def __call__(self, account: Account) -> None:
+        # A new flow and link each time, while an earlier link keeps working until it expires:
+        # the person may have lost the first email, and the throttle bounds how many there are.
+        start = ResetStart(
+            account_id=str(account.id),
+            reason=self.reason,
+            email=account.email or "",
+            first_name=account.first_name,
+            email_verified=account.email_verified,
+            has_new_password=account.has_new_password,
+            requires_terms=not account.terms_accepted,
+            timings=flow_timings(self.settings),
+        )
+        try:
+            await self.flows.start(self.process, RegistrationResetWorkflow.run, start)
+        except Exception:  # the answer has gone out; all that is left is to say why nothing followed
+            log.exception("could not start a %s flow for account %s", self.process, account.id)
+
+
+def _password_matches(password_hash: str | None, password: str) -> bool:
+    if not password_hash:
+        dummy_verify()
+        return False
+    return verify_password(password_hash, password)
+
+
+def _page(request: Request, screen: str, typed: dict[str, str], errors: dict[str, str], answer: str, status_code: int) -> Response:
+    if is_api(request):
+        body = {"detail": answer} if answer else {"detail": "Please check the form.", "errors": errors}
+        return JSONResponse(body, status_code=status_code)
+    signer = request.app.state.signer
+    context = {"form": typed, "errors": errors, "answer": answer, CSRF_FIELD: signer.csrf_token(request.state.browser_id)}
+    return request.app.state.templates.TemplateResponse(request, f"registration_reset/{screen}.html", context, status_code=status_code)

@@ -12,19 +12,27 @@ from pathlib import Path
 
 import pytest
 
-from bench.measure import Stats, percentile
-from bench.report import table
+from bench.measure import Recorder, Stats, StepStats, percentile
+from bench.registration import STEPS
+from bench.report import step_table, table
 
 REPO = Path(__file__).resolve().parents[2]
 NUMBER = r"\d+(?:\.\d+)?"
-FLOOR_ROW = re.compile(
-    rf"^(engine floor, (?:sequential|5 concurrent))\s+({NUMBER})"
-    rf"\s+({NUMBER}) ms\s+({NUMBER}) ms\s+({NUMBER}) ms\s+({NUMBER}) ms\s+({NUMBER})\s*$",
+ROW = re.compile(
+    rf"^((?:engine floor, (?:sequential|5 concurrent))|(?:registration via HTTP, (?:sequential|20 concurrent)))"
+    rf"\s+({NUMBER})\s+({NUMBER}) ms\s+({NUMBER}) ms\s+({NUMBER}) ms\s+({NUMBER}) ms\s+({NUMBER})\s*$",
     re.MULTILINE,
 )
+STEP_ROW = re.compile(rf"^([a-z_]+)\s+({NUMBER}) ms\s+({NUMBER}) ms\s+({NUMBER}) ms\s+({NUMBER}) ms\s*$", re.MULTILINE)
+ROWS = {
+    "engine floor, sequential",
+    "engine floor, 5 concurrent",
+    "registration via HTTP, sequential",
+    "registration via HTTP, 20 concurrent",
+}
 
 
-def test_quick_run_prints_both_engine_floor_rows():
+def test_quick_run_prints_every_row_and_the_registration_steps():
     env = {k: v for k, v in os.environ.items() if k != "TEMPORAL_ADDRESS"}  # always the embedded server
     done = subprocess.run(
         [sys.executable, "-m", "bench", "--quick"],
@@ -35,10 +43,16 @@ def test_quick_run_prints_both_engine_floor_rows():
         timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    rows = {m.group(1): [float(v) for v in m.groups()[1:]] for m in FLOOR_ROW.finditer(done.stdout)}
-    assert set(rows) == {"engine floor, sequential", "engine floor, 5 concurrent"}, done.stdout
+    rows = {m.group(1): [float(v) for v in m.groups()[1:]] for m in ROW.finditer(done.stdout)}
+    assert set(rows) == ROWS, done.stdout
     assert rows["engine floor, sequential"][-1] == 1.0
     for values in rows.values():
+        assert all(math.isfinite(v) and v > 0 for v in values), values
+    step_header = "registration via HTTP  sequential p50  sequential p99  20 concurrent p50  20 concurrent p99"
+    assert step_header in done.stdout, done.stdout
+    steps = {m.group(1): [float(v) for v in m.groups()[1:]] for m in STEP_ROW.finditer(done.stdout)}
+    assert list(steps) == list(STEPS), done.stdout
+    for values in steps.values():
         assert all(math.isfinite(v) and v > 0 for v in values), values
 
 
@@ -53,36 +67,77 @@ def test_percentile_is_nearest_rank():
         percentile([], 50)
 
 
-def test_stats_from_samples_in_milliseconds():
+def test_stats_from_samples_in_milliseconds_per_step_and_over_all_steps():
     stats = Stats.from_samples(
-        concurrency=1, seconds=2.0, flows=[0.1, 0.2, 0.3, 0.4], updates=[0.01, 0.02, 0.03, 0.04]
+        concurrency=1, seconds=2.0, flows=[0.1, 0.2, 0.3, 0.4], steps={"a": [0.01, 0.03], "b": [0.02, 0.04]}
     )
     assert stats.flows == 4
     assert stats.flows_per_s == 2.0
-    assert stats.update_p50_ms == pytest.approx(20.0)
-    assert stats.update_p99_ms == pytest.approx(40.0)
+    assert stats.step_p50_ms == pytest.approx(20.0)
+    assert stats.step_p99_ms == pytest.approx(40.0)
     assert stats.flow_p50_ms == pytest.approx(200.0)
     assert stats.flow_p99_ms == pytest.approx(400.0)
+    assert list(stats.steps) == ["a", "b"]
+    assert stats.steps["a"].count == 2
+    assert stats.steps["a"].p50_ms == pytest.approx(10.0) and stats.steps["a"].p99_ms == pytest.approx(30.0)
+    assert stats.steps["b"].p50_ms == pytest.approx(20.0) and stats.steps["b"].p99_ms == pytest.approx(40.0)
 
 
-def _stats(flow_p50_ms: float) -> Stats:
+async def test_recorder_files_steps_by_name_in_the_order_first_taken():
+    recorder = Recorder()
+
+    async def answer(value: int) -> int:
+        return value
+
+    assert await recorder.step("second", answer(2)) == 2
+    assert await recorder.update(answer(1)) == 1
+    await recorder.step("second", answer(3))
+    assert list(recorder.steps) == ["second", "update"]
+    assert len(recorder.steps["second"]) == 2 and len(recorder.steps["update"]) == 1
+    assert all(latency >= 0 for samples in recorder.steps.values() for latency in samples)
+
+
+def _stats(flow_p50_ms: float, flows_per_s: float = 10.0, steps: dict[str, StepStats] | None = None) -> Stats:
     return Stats(
-        flows=10, concurrency=1, seconds=1.0, flows_per_s=10.0, update_p50_ms=5.0,
-        update_p99_ms=9.0, flow_p50_ms=flow_p50_ms, flow_p99_ms=2 * flow_p50_ms,
+        flows=10, concurrency=1, seconds=1.0, flows_per_s=flows_per_s, step_p50_ms=5.0,
+        step_p99_ms=9.0, flow_p50_ms=flow_p50_ms, flow_p99_ms=2 * flow_p50_ms, steps=steps or {},
     )
 
 
 def test_table_reads_every_row_against_the_sequential_floor():
-    text = table([("engine floor, sequential", _stats(20.0)), ("registration, sequential", _stats(50.0))])
+    text = table([("engine floor, sequential", _stats(20.0)), ("registration, sequential", _stats(50.0, 0.437))])
     header, rule, floor, registration = text.splitlines()
     assert header.split()[0] == "scenario" and header.endswith("× floor")
     assert set(rule.replace(" ", "")) == {"-"}
     assert floor.startswith("engine floor, sequential")
     assert floor.split()[-5:] == ["20.0", "ms", "40.0", "ms", "1.00"]
     assert registration.split()[-5:] == ["50.0", "ms", "100.0", "ms", "2.50"]
-    assert " 10.0 " in registration and "5.0 ms" in registration and "9.0 ms" in registration
+    assert " 0.44 " in registration and "5.0 ms" in registration and "9.0 ms" in registration
+    assert " 10.0 " in floor
 
 
 def test_table_needs_a_floor():
     with pytest.raises(ValueError):
         table([])
+
+
+def test_step_table_lists_each_step_once_with_p50_and_p99_per_row():
+    sequential = _stats(100.0, steps={"organization": StepStats(1, 10.0, 12.0), "link": StepStats(1, 30.0, 35.0)})
+    concurrent = _stats(300.0, steps={"organization": StepStats(1, 40.0, 48.0), "terms": StepStats(1, 7.0, 8.0)})
+    text = step_table([("registration via HTTP, sequential", sequential), ("registration via HTTP, 20 concurrent", concurrent)])
+    header, rule, *lines = text.splitlines()
+    assert header.split("  ")[0] == "registration via HTTP"
+    assert header.endswith("sequential p50  sequential p99  20 concurrent p50  20 concurrent p99")
+    assert set(rule.replace(" ", "")) == {"-"}
+    assert [line.split()[0] for line in lines] == ["organization", "link", "terms"]
+    assert lines[0].split()[1:] == ["10.0", "ms", "12.0", "ms", "40.0", "ms", "48.0", "ms"]
+    assert lines[1].split()[1:] == ["30.0", "ms", "35.0", "ms", "n/a", "n/a"]
+    assert lines[2].split()[1:] == ["n/a", "n/a", "7.0", "ms", "8.0", "ms"]
+
+
+def test_step_table_of_one_row_heads_its_steps_plainly():
+    text = step_table([("engine floor, sequential", _stats(20.0, steps={"update": StepStats(3, 5.0, 9.0)}))])
+    header = text.splitlines()[0]
+    assert header.split()[:2] == ["step", "engine"] and header.endswith("sequential p99")
+    with pytest.raises(ValueError):
+        step_table([])

@@ -1,15 +1,17 @@
-"""Record the histories the replay tests check: `python -m tests.replay.record`.
+"""Record the histories the replay tests check: `python -m tests.replay.record [NAME.json ...]`
+(all of them when no name is given).
 
 Run it when a flow's *intended* behaviour changes (and say so in the commit); a replay
-failure without such a change means running flows would break on deploy."""
+failure without such a change means running flows would break on deploy. Every activity
+is a fake (tests/workflows/fakes.py): nothing leaves the machine, and no real secret can
+reach a recorded history."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import sys
-import uuid
-from datetime import timedelta
 from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
@@ -19,46 +21,126 @@ from temporalio.worker import Worker
 from engine import search_attributes as sa
 from tests.support.challenge_flow import ChallengeFlow, ChallengeStart
 from tests.support.temporal import BIN, TIME_SKIPPING_FLAG
-from tests.workflows.test_code_challenge import CODE, FakeSenders
+from tests.workflows.fakes import (
+    NEW_ACCOUNT,
+    PASSWORD_HASH,
+    PROVIDER_ID,
+    PROVIDER_NPI,
+    TAKEN_USERNAME,
+    FakeAccounts,
+    FakeSenders,
+)
+from tests.workflows.harness import Flows
+from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow, PhoneEntry
 from workflows.flow import FlowView
-from domain import digests
+from workflows.registration import ProviderRegistrationWorkflow, RegistrationStart
+from workflows.registration_reset import RegistrationResetWorkflow, ResetStart
+from workflows.registry import WORKFLOWS
 
 HISTORIES = Path(__file__).parent / "histories"
 SECRET_KEY = "replay-recording-key-not-a-real-secret-0123456789"
+TASK_QUEUE = "replay"
 
 
-async def record_challenge(env: WorkflowEnvironment) -> str:
-    senders = FakeSenders(SECRET_KEY)
-    async with Worker(env.client, task_queue="replay", workflows=[ChallengeFlow], activities=senders.activities()):
-        handle = await env.client.start_workflow(
-            ChallengeFlow.run, ChallengeStart(channel="email", destination="replay@example.com"),
-            id=f"challenge-{uuid.uuid4()}", task_queue="replay",
-        )
-        await handle.execute_update("send_code", result_type=FlowView)
-        wrong = digests.code_digest(senders.code_key, handle.id, "000000")
-        await handle.execute_update("verify_code", wrong, result_type=FlowView)
-        await env.fast_forward(handle, timedelta(seconds=25))
-        await handle.execute_update("send_code", result_type=FlowView)
-        right = digests.code_digest(senders.code_key, handle.id, CODE)
-        await handle.execute_update("verify_code", right, result_type=FlowView)
-        await handle.result()
-        return (await handle.fetch_history()).to_json()
+async def record_challenge(flows: Flows) -> str:
+    handle = await flows.start(
+        ChallengeFlow.run, ChallengeStart(channel="email", destination="replay@example.com"), prefix="challenge"
+    )
+    await handle.execute_update("send_code", result_type=FlowView)
+    await handle.execute_update("verify_code", flows.senders.code_digest(handle.id, "000000"), result_type=FlowView)
+    await flows.fast_forward(handle, seconds=25)
+    await handle.execute_update("send_code", result_type=FlowView)
+    await handle.execute_update("verify_code", flows.senders.code_digest(handle.id), result_type=FlowView)
+    await handle.result()
+    return (await handle.fetch_history()).to_json()
 
 
-async def main() -> None:
+async def record_registration(flows: Flows) -> str:
+    """A taken username, the link clicked at 19 minutes, enrollment by email with the terms."""
+    start = RegistrationStart(provider_id=PROVIDER_ID, provider_npi=PROVIDER_NPI, provider_name="Replay Practice")
+    handle = await flows.start(ProviderRegistrationWorkflow.run, start, prefix="registration")
+    taken = dataclasses.replace(NEW_ACCOUNT, username=TAKEN_USERNAME)
+    await handle.execute_update("submit_user_info", taken, result_type=FlowView)
+    await handle.execute_update("submit_user_info", NEW_ACCOUNT, result_type=FlowView)
+    await flows.link_taken_in(handle)
+    await flows.fast_forward(handle, minutes=19)
+    await handle.signal("link_clicked", flows.senders.link_digest())
+    child = flows.child(await flows.until(handle, step="enrolling"))
+    await flows.enroll_by_email(child, NEW_ACCOUNT.email)
+    await handle.result()
+    return (await handle.fetch_history()).to_json()
+
+
+async def record_enrollment(flows: Flows) -> str:
+    """The phone method: a wrong email code, SMS to one line, then a call to another answered with #."""
+    start = EnrollmentStart(account_id="account-replay", purpose="existing_user", email=NEW_ACCOUNT.email)
+    handle = await flows.start(MfaEnrollmentWorkflow.run, start, prefix="enrollment")
+    await handle.execute_update("choose_method", "phone", result_type=FlowView)
+    await handle.execute_update("submit_email", NEW_ACCOUNT.email, result_type=FlowView)
+    await handle.execute_update("verify_code", flows.senders.code_digest(handle.id, "000000"), result_type=FlowView)
+    await handle.execute_update("verify_code", flows.senders.code_digest(handle.id), result_type=FlowView)
+    await handle.execute_update("set_password", PASSWORD_HASH, result_type=FlowView)
+    await handle.execute_update("submit_phone", PhoneEntry("+12025550100", "sms"), result_type=FlowView)
+    await handle.execute_update("change_phone", result_type=FlowView)
+    await flows.fast_forward(handle, seconds=21)
+    await handle.execute_update("submit_phone", PhoneEntry("+12025550143", "voice"), result_type=FlowView)
+    await handle.signal("phone_keypress", flows.senders.keypress())
+    await flows.until(handle, step="done")
+    await handle.execute_update("claim_sign_in", result_type=str)
+    await handle.result()
+    return (await handle.fetch_history()).to_json()
+
+
+async def record_registration_reset(flows: Flows) -> str:
+    """Having trouble: the link resumes at the phone step, and the verified email is used instead."""
+    start = ResetStart(
+        account_id="account-replay",
+        reason="having_trouble",
+        email=NEW_ACCOUNT.email,
+        first_name=NEW_ACCOUNT.first_name,
+        email_verified=True,
+        has_new_password=True,
+    )
+    handle = await flows.start(RegistrationResetWorkflow.run, start, prefix="registration-reset")
+    await flows.link_taken_in(handle)
+    await handle.signal("link_clicked", flows.senders.link_digest())
+    child = flows.child(await flows.until(handle, step="enrolling"))
+    await child.execute_update("use_email_instead", result_type=FlowView)
+    await child.execute_update("claim_sign_in", result_type=str)
+    await handle.result()
+    return (await handle.fetch_history()).to_json()
+
+
+RECORDINGS = {
+    "challenge_email.json": record_challenge,
+    "registration.json": record_registration,
+    "enrollment_phone.json": record_enrollment,
+    "registration_reset.json": record_registration_reset,
+}
+
+
+async def main(names: list[str]) -> None:
     env = await WorkflowEnvironment.start_time_skipping_v2(
         ts_config=TimeSkippingConfig(enabled=False),
         dev_server_existing_path=str(BIN / "temporal"),
         dev_server_extra_args=TIME_SKIPPING_FLAG,
         search_attributes=sa.ALL,
     )
+    flows = Flows(env, env.client, TASK_QUEUE, FakeSenders(SECRET_KEY), FakeAccounts())
     try:
-        (HISTORIES / "challenge_email.json").write_text(await record_challenge(env))
+        async with Worker(
+            env.client,
+            task_queue=TASK_QUEUE,
+            workflows=[ChallengeFlow, *WORKFLOWS],
+            activities=flows.senders.activities() + flows.accounts.activities(),
+        ):
+            for name in names:
+                (HISTORIES / name).write_text(await RECORDINGS[name](flows))
     finally:
         await env.shutdown()
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    asyncio.run(main(sys.argv[1:] or list(RECORDINGS)))
     sys.stdout.flush()
     os._exit(0)

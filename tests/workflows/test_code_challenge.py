@@ -6,44 +6,14 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from temporalio import activity
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.worker import Worker
 
-from activities.contracts import CodeDelivery, Sent
 from domain import digests
 from tests.support.challenge_flow import ChallengeFlow, ChallengeStart
 from tests.support.temporal import client_for, make_settings
+from tests.workflows.fakes import CODE, VOICE_TOKEN, FakeSenders
 from workflows.flow import FlowView, Keypress
-
-CODE = "246810"
-VOICE_TOKEN = "voice-token-for-tests"
-
-
-class FakeSenders:
-    """Registered under the real activity names; they 'send' a known code."""
-
-    def __init__(self, secret_key: str) -> None:
-        self.code_key = digests.derive_key(secret_key, digests.CODE_KEY)
-        self.voice_key = digests.derive_key(secret_key, digests.VOICE_KEY)
-        self.sent: list[CodeDelivery] = []
-
-    def activities(self) -> list:
-        @activity.defn(name="send_code_email")
-        async def send_code_email(delivery: CodeDelivery) -> Sent:
-            self.sent.append(delivery)
-            return Sent(digest=digests.code_digest(self.code_key, activity.info().workflow_id, CODE))
-
-        @activity.defn(name="send_code_sms")
-        async def send_code_sms(delivery: CodeDelivery) -> Sent:
-            return await send_code_email(delivery)
-
-        @activity.defn(name="place_verification_call")
-        async def place_verification_call(delivery: CodeDelivery) -> Sent:
-            self.sent.append(delivery)
-            return Sent(digest=digests.token_digest(self.voice_key, VOICE_TOKEN))
-
-        return [send_code_email, send_code_sms, place_verification_call]
 
 
 @pytest.fixture

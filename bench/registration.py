@@ -1,0 +1,121 @@
+"""A new provider's whole registration through the HTTP API, as a program (or a browser)
+would make it: organization, user information, the emailed link, then MFA enrollment by
+email — method, address, code, password, terms — ending signed in. Every answer is checked:
+a benchmark that counted errors as registrations would measure nothing."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from typing import Any
+
+import httpx
+
+from bench.app_stack import AppStack
+from bench.measure import Flow, Recorder, Stats, measure
+from bench.scenario import Bench
+
+CONCURRENCY = 20  # fixed by the issue, whatever --concurrency says
+# Not measured: the first registrations pay for templates, pools and workflow caches.
+WARMUP = 2
+STEPS = ("organization", "user_info", "link", "method", "email", "code", "password", "terms")
+LINK = re.compile(r"https?://\S+/register/confirm\?\S+")
+CODE = re.compile(r"verification code is: (\d{6})")
+
+
+def registration_flow(stack: AppStack) -> Flow:
+    run = uuid.uuid4().hex[:8]
+
+    async def flow(index: int, recorder: Recorder) -> None:
+        name = f"bench-{run}-{index}"
+        email = f"{name}@example.com"
+        # Its own client and cookie jar, as every person has their own browser; no TLS on loopback.
+        organization = {"npi": stack.npi, "registration_code": stack.registration_code}
+        password = secrets.token_urlsafe(18)
+        passwords = {"password": password, "confirm_password": password}
+        # Its own client and cookie jar, as every person has their own browser; no TLS on loopback.
+        async with httpx.AsyncClient(base_url=stack.url, timeout=60, verify=False) as http:
+            await recorder.step("organization", _post(http, "registration", organization, "user_info", status=201))
+            await recorder.step("user_info", _post(http, "registration/user-info", _user_info(name, email), "check_email"))
+            await recorder.step("link", _open_link(http, stack, email))
+            await recorder.step("method", _post(http, "mfa/method", {"method": "email"}, "email"))
+            await recorder.step("email", _post(http, "mfa/email", {"email": email}, "email_code"))
+            await recorder.step("code", _verify_code(http, stack, email))
+            await recorder.step("password", _post(http, "mfa/password", passwords, "terms"))
+            await recorder.step("terms", _post(http, "mfa/terms", {"accepted": True}, "done"))
+            await _check_signed_in(http, name)
+
+    return flow
+
+
+async def sequential(bench: Bench) -> Stats:
+    return await _measured(bench, 1)
+
+
+async def concurrent(bench: Bench) -> Stats:
+    return await _measured(bench, CONCURRENCY)
+
+
+async def _measured(bench: Bench, concurrency: int) -> Stats:
+    stack = await bench.app_stack()
+    # Each registration_flow names its people afresh: warm-up and measured runs never collide.
+    await measure(registration_flow(stack), min(WARMUP, bench.registrations), concurrency)
+    return await measure(registration_flow(stack), bench.registrations, concurrency)
+
+
+def _user_info(username: str, email: str) -> dict[str, str]:
+    return {
+        "username": username,
+        "first_name": "Bench",
+        "last_name": "Registrant",
+        "address1": "777 East Park Drive",
+        "city": "Harrisburg",
+        "state": "PA",
+        "zip_code": "17111",
+        "email": email,
+        "confirm_email": email,
+        "phone": "(717) 564-8288",
+        "fax": "(717) 564-3862",
+    }
+
+
+async def _post(http: httpx.AsyncClient, path: str, body: dict[str, Any], step: str, status: int = 200) -> dict:
+    """POST to /api/v1/``path``; the flow's view, which must have moved on to ``step``."""
+    what = f"POST /api/v1/{path}"
+    view = _json(await http.post(f"/api/v1/{path}", json=body), what, status)
+    if view.get("errors") or view.get("step") != step:
+        raise RuntimeError(f"{what}: expected step {step!r}, got {view.get('step')!r} with errors {view.get('errors')}")
+    return view
+
+
+async def _open_link(http: httpx.AsyncClient, stack: AppStack, email: str) -> None:
+    message = await stack.mail.message_to(email, 1)
+    link = LINK.search(message.text)
+    if link is None:
+        raise RuntimeError(f"no registration link in the first email to {email}")
+    response = await http.get(link.group(), follow_redirects=False)
+    if response.status_code != 303 or response.headers.get("location") != "/mfa":
+        where = response.headers.get("location")
+        raise RuntimeError(f"the emailed link answered {response.status_code} to {where!r}, not 303 to '/mfa'")
+
+
+async def _verify_code(http: httpx.AsyncClient, stack: AppStack, email: str) -> None:
+    # The first email to the address carried the link; the second carries the code.
+    message = await stack.mail.message_to(email, 2)
+    code = CODE.search(message.text)
+    if code is None:
+        raise RuntimeError(f"no verification code in the second email to {email}")
+    await _post(http, "mfa/code/verify", {"code": code.group(1)}, "password")
+
+
+async def _check_signed_in(http: httpx.AsyncClient, username: str) -> None:
+    me = _json(await http.get("/api/v1/me"), "GET /api/v1/me", 200)
+    if me.get("username") != username:
+        raise RuntimeError(f"signed in as {me.get('username')!r}, not {username!r}")
+
+
+def _json(response: httpx.Response, what: str, status: int) -> dict:
+    if response.status_code != status:
+        raise RuntimeError(f"{what}: expected {status}, got {response.status_code}: {response.text[:300]}")
+    return response.json()

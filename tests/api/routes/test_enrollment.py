@@ -1,0 +1,422 @@
+"""MFA enrollment through the API against the real stack — both methods, SMS and voice for
+the phone, the JSON twins and the HTML forms — with every bad input answered on the same
+screen. After each flow its real history is read, decrypted, and searched for the password
+and every code and call token: none may be there."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+from urllib.parse import parse_qs, urlparse
+
+from api.flows import Flows, flow_timings
+from api.security import Signer
+from domain import digests
+from domain.passwords import hash_password
+from engine.codec import EncryptionCodec
+from store.accounts import account_by_id
+from store.providers import add_provider
+from store.users import import_legacy_user
+from tests.support.histories import decoded_text
+from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow
+
+EMAIL = "lee.legacy@example.com"
+NEW_EMAIL = "lee.at.work@example.org"
+PASSWORD = "Quiet-Harbor-Lantern-47"
+LEGACY_PASSWORD = "Legacy-Portal-2026"
+PHONE = "+12025550143"
+FLOW_COOKIE = Flows.cookie_name("enrollment")
+CODE_SENT = "Verification code has been sent. Please copy it to the input box below."
+WRONG_CODE = "The verification code is incorrect. Please try again."
+DIRECT_LINE = "Enter a 10-digit direct line; extensions are not supported."
+# Email verified and password set earlier: "having trouble" resumes at the phone step.
+RESUMED = {"purpose": "resume", "email_verified": True, "has_new_password": True}
+
+
+# --- setting the scene ---------------------------------------------------------------------------
+async def add_legacy_user(pool) -> str:
+    async with pool.acquire() as conn, conn.transaction():
+        provider_id = await add_provider(conn, "1234567893", "Demo Family Practice", hash_password("DEMO-REG-2026"))
+        user_id = await import_legacy_user(
+            conn,
+            username="lee.legacy",
+            password_hash=hash_password(LEGACY_PASSWORD),
+            first_name="Lee",
+            last_name="Legacy",
+            email=EMAIL,
+            provider_id=provider_id,
+        )
+    return str(user_id)
+
+
+async def start_enrollment(live_app, http, user_id: str, **start) -> str:
+    """A flow started the way registration and "having trouble" start it, bound to ``http``.
+    Started through the test client, its clock stands still: cooldowns hold for the whole test."""
+    purpose = start.pop("purpose", "registration")
+    arg = EnrollmentStart(user_id, purpose=purpose, email=EMAIL, timings=flow_timings(live_app.settings), **start)
+    flow_id = f"enrollment-{uuid.uuid4()}"
+    task_queue = live_app.settings.temporal_task_queue
+    await live_app.client.start_workflow(MfaEnrollmentWorkflow.run, arg, id=flow_id, task_queue=task_queue)
+    signer = Signer(digests.derive_key(live_app.settings.secret_key, digests.COOKIE_KEY))
+    http.cookies.set(FLOW_COOKIE, signer.sign(flow_id))
+    return flow_id
+
+
+async def first_login(http) -> str:
+    """The real way in for an existing user (guide Section 1)."""
+    response = await http.post("/api/v1/first-login", json={"username": "lee.legacy", "password": LEGACY_PASSWORD})
+    assert response.status_code == 201, response.text
+    return http.cookies[FLOW_COOKIE].rsplit(".", 1)[0]
+
+
+async def post(http, path: str, body: dict | None = None) -> dict:
+    response = await http.post(f"/api/v1/mfa/{path}", json=body or {})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def act(http, path: str, body: dict | None = None, *, errors: dict | None = None) -> dict:
+    view = await post(http, path, body)
+    assert view["errors"] == (errors or {}), view
+    return view
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, html
+    return match.group(1)
+
+
+async def submit(http, path: str, csrf: str, *, status: int = 200, **data: str):
+    response = await http.post(f"/mfa/{path}", data={**data, "csrf_token": csrf})
+    assert response.status_code == status, response.text
+    return response
+
+
+async def assert_history_clean(live_app, flow_id: str, *secrets: str) -> None:
+    history = await live_app.client.get_workflow_handle(flow_id).fetch_history()
+    text = await decoded_text(history, EncryptionCodec(live_app.settings.payload_key_ring))
+    assert "lee.legacy@example.com" in text or NEW_EMAIL in text  # the payloads really were decrypted
+    for secret in secrets:
+        # Codes are bounded by non-digits so a timestamp's digits cannot look like one.
+        pattern = rf"(?<!\d){re.escape(secret)}(?!\d)" if secret.isdigit() else re.escape(secret)
+        assert not re.search(pattern, text), f"{secret!r} is in the decoded history of {flow_id}"
+
+
+def passwords(password: str, confirm: str | None = None) -> dict:
+    return {"password": password, "confirm_password": password if confirm is None else confirm}
+
+
+def phone(number: str, channel: str) -> dict:
+    return {"phone_number": number, "channel": channel}
+
+
+def other_code(code: str) -> str:
+    return "000000" if code != "000000" else "111111"
+
+
+def call_token(call: dict) -> str:
+    gather = ET.fromstring(call["twiml"]).find("Gather")
+    assert gather is not None, call
+    return parse_qs(urlparse(gather.attrib["action"]).query)["token"][0]
+
+
+async def signed_in_name(http) -> str:
+    me = await http.get("/api/v1/me")
+    assert me.status_code == 200, me.text
+    return f"{me.json()['first_name']} {me.json()['last_name']}"
+
+
+async def account(live_app, user_id: str):
+    async with live_app.pool.acquire() as conn:
+        return await account_by_id(conn, user_id)
+
+
+# --- email method ------------------------------------------------------------------------------
+async def test_existing_user_enrolls_with_email_through_the_json_api(live_app, mail):
+    user_id = await add_legacy_user(live_app.pool)
+    async with live_app.http() as http:
+        flow_id = await first_login(http)
+        assert (await http.get("/api/v1/mfa")).json()["step"] == "method"
+        await act(http, "method", {"method": "fax"}, errors={"method": "Choose PHONE or EMAIL."})
+        view = await act(http, "method", {"method": "email"})
+        assert view["step"] == "email" and view["fields"]["email"] == EMAIL
+
+        refused = await post(http, "email", {"email": "lee.legacy@"})
+        assert refused["step"] == "email" and refused["errors"]["email"].startswith("Enter a valid email address.")
+        assert refused["fields"]["email"] == "lee.legacy@"
+        view = await act(http, "email", {"email": EMAIL})
+        assert (view["step"], view["notice"]) == ("email_code", CODE_SENT)
+        await mail.wait_for_messages_to(EMAIL)
+        code = mail.last_code_to(EMAIL)
+        await act(http, "code/verify", {"code": other_code(code)}, errors={"code": WRONG_CODE})
+        await act(http, "code/verify", {"code": "12ab"}, errors={"code": "Enter the 6-digit code."})
+        view = await act(http, "code/verify", {"code": code})
+        assert (view["step"], view["notice"]) == ("password", "The code has been verified. You can now continue.")
+
+        weak = await post(http, "password", passwords("password1234"))
+        assert weak["step"] == "password"
+        assert weak["errors"]["password"].startswith("This password is too easy to guess.")
+        mismatch = {"confirm_password": "Passwords do not match."}
+        await act(http, "password", passwords(PASSWORD, PASSWORD + "!"), errors=mismatch)
+        personal = {"password": "Do not use your username, name or email address in your password."}
+        await act(http, "password", passwords("Lee.Legacy-Quiet-Harbor"), errors=personal)
+        done = await act(http, "password", passwords(PASSWORD))
+        assert (done["step"], done["status"]) == ("done", "completed")
+        assert await signed_in_name(http) == "Lee Legacy"
+        assert FLOW_COOKIE not in http.cookies  # the finished flow is no longer bound
+    enrolled = await account(live_app, user_id)
+    assert (enrolled.mfa_method, enrolled.email_verified, enrolled.has_new_password) == ("email", True, True)
+    await assert_history_clean(live_app, flow_id, PASSWORD, "password1234", code)
+
+
+async def test_new_user_enrolls_with_email_through_the_forms_and_accepts_the_terms(live_app, mail):
+    user_id = await add_legacy_user(live_app.pool)
+    async with live_app.http() as http:
+        flow_id = await start_enrollment(live_app, http, user_id, requires_terms=True)
+        page = await http.get("/mfa")
+        assert (
+            "Select the best multi-factor authentication method for you. A phone registration will require a "
+            "direct line with 10-digits; extensions are not supported."
+        ) in page.text
+        assert "NOTE:" in page.text and ">PHONE</button>" in page.text and ">EMAIL</button>" in page.text
+        csrf = csrf_of(page.text)
+        page = await submit(http, "method", csrf, method="email")
+        assert '<label for="email">Email Address</label>' in page.text and f'value="{EMAIL}"' in page.text
+
+        bad = await submit(http, "email", csrf, status=422, email="not an email")
+        assert "Enter a valid email address." in bad.text and 'value="not an email"' in bad.text
+        page = await submit(http, "email", csrf, email=NEW_EMAIL)
+        assert CODE_SENT in page.text and NEW_EMAIL in page.text
+        assert '<label for="code">Verification Code</label>' in page.text
+        for text in (">Verify code</button>", ">Send new code</button>", ">Change</button>"):
+            assert text in page.text
+        assert "New Password" in page.text and "Confirm New Password" in page.text  # shown, not usable yet
+        await mail.wait_for_messages_to(NEW_EMAIL)
+        code = mail.last_code_to(NEW_EMAIL)
+
+        resend = await submit(http, "code/send", csrf, status=422)
+        assert "Please wait" in resend.text and "before requesting a new code." in resend.text
+        wrong = await submit(http, "code/verify", csrf, status=422, code=other_code(code))
+        assert WRONG_CODE in wrong.text
+        page = await submit(http, "code/verify", csrf, code=code)
+        assert "The code has been verified. You can now continue." in page.text
+        assert '<label for="new_password">New Password</label>' in page.text
+        assert '<label for="confirm_password">Confirm New Password</label>' in page.text
+
+        weak = await submit(http, "password", csrf, status=422, password="password1234", confirm_password="password1234")
+        assert "This password is too easy to guess." in weak.text and "password1234" not in weak.text
+        mismatch = await submit(http, "password", csrf, status=422, password=PASSWORD, confirm_password="Quiet-Harbor")
+        assert "Passwords do not match." in mismatch.text and PASSWORD not in mismatch.text
+        page = await submit(http, "password", csrf, password=PASSWORD, confirm_password=PASSWORD)
+        assert "Terms of Use Agreement" in page.text and "KEPRO PORTAL TERMS OF USE" in page.text
+        assert "UNAUTHORIZED ACCESS TO THE KEPRO PORTAL IS PROHIBITED." in page.text and "777 East Park Drive" in page.text
+        assert '<label for="accept">I have read and agree to these terms of use.</label>' in page.text
+
+        unchecked = await submit(http, "terms", csrf, status=422)
+        assert "Please check the box" in unchecked.text
+        home = await submit(http, "terms", csrf, status=303, accept="yes")
+        assert home.headers["location"] == "/home"
+        assert "Welcome, Lee Legacy" in (await http.get("/home")).text
+    enrolled = await account(live_app, user_id)
+    assert (enrolled.mfa_method, enrolled.email, enrolled.terms_accepted) == ("email", NEW_EMAIL, True)
+    await assert_history_clean(live_app, flow_id, PASSWORD, "password1234", code)
+
+
+async def test_change_goes_back_to_the_email_screen_and_keeps_the_resend_limits(live_app, mail):
+    user_id = await add_legacy_user(live_app.pool)
+    async with live_app.http() as http:
+        flow_id = await start_enrollment(live_app, http, user_id)
+        await act(http, "method", {"method": "phone"})
+        await act(http, "email", {"email": EMAIL})
+        view = await act(http, "email/change")
+        assert view["step"] == "email"
+        refused = await post(http, "email", {"email": NEW_EMAIL})
+        assert refused["step"] == "email" and refused["errors"]["email"].startswith("Please wait")
+        stale = await post(http, "password", passwords(PASSWORD))
+        assert stale["step"] == "email"
+        assert stale["errors"] == {"form": "This step is already complete. Please continue from the current page."}
+        code = mail.last_code_to(EMAIL)
+    await assert_history_clean(live_app, flow_id, PASSWORD, code)
+
+
+# --- phone method ------------------------------------------------------------------------------
+async def _through_password(http, mail, csrf: str | None = None) -> str:
+    """PHONE, the prefilled email and its code, and a password: up to the phone screen."""
+    if csrf is None:
+        await act(http, "method", {"method": "phone"})
+        await act(http, "email", {"email": EMAIL})
+        await mail.wait_for_messages_to(EMAIL)
+        code = mail.last_code_to(EMAIL)
+        await act(http, "code/verify", {"code": code})
+        view = await act(http, "password", passwords(PASSWORD))
+        assert view["step"] == "phone"
+        return code
+    await submit(http, "method", csrf, method="phone")
+    await submit(http, "email", csrf, email=EMAIL)
+    await mail.wait_for_messages_to(EMAIL)
+    code = mail.last_code_to(EMAIL)
+    await submit(http, "code/verify", csrf, code=code)
+    page = await submit(http, "password", csrf, password=PASSWORD, confirm_password=PASSWORD)
+    assert "Enter a number below that we can send a code via SMS or phone to authenticate you." in page.text
+    return code
+
+
+async def test_phone_with_sms_through_the_json_api(live_app, mail, phones):
+    user_id = await add_legacy_user(live_app.pool)
+    async with live_app.http() as http:
+        flow_id = await start_enrollment(live_app, http, user_id)
+        email_code = await _through_password(http, mail)
+        view = await act(http, "phone", phone("202-555-0143 x12", "sms"), errors={"phone_number": DIRECT_LINE})
+        assert view["fields"]["phone_number"] == "202-555-0143 x12"
+        await act(http, "phone", phone("(202) 555-0143", "fax"), errors={"phone_number": "Choose Send Code or Call Me."})
+        view = await act(http, "phone", phone("(202) 555-0143", "sms"))
+        assert (view["step"], view["phone"], view["notice"]) == ("phone_code", "XXX-XXX-0143", CODE_SENT)
+        await phones.wait_for_sms_to(PHONE)
+        sms_code = phones.last_code_sms_to(PHONE)
+        resend = await post(http, "code/send")
+        assert resend["errors"]["code"].startswith("Please wait")
+        await act(http, "code/verify", {"code": other_code(sms_code)}, errors={"code": WRONG_CODE})
+        done = await act(http, "code/verify", {"code": sms_code})
+        assert done["step"] == "done"
+        assert await signed_in_name(http) == "Lee Legacy"
+    enrolled = await account(live_app, user_id)
+    assert (enrolled.mfa_method, enrolled.mfa_phone, enrolled.status) == ("phone", PHONE, "active")
+    await assert_history_clean(live_app, flow_id, PASSWORD, email_code, sms_code)
+
+
+async def test_phone_with_sms_through_the_forms(live_app, mail, phones):
+    user_id = await add_legacy_user(live_app.pool)
+    async with live_app.http() as http:
+        flow_id = await start_enrollment(live_app, http, user_id)
+        csrf = csrf_of((await http.get("/mfa")).text)
+        email_code = await _through_password(http, mail, csrf)
+        page = (await http.get("/mfa")).text
+        assert '<label for="country_code">Country Code</label>' in page and "United States (+1)" in page
+        assert '<label for="phone_number">Phone Number</label>' in page
+        assert ">Send Code</button>" in page and ">Call Me</button>" in page
+        bad = await submit(http, "phone", csrf, status=422, phone_number="202-555-0143 x12", channel="sms")
+        assert DIRECT_LINE in bad.text and 'value="202-555-0143 x12"' in bad.text
+        page = await submit(http, "phone", csrf, phone_number="202 555 0143", channel="sms")
+        assert "XXX-XXX-0143" in page.text and "Enter your verification code below, or" in page.text
+        assert ">send a new code</button>" in page.text and ">Verify Code</button>" in page.text
+        await phones.wait_for_sms_to(PHONE)
+        sms_code = phones.last_code_sms_to(PHONE)
+        wrong = await submit(http, "code/verify", csrf, status=422, code=other_code(sms_code))
+        assert WRONG_CODE in wrong.text
+        home = await submit(http, "code/verify", csrf, status=303, code=sms_code)
+        assert home.headers["location"] == "/home"
+        assert "Welcome, Lee Legacy" in (await http.get("/home")).text
+    await assert_history_clean(live_app, flow_id, PASSWORD, email_code, sms_code)
+
+
+async def test_existing_user_enrolls_by_voice_call_and_the_page_moves_on(live_app, mail, phones):
+    user_id = await add_legacy_user(live_app.pool)
+    async with live_app.http() as http:
+        form = await http.get("/first-login")
+        credentials = {"username": "lee.legacy", "password": LEGACY_PASSWORD, "csrf_token": csrf_of(form.text)}
+        login = await http.post("/first-login", data=credentials)
+        assert login.headers["location"] == "/mfa"
+        flow_id = http.cookies[FLOW_COOKIE].rsplit(".", 1)[0]
+        csrf = csrf_of((await http.get("/mfa")).text)
+        email_code = await _through_password(http, mail, csrf)
+        page = await submit(http, "phone", csrf, phone_number="2025550143", channel="voice")
+        assert "We are calling you now. Answer and press # to complete verification." in page.text
+        assert '<meta http-equiv="refresh" content="2; url=/mfa">' in page.text
+        assert ">Call me again</button>" in page.text and ">Change number</button>" in page.text
+        [call] = await phones.wait_for_calls_to(PHONE)
+        again = await submit(http, "code/send", csrf, status=422)
+        assert "Please wait" in again.text
+        still = await http.get("/mfa")
+        assert still.status_code == 200 and "We are calling you now." in still.text
+
+        assert await phones.press_async(call["sid"], "#") == 200
+        moved = await _poll_until_redirect(http)
+        assert moved.headers["location"] == "/home"
+        assert "Welcome, Lee Legacy" in (await http.get("/home")).text
+    enrolled = await account(live_app, user_id)
+    assert (enrolled.mfa_method, enrolled.mfa_phone) == ("phone", PHONE)
+    await assert_history_clean(live_app, flow_id, PASSWORD, email_code, call_token(call))
+
+
+async def _poll_until_redirect(http):
+    """What the page's own refresh does: ask again until the flow has moved on."""
+    for _ in range(200):
+        response = await http.get("/mfa")
+        if response.status_code == 303:
+            return response
+        await asyncio.sleep(0.05)
+    raise AssertionError("the call screen never moved on")
+
+
+async def test_change_number_and_calling_a_line_with_an_extension(live_app, mail, phones):
+    user_id = await add_legacy_user(live_app.pool)
+    async with live_app.http() as http:
+        flow_id = await start_enrollment(live_app, http, user_id)
+        email_code = await _through_password(http, mail)
+        await act(http, "phone", phone("202-555-0143 x12", "voice"), errors={"phone_number": DIRECT_LINE})
+        view = await act(http, "phone", phone("202-555-0143", "voice"))
+        assert view["step"] == "phone_call"
+        [call] = await phones.wait_for_calls_to(PHONE)
+        view = await act(http, "phone/change")
+        assert view["step"] == "phone"
+    await assert_history_clean(live_app, flow_id, PASSWORD, email_code, call_token(call))
+
+
+async def test_resumed_enrollment_can_use_email_instead_of_a_phone(live_app):
+    user_id = await add_legacy_user(live_app.pool)
+    async with live_app.http() as http:
+        flow_id = await start_enrollment(live_app, http, user_id, **RESUMED)
+        page = await http.get("/mfa")
+        assert "I don't have a direct line — use email instead" in page.text
+        home = await submit(http, "use-email", csrf_of(page.text), status=303)
+        assert home.headers["location"] == "/home"
+        assert await signed_in_name(http) == "Lee Legacy"
+    assert (await account(live_app, user_id)).mfa_method == "email"
+    await assert_history_clean(live_app, flow_id)
+
+
+# --- the end of a flow -----------------------------------------------------------------------------
+async def test_a_finished_enrollment_signs_in_only_once(live_app):
+    user_id = await add_legacy_user(live_app.pool)
+    async with live_app.http() as first, live_app.http() as second:
+        await start_enrollment(live_app, first, user_id, **RESUMED)
+        second.cookies.set(FLOW_COOKIE, first.cookies[FLOW_COOKIE])
+        done = await act(first, "use-email")
+        assert done["step"] == "done" and "atrezzo_session" in first.cookies
+        again = await second.get("/mfa")
+        assert again.status_code == 303 and again.headers["location"] == "/?notice=mfa_already_registered"
+        api = await second.get("/api/v1/mfa")
+        assert api.status_code == 409 and "Please log in" in api.json()["detail"]
+        assert "atrezzo_session" not in second.cookies
+
+
+async def test_an_idle_enrollment_shows_the_timeout_page(live_app, temporal_env):
+    user_id = await add_legacy_user(live_app.pool)
+    async with live_app.http() as http:
+        flow_id = await start_enrollment(live_app, http, user_id)
+        handle = live_app.client.get_workflow_handle(flow_id)
+        await temporal_env.fast_forward(handle, live_app.settings.enrollment_idle_timeout + timedelta(minutes=1))
+        assert await handle.result() == "abandoned"
+        page = await http.get("/mfa")
+        assert "Your registration session has timed out." in page.text
+        assert "to continue where you left off." in page.text and "Having trouble logging in?" in page.text
+        assert (await http.get("/api/v1/mfa")).json()["step"] == "abandoned"
+        gone = await http.post("/api/v1/mfa/method", json={"method": "email"})
+        assert gone.status_code == 404
+
+
+async def test_forms_need_the_csrf_token_and_a_bound_flow(live_app):
+    user_id = await add_legacy_user(live_app.pool)
+    async with live_app.http() as stranger:
+        assert (await stranger.get("/mfa")).status_code == 404
+    async with live_app.http() as http:
+        await start_enrollment(live_app, http, user_id)
+        refused = await http.post("/mfa/method", data={"method": "email"})
+        assert refused.status_code == 403
+        assert (await http.get("/api/v1/mfa")).json()["step"] == "method"
+        # A cross-site page can post a form, but not JSON: the JSON twins take nothing else.
+        assert (await http.post("/api/v1/mfa/code/send", data={"x": "1"})).status_code == 415

@@ -1,0 +1,41 @@
+"""Waiting for mail: each flow finds the messages to its own address, in the order sent,
+however many others are waiting on the same mailbox."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bench import mail_watch
+from bench.mail_watch import watching
+from devstack.smtp_sink import Mailbox
+
+
+def deliver(mailbox: Mailbox, to: str, subject: str) -> None:
+    mailbox.add("no-reply@atrezzo.local", [to], f"Subject: {subject}\r\n\r\nbody\r\n".encode())
+
+
+async def test_each_waiter_gets_the_numbered_message_to_its_address():
+    mailbox = Mailbox()
+    deliver(mailbox, "early@example.com", "sent before anyone waited")
+    async with watching(mailbox) as watch:
+        first = asyncio.create_task(watch.message_to("Ann@example.com", 1))
+        second = asyncio.create_task(watch.message_to("ann@example.com", 2))
+        other = asyncio.create_task(watch.message_to("bob@example.com", 1))
+        await asyncio.sleep(0.05)
+        assert not (first.done() or second.done() or other.done())
+        deliver(mailbox, "ann@example.com", "link")
+        deliver(mailbox, "bob@example.com", "bob's")
+        deliver(mailbox, "ann@example.com", "code")
+        assert (await first).subject == "link"
+        assert (await second).subject == "code"
+        assert (await other).subject == "bob's"
+        assert (await watch.message_to("early@example.com", 1)).subject == "sent before anyone waited"
+
+
+async def test_a_message_that_never_comes_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(mail_watch, "WAIT_AT_MOST", 0.05)
+    async with watching(Mailbox()) as watch:
+        with pytest.raises(RuntimeError, match="no email number 1 to nobody@example.com"):
+            await watch.message_to("nobody@example.com", 1)

@@ -1,0 +1,27 @@
+"""The registration engine's workflows on a worker of their own, with fake activities, in the
+time-skipping environment: each flow's clock moves only with ``fast_forward``."""
+
+from __future__ import annotations
+
+import pytest
+from temporalio.worker import Worker
+
+from tests.support.temporal import client_for, make_settings
+from tests.workflows.fakes import FakeAccounts, FakeSenders
+from tests.workflows.harness import Flows
+from workflows.registry import WORKFLOWS
+
+
+@pytest.fixture
+async def flows(temporal_env):
+    settings = make_settings()
+    client = client_for(temporal_env, settings)
+    senders = FakeSenders(settings.secret_key)
+    accounts = FakeAccounts()
+    async with Worker(
+        client,
+        task_queue=settings.temporal_task_queue,
+        workflows=WORKFLOWS,
+        activities=senders.activities() + accounts.activities(),
+    ):
+        yield Flows(temporal_env, client, settings.temporal_task_queue, senders, accounts)

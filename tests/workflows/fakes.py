@@ -1,0 +1,155 @@
+"""Fake activities registered under the real activity names (the temporalio samples style):
+the senders 'send' known codes and link tokens, the accounts answer as the database would.
+Both record every call so a test can assert what a flow asked for."""
+
+from __future__ import annotations
+
+import asyncio
+
+from temporalio import activity
+
+from activities.contracts import (
+    AuditEntry,
+    CodeDelivery,
+    EmailToVerify,
+    LinkDelivery,
+    MfaChoice,
+    NewAccount,
+    NewPassword,
+    Outcome,
+    Sent,
+    TermsAccepted,
+)
+from domain import digests
+from workflows.flow import Keypress
+
+CODE = "246810"
+VOICE_TOKEN = "voice-token-for-tests"
+LINK_TOKEN = "link-token-for-tests"
+TAKEN_USERNAME = "taken.user"
+TAKEN_EMAIL = "taken@example.com"
+USERNAME_TAKEN = "This username is already taken. Please choose another."
+EMAIL_IN_USE = "This email address is already used by another account."
+
+# The provider and the person the flows under test register.
+PROVIDER_ID = 7
+PROVIDER_NPI = "1234567893"
+NEW_ACCOUNT = NewAccount(
+    provider_id=PROVIDER_ID,
+    username="pat.doe",
+    first_name="Pat",
+    last_name="Doe",
+    email="pat.doe@example.com",
+    fax="+12025550188",
+    city="Springfield",
+)
+# Shaped like what the edge sends; made up, it hashes nothing.
+PASSWORD_HASH = "$argon2id$v=19$m=65536,t=3,p=4$ZmFrZXNhbHQ$ZmFrZWhhc2hmYWtlaGFzaA"
+
+
+class FakeSenders:
+    """Codes, calls and links: each delivery is recorded and answered with the digest of a known secret."""
+
+    def __init__(self, secret_key: str) -> None:
+        self.code_key = digests.derive_key(secret_key, digests.CODE_KEY)
+        self.voice_key = digests.derive_key(secret_key, digests.VOICE_KEY)
+        self.link_key = digests.derive_key(secret_key, digests.LINK_KEY)
+        self.sent: list[CodeDelivery] = []
+        self.links: list[LinkDelivery] = []
+
+    def code_digest(self, flow_id: str, code: str = CODE) -> str:
+        return digests.code_digest(self.code_key, flow_id, code)
+
+    def keypress(self, digits: str = "#", token: str = VOICE_TOKEN) -> Keypress:
+        return Keypress(token_digest=digests.token_digest(self.voice_key, token), digits=digits)
+
+    def link_digest(self, token: str = LINK_TOKEN) -> str:
+        return digests.token_digest(self.link_key, token)
+
+    def activities(self) -> list:
+        @activity.defn(name="send_code_email")
+        async def send_code_email(delivery: CodeDelivery) -> Sent:
+            self.sent.append(delivery)
+            return Sent(digest=self.code_digest(activity.info().workflow_id))
+
+        @activity.defn(name="send_code_sms")
+        async def send_code_sms(delivery: CodeDelivery) -> Sent:
+            return await send_code_email(delivery)
+
+        @activity.defn(name="place_verification_call")
+        async def place_verification_call(delivery: CodeDelivery) -> Sent:
+            self.sent.append(delivery)
+            return Sent(digest=digests.token_digest(self.voice_key, VOICE_TOKEN))
+
+        @activity.defn(name="send_link_email")
+        async def send_link_email(delivery: LinkDelivery) -> Sent:
+            self.links.append(delivery)
+            return Sent(digest=self.link_digest())
+
+        return [send_code_email, send_code_sms, place_verification_call, send_link_email]
+
+
+class FakeAccounts:
+    """The account activities: usernames and emails are unique as in the database, and
+    ``hold_creation`` (when set to an unset Event) keeps create_pending_account in flight."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, object]] = []
+        self.created = 0
+        self.hold_creation: asyncio.Event | None = None
+        self.creating = asyncio.Event()
+
+    def args(self, name: str) -> list:
+        return [arg for called, arg in self.calls if called == name]
+
+    def audit_events(self) -> list[str]:
+        return [entry.event for entry in self.args("record_audit")]
+
+    def activities(self) -> list:
+        @activity.defn(name="create_pending_account")
+        async def create_pending_account(account: NewAccount) -> Outcome:
+            self.calls.append(("create_pending_account", account))
+            self.creating.set()
+            if self.hold_creation is not None:
+                await self.hold_creation.wait()
+            if account.username == TAKEN_USERNAME:
+                return Outcome(field="username", error=USERNAME_TAKEN)
+            self.created += 1
+            return Outcome(account_id=f"account-{self.created}")
+
+        @activity.defn(name="release_pending_account")
+        async def release_pending_account(account_id: str) -> None:
+            self.calls.append(("release_pending_account", account_id))
+
+        @activity.defn(name="verify_account_email")
+        async def verify_account_email(request: EmailToVerify) -> Outcome:
+            self.calls.append(("verify_account_email", request))
+            if request.email == TAKEN_EMAIL:
+                return Outcome(field="email", error=EMAIL_IN_USE)
+            return Outcome(account_id=request.account_id)
+
+        @activity.defn(name="set_account_password")
+        async def set_account_password(password: NewPassword) -> None:
+            self.calls.append(("set_account_password", password))
+
+        @activity.defn(name="complete_mfa_registration")
+        async def complete_mfa_registration(choice: MfaChoice) -> None:
+            self.calls.append(("complete_mfa_registration", choice))
+
+        @activity.defn(name="accept_terms")
+        async def accept_terms(accepted: TermsAccepted) -> None:
+            self.calls.append(("accept_terms", accepted))
+
+        @activity.defn(name="record_audit")
+        async def record_audit(entry: AuditEntry) -> None:
+            self.calls.append(("record_audit", entry))
+
+        return [
+            create_pending_account,
+            release_pending_account,
+            verify_account_email,
+            set_account_password,
+            complete_mfa_registration,
+            accept_terms,
+            record_audit,
+        ]

@@ -1,0 +1,224 @@
+"""New provider registration in the time-skipping environment: user information, the
+20-minute link, enrollment as a child, cancellation and the search attributes."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import timedelta
+
+import pytest
+from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
+from temporalio.exceptions import CancelledError
+from temporalio.service import RPCError
+
+from activities.contracts import NewAccount
+from tests.workflows.fakes import NEW_ACCOUNT, PROVIDER_ID, PROVIDER_NPI, TAKEN_USERNAME, USERNAME_TAKEN
+from workflows.enrollment import EnrollmentStart
+from workflows.flow import FlowView
+from workflows.registration import ProviderRegistrationWorkflow, RegistrationStart
+from workflows.timings import Timings
+
+
+async def start(flows):
+    arg = RegistrationStart(provider_id=PROVIDER_ID, provider_npi=PROVIDER_NPI, provider_name="Demo Family Practice")
+    return await flows.start(ProviderRegistrationWorkflow.run, arg, prefix="registration")
+
+
+async def submit(handle, account: NewAccount = NEW_ACCOUNT) -> FlowView:
+    return await handle.execute_update("submit_user_info", account, result_type=FlowView)
+
+
+async def registered(flows):
+    """A registration waiting for its link to be clicked."""
+    handle = await start(flows)
+    assert (await submit(handle)).step == "check_email"
+    await flows.link_taken_in(handle)
+    return handle
+
+
+async def click(flows, handle, digest: str = "") -> None:
+    await handle.signal("link_clicked", digest or flows.senders.link_digest())
+
+
+async def enrolling(flows):
+    """A registration whose link was clicked, and its enrollment child."""
+    handle = await registered(flows)
+    await click(flows, handle)
+    view = await flows.until(handle, step="enrolling")
+    return handle, flows.child(view)
+
+
+async def search_attributes(handle) -> dict[str, object]:
+    description = await handle.describe()
+    return {pair.key.name: pair.value for pair in description.typed_search_attributes}
+
+
+async def assert_cancelled(handle) -> None:
+    with pytest.raises(WorkflowFailureError) as failure:
+        await handle.result()
+    assert isinstance(failure.value.cause, CancelledError)
+
+
+@pytest.mark.parametrize("field_name", ["username", "first_name", "last_name", "email", "fax"])
+async def test_starred_fields_are_required(flows, field_name):
+    handle = await start(flows)
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await submit(handle, dataclasses.replace(NEW_ACCOUNT, **{field_name: "  "}))
+    assert refused.value.cause.type == "FieldError"
+    assert (refused.value.cause.details[0], refused.value.cause.message) == (field_name, "This field is required.")
+    assert flows.accounts.args("create_pending_account") == []
+
+
+async def test_a_taken_username_is_shown_on_the_form_and_another_goes_through(flows):
+    handle = await start(flows)
+    view = await submit(handle, dataclasses.replace(NEW_ACCOUNT, username=TAKEN_USERNAME))
+    assert (view.step, view.errors) == ("user_info", {"username": USERNAME_TAKEN})
+    view = await submit(handle)
+    assert (view.step, view.errors) == ("check_email", {})
+
+
+async def test_user_info_creates_a_pending_account_and_emails_the_link(flows):
+    handle = await start(flows)
+    view = await submit(handle)
+    assert "within 20 minutes" in view.notice
+    assert flows.accounts.args("create_pending_account") == [NEW_ACCOUNT]
+    await flows.link_taken_in(handle)
+    [link] = flows.senders.links
+    assert (link.to, link.template, link.path) == (NEW_ACCOUNT.email, "registration_link", "/register/confirm")
+    assert (link.expires_in_seconds, link.greeting_name) == (20 * 60, "Pat")
+
+
+async def test_link_clicked_at_19_minutes_starts_enrollment(flows):
+    handle = await registered(flows)
+    await flows.fast_forward(handle, minutes=19)
+    await click(flows, handle)
+    view = await flows.until(handle, step="enrolling")
+    start = await flows.started_with(flows.child(view), EnrollmentStart)
+    assert (start.account_id, start.purpose, start.email) == ("account-1", "registration", NEW_ACCOUNT.email)
+    assert start.requires_terms is True
+    assert "registration.email_link_clicked" in flows.accounts.audit_events()
+
+
+async def test_link_clicked_at_21_minutes_is_a_registration_error(flows):
+    handle = await registered(flows)
+    await flows.fast_forward(handle, minutes=21)
+    assert await handle.result() == "link_expired"
+    view = await flows.view(handle)
+    assert (view.step, view.status) == ("registration_error", "failed")
+    with pytest.raises(RPCError):
+        await click(flows, handle)
+    # The pending account keeps its data: the Reset path completes it.
+    assert flows.accounts.args("release_pending_account") == []
+    assert "registration.link_expired" in flows.accounts.audit_events()
+
+
+def refusals(count: int):
+    return lambda view: view.fields.get("links_refused") == str(count)
+
+
+async def test_a_wrong_token_does_nothing(flows):
+    handle = await registered(flows)
+    await click(flows, handle, flows.senders.link_digest("someone-elses-token"))
+    assert (await flows.until(handle, refusals(1))).step == "check_email"
+    await click(flows, handle)
+    await flows.until(handle, step="enrolling")
+
+
+async def test_the_link_works_once(flows):
+    handle, child = await enrolling(flows)
+    await click(flows, handle)
+    view = await flows.until(handle, refusals(1))
+    assert (view.step, view.fields["enrollment_flow"]) == ("enrolling", child.id)
+
+
+async def test_a_completed_enrollment_completes_the_registration(flows):
+    handle, child = await enrolling(flows)
+    assert await flows.enroll_by_email(child, NEW_ACCOUNT.email) == "account-1"
+    assert flows.accounts.args("accept_terms")
+    assert await handle.result() == "completed"
+    view = await flows.view(handle)
+    assert (view.step, view.status) == ("complete", "completed")
+
+
+async def test_an_abandoned_enrollment_ends_the_registration_and_keeps_the_account(flows):
+    handle, child = await enrolling(flows)
+    await flows.fast_forward(child, seconds=Timings().idle_seconds + 60)
+    assert await handle.result() == "abandoned"
+    assert (await flows.view(handle)).step == "enrollment_abandoned"
+    # What was verified stays saved: "having trouble logging in" finishes it later.
+    assert flows.accounts.args("release_pending_account") == []
+
+
+async def test_cancelled_at_user_info_has_nothing_to_release(flows):
+    handle = await start(flows)
+    await handle.cancel()
+    await assert_cancelled(handle)
+    assert (await flows.view(handle)).step == "cancelled"
+    assert flows.accounts.calls == []
+
+
+async def test_cancelled_at_check_email_releases_the_pending_account(flows):
+    handle = await registered(flows)
+    await handle.cancel()
+    await assert_cancelled(handle)
+    assert flows.accounts.args("release_pending_account") == ["account-1"]
+    assert "registration.cancelled" in flows.accounts.audit_events()
+
+
+async def test_cancelled_while_enrolling_cancels_the_enrollment_and_releases(flows):
+    handle, child = await enrolling(flows)
+    await handle.cancel()
+    await assert_cancelled(handle)
+    await assert_cancelled(child)
+    assert flows.accounts.args("release_pending_account") == ["account-1"]
+
+
+async def test_cancelled_while_the_account_is_created_still_releases_it(flows):
+    handle = await start(flows)
+    flows.accounts.hold_creation = asyncio.Event()
+    submission = asyncio.create_task(submit(handle))
+    await flows.accounts.creating.wait()
+    await handle.cancel()
+    await flows.cancel_taken_in(handle)
+    flows.accounts.hold_creation.set()
+    assert (await submission).step == "check_email"
+    await assert_cancelled(handle)
+    assert flows.accounts.args("release_pending_account") == ["account-1"]
+
+
+async def test_a_second_next_is_refused_while_the_first_is_saved(flows):
+    handle = await start(flows)
+    flows.accounts.hold_creation = asyncio.Event()
+    first = asyncio.create_task(submit(handle))
+    await flows.accounts.creating.wait()
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await submit(handle)
+    assert refused.value.cause.details[0] == "form"
+    flows.accounts.hold_creation.set()
+    assert (await first).step == "check_email"
+    assert len(flows.accounts.args("create_pending_account")) == 1
+
+
+async def test_search_attributes_follow_the_registration_without_personal_data(flows):
+    handle = await start(flows)
+    await flows.started(handle)
+    attributes = await search_attributes(handle)
+    assert attributes["AtrezzoProcess"] == "registration" and attributes["AtrezzoStep"] == "user_info"
+    assert attributes["AtrezzoProviderNpi"] == PROVIDER_NPI and "AtrezzoAccountId" not in attributes
+    await submit(handle)
+    await flows.link_taken_in(handle)
+    attributes = await search_attributes(handle)
+    assert (attributes["AtrezzoStep"], attributes["AtrezzoAccountId"]) == ("check_email", "account-1")
+    await flows.fast_forward(handle, minutes=19)
+    await click(flows, handle)
+    child = flows.child(await flows.until(handle, step="enrolling"))
+    enrolling_attributes = await search_attributes(handle)
+    assert enrolling_attributes["AtrezzoStep"] == "enrolling"
+    # What "waiting for the email link for over 15 minutes" is asked with.
+    assert enrolling_attributes["AtrezzoStepSince"] - attributes["AtrezzoStepSince"] >= timedelta(minutes=19)
+    child_attributes = await search_attributes(child)
+    assert (child_attributes["AtrezzoProcess"], child_attributes["AtrezzoAccountId"]) == ("enrollment", "account-1")
+    personal = {NEW_ACCOUNT.username, NEW_ACCOUNT.first_name, NEW_ACCOUNT.last_name, NEW_ACCOUNT.email, NEW_ACCOUNT.fax}
+    for value in [*attributes.values(), *child_attributes.values()]:
+        assert not any(item in str(value) for item in personal)

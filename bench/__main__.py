@@ -26,11 +26,13 @@ REGISTRATIONS = 100
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--flows", type=int, default=200, help="flows per engine floor row (default 200)")
-    parser.add_argument("--concurrency", type=int, default=50, help="flows in flight in the concurrent engine floor row (default 50)")
+    parser.add_argument(
+        "--concurrency", type=int, default=50, help="flows in flight in the concurrent engine floor row (default 50)"
+    )
     parser.add_argument(
         "--registrations", type=int, default=REGISTRATIONS, help=f"registrations per registration row (default {REGISTRATIONS})"
     )
-    parser.add_argument("--quick", action="store_true", help="10 flows, concurrency 5, 3 registrations: a smoke run for tests")
+    parser.add_argument("--quick", action="store_true", help="10 flows, concurrency 5, 3 registrations: a smoke run")
     args = parser.parse_args(argv)
     if args.quick:
         args.flows, args.concurrency, args.registrations = 10, 5, 3

@@ -25,19 +25,20 @@ CODE = re.compile(r"verification code is: (\d{6})")
 
 
 def registration_flow(stack: AppStack) -> Flow:
+    """Registrations by people named for this flow and their index: usernames never repeat."""
     run = uuid.uuid4().hex[:8]
 
     async def flow(index: int, recorder: Recorder) -> None:
         name = f"bench-{run}-{index}"
         email = f"{name}@example.com"
-        # Its own client and cookie jar, as every person has their own browser; no TLS on loopback.
         organization = {"npi": stack.npi, "registration_code": stack.registration_code}
-        password = secrets.token_urlsafe(18)
+        password = secrets.token_urlsafe(18)  # random: zxcvbn's strength check passes it
         passwords = {"password": password, "confirm_password": password}
         # Its own client and cookie jar, as every person has their own browser; no TLS on loopback.
         async with httpx.AsyncClient(base_url=stack.url, timeout=60, verify=False) as http:
             await recorder.step("organization", _post(http, "registration", organization, "user_info", status=201))
-            await recorder.step("user_info", _post(http, "registration/user-info", _user_info(name, email), "check_email"))
+            user_info = _user_info(name, email)
+            await recorder.step("user_info", _post(http, "registration/user-info", user_info, "check_email"))
             await recorder.step("link", _open_link(http, stack, email))
             await recorder.step("method", _post(http, "mfa/method", {"method": "email"}, "email"))
             await recorder.step("email", _post(http, "mfa/email", {"email": email}, "email_code"))
@@ -59,7 +60,6 @@ async def concurrent(bench: Bench) -> Stats:
 
 async def _measured(bench: Bench, concurrency: int) -> Stats:
     stack = await bench.app_stack()
-    # Each registration_flow names its people afresh: warm-up and measured runs never collide.
     await measure(registration_flow(stack), min(WARMUP, bench.registrations), concurrency)
     return await measure(registration_flow(stack), bench.registrations, concurrency)
 

@@ -10,7 +10,6 @@ import asyncio
 import email
 import email.policy
 import itertools
-import socket
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from fastapi.templating import Jinja2Templates
 
-from devstack.background import AppServer, InThread
+from devstack.background import AppServer, InThread, listening_socket
 
 # The inbox renders mail it did not write: nothing on its pages may load or run anything.
 PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
@@ -173,7 +172,7 @@ class SmtpSink:
 
     def __init__(self, mailbox: Mailbox, host: str = "127.0.0.1", smtp_port: int = 0, http_port: int = 0) -> None:
         self.mailbox = mailbox
-        self._smtp_socket = socket.create_server((host, smtp_port))
+        self._smtp_socket = listening_socket(host, smtp_port)
         self.smtp_port = self._smtp_socket.getsockname()[1]
         self._inbox = AppServer(create_inbox_app(mailbox), host, http_port)
         self.http_url = self._inbox.url

@@ -151,6 +151,9 @@ def _start_temporal(stack: Stack) -> None:
     )
     _wait_for_port("temporal UI", stack.ports["temporal_ui"], stack.children[-1][1])
     stack.env["TEMPORAL_ADDRESS"] = f"127.0.0.1:{stack.ports['temporal']}"
+    # The UI calls the codec from the browser: let its origin through CORS.
+    ui = stack.ports["temporal_ui"]
+    stack.env.setdefault("CODEC_CORS_ORIGINS", f"http://127.0.0.1:{ui},http://localhost:{ui}")
     stack.urls["Temporal UI"] = f"http://127.0.0.1:{stack.ports['temporal_ui']}"
 
 

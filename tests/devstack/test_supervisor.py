@@ -89,6 +89,11 @@ def test_dev_stack_comes_up_answers_and_stops_cleanly(tmp_path):
             response = httpx.get(url, timeout=10)
             assert response.status_code == 200, f"{name} at {url}: {response.status_code}"
         assert httpx.get(stack.urls["Health"]).json()["status"] == "up"
+        # The Temporal UI decodes payloads through the API's codec, from its own origin.
+        ui_origin = f"http://127.0.0.1:{8233 + offset}"
+        codec = stack.urls["Health"].replace("/healthz", "/codec/decode")
+        decoded = httpx.post(codec, json={"payloads": []}, headers={"Origin": ui_origin})
+        assert decoded.status_code == 200 and decoded.headers["access-control-allow-origin"] == ui_origin
         temporal = f"127.0.0.1:{7233 + offset}"
         attributes = _temporal(temporal, "operator", "search-attribute", "list")
         for name in ("AtrezzoProcess", "AtrezzoStep", "AtrezzoProviderNpi", "AtrezzoAccountId", "AtrezzoStepSince"):

@@ -1,5 +1,6 @@
 """A new provider registers the way the guide shows it (Section 2), reading the screens by
-their labels (required ones with the guide's "*"): organization, user information, the emailed link, then MFA enrollment."""
+their labels (required ones with the guide's "*"): organization, user information, the emailed
+link, MFA enrollment with the EMAIL method, the Terms of Use, and the home page."""
 
 from __future__ import annotations
 
@@ -15,9 +16,10 @@ pytestmark = pytest.mark.browser
 NPI = "1234567893"
 CODE = "DEMO-REG-2026"
 EMAIL = "casey.clinic@example.com"
+PASSWORD = "Harbor-Lantern-Quietly-42"
 
 
-async def test_new_provider_registers_and_the_emailed_link_opens_enrollment(live_app, mail, page):
+async def test_new_provider_registers_with_the_email_method(live_app, mail, page):
     async with live_app.pool.acquire() as conn:
         await add_provider(conn, NPI, "Demo Family Practice", hash_password(CODE))
 
@@ -59,3 +61,29 @@ async def test_new_provider_registers_and_the_emailed_link_opens_enrollment(live
     await page.goto(mail.last_link_to(EMAIL))
     await page.wait_for_url(re.compile(r"/mfa$"))
     await page.get_by_text("Select the best multi-factor authentication method for you.").wait_for()
+
+    await page.get_by_role("button", name="EMAIL", exact=True).click()
+    assert await page.get_by_label("Email Address").input_value() == EMAIL
+    await page.get_by_role("button", name="Send verification code").click()
+    await page.get_by_text("Verification code has been sent. Please copy it to the input box below.").wait_for()
+    await mail.wait_for_messages_to(EMAIL, count=2)
+    await page.get_by_label("Verification Code").fill("000000" if mail.last_code_to(EMAIL) != "000000" else "111111")
+    await page.get_by_role("button", name="Verify code").click()
+    await page.get_by_role("alert").filter(has_text="The verification code is incorrect.").wait_for()
+    await page.get_by_label("Verification Code").fill(mail.last_code_to(EMAIL))
+    await page.get_by_role("button", name="Verify code").click()
+
+    await page.get_by_text("The code has been verified. You can now continue.").wait_for()
+    await page.get_by_label("New Password", exact=True).fill(PASSWORD)
+    await page.get_by_label("Confirm New Password").fill(PASSWORD + "x")
+    await page.get_by_role("button", name="Create").click()
+    await page.get_by_role("alert").filter(has_text="Passwords do not match.").wait_for()
+    await page.get_by_label("New Password", exact=True).fill(PASSWORD)
+    await page.get_by_label("Confirm New Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Create").click()
+
+    await page.get_by_role("heading", name="Terms of Use Agreement").wait_for()
+    await page.get_by_label("I have read and agree to these terms of use.").check()
+    await page.get_by_role("button", name="CONTINUE").click()
+    await page.wait_for_url(re.compile(r"/home$"))
+    await page.get_by_text("Welcome, Casey Clinic").wait_for()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from fastapi import HTTPException, Request
@@ -124,11 +125,12 @@ class Flows:
 
 
 
-def flow_timings(settings: Settings) -> Timings:
-    """The durations a flow is started with (workflows cannot read settings themselves)."""
+def flow_timings(settings: Settings, *, code_ttl: timedelta | None = None) -> Timings:
+    """The durations a flow is started with (workflows cannot read settings themselves).
+    ``code_ttl`` overrides the enrollment code expiry, e.g. with the 30-second login code."""
     return Timings(
         link_ttl_seconds=int(settings.registration_link_ttl.total_seconds()),
-        code_ttl_seconds=int(settings.enrollment_code_ttl.total_seconds()),
+        code_ttl_seconds=int((code_ttl or settings.enrollment_code_ttl).total_seconds()),
         resend_cooldown_seconds=int(settings.code_resend_cooldown.total_seconds()),
         max_sends=settings.code_max_sends,
         max_wrong_tries=settings.code_max_wrong_tries,

@@ -29,7 +29,6 @@ PROCESS = "enrollment"
 METHODS = ("phone", "email")
 PHONE_CHANNELS = ("sms", "voice")
 _DB = {"start_to_close_timeout": timedelta(seconds=15), "retry_policy": RetryPolicy(maximum_attempts=5)}
-_CLAIM_WINDOW = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -55,10 +54,10 @@ class MfaEnrollmentWorkflow(FlowWorkflow):
     def __init__(self, start: EnrollmentStart) -> None:
         super().__init__()
         self._start = start
+        self._sign_in_account = start.account_id
         self._method = ""
         self._email = start.email
         self._phone = ""
-        self._claimed = False
         # The last email and phone challenges, kept across address changes for the resend limits.
         self._sent_by_kind: dict[str, CodeChallenge] = {}
         # Resuming after email and password were done: only the phone is left (or a switch to email).
@@ -72,23 +71,11 @@ class MfaEnrollmentWorkflow(FlowWorkflow):
 
     @workflow.run
     async def run(self, start: EnrollmentStart) -> str:
-        seen = -1
-        while self._view.step != "done":
-            seen = self._actions
-            try:
-                await workflow.wait_condition(
-                    lambda: self._view.step == "done" or self._actions != seen, timeout=start.timings.idle
-                )
-            except asyncio.TimeoutError:
-                self._finish("failed", "abandoned")
-                await self._audit("mfa.enrollment_abandoned")
-                return "abandoned"
-        # Give the browser a moment to turn the finished enrollment into a signed-in session.
-        try:
-            await workflow.wait_condition(lambda: self._claimed, timeout=_CLAIM_WINDOW)
-        except asyncio.TimeoutError:
-            pass
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        if not await self._wait_until_done(start.timings.idle):
+            self._finish("failed", "abandoned")
+            await self._audit("mfa.enrollment_abandoned")
+            return "abandoned"
+        await self._hand_over_sign_in()
         return "completed"
 
     # --- method ----------------------------------------------------------------
@@ -203,17 +190,6 @@ class MfaEnrollmentWorkflow(FlowWorkflow):
         self._expect("terms")
         if version != TERMS_VERSION:
             raise field_error("accept", "Please read and agree to the current Terms of Use.")
-
-    @workflow.update
-    def claim_sign_in(self) -> str:
-        """Once, for the browser that finished: the account to sign in."""
-        self._claimed = True
-        return self._start.account_id
-
-    @claim_sign_in.validator
-    def _check_claim(self) -> None:
-        if self._view.step != "done" or self._claimed:
-            raise field_error("form", "This registration is already complete. Please log in.")
 
     # --- what the steps share -------------------------------------------------------------
     async def _code_verified(self) -> None:

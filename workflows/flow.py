@@ -23,6 +23,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.code_challenge import MESSAGES, SEND_FAILED, CodeChallenge, CodeStatus, Outcome
 
 FIELD_ERROR = "FieldError"
+# How long a finished flow waits for its browser to turn it into a signed-in session.
+_CLAIM_WINDOW = timedelta(minutes=15)
 CODE_SENT = "Verification code has been sent. Please copy it to the input box below."
 CALL_PLACED = "We are calling you now. Answer and press # to complete verification."
 
@@ -74,6 +76,9 @@ class FlowWorkflow:
         self._link: PendingLink | None = None
         # User actions so far; a flow with an idle timeout restarts its clock when this moves.
         self._actions = 0
+        # Set by flows that end signed in: the account the browser may claim, once.
+        self._sign_in_account = ""
+        self._claimed = False
 
     def _start_flow(self, process: str, step: str, *, provider_npi: str = "", account_id: str = "") -> None:
         self._view = FlowView(process=process, step=step)
@@ -145,6 +150,36 @@ class FlowWorkflow:
         # A signal has no answer: counting refusals lets the page that sent one stop waiting.
         refused = int(self._view.fields.get("links_refused", "0")) + 1
         self._view.fields["links_refused"] = str(refused)
+
+    async def _wait_until_done(self, idle: timedelta) -> bool:
+        """Follow the person's actions until the flow reaches ``done``; False once they have
+        left it alone for ``idle`` (each action restarts the clock)."""
+        while self._view.step != "done":
+            seen = self._actions
+            try:
+                await workflow.wait_condition(lambda: self._view.step == "done" or self._actions != seen, timeout=idle)
+            except asyncio.TimeoutError:
+                return False
+        return True
+
+    async def _hand_over_sign_in(self) -> None:
+        """Give the browser a moment to claim the sign-in, then let running handlers finish."""
+        try:
+            await workflow.wait_condition(lambda: self._claimed, timeout=_CLAIM_WINDOW)
+        except asyncio.TimeoutError:
+            pass
+        await workflow.wait_condition(workflow.all_handlers_finished)
+
+    @workflow.update
+    def claim_sign_in(self) -> str:
+        """Once, for the browser that finished: the account to sign in."""
+        self._claimed = True
+        return self._sign_in_account
+
+    @claim_sign_in.validator
+    def _check_claim(self) -> None:
+        if self._view.step != "done" or self._claimed or not self._sign_in_account:
+            raise field_error("form", "This step is already complete. Please log in.")
 
     @workflow.query
     def view(self) -> FlowView:

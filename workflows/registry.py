@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from workflows.enrollment import MfaEnrollmentWorkflow
+from workflows.login import LoginWorkflow
+from workflows.password_reset import PasswordResetWorkflow
 from workflows.registration import ProviderRegistrationWorkflow
 from workflows.registration_reset import RegistrationResetWorkflow
 
-WORKFLOWS: list[type] = [ProviderRegistrationWorkflow, MfaEnrollmentWorkflow, RegistrationResetWorkflow]
+WORKFLOWS: list[type] = [
+    ProviderRegistrationWorkflow,
+    MfaEnrollmentWorkflow,
+    RegistrationResetWorkflow,
+    LoginWorkflow,
+    PasswordResetWorkflow,
+]

@@ -1,0 +1,114 @@
+"""Login's second factor (guide Sections 3 and 4). The password was checked at the edge and
+never enters history; this flow runs the code challenge for the option the person chose.
+
+Login with Phone: the number on record (masked), Send Code (SMS, then the code) or Call Me
+(press #). Login with Email: the address prefilled, Send verification code (valid 30 s by
+default), the code, "E-mail address verified. You can now continue.", Continue.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from domain.email import mask_email
+    from domain.phone import mask_phone
+    from workflows.code_challenge import CodeChallenge
+    from workflows.flow import FlowView, FlowWorkflow, field_error
+    from workflows.timings import Timings
+
+PROCESS = "login"
+OPTIONS = ("phone", "email")
+PHONE_CHANNELS = ("sms", "voice")
+VERIFIED = "E-mail address verified. You can now continue."
+
+
+@dataclass(frozen=True)
+class LoginStart:
+    account_id: str
+    option: str  # "phone" | "email": the button the person clicked
+    destination: str  # the number (E.164) or address on record
+    # Email codes follow LOGIN_EMAIL_CODE_TTL (30 s); the API puts it in code_ttl_seconds.
+    timings: Timings = field(default_factory=Timings)
+
+
+@workflow.defn
+class LoginWorkflow(FlowWorkflow):
+    @workflow.init
+    def __init__(self, start: LoginStart) -> None:
+        super().__init__()
+        self._start = start
+        self._sign_in_account = start.account_id
+        self._start_flow(PROCESS, "phone" if start.option == "phone" else "email", account_id=start.account_id)
+        self._view.fields = {"option": start.option}
+        if start.option == "phone":
+            self._view.phone = mask_phone(start.destination)
+        else:
+            self._view.email = mask_email(start.destination)
+            self.challenge = CodeChallenge(start.timings.code_policy(), "email", start.destination, "login")
+
+    @workflow.run
+    async def run(self, start: LoginStart) -> str:
+        if not await self._wait_until_done(start.timings.idle):
+            self._finish("failed", "expired")
+            return "expired"
+        await self._hand_over_sign_in()
+        return "signed_in"
+
+    @workflow.update
+    async def send_email_code(self) -> FlowView:
+        """Send verification code, to the address on record."""
+        self._touch()
+        self._go("email_code")
+        return await self.send_code()
+
+    @send_email_code.validator
+    def _check_email_code(self) -> None:
+        if self._start.option != "email" or self._view.step not in ("email", "email_code"):
+            raise field_error("form", "This step is already complete.")
+        assert self.challenge is not None
+        refusal = self.challenge.send_refusal(workflow.now())
+        if refusal:
+            raise field_error("code", refusal)
+
+    @workflow.update
+    async def send_phone_code(self, channel: str) -> FlowView:
+        """Send Code (SMS) or Call Me, to the number on record."""
+        self._touch()
+        previous = self.challenge
+        if previous is None:
+            self.challenge = CodeChallenge(self._start.timings.code_policy(), channel, self._start.destination, "login")
+        else:
+            self.challenge = previous.successor(channel, self._start.destination)
+        self._go("phone_code" if channel == "sms" else "phone_call")
+        return await self.send_code()
+
+    @send_phone_code.validator
+    def _check_phone_code(self, channel: str) -> None:
+        if self._start.option != "phone" or self._view.step not in ("phone", "phone_code", "phone_call"):
+            raise field_error("form", "This step is already complete.")
+        if channel not in PHONE_CHANNELS:
+            raise field_error("form", "Choose Send Code or Call Me.")
+        refusal = self.challenge.send_refusal(workflow.now()) if self.challenge is not None else None
+        if refusal:
+            raise field_error("code", refusal)
+
+    @workflow.update
+    def continue_login(self) -> FlowView:
+        """Continue, after "E-mail address verified"."""
+        self._touch()
+        self._finish("completed", "done")
+        return self.view()
+
+    @continue_login.validator
+    def _check_continue(self) -> None:
+        if self._view.step != "verified":
+            raise field_error("form", "Please verify your email address first.")
+
+    async def _code_verified(self) -> None:
+        if self._start.option == "email":
+            self._go("verified", notice=VERIFIED)
+        else:
+            self._finish("completed", "done")

@@ -1,0 +1,124 @@
+"""Forgot or Reset Password (guide "Forgot or Reset Password").
+
+Email Address → a 6-digit code → "Continue" → phone users then verify by SMS or a call
+(a reset never bypasses the second factor; email-only users skip this) → New Password and
+Confirm New Password → "Continue" → home, with every other session and Remember Me revoked.
+
+The edge starts this flow for any address typed, known or not: for an unknown one the flow
+delivers nothing but otherwise behaves the same, so the answers reveal no accounts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.contracts import AuditEntry, NewPassword
+    from domain.email import mask_email
+    from domain.phone import mask_phone
+    from workflows.code_challenge import CodeChallenge
+    from workflows.flow import FlowView, FlowWorkflow, field_error
+    from workflows.timings import Timings
+
+PROCESS = "password_reset"
+PHONE_CHANNELS = ("sms", "voice")
+_DB = {"start_to_close_timeout": timedelta(seconds=15), "retry_policy": RetryPolicy(maximum_attempts=5)}
+
+
+@dataclass(frozen=True)
+class PasswordResetStart:
+    account_id: str  # "" when no active account has this address
+    email: str
+    phone: str = ""  # the number on record for phone users (E.164); "" for email-only users
+    timings: Timings = field(default_factory=Timings)
+
+
+@workflow.defn
+class PasswordResetWorkflow(FlowWorkflow):
+    @workflow.init
+    def __init__(self, start: PasswordResetStart) -> None:
+        super().__init__()
+        self._start = start
+        self._known = bool(start.account_id)
+        self._sign_in_account = start.account_id
+        # Search attributes carry the account only when there is one: "" is not an account.
+        self._start_flow(PROCESS, "email_code", account_id=start.account_id)
+        self._view.email = mask_email(start.email)
+        self.challenge = CodeChallenge(
+            start.timings.code_policy(), "email", start.email, "password_reset", deliver=self._known
+        )
+
+    @workflow.run
+    async def run(self, start: PasswordResetStart) -> str:
+        await self.send_code()
+        if not await self._wait_until_done(start.timings.idle):
+            self._finish("failed", "expired")
+            return "expired"
+        await self._hand_over_sign_in()
+        return "reset"
+
+    @workflow.update
+    def continue_reset(self) -> FlowView:
+        """Continue, once the email code was verified."""
+        self._touch()
+        if self._start.phone:
+            self.challenge = None
+            self._view.phone = mask_phone(self._start.phone)
+            self._go("phone")
+        else:
+            self._go("new_password")
+        return self.view()
+
+    @continue_reset.validator
+    def _check_continue(self) -> None:
+        if self._view.step != "email_verified":
+            raise field_error("form", "Please verify your email address first.")
+
+    @workflow.update
+    async def send_phone_code(self, channel: str) -> FlowView:
+        """Send Code (SMS) or Call Me, to the number on record."""
+        self._touch()
+        self.challenge = CodeChallenge(self._start.timings.code_policy(), channel, self._start.phone, "password_reset")
+        self._go("phone_code" if channel == "sms" else "phone_call")
+        return await self.send_code()
+
+    @send_phone_code.validator
+    def _check_phone_code(self, channel: str) -> None:
+        if self._view.step not in ("phone", "phone_code", "phone_call"):
+            raise field_error("form", "This step is already complete.")
+        if channel not in PHONE_CHANNELS:
+            raise field_error("form", "Choose Send Code or Call Me.")
+        if self.challenge is not None and self.challenge.channel != "email":
+            refusal = self.challenge.send_refusal(workflow.now())
+            if refusal:
+                raise field_error("code", refusal)
+
+    @workflow.update
+    async def set_new_password(self, password_hash: str) -> FlowView:
+        self._touch()
+        account = self._start.account_id
+        await workflow.execute_activity("set_account_password", NewPassword(account, password_hash), **_DB)
+        # Whoever else was signed in, or remembered, must prove themselves again.
+        await workflow.execute_activity("revoke_sign_ins", account, **_DB)
+        entry = AuditEntry("password.reset", subject=account, detail={"flow": workflow.info().workflow_id})
+        await workflow.execute_activity("record_audit", entry, **_DB)
+        self._finish("completed", "done")
+        return self.view()
+
+    @set_new_password.validator
+    def _check_new_password(self, password_hash: str) -> None:
+        if self._view.step != "new_password" or not self._known:
+            raise field_error("form", "Please verify your email address first.")
+        if not password_hash.startswith("$argon2id$"):
+            raise field_error("password", "The password could not be accepted. Please try again.")
+
+    async def _code_verified(self) -> None:
+        assert self.challenge is not None
+        if self.challenge.channel == "email":
+            self._go("email_verified", notice="E-mail address verified. You can now continue.")
+        else:
+            self._go("new_password")

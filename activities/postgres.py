@@ -24,7 +24,7 @@ from activities.contracts import (
     Outcome,
     TermsAccepted,
 )
-from store import audit
+from store import audit, remember_me, sessions
 from store.sql import query
 
 INVALID_ACCOUNT_ID = "InvalidAccountId"
@@ -64,6 +64,7 @@ class AccountActivities:
             self.set_account_password,
             self.complete_mfa_registration,
             self.accept_terms,
+            self.revoke_sign_ins,
             self.record_audit,
         ]
 
@@ -121,6 +122,23 @@ class AccountActivities:
         if not accepted.version.strip():
             raise _invalid("Accepting the Terms of Use needs their version.")
         await self._update("accounts/accept_terms", accepted.account_id, accepted.version)
+
+    @activity.defn(name="revoke_sign_ins")
+    async def revoke_sign_ins(self, account_id: str) -> int:
+        """End every session and Remember Me token of the account (after a password or admin
+        reset: whoever else was signed in, or remembered, must prove themselves again).
+        Returns how many ended; a retry finds nothing left and ends none."""
+        user_id = _account_uuid(account_id)
+        async with self._connection() as conn, conn.transaction():
+            ended_sessions = await sessions.revoke_all_for_user(conn, user_id)
+            ended_tokens = await remember_me.revoke_all_for_user(conn, user_id)
+            detail = {
+                "flow": activity.info().workflow_id or "",
+                "sessions": ended_sessions,
+                "remember_me_tokens": ended_tokens,
+            }
+            await audit.record(conn, "sign_ins.revoked", subject=user_id, detail=detail)
+        return ended_sessions + ended_tokens
 
     @activity.defn(name="record_audit")
     async def record_audit(self, entry: AuditEntry) -> None:

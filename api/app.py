@@ -14,7 +14,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.flows import FlowGone, is_api
 from api.resources import Resources, Unavailable
-from api.routes import codec, enrollment, first_login, health, portal, registration, registration_reset, twilio
+from api.routes import codec, enrollment, first_login, health, login, portal, registration, registration_reset, twilio
+from api.routes import password_reset
 from api.security import SecurityHeaders, Signer
 from api.sessions import SignInRequired, sign_in_required
 from domain import digests
@@ -44,7 +45,8 @@ def create_app(settings: Settings, *, extra_routers: tuple = (), extra_template_
     app.state.templates = Jinja2Templates(directory=[*extra_template_dirs, _HERE / "templates"])
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
-    process_routers = (portal.router, registration.router, enrollment.router, first_login.router, registration_reset.router)
+    process_routers = (portal.router, registration.router, enrollment.router, first_login.router, registration_reset.router,
+                       password_reset.router, login.router)
     for router in (health.router, codec.router, twilio.router, *process_routers, *extra_routers):
         app.include_router(router)
     _install_error_pages(app)

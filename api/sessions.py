@@ -9,13 +9,24 @@ from uuid import UUID
 
 from fastapi import Depends, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from api.client_address import client_ip
 from api.flows import is_api
 from api.security import cookie_flags
 from domain.digests import SESSION_KEY, derive_key, generate_token, token_digest
 from store import audit
-from store.sessions import SessionUser, create_session, revoke_session, touch_session
+from store import remember_me
+from store.sessions import (
+    ActiveSession,
+    SessionUser,
+    create_session,
+    live_for_user,
+    revoke_all_for_user,
+    revoke_session,
+    touch_session,
+)
 
 SESSION_COOKIE = "atrezzo_session"
 _USER_AGENT_MAX = 300
@@ -58,28 +69,67 @@ async def current_user(request: Request) -> SessionUser | None:
     """The signed-in account, or None. Each call counts as activity (moves the idle timeout)."""
     if hasattr(request.state, "session_user"):
         return request.state.session_user
-    token = request.cookies.get(SESSION_COOKIE)
+    digest = session_digest(request)
     user = None
-    if token:
+    if digest is not None:
         resources = request.app.state.resources
-        key = derive_key(resources.settings.secret_key, SESSION_KEY)
         pool = await resources.pool()
         async with pool.acquire() as conn:
-            user = await touch_session(conn, token_digest(key, token), idle=resources.settings.session_idle_timeout)
+            user = await touch_session(conn, digest, idle=resources.settings.session_idle_timeout)
     request.state.session_user = user
     return user
 
 
+async def claim_sign_in(request: Request, flow_id: str) -> str | None:
+    """The account a finished flow hands to the browser that finished it, or None when it
+    was claimed already (the flow refuses a second claim, or has ended after the first)."""
+    client = await request.app.state.resources.temporal()
+    try:
+        return await client.get_workflow_handle(flow_id).execute_update("claim_sign_in", result_type=str)
+    except WorkflowUpdateFailedError:
+        return None
+    except RPCError as exc:
+        if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+            return None
+        raise
+
+
+def session_digest(request: Request) -> str | None:
+    """The digest naming this browser's session row, or None without a session cookie."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    return token_digest(derive_key(request.app.state.resources.settings.secret_key, SESSION_KEY), token)
+
+
+async def live_sessions(request: Request, user_id: UUID | str) -> list[ActiveSession]:
+    """The user's sessions that still work, this browser's marked."""
+    pool = await request.app.state.resources.pool()
+    async with pool.acquire() as conn:
+        return await live_for_user(conn, user_id, this_digest=session_digest(request))
+
+
+async def sign_out_others(request: Request, user: SessionUser) -> dict[str, int]:
+    """"Sign out of other sessions": every other session ends, and Remember Me ends on every
+    browser (this one too: a remembered browser could sign in again without the password).
+    Returns how many of each ended; the caller drops this browser's Remember Me cookie."""
+    pool = await request.app.state.resources.pool()
+    async with pool.acquire() as conn, conn.transaction():
+        sessions = await revoke_all_for_user(conn, user.id, except_digest=session_digest(request))
+        tokens = await remember_me.revoke_all_for_user(conn, user.id)
+        ended = {"sessions": sessions, "remember_me_tokens": tokens}
+        await audit.record(conn, "sessions.others_revoked", subject=user.id, client_ip=client_ip(request), detail=ended)
+    return ended
+
+
 async def sign_out(request: Request, response: Response) -> None:
     """End this browser's session, on the server and in the browser."""
-    token = request.cookies.get(SESSION_COOKIE)
-    if token:
-        resources = request.app.state.resources
-        key = derive_key(resources.settings.secret_key, SESSION_KEY)
+    digest = session_digest(request)
+    if digest is not None:
         user = await current_user(request)
-        pool = await resources.pool()
+        pool = await request.app.state.resources.pool()
         async with pool.acquire() as conn, conn.transaction():
-            await revoke_session(conn, token_digest(key, token))
+            await revoke_session(conn, digest)
             if user is not None:
                 await audit.record(conn, "session.ended", subject=UUID(str(user.id)), client_ip=client_ip(request))
     flags = cookie_flags(request)

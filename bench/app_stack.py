@@ -68,7 +68,9 @@ async def start_app_stack(client: Client, engine_settings: Settings) -> AsyncIte
         await stack.enter_async_context(build_worker(client, settings, pool))
         api = AppServer(create_app(settings), port=port, lifespan="on")
         # Its own thread and loop, as a separate API process would have its own.
-        stack.enter_context(InThread(api, "API", startup_timeout=30))
+        running = InThread(api, "API", startup_timeout=30).__enter__()
+        # Stopped off this loop: requests still in flight wait on the worker, which runs here.
+        stack.push_async_callback(asyncio.to_thread, running.__exit__, None, None, None)
         mail = await stack.enter_async_context(watching(smtp.mailbox))
         yield AppStack(url=api.url, mail=mail, npi=PROVIDER_NPI, registration_code=code)
 

@@ -96,8 +96,9 @@ async def _open_link(http: httpx.AsyncClient, stack: AppStack, email: str) -> No
         raise RuntimeError(f"no registration link in the first email to {email}")
     response = await http.get(link.group(), follow_redirects=False)
     if response.status_code != 303 or response.headers.get("location") != "/mfa":
-        where = response.headers.get("location")
-        raise RuntimeError(f"the emailed link answered {response.status_code} to {where!r}, not 303 to '/mfa'")
+        # How long it took tells a refused link from a handler that gave up waiting.
+        answer = f"{response.status_code} to {response.headers.get('location')!r} after {response.elapsed.total_seconds():.1f} s"
+        raise RuntimeError(f"the emailed link answered {answer}, not 303 to '/mfa'")
 
 
 async def _verify_code(http: httpx.AsyncClient, stack: AppStack, email: str) -> None:

@@ -19,6 +19,7 @@ LINK_KEY = "links"  # tokens in emailed links
 COOKIE_KEY = "cookies"  # signed cookies, CSRF tokens
 VOICE_KEY = "voice-calls"  # tokens that tie a Twilio call back to its flow
 SESSION_KEY = "sessions"  # session cookies: only their digest is stored
+REMEMBER_KEY = "remember-me"  # Remember Me cookies: only their digest is stored
 
 CODE_DIGITS = 6
 _CODE = re.compile(r"[0-9]{6}")

@@ -50,6 +50,14 @@ async def account_by_id(conn: asyncpg.Connection, account_id: UUID | str) -> Acc
     return _account(await conn.fetchrow(query("accounts/by_id"), account_id))
 
 
+async def rehash_password(conn: asyncpg.Connection, account_id: UUID, old_hash: str, new_hash: str) -> bool:
+    """Store ``new_hash`` (the same password under today's argon2 parameters) unless the
+    password changed since ``old_hash`` was read; True when it was stored."""
+    if not new_hash.startswith("$argon2id$"):
+        raise ValueError("only an argon2id hash of the password is stored")
+    return await conn.fetchval(query("accounts/rehash_password"), account_id, new_hash, old_hash) is not None
+
+
 def _account(row: asyncpg.Record | None) -> Account | None:
     if row is None:
         return None

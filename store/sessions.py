@@ -24,6 +24,14 @@ class SessionUser:
     username: str
 
 
+@dataclass(frozen=True)
+class ActiveSession:
+    created_at: datetime
+    last_seen_at: datetime
+    user_agent: str
+    this_session: bool
+
+
 async def create_session(
     conn: asyncpg.Connection,
     id_digest: str,
@@ -63,6 +71,19 @@ async def revoke_all_for_user(
     """End every session of a user (password or admin reset), except ``except_digest`` if
     given; returns how many were ended."""
     return await conn.fetchval(query("sessions/revoke_all_for_user"), _uuid(user_id), except_digest)
+
+
+async def live_for_user(
+    conn: asyncpg.Connection,
+    user_id: UUID | str,
+    *,
+    this_digest: str | None = None,
+    now: datetime | None = None,
+) -> list[ActiveSession]:
+    """The user's sessions that still work, most recently used first; ``this_digest`` marks
+    the asking browser's."""
+    rows = await conn.fetch(query("sessions/live_for_user"), _uuid(user_id), this_digest, now)
+    return [ActiveSession(**dict(row)) for row in rows]
 
 
 def _uuid(value: UUID | str) -> UUID:

@@ -217,6 +217,10 @@ class FlowWorkflow:
     async def verify_code(self, code_digest: str) -> FlowView:
         assert self.challenge is not None
         self._touch()
+        # The email or SMS can arrive before the sending activity's answer does: a code typed
+        # in that moment is compared once it is recorded, not refused as "not sent yet".
+        await workflow.wait_condition(lambda: not self._sending)
+        assert self.challenge is not None
         outcome = self.challenge.verify(code_digest, workflow.now())
         if outcome is Outcome.VERIFIED:
             self._view.errors = {}

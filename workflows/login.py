@@ -68,6 +68,8 @@ class LoginWorkflow(FlowWorkflow):
     def _check_email_code(self) -> None:
         if self._start.option != "email" or self._view.step not in ("email", "email_code"):
             raise field_error("form", "This step is already complete.")
+        if self._sending:
+            raise field_error("code", "A code is already on its way.")
         assert self.challenge is not None
         refusal = self.challenge.send_refusal(workflow.now())
         if refusal:
@@ -91,6 +93,9 @@ class LoginWorkflow(FlowWorkflow):
             raise field_error("form", "This step is already complete.")
         if channel not in PHONE_CHANNELS:
             raise field_error("form", "Choose Send Code or Call Me.")
+        if self._sending:
+            # A second click while the first code or call is on its way would send two.
+            raise field_error("code", "A code is already on its way.")
         refusal = self.challenge.send_refusal(workflow.now()) if self.challenge is not None else None
         if refusal:
             raise field_error("code", refusal)

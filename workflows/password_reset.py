@@ -82,7 +82,13 @@ class PasswordResetWorkflow(FlowWorkflow):
     async def send_phone_code(self, channel: str) -> FlowView:
         """Send Code (SMS) or Call Me, to the number on record."""
         self._touch()
-        self.challenge = CodeChallenge(self._start.timings.code_policy(), channel, self._start.phone, "password_reset")
+        previous = self.challenge
+        if previous is None:
+            policy = self._start.timings.code_policy()
+            self.challenge = CodeChallenge(policy, channel, self._start.phone, "password_reset")
+        else:
+            # Switching between Send Code and Call Me keeps counting toward the same limits.
+            self.challenge = previous.successor(channel, self._start.phone)
         self._go("phone_code" if channel == "sms" else "phone_call")
         return await self.send_code()
 
@@ -92,6 +98,8 @@ class PasswordResetWorkflow(FlowWorkflow):
             raise field_error("form", "This step is already complete.")
         if channel not in PHONE_CHANNELS:
             raise field_error("form", "Choose Send Code or Call Me.")
+        if self._sending:
+            raise field_error("code", "A code is already on its way.")
         if self.challenge is not None and self.challenge.channel != "email":
             refusal = self.challenge.send_refusal(workflow.now())
             if refusal:

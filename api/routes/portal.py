@@ -1,17 +1,28 @@
-"""The login page (the guide's "LOGIN OPTIONS") and the signed-in account home."""
+"""The login page (the guide's "LOGIN OPTIONS") and the signed-in account home, with its
+summary: MFA method, Remember Me and the active sessions, and the ways to end them."""
 
 from __future__ import annotations
 
+import dataclasses
+from datetime import datetime
 from typing import Annotated
 
+import asyncpg
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
-from api.dependencies import SignerDep, TemplatesDep
-from api.sessions import SignedIn, sign_out
+from api.dependencies import PoolDep, SignerDep, TemplatesDep
+from api.remember_me import REMEMBER_COOKIE, drop_cookie, live_for_account
+from api.security import Signer
+from api.sessions import SignedIn, live_sessions, sign_out, sign_out_others
+from domain.email import mask_email
+from domain.phone import mask_phone
+from store.accounts import account_by_id
+from store.sessions import SessionUser
 
 router = APIRouter()
+CSRF_EXPIRED = "Your session has expired. Please reload the page and try again."
 
 # What ?notice= may show. Only these keys: the page never echoes text from the request.
 NOTICES = {
@@ -22,6 +33,9 @@ NOTICES = {
     "signed_out": "You have been signed out.",
     "session_expired": "Your session has ended. Please log in again.",
 }
+HOME_NOTICES = {
+    "others_signed_out": "Your other sessions have been signed out, and Remember Me has been turned off.",
+}
 
 
 class Me(BaseModel):
@@ -31,15 +45,53 @@ class Me(BaseModel):
     last_name: str
 
 
+class RememberedOption(BaseModel):
+    option: str  # "phone" | "email"
+    expires_at: datetime
+    this_client: bool
+
+
+class ActiveSessionOut(BaseModel):
+    created_at: datetime
+    last_seen_at: datetime
+    user_agent: str
+    this_session: bool
+
+
+class AccountSummary(BaseModel):
+    first_name: str
+    last_name: str
+    mfa_method: str | None
+    phone: str  # masked, "" without one
+    email: str  # masked, "" without one
+    remember_me: list[RememberedOption]
+    sessions: list[ActiveSessionOut]
+
+
+class SignedOutOthers(BaseModel):
+    sessions: int
+    remember_me_tokens: int
+
+
 @router.get("/", include_in_schema=False)
 async def login_page(request: Request, templates: TemplatesDep, notice: str = "") -> Response:
-    return templates.TemplateResponse(request, "portal/login.html", {"notice": NOTICES.get(notice, "")})
+    # The box stays checked while this browser holds a Remember Me cookie: unchecking it is
+    # how the guide turns Remember Me off.
+    context = {"notice": NOTICES.get(notice, ""), "remember": REMEMBER_COOKIE in request.cookies}
+    return templates.TemplateResponse(request, "portal/login.html", context)
 
 
 @router.get("/home", include_in_schema=False)
-async def home(request: Request, user: SignedIn, templates: TemplatesDep, signer: SignerDep) -> Response:
-    csrf_token = signer.csrf_token(request.state.browser_id)
-    return templates.TemplateResponse(request, "portal/home.html", {"user": user, "csrf_token": csrf_token})
+async def home(
+    request: Request, user: SignedIn, pool: PoolDep, templates: TemplatesDep, signer: SignerDep, notice: str = ""
+) -> Response:
+    context = {
+        "user": user,
+        "summary": await _summary(request, pool, user),
+        "notice": HOME_NOTICES.get(notice, ""),
+        "csrf_token": signer.csrf_token(request.state.browser_id),
+    }
+    return templates.TemplateResponse(request, "portal/home.html", context)
 
 
 @router.get("/api/v1/me", response_model=Me, tags=["account"], summary="The signed-in account (401 when none)")
@@ -47,10 +99,64 @@ async def me(user: SignedIn) -> Me:
     return Me(id=str(user.id), username=user.username, first_name=user.first_name, last_name=user.last_name)
 
 
+@router.get(
+    "/api/v1/account", response_model=AccountSummary, tags=["account"],
+    summary="The home page's account summary: MFA method, Remember Me, active sessions (401 when signed out)",
+)
+async def account_summary(request: Request, user: SignedIn, pool: PoolDep) -> AccountSummary:
+    return await _summary(request, pool, user)
+
+
 @router.post("/logout", include_in_schema=False)
 async def logout(request: Request, signer: SignerDep, csrf_token: Annotated[str | None, Form()] = None) -> Response:
-    if not signer.csrf_ok(request.state.browser_id, csrf_token):
-        raise HTTPException(403, "Your session has expired. Please reload the page and try again.")
+    _check_csrf(request, signer, csrf_token)
     response = RedirectResponse("/?notice=signed_out", status_code=303)
     await sign_out(request, response)
     return response
+
+
+@router.post("/logout/others", include_in_schema=False)
+async def logout_others(
+    request: Request, user: SignedIn, signer: SignerDep, csrf_token: Annotated[str | None, Form()] = None
+) -> Response:
+    _check_csrf(request, signer, csrf_token)
+    await sign_out_others(request, user)
+    response = RedirectResponse("/home?notice=others_signed_out", status_code=303)
+    drop_cookie(request, response)
+    return response
+
+
+@router.post(
+    "/api/v1/logout/others", response_model=SignedOutOthers, tags=["account"],
+    summary="Sign out of other sessions: ends every other session and Remember Me on every client",
+    responses={415: {"description": "The body is not application/json."}},
+)
+async def logout_others_api(request: Request, user: SignedIn) -> Response:
+    # Like every JSON twin: a cross-site page cannot send application/json without a preflight.
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        raise HTTPException(415, "Send application/json.")
+    response = JSONResponse(await sign_out_others(request, user))
+    drop_cookie(request, response)
+    return response
+
+
+def _check_csrf(request: Request, signer: Signer, token: str | None) -> None:
+    if not signer.csrf_ok(request.state.browser_id, token):
+        raise HTTPException(403, CSRF_EXPIRED)
+
+
+async def _summary(request: Request, pool: asyncpg.Pool, user: SessionUser) -> AccountSummary:
+    async with pool.acquire() as conn:
+        account = await account_by_id(conn, user.id)
+    assert account is not None  # a live session names an active account
+    remembered = await live_for_account(request, user.id)
+    sessions = await live_sessions(request, user.id)
+    return AccountSummary(
+        first_name=account.first_name,
+        last_name=account.last_name,
+        mfa_method=account.mfa_method,
+        phone=mask_phone(account.mfa_phone) if account.mfa_phone else "",
+        email=mask_email(account.email) if account.email else "",
+        remember_me=[RememberedOption(option=r.login_option, expires_at=r.expires_at, this_client=r.this_browser) for r in remembered],
+        sessions=[ActiveSessionOut(**dataclasses.asdict(s)) for s in sessions],
+    )

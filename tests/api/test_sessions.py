@@ -5,9 +5,12 @@ nowhere (a browser is sent to the login page, a program gets 401)."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
+from api.remember_me import REMEMBER_COOKIE
 from api.sessions import SESSION_COOKIE
 from domain.digests import SESSION_KEY, derive_key, token_digest
+from store.remember_me import issue_token, remembered_user
 
 
 def csrf_of(page: str) -> str:
@@ -102,3 +105,52 @@ async def test_a_forged_or_missing_cookie_is_refused(session_app):
         page = await stranger.get("/home")
         assert page.status_code == 303 and page.headers["location"] == "/"
         assert (await stranger.get("/api/v1/me")).status_code == 401
+
+
+async def test_sign_out_of_other_sessions_keeps_only_this_one_and_ends_remember_me(session_app):
+    user_id = await session_app.add_person()
+    async with session_app.pool.acquire() as conn:
+        await issue_token(conn, "d" * 64, user_id, "phone", ttl=timedelta(hours=4))
+    async with session_app.http() as other:
+        await other.post(f"/test/sign-in/{user_id}")
+        async with session_app.http() as http:
+            await http.post(f"/test/sign-in/{user_id}")
+            http.cookies.set(REMEMBER_COOKIE, "this-browsers-token")
+            home = await http.get("/home")
+            out = await http.post("/logout/others", data={"csrf_token": csrf_of(home.text)})
+            assert out.status_code == 303 and out.headers["location"] == "/home?notice=others_signed_out"
+            assert f'{REMEMBER_COOKIE}=""' in out.headers["set-cookie"] and "Max-Age=0" in out.headers["set-cookie"]
+            page = await http.get(out.headers["location"])
+            assert "Your other sessions have been signed out, and Remember Me has been turned off." in page.text
+        # The other client's session stops working.
+        assert (await other.get("/api/v1/me")).status_code == 401
+    assert len(await live_sessions(session_app.pool, user_id)) == 1
+    async with session_app.pool.acquire() as conn:
+        assert await remembered_user(conn, "d" * 64, "phone") is None
+        [event] = await conn.fetch("SELECT subject_user_id, detail FROM audit_events WHERE event = 'sessions.others_revoked'")
+    assert (str(event["subject_user_id"]), event["detail"]) == (user_id, {"sessions": 1, "remember_me_tokens": 1})
+
+
+async def test_sign_out_of_other_sessions_through_the_json_api(session_app):
+    user_id = await session_app.add_person()
+    async with session_app.http() as other, session_app.http() as http:
+        await other.post(f"/test/sign-in/{user_id}")
+        await http.post(f"/test/sign-in/{user_id}")
+        refused = await http.post("/api/v1/logout/others", data={"x": "y"})
+        assert refused.status_code == 415
+        assert (await other.get("/api/v1/me")).status_code == 200
+        ended = await http.post("/api/v1/logout/others", json={})
+        assert (ended.status_code, ended.json()) == (200, {"sessions": 1, "remember_me_tokens": 0})
+        assert (await other.get("/api/v1/me")).status_code == 401
+        assert (await http.get("/api/v1/me")).status_code == 200
+
+
+async def test_sign_out_of_other_sessions_needs_the_csrf_token_and_a_session(session_app):
+    user_id = await session_app.add_person()
+    async with session_app.http() as other, session_app.http() as http:
+        await other.post(f"/test/sign-in/{user_id}")
+        await http.post(f"/test/sign-in/{user_id}")
+        assert (await http.post("/logout/others", data={})).status_code == 403
+        assert (await other.get("/api/v1/me")).status_code == 200
+    async with session_app.http() as stranger:
+        assert (await stranger.post("/api/v1/logout/others", json={})).status_code == 401

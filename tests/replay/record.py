@@ -33,9 +33,12 @@ from tests.workflows.fakes import (
 from tests.workflows.harness import Flows
 from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow, PhoneEntry
 from workflows.flow import FlowView
+from workflows.login import LoginStart, LoginWorkflow
+from workflows.password_reset import PasswordResetStart, PasswordResetWorkflow
 from workflows.registration import ProviderRegistrationWorkflow, RegistrationStart
 from workflows.registration_reset import RegistrationResetWorkflow, ResetStart
 from workflows.registry import WORKFLOWS
+from workflows.timings import Timings
 
 HISTORIES = Path(__file__).parent / "histories"
 SECRET_KEY = "replay-recording-key-not-a-real-secret-0123456789"
@@ -111,11 +114,62 @@ async def record_registration_reset(flows: Flows) -> str:
     return (await handle.fetch_history()).to_json()
 
 
+async def record_login_email(flows: Flows) -> str:
+    """Login with Email: a wrong code, the right one too late (30 s), a new code, Continue."""
+    start = LoginStart(
+        account_id="account-replay", option="email", destination=NEW_ACCOUNT.email, timings=Timings(code_ttl_seconds=30)
+    )
+    handle = await flows.start(LoginWorkflow.run, start, prefix="login")
+    await handle.execute_update("send_email_code", result_type=FlowView)
+    await handle.execute_update("verify_code", flows.senders.code_digest(handle.id, "000000"), result_type=FlowView)
+    await flows.fast_forward(handle, seconds=31)
+    await handle.execute_update("verify_code", flows.senders.code_digest(handle.id), result_type=FlowView)
+    await handle.execute_update("send_code", result_type=FlowView)
+    await handle.execute_update("verify_code", flows.senders.code_digest(handle.id), result_type=FlowView)
+    await handle.execute_update("continue_login", result_type=FlowView)
+    await handle.execute_update("claim_sign_in", result_type=str)
+    await handle.result()
+    return (await handle.fetch_history()).to_json()
+
+
+async def record_login_phone(flows: Flows) -> str:
+    """Login with Phone: Send Code, then Call Me after the cooldown, answered with #."""
+    start = LoginStart(account_id="account-replay", option="phone", destination="+12125559885")
+    handle = await flows.start(LoginWorkflow.run, start, prefix="login")
+    await handle.execute_update("send_phone_code", "sms", result_type=FlowView)
+    await flows.fast_forward(handle, seconds=21)
+    await handle.execute_update("send_phone_code", "voice", result_type=FlowView)
+    await handle.signal("phone_keypress", flows.senders.keypress())
+    await flows.until(handle, step="done")
+    await handle.execute_update("claim_sign_in", result_type=str)
+    await handle.result()
+    return (await handle.fetch_history()).to_json()
+
+
+async def record_password_reset(flows: Flows) -> str:
+    """A phone user: the emailed code (after a wrong one), Continue, an SMS code, the new password."""
+    start = PasswordResetStart(account_id="account-replay", email=NEW_ACCOUNT.email, phone="+12125559885")
+    handle = await flows.start(PasswordResetWorkflow.run, start, prefix="password-reset")
+    await flows.until(handle, lambda view: view.code is not None and view.code.sent)
+    await handle.execute_update("verify_code", flows.senders.code_digest(handle.id, "000000"), result_type=FlowView)
+    await handle.execute_update("verify_code", flows.senders.code_digest(handle.id), result_type=FlowView)
+    await handle.execute_update("continue_reset", result_type=FlowView)
+    await handle.execute_update("send_phone_code", "sms", result_type=FlowView)
+    await handle.execute_update("verify_code", flows.senders.code_digest(handle.id), result_type=FlowView)
+    await handle.execute_update("set_new_password", PASSWORD_HASH, result_type=FlowView)
+    await handle.execute_update("claim_sign_in", result_type=str)
+    await handle.result()
+    return (await handle.fetch_history()).to_json()
+
+
 RECORDINGS = {
     "challenge_email.json": record_challenge,
     "registration.json": record_registration,
     "enrollment_phone.json": record_enrollment,
     "registration_reset.json": record_registration_reset,
+    "login_email.json": record_login_email,
+    "login_phone_voice.json": record_login_phone,
+    "password_reset_phone.json": record_password_reset,
 }
 
 

@@ -17,7 +17,15 @@ from tests.workflows.fakes import CODE, LINK_TOKEN, PASSWORD_HASH, VOICE_TOKEN
 from workflows.registry import WORKFLOWS
 
 HISTORIES = Path(__file__).parent / "histories"
-NAMES = ["challenge_email.json", "registration.json", "enrollment_phone.json", "registration_reset.json"]
+NAMES = [
+    "challenge_email.json",
+    "registration.json",
+    "enrollment_phone.json",
+    "registration_reset.json",
+    "login_email.json",
+    "login_phone_voice.json",
+    "password_reset_phone.json",
+]
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -10,7 +10,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from workflows.code_challenge import CodeChallenge, CodePolicy
-    from workflows.flow import FlowWorkflow
+    from workflows.flow import FlowView, FlowWorkflow
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,7 @@ class ChallengeStart:
     cooldown_seconds: int = 20
     max_sends: int = 10
     max_wrong_tries: int = 5
+    deliver: bool = True
 
 
 @workflow.defn
@@ -36,13 +37,19 @@ class ChallengeFlow(FlowWorkflow):
             max_sends=start.max_sends,
             max_wrong_tries=start.max_wrong_tries,
         )
-        self.challenge = CodeChallenge(policy, start.channel, start.destination, "login")
+        self.challenge = CodeChallenge(policy, start.channel, start.destination, "login", deliver=start.deliver)
 
     @workflow.run
     async def run(self, start: ChallengeStart) -> str:
         await workflow.wait_condition(lambda: self.challenge.verified)
         await workflow.wait_condition(workflow.all_handlers_finished)
         return "verified"
+
+    @workflow.update
+    def move_to(self, channel: str, destination: str) -> FlowView:
+        """Another channel or address, the way a flow's "change number" or "Call Me" does."""
+        self.challenge = self.challenge.successor(channel, destination)
+        return self.view()
 
     async def _code_verified(self) -> None:
         self._finish("completed", "done")

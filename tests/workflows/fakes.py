@@ -31,6 +31,9 @@ TAKEN_EMAIL = "taken@example.com"
 USERNAME_TAKEN = "This username is already taken. Please choose another."
 EMAIL_IN_USE = "This email address is already used by another account."
 
+# How many sessions and Remember Me tokens the fake revoke_sign_ins reports.
+REVOKED_SIGN_INS = 2
+
 # The provider and the person the flows under test register.
 PROVIDER_ID = 7
 PROVIDER_NPI = "1234567893"
@@ -48,7 +51,8 @@ PASSWORD_HASH = "$argon2id$v=19$m=65536,t=3,p=4$ZmFrZXNhbHQ$ZmFrZWhhc2hmYWtlaGFz
 
 
 class FakeSenders:
-    """Codes, calls and links: each delivery is recorded and answered with the digest of a known secret."""
+    """Codes, calls and links: each delivery is recorded and answered with the digest of a known
+    secret; ``hold_sending`` (when set to an unset Event) keeps code and call deliveries in flight."""
 
     def __init__(self, secret_key: str) -> None:
         self.code_key = digests.derive_key(secret_key, digests.CODE_KEY)
@@ -56,6 +60,8 @@ class FakeSenders:
         self.link_key = digests.derive_key(secret_key, digests.LINK_KEY)
         self.sent: list[CodeDelivery] = []
         self.links: list[LinkDelivery] = []
+        self.hold_sending: asyncio.Event | None = None
+        self.sending = asyncio.Event()
 
     def code_digest(self, flow_id: str, code: str = CODE) -> str:
         return digests.code_digest(self.code_key, flow_id, code)
@@ -69,7 +75,7 @@ class FakeSenders:
     def activities(self) -> list:
         @activity.defn(name="send_code_email")
         async def send_code_email(delivery: CodeDelivery) -> Sent:
-            self.sent.append(delivery)
+            await self._deliver(delivery)
             return Sent(digest=self.code_digest(activity.info().workflow_id))
 
         @activity.defn(name="send_code_sms")
@@ -78,7 +84,7 @@ class FakeSenders:
 
         @activity.defn(name="place_verification_call")
         async def place_verification_call(delivery: CodeDelivery) -> Sent:
-            self.sent.append(delivery)
+            await self._deliver(delivery)
             return Sent(digest=digests.token_digest(self.voice_key, VOICE_TOKEN))
 
         @activity.defn(name="send_link_email")
@@ -87,6 +93,12 @@ class FakeSenders:
             return Sent(digest=self.link_digest())
 
         return [send_code_email, send_code_sms, place_verification_call, send_link_email]
+
+    async def _deliver(self, delivery: CodeDelivery) -> None:
+        self.sent.append(delivery)
+        self.sending.set()
+        if self.hold_sending is not None:
+            await self.hold_sending.wait()
 
 
 class FakeAccounts:
@@ -140,6 +152,11 @@ class FakeAccounts:
         async def accept_terms(accepted: TermsAccepted) -> None:
             self.calls.append(("accept_terms", accepted))
 
+        @activity.defn(name="revoke_sign_ins")
+        async def revoke_sign_ins(account_id: str) -> int:
+            self.calls.append(("revoke_sign_ins", account_id))
+            return REVOKED_SIGN_INS
+
         @activity.defn(name="record_audit")
         async def record_audit(entry: AuditEntry) -> None:
             self.calls.append(("record_audit", entry))
@@ -149,6 +166,7 @@ class FakeAccounts:
             release_pending_account,
             verify_account_email,
             set_account_password,
+            revoke_sign_ins,
             complete_mfa_registration,
             accept_terms,
             record_audit,

@@ -4,6 +4,7 @@ view, wait for what a signal or an activity changed, move their clocks."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -100,6 +101,22 @@ class Flows:
 
     async def fast_forward(self, handle: WorkflowHandle, **duration: float) -> None:
         await self.env.fast_forward(handle, timedelta(**duration))
+
+
+def without_clock(view: FlowView) -> FlowView:
+    """A view with its instants left out, to compare two flows: each keeps its own clock."""
+    code = view.code and dataclasses.replace(view.code, expires_at=None, resend_available_at=None)
+    return dataclasses.replace(view, code=code)
+
+
+async def scheduled_activities(handle: WorkflowHandle) -> list[str]:
+    """The names of the activities a flow has asked for so far, in order."""
+    history = await handle.fetch_history()
+    return [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+    ]
 
 
 def _is_link_sent(event: Any, events: list) -> bool:

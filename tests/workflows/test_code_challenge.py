@@ -1,4 +1,5 @@
-"""The code challenge in the time-skipping environment: expiry, cooldown, cap, tries, voice."""
+"""The code challenge in the time-skipping environment: expiry, cooldown, cap, tries, voice,
+the decoy that delivers nothing, and the successor that keeps the limits across channels."""
 
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ from domain import digests
 from tests.support.challenge_flow import ChallengeFlow, ChallengeStart
 from tests.support.temporal import client_for, make_settings
 from tests.workflows.fakes import CODE, VOICE_TOKEN, FakeSenders
-from workflows.flow import FlowView, Keypress
+from tests.workflows.harness import scheduled_activities, without_clock
+from workflows.code_challenge import MESSAGES, Outcome
+from workflows.flow import CODE_SENT, FlowView, Keypress
+
+PHONE = "+12025550143"
 
 
 @pytest.fixture
@@ -156,3 +161,83 @@ async def test_search_attributes_name_process_and_step(flow_env):
     assert attrs["AtrezzoProcess"] == ["challenge"]
     assert attrs["AtrezzoStep"] == ["code"]
     assert attrs["AtrezzoAccountId"] == ["acct-test"]
+
+
+async def move_to(handle, channel: str, destination: str = PHONE) -> FlowView:
+    return await handle.execute_update("move_to", args=[channel, destination], result_type=FlowView)
+
+
+async def test_a_decoy_delivers_nothing_yet_answers_like_a_real_challenge(flow_env):
+    start, senders, env = flow_env
+    real, decoy = await start(), await start(deliver=False)
+    assert without_clock(await send(decoy)) == without_clock(await send(real))
+    assert len(senders.sent) == 1 and not await scheduled_activities(decoy)
+    # The one code a decoy "sent" is known to nobody: the fakes' code is as wrong as any other.
+    wrong = await verify(real, senders, "000000")
+    refused = await verify(decoy, senders, CODE)
+    assert refused.errors == wrong.errors == {"code": MESSAGES[Outcome.WRONG]}
+    assert without_clock(refused) == without_clock(wrong)
+
+
+async def test_a_decoy_keeps_the_resend_limits(flow_env):
+    start, senders, env = flow_env
+    handle = await start(deliver=False, cooldown_seconds=1, max_sends=2)
+    for _ in range(2):
+        assert (await send(handle)).notice == CODE_SENT
+        await env.fast_forward(handle, timedelta(seconds=2))
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await send(handle)
+    assert "Too many codes" in refused.value.cause.message
+    assert senders.sent == []
+
+
+async def test_a_decoy_locks_after_five_wrong_tries(flow_env):
+    start, senders, env = flow_env
+    handle = await start(deliver=False)
+    await send(handle)
+    for _ in range(5):
+        view = await verify(handle, senders, CODE)
+    assert view.errors == {"code": MESSAGES[Outcome.LOCKED]}
+    assert view.code.tries_left == 0
+
+
+async def test_a_successor_inherits_the_cooldown_and_send_count_but_not_the_code(flow_env):
+    start, senders, env = flow_env
+    handle = await start(channel="sms", destination="+12025550100")
+    await send(handle)
+    view = await move_to(handle, "sms")
+    assert (view.code.channel, view.code.sent, view.code.sends_left, view.code.can_resend) == ("sms", False, 9, False)
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await send(handle)
+    assert "before requesting a new code" in refused.value.cause.message
+    # The code sent to the first number does not work for the second.
+    assert (await verify(handle, senders, CODE)).errors == {"code": MESSAGES[Outcome.NOT_SENT]}
+    await env.fast_forward(handle, timedelta(seconds=21))
+    await send(handle)
+    assert [d.destination for d in senders.sent] == ["+12025550100", PHONE]
+    assert (await verify(handle, senders, CODE)).status == "completed"
+
+
+async def test_a_successor_counts_toward_the_same_cap(flow_env):
+    start, senders, env = flow_env
+    handle = await start(channel="sms", destination=PHONE, cooldown_seconds=1, max_sends=2)
+    await send(handle)
+    await env.fast_forward(handle, timedelta(seconds=2))
+    await move_to(handle, "voice")
+    await send(handle)
+    await env.fast_forward(handle, timedelta(seconds=2))
+    await move_to(handle, "sms")
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await send(handle)
+    assert "Too many codes" in refused.value.cause.message
+    assert len(senders.sent) == 2
+
+
+async def test_the_successor_of_a_decoy_is_a_decoy(flow_env):
+    start, senders, env = flow_env
+    handle = await start(deliver=False)
+    await send(handle)
+    await env.fast_forward(handle, timedelta(seconds=21))
+    await move_to(handle, "voice")
+    assert (await send(handle)).notice.startswith("We are calling you now")
+    assert senders.sent == [] and not await scheduled_activities(handle)

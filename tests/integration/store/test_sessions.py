@@ -6,7 +6,15 @@ import pytest
 
 from domain.passwords import hash_password
 from store.providers import add_provider
-from store.sessions import SessionUser, create_session, revoke_all_for_user, revoke_session, touch_session
+from store.sessions import (
+    ActiveSession,
+    SessionUser,
+    create_session,
+    live_for_user,
+    revoke_all_for_user,
+    revoke_session,
+    touch_session,
+)
 from store.users import import_legacy_user
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -142,3 +150,27 @@ async def test_sessions_are_stored_by_digest_only(conn, user_id):
         await create_session(conn, "raw-session-token", user_id, idle=IDLE, absolute=ABSOLUTE)
     assert await conn.fetchval("SELECT count(*) FROM sessions") == 0
 
+
+
+async def test_the_live_sessions_of_a_user_mark_this_one(conn, user_id, add_user):
+    timed_out = await start(conn, user_id, at=T0 - IDLE)
+    await revoke_session(conn, await start(conn, user_id))
+    other = digest()
+    await create_session(conn, other, user_id, idle=IDLE, absolute=ABSOLUTE, user_agent="Firefox", now=T0)
+    mine = await start(conn, user_id, at=T0 + timedelta(minutes=1))
+    await start(conn, await add_user(conn, "kim"))
+    now = T0 + timedelta(minutes=2)
+    assert await touch_session(conn, timed_out, idle=IDLE, now=now) is None
+    assert await live_for_user(conn, user_id, this_digest=mine, now=now) == [
+        ActiveSession(T0 + timedelta(minutes=1), T0 + timedelta(minutes=1), "", this_session=True),
+        ActiveSession(T0, T0, "Firefox", this_session=False),
+    ]
+    assert [s.this_session for s in await live_for_user(conn, str(user_id), now=now)] == [False, False]
+
+
+async def test_a_session_past_its_absolute_deadline_is_not_listed(conn, user_id):
+    session = await start(conn, user_id, absolute=timedelta(hours=1))
+    for minutes in (25, 50):
+        await touch_session(conn, session, idle=IDLE, now=T0 + timedelta(minutes=minutes))
+    assert len(await live_for_user(conn, user_id, now=T0 + timedelta(minutes=59))) == 1
+    assert await live_for_user(conn, user_id, now=T0 + timedelta(hours=1)) == []

@@ -1,0 +1,337 @@
+"""Login with Phone and Login with Email (guide Sections 3 and 4), and Remember Me (Section 5).
+
+A login button is a GET (/login/phone, /login/email, with remember=on when the box is
+checked): a browser remembered for that option is signed in at once; an unchecked box turns
+Remember Me off; otherwise "Sign in with your email address". The password is checked here
+and never enters a workflow; then the second factor runs as a LoginWorkflow bound to the
+browser, its screens under /login, its JSON twins under /api/v1/login.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Annotated
+from uuid import UUID
+
+import asyncpg
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, SecretStr
+
+from api import login_ticket
+from api.client_address import client_ip
+from api.dependencies import FlowsDep, PoolDep, SettingsDep
+from api.flows import FlowGone, Flows, flow_timings, is_api, view_json
+from api.login_credentials import check_credentials
+from api.login_ticket import LoginTicket
+from api.remember_me import forget, remember, remembered_account
+from api.security import CSRF_FIELD
+from api.sessions import claim_sign_in, sign_in
+from api.throttling import count_failure, lockout, too_many_attempts
+from settings import Settings
+from store import audit, throttles
+from store.accounts import Account
+from workflows.code_challenge import MESSAGES
+from workflows.code_challenge import Outcome as CodeOutcome
+from workflows.flow import FlowView
+from workflows.login import OPTIONS, PROCESS, LoginStart, LoginWorkflow
+
+HOME = "/home"
+WRONG = "Your email address or password is incorrect."
+USE_EMAIL = "You registered with email. Please use Login with Email."
+USE_PHONE = "You registered with phone. Please use Login with Phone."
+UNFINISHED = "You have not completed the Multi-Factor Authentication registration."
+ALREADY_DONE = "This login is already complete."
+# Wrong codes count per account and per client across flows, like wrong passwords: each
+# flow's own limit of tries per code would otherwise restart with every new login.
+CODE_FAILURE_LIMIT = 10
+CODE_FAILURE_WINDOW = timedelta(minutes=15)
+_WRONG_CODE = (MESSAGES[CodeOutcome.WRONG], MESSAGES[CodeOutcome.LOCKED])
+
+router = APIRouter(tags=["login"])
+_DOCS: dict = {
+    "response_model": FlowView,
+    "responses": {
+        404: {"description": "No login is bound to this client (never started, or long finished)."},
+        409: {"description": "The login is complete and its sign-in was claimed already."},
+        415: {"description": "The body is not application/json."},
+    },
+}
+_SIGN_IN_DOCS: dict = {
+    "response_model": FlowView,
+    "responses": {
+        409: {"description": "MFA registration is not complete: `next` says where to finish it."},
+        415: {"description": "The body is not application/json."},
+        422: {"description": f"{WRONG} (the same for every failure), or which login option to use."},
+    },
+}
+CsrfField = Annotated[str | None, Form()]
+Action = Callable[[str], Awaitable[FlowView]]
+
+
+class LoginButton(BaseModel):
+    signed_in: bool  # True: Remember Me signed this client in; False: sign in with the password
+
+
+class SignInBody(BaseModel):
+    email: str
+    password: SecretStr
+    remember: bool = False
+
+
+class PhoneCodeBody(BaseModel):
+    channel: str  # "sms" (Send Code) | "voice" (Call Me)
+
+
+class CodeBody(BaseModel):
+    code: str
+
+
+# --- the login buttons and "Sign in with your email address" --------------------------------
+def _add_option(option: str) -> None:
+    """GET and POST /login/<option>, and their JSON twins."""
+    label = "Login with Phone" if option == "phone" else "Login with Email"
+
+    async def button(request: Request, remember: str = "") -> Response:
+        return await _button(request, option, remember == "on")
+
+    async def button_api(request: Request, remember: bool = False) -> Response:
+        return await _button(request, option, remember)
+
+    async def sign_in_form(
+        request: Request,
+        flows: FlowsDep,
+        pool: PoolDep,
+        settings: SettingsDep,
+        email: Annotated[str, Form()] = "",
+        password: Annotated[str, Form()] = "",
+        remember: Annotated[str, Form()] = "",
+        csrf_token: CsrfField = None,
+    ) -> Response:
+        flows.check_csrf(request, csrf_token)
+        return await _sign_in(request, flows, pool, settings, option, email, password, remember == "on")
+
+    async def sign_in_api(
+        request: Request, flows: FlowsDep, pool: PoolDep, settings: SettingsDep, body: SignInBody
+    ) -> Response:
+        flows.check_csrf(request, None)
+        password = body.password.get_secret_value()
+        return await _sign_in(request, flows, pool, settings, option, body.email, password, body.remember)
+
+    path, api_path = f"/login/{option}", f"/api/v1/login/{option}"
+    router.add_api_route(path, button, methods=["GET"], name=f"{option}_button", include_in_schema=False)
+    router.add_api_route(
+        api_path, button_api, methods=["GET"], name=f"{option}_button_api", response_model=LoginButton,
+        summary=f"{label} button: signs a client remembered for this option in (remember=false turns Remember Me off)",
+    )
+    router.add_api_route(path, sign_in_form, methods=["POST"], name=f"{option}_sign_in", include_in_schema=False)
+    router.add_api_route(
+        api_path, sign_in_api, methods=["POST"], name=f"{option}_sign_in_api", status_code=201,
+        summary=f"{label}: Email Address, Password, Sign in — starts the second factor", **_SIGN_IN_DOCS,
+    )
+
+
+async def _button(request: Request, option: str, remember: bool) -> Response:
+    api = is_api(request)
+    if remember:
+        account_id = await remembered_account(request, option)
+        if account_id is not None:
+            response = JSONResponse({"signed_in": True}) if api else RedirectResponse(HOME, status_code=303)
+            await sign_in(request, response, account_id)
+            return response
+    response = JSONResponse({"signed_in": False}) if api else _sign_in_page(request, option, remember=remember)
+    if not remember:
+        await forget(request, response)
+    return response
+
+
+async def _sign_in(
+    request: Request, flows: Flows, pool: asyncpg.Pool, settings: Settings,
+    option: str, email: str, password: str, remember: bool,
+) -> Response:
+    account = await check_credentials(request, pool, email, password, option)
+    if account is None:
+        return _refused(request, option, email, remember, WRONG)
+    # From here on the password was right: only now may the answer depend on the account.
+    if account.mfa_method is None:
+        return await _unfinished(request, pool, account)
+    if option == "phone" and account.mfa_method != "phone":
+        return _refused(request, option, email, remember, USE_EMAIL)
+    destination = account.mfa_phone if option == "phone" else account.email
+    if not destination:
+        return _refused(request, option, email, remember, USE_PHONE)
+    code_ttl = settings.login_email_code_ttl if option == "email" else settings.enrollment_code_ttl
+    start = LoginStart(str(account.id), option, destination, flow_timings(settings, code_ttl=code_ttl))
+    flow_id = await flows.start(PROCESS, LoginWorkflow.run, start)
+    async with pool.acquire() as conn:
+        detail = {"option": option, "flow": flow_id}
+        await audit.record(conn, "login.password_verified", subject=account.id, client_ip=client_ip(request), detail=detail)
+    if is_api(request):
+        response = flows.respond(request, await flows.view(flow_id), template_dir=PROCESS, status_code=201)
+    else:
+        response = flows.redirect("/login")
+    flows.bind(response, request, PROCESS, flow_id)
+    login_ticket.issue(request, response, LoginTicket(flow_id, str(account.id), remember))
+    return response
+
+
+def _refused(request: Request, option: str, email: str, remember: bool, message: str) -> Response:
+    if is_api(request):
+        return JSONResponse({"errors": {"form": message}}, status_code=422)
+    # The email stays in its box; the password is never written back.
+    return _sign_in_page(request, option, email=email, remember=remember, error=message, status_code=422)
+
+
+async def _unfinished(request: Request, pool: asyncpg.Pool, account: Account) -> Response:
+    """Sent to finish MFA registration: an active account without a method (a legacy user, or
+    one an administrator reset) through the first-login link; a registration that stopped
+    before its method was chosen through "Having trouble logging in?"."""
+    next_url = "/first-login" if account.status == "active" else "/help"
+    async with pool.acquire() as conn:
+        await audit.record(conn, "login.mfa_unfinished", subject=account.id, client_ip=client_ip(request))
+    if is_api(request):
+        return JSONResponse({"detail": UNFINISHED, "next": next_url}, status_code=409)
+    templates = request.app.state.templates
+    return templates.TemplateResponse(request, "login/unfinished.html", {"next_url": next_url})
+
+
+def _sign_in_page(
+    request: Request, option: str, *, email: str = "", remember: bool = False, error: str = "", status_code: int = 200
+) -> Response:
+    context = {
+        "option": option,
+        "email": email,
+        "remember": remember,
+        "error": error,
+        CSRF_FIELD: request.app.state.signer.csrf_token(request.state.browser_id),
+    }
+    return request.app.state.templates.TemplateResponse(request, "login/sign_in.html", context, status_code=status_code)
+
+
+# --- the second factor ------------------------------------------------------------------------
+@router.get("/login", include_in_schema=False)
+@router.get("/api/v1/login", summary="The current login screen (signs in once it is done)", **_DOCS)
+async def screen(request: Request, flows: FlowsDep) -> Response:
+    flow_id = flows.bound_flow(request, PROCESS)
+    return await _answer(request, flows, flow_id, await flows.view(flow_id))
+
+
+@router.post("/login/phone/send", include_in_schema=False)
+async def phone_send_form(
+    request: Request, flows: FlowsDep, channel: Annotated[str, Form()] = "", csrf_token: CsrfField = None
+) -> Response:
+    return await _act(request, flows, csrf_token, lambda flow_id: flows.update(flow_id, "send_phone_code", channel))
+
+
+@router.post("/api/v1/login/phone/send", summary="Send Code (sms) or Call Me (voice), to the number on record", **_DOCS)
+async def phone_send_api(request: Request, flows: FlowsDep, body: PhoneCodeBody) -> Response:
+    return await _act(request, flows, None, lambda flow_id: flows.update(flow_id, "send_phone_code", body.channel))
+
+
+@router.post("/login/code/verify", include_in_schema=False)
+async def verify_form(
+    request: Request, flows: FlowsDep, code: Annotated[str, Form()] = "", csrf_token: CsrfField = None
+) -> Response:
+    return await _act(request, flows, csrf_token, lambda flow_id: _verify(request, flows, flow_id, code))
+
+
+@router.post("/api/v1/login/code/verify", summary="Verification code, Verify code", **_DOCS)
+async def verify_api(request: Request, flows: FlowsDep, body: CodeBody) -> Response:
+    return await _act(request, flows, None, lambda flow_id: _verify(request, flows, flow_id, body.code))
+
+
+def _plain_action(path: str, update: str, summary: str) -> None:
+    """A button with nothing to type, and its JSON twin with an empty body."""
+
+    async def form(request: Request, flows: FlowsDep, csrf_token: CsrfField = None) -> Response:
+        return await _act(request, flows, csrf_token, lambda flow_id: flows.update(flow_id, update, None))
+
+    async def api(request: Request, flows: FlowsDep) -> Response:
+        return await _act(request, flows, None, lambda flow_id: flows.update(flow_id, update, None))
+
+    router.add_api_route(f"/login/{path}", form, methods=["POST"], name=f"login_{update}_form", include_in_schema=False)
+    router.add_api_route(f"/api/v1/login/{path}", api, methods=["POST"], name=f"login_{update}_api", summary=summary, **_DOCS)
+
+
+_plain_action("email/send", "send_email_code", "Send verification code, to the address on record")
+_plain_action("code/send", "send_code", "Send new code / Call me again (the cooldown and cap apply)")
+_plain_action("continue", "continue_login", "Continue, after \"E-mail address verified\"")
+for _option in OPTIONS:
+    _add_option(_option)
+
+
+async def _verify(request: Request, flows: Flows, flow_id: str, typed: str) -> FlowView:
+    """Verify the code, throttled per account and per client on top of the flow's own limit."""
+    ticket = _ticket(request, flow_id)
+    keys = _code_keys(request, ticket)
+    pool = await request.app.state.resources.pool()
+    async with pool.acquire() as conn:
+        wait = await lockout(conn, keys)
+    if wait is not None:
+        return dataclasses.replace(await flows.view(flow_id), errors={"code": too_many_attempts(wait)})
+    view = await flows.verify_code(flow_id, typed)
+    if view.errors.get("code") not in _WRONG_CODE:
+        return view
+    account = UUID(ticket.account_id)
+    async with pool.acquire() as conn, conn.transaction():
+        lock = await count_failure(conn, keys, limit=CODE_FAILURE_LIMIT, window=CODE_FAILURE_WINDOW)
+        ip = client_ip(request)
+        await audit.record(conn, "login.code_failed", subject=account, client_ip=ip, detail={"flow": flow_id})
+        if lock is not None:
+            detail = {"flow": flow_id, "seconds": int(lock.total_seconds())}
+            await audit.record(conn, "login.locked_out", subject=account, client_ip=ip, detail=detail)
+            view = dataclasses.replace(view, errors={"code": too_many_attempts(lock)})
+    return view
+
+
+def _code_keys(request: Request, ticket: LoginTicket) -> list[str]:
+    ip = client_ip(request)
+    return [f"login_code:account:{ticket.account_id}"] + ([f"login_code:ip:{ip}"] if ip else [])
+
+
+def _ticket(request: Request, flow_id: str) -> LoginTicket:
+    # Issued with the flow's own cookie: a browser without it did not start this login here.
+    ticket = login_ticket.read(request, flow_id)
+    if ticket is None:
+        raise FlowGone()
+    return ticket
+
+
+# --- answering --------------------------------------------------------------------------------
+async def _act(request: Request, flows: Flows, csrf_token: str | None, action: Action) -> Response:
+    flows.check_csrf(request, csrf_token)
+    flow_id = flows.bound_flow(request, PROCESS)
+    return await _answer(request, flows, flow_id, await action(flow_id))
+
+
+async def _answer(request: Request, flows: Flows, flow_id: str, view: FlowView) -> Response:
+    if view.step == "done":
+        return await _complete(request, flows, flow_id, view)
+    return flows.respond(request, view, template_dir=PROCESS)
+
+
+async def _complete(request: Request, flows: Flows, flow_id: str, view: FlowView) -> Response:
+    """The second factor passed: the browser that passed it is signed in, once, and
+    remembered for this option if the box was checked."""
+    ticket = _ticket(request, flow_id)
+    account_id = await claim_sign_in(request, flow_id)
+    if account_id is None:
+        if is_api(request):
+            return JSONResponse({"detail": ALREADY_DONE}, status_code=409)
+        return flows.redirect("/")
+    response = JSONResponse(view_json(view)) if is_api(request) else flows.redirect(HOME)
+    await sign_in(request, response, account_id)
+    option = view.fields.get("option", "")
+    remembered = ticket.remember and ticket.account_id == account_id
+    if remembered:
+        await remember(request, response, account_id, option)
+    pool = await request.app.state.resources.pool()
+    async with pool.acquire() as conn, conn.transaction():
+        await throttles.clear(conn, f"login_code:account:{account_id}")
+        detail = {"option": option, "flow": flow_id, "remember_me": remembered}
+        await audit.record(conn, "login.succeeded", subject=UUID(account_id), client_ip=client_ip(request), detail=detail)
+    response.delete_cookie(Flows.cookie_name(PROCESS), path="/")
+    login_ticket.drop(request, response)
+    return response

@@ -1,0 +1,368 @@
+"""Forgot or Reset Password against the real stack: an email-only user and a phone user (SMS
+and Call Me) reset through the JSON twins and the forms; a reset never skips the phone; an
+unknown address gets the very same answers; bad input stays on its screen; requests and wrong
+codes are throttled. After each flow its decrypted history is searched for the passwords and
+codes: none may be there."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
+
+from api.flows import Flows, flow_timings
+from api.security import Signer
+from domain import digests
+from domain.passwords import hash_password, verify_password
+from engine.codec import EncryptionCodec
+from store.accounts import account_by_id
+from store.sessions import create_session
+from tests.support.enrolled_users import PASSWORD as OLD_PASSWORD
+from tests.support.enrolled_users import PHONE, add_user
+from tests.support.histories import decoded_text
+from workflows.password_reset import PasswordResetStart, PasswordResetWorkflow
+
+EMAIL = "dana.doctor@example.com"
+# Masks like EMAIL ("d*******@example.com"): the screens may differ in nothing.
+UNKNOWN = "dan.nobody@example.com"
+NEW_PASSWORD = "Silver-Canyon-Meadow-82"
+WEAK = "password1234"
+FLOW_COOKIE = Flows.cookie_name("password_reset")
+CODE_SENT = "Verification code has been sent. Please copy it to the input box below."
+VERIFIED = "E-mail address verified. You can now continue."
+WRONG_CODE = "The verification code is incorrect. Please try again."
+TOO_MANY = "Too many attempts. Please try again in 1 minute."
+
+
+# --- setting the scene ---------------------------------------------------------------------------
+async def earlier_session(live_app, user_id: str) -> str:
+    """A session the user had before the reset (another browser): its cookie value."""
+    token = digests.generate_token()
+    key = digests.derive_key(live_app.settings.secret_key, digests.SESSION_KEY)
+    async with live_app.pool.acquire() as conn:
+        await create_session(
+            conn, digests.token_digest(key, token), user_id,
+            idle=live_app.settings.session_idle_timeout, absolute=live_app.settings.session_absolute_timeout,
+        )
+    return token
+
+
+async def signed_in(live_app, session_token: str) -> bool:
+    async with live_app.http() as other:
+        other.cookies.set("atrezzo_session", session_token)
+        return (await other.get("/api/v1/me")).status_code == 200
+
+
+async def password_hash(live_app, user_id: str) -> str:
+    async with live_app.pool.acquire() as conn:
+        return (await account_by_id(conn, user_id)).password_hash
+
+
+# --- talking to the API --------------------------------------------------------------------------
+async def start(http, email: str) -> str:
+    response = await http.post("/api/v1/password/reset", json={"email": email})
+    assert response.status_code == 202, response.text
+    return flow_of(http)
+
+
+def flow_of(http) -> str:
+    return http.cookies[FLOW_COOKIE].rsplit(".", 1)[0]
+
+
+async def act(http, path: str, body: dict | None = None, *, errors: dict | None = None) -> dict:
+    response = await http.post(f"/api/v1/password/reset/{path}", json=body or {})
+    assert response.status_code == 200, response.text
+    view = response.json()
+    assert view["errors"] == (errors or {}), view
+    return view
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, html
+    return match.group(1)
+
+
+async def submit(http, path: str, csrf: str, *, status: int = 200, **data: str):
+    response = await http.post(f"/password/reset/{path}".rstrip("/"), data={**data, "csrf_token": csrf})
+    assert response.status_code == status, response.text
+    return response
+
+
+async def email_code(mail, count: int = 1) -> str:
+    await mail.wait_for_messages_to(EMAIL, count=count)
+    return mail.last_code_to(EMAIL)
+
+
+def passwords(password: str, confirm: str | None = None) -> dict:
+    return {"password": password, "confirm_password": password if confirm is None else confirm}
+
+
+def other_code(code: str) -> str:
+    return "000000" if code != "000000" else "111111"
+
+
+def call_token(call: dict) -> str:
+    gather = ET.fromstring(call["twiml"]).find("Gather")
+    assert gather is not None, call
+    return parse_qs(urlparse(gather.attrib["action"]).query)["token"][0]
+
+
+async def assert_history_clean(live_app, flow_id: str, address: str, *secrets: str) -> None:
+    history = await live_app.client.get_workflow_handle(flow_id).fetch_history()
+    text = await decoded_text(history, EncryptionCodec(live_app.settings.payload_key_ring))
+    assert address.casefold() in text.casefold()  # the payloads really were decrypted
+    for secret in secrets:
+        # Codes are bounded by non-digits so a timestamp's digits cannot look like one.
+        pattern = rf"(?<!\d){re.escape(secret)}(?!\d)" if secret.isdigit() else re.escape(secret)
+        assert not re.search(pattern, text), f"{secret!r} is in the decoded history of {flow_id}"
+
+
+# --- email-only users ------------------------------------------------------------------------------
+async def test_email_only_user_resets_through_the_json_api_and_other_sessions_end(live_app, mail):
+    user_id = await add_user(live_app.pool, "email")
+    before = await earlier_session(live_app, user_id)
+    assert await signed_in(live_app, before)
+    async with live_app.http() as http:
+        flow_id = await start(http, "  Dana.Doctor@EXAMPLE.com ")
+        view = (await http.get("/api/v1/password/reset/code")).json()
+        # The address as typed, not as stored: the stored spelling would tell that it exists.
+        assert (view["step"], view["email"], view["notice"]) == ("email_code", "D*******@example.com", CODE_SENT)
+        code = await email_code(mail)
+        await act(http, "code/verify", {"code": other_code(code)}, errors={"code": WRONG_CODE})
+        await act(http, "code/verify", {"code": "12ab"}, errors={"code": "Enter the 6-digit code."})
+        view = await act(http, "code/verify", {"code": code})
+        assert (view["step"], view["notice"]) == ("email_verified", VERIFIED)
+        early = await act(http, "password", passwords(NEW_PASSWORD), errors={"form": "Please click Continue first."})
+        assert early["step"] == "email_verified"
+        view = await act(http, "continue")
+        assert view["step"] == "new_password"  # email-only: no phone step
+
+        weak = (await http.post("/api/v1/password/reset/password", json=passwords(WEAK))).json()
+        assert weak["step"] == "new_password" and weak["errors"]["password"].startswith("This password is too easy to guess.")
+        await act(http, "password", passwords(NEW_PASSWORD, NEW_PASSWORD + "!"), errors={"confirm_password": "Passwords do not match."})
+        personal = {"password": "Do not use your username, name or email address in your password."}
+        await act(http, "password", passwords("Dana.Doctor-Silver-Canyon"), errors=personal)
+        done = await act(http, "password", passwords(NEW_PASSWORD))
+        assert (done["step"], done["status"]) == ("done", "completed")
+        me = await http.get("/api/v1/me")
+        assert me.status_code == 200 and me.json()["username"] == "dana.doctor"
+        assert FLOW_COOKIE not in http.cookies
+        again = await http.get("/api/v1/password/reset/code")
+        assert again.status_code == 404 and again.json()["step"] == "expired"
+    stored = await password_hash(live_app, user_id)
+    assert verify_password(stored, NEW_PASSWORD) and not verify_password(stored, OLD_PASSWORD)
+    assert not await signed_in(live_app, before)
+    await assert_history_clean(live_app, flow_id, EMAIL, NEW_PASSWORD, WEAK, code)
+
+
+async def test_email_only_user_resets_through_the_forms(live_app, mail):
+    user_id = await add_user(live_app.pool, "email")
+    async with live_app.http() as http:
+        page = await http.get("/password/reset")
+        assert '<label for="email">Email Address</label>' in page.text
+        assert ">Send verification code</button>" in page.text and "disabled>Continue</button>" in page.text
+        csrf = csrf_of(page.text)
+        bad = await submit(http, "", csrf, status=422, email="lee.legacy@")
+        assert "Enter a valid email address." in bad.text and 'value="lee.legacy@"' in bad.text
+        assert FLOW_COOKIE not in http.cookies
+        sent = await submit(http, "", csrf, status=303, email=EMAIL)
+        assert sent.headers["location"] == "/password/reset/code"
+        flow_id = flow_of(http)
+        page = await http.get("/password/reset/code")
+        assert CODE_SENT in page.text and 'value="d*******@example.com"' in page.text
+        assert '<label for="code">Verification Code</label>' in page.text
+        for text in (">Verify code</button>", ">Send new code</button>", "disabled>Continue</button>"):
+            assert text in page.text
+        code = await email_code(mail)
+        wrong = await submit(http, "code/verify", csrf, status=422, code=other_code(code))
+        assert WRONG_CODE in wrong.text
+        resend = await submit(http, "code/send", csrf, status=422)
+        assert "Please wait" in resend.text and "before requesting a new code." in resend.text
+        page = await submit(http, "code/verify", csrf, code=code)
+        assert VERIFIED in page.text and ">Continue</button>" in page.text
+        page = await submit(http, "continue", csrf)
+        assert '<label for="new_password">New Password</label>' in page.text
+        assert '<label for="confirm_password">Confirm New Password</label>' in page.text
+        weak = await submit(http, "password", csrf, status=422, password=WEAK, confirm_password=WEAK)
+        assert "This password is too easy to guess." in weak.text and WEAK not in weak.text
+        mismatch = await submit(http, "password", csrf, status=422, password=NEW_PASSWORD, confirm_password="Quiet-Harbor")
+        assert "Passwords do not match." in mismatch.text and NEW_PASSWORD not in mismatch.text
+        home = await submit(http, "password", csrf, status=303, password=NEW_PASSWORD, confirm_password=NEW_PASSWORD)
+        assert home.headers["location"] == "/home"
+        assert "Welcome, Dana Doctor" in (await http.get("/home")).text
+    assert verify_password(await password_hash(live_app, user_id), NEW_PASSWORD)
+    await assert_history_clean(live_app, flow_id, EMAIL, NEW_PASSWORD, WEAK, code)
+
+
+# --- phone users: the second factor is never skipped ------------------------------------------------
+async def test_phone_user_must_pass_sms_before_the_new_password(live_app, mail, phones):
+    user_id = await add_user(live_app.pool, "phone")
+    async with live_app.http() as http:
+        flow_id = await start(http, EMAIL)
+        code = await email_code(mail)
+        await act(http, "code/verify", {"code": code})
+        handle = live_app.client.get_workflow_handle(flow_id)
+        with pytest.raises(WorkflowUpdateFailedError):
+            await handle.execute_update("set_new_password", hash_password("Straight-To-The-Password-1"))
+        view = await act(http, "continue")
+        assert (view["step"], view["phone"]) == ("phone", "XXX-XXX-9885")
+        await act(http, "password", passwords(NEW_PASSWORD), errors={"form": "Please verify your phone first."})
+        with pytest.raises(WorkflowUpdateFailedError):
+            await handle.execute_update("set_new_password", hash_password("Straight-To-The-Password-1"))
+        await act(http, "phone", {"channel": "fax"}, errors={"form": "Choose Send Code or Call Me."})
+
+        view = await act(http, "phone", {"channel": "sms"})
+        assert view["step"] == "phone_code"
+        await phones.wait_for_sms_to(PHONE)
+        sms_code = phones.last_code_sms_to(PHONE)
+        await act(http, "password", passwords(NEW_PASSWORD), errors={"form": "Please verify your phone first."})
+        await act(http, "code/verify", {"code": code}, errors={"code": WRONG_CODE})  # the email code is spent
+        view = await act(http, "code/verify", {"code": sms_code})
+        assert view["step"] == "new_password"
+        done = await act(http, "password", passwords(NEW_PASSWORD))
+        assert done["step"] == "done" and (await http.get("/api/v1/me")).status_code == 200
+    stored = await password_hash(live_app, user_id)
+    assert verify_password(stored, NEW_PASSWORD) and not verify_password(stored, OLD_PASSWORD)
+    await assert_history_clean(live_app, flow_id, EMAIL, NEW_PASSWORD, code, sms_code)
+
+
+async def test_phone_user_verifies_by_call_and_the_page_moves_on(live_app, mail, phones):
+    user_id = await add_user(live_app.pool, "phone")
+    async with live_app.http() as http:
+        csrf = csrf_of((await http.get("/password/reset")).text)
+        await submit(http, "", csrf, status=303, email=EMAIL)
+        flow_id = flow_of(http)
+        await submit(http, "code/verify", csrf, code=await email_code(mail))
+        page = await submit(http, "continue", csrf)
+        assert "We have the following number on record for you." in page.text and "XXX-XXX-9885" in page.text
+        assert ">Send Code</button>" in page.text and ">Call Me</button>" in page.text
+        page = await submit(http, "phone", csrf, channel="voice")
+        assert "We are calling you now. Answer and press # to complete verification." in page.text
+        assert '<meta http-equiv="refresh" content="2; url=/password/reset/code">' in page.text
+        [call] = await phones.wait_for_calls_to(PHONE)
+        assert await phones.press_async(call["sid"], "#") == 200
+        page = await _poll_until_step(http, "New Password")
+        home = await submit(http, "password", csrf, status=303, password=NEW_PASSWORD, confirm_password=NEW_PASSWORD)
+        assert home.headers["location"] == "/home"
+    assert verify_password(await password_hash(live_app, user_id), NEW_PASSWORD)
+    await assert_history_clean(live_app, flow_id, EMAIL, NEW_PASSWORD, call_token(call))
+
+
+async def _poll_until_step(http, text: str):
+    """What the call page's own refresh does: ask again until the flow has moved on."""
+    for _ in range(200):
+        page = await http.get("/password/reset/code")
+        if text in page.text:
+            return page
+        await asyncio.sleep(0.05)
+    raise AssertionError("the call screen never moved on")
+
+
+# --- no account enumeration ---------------------------------------------------------------------
+async def test_an_unknown_address_gets_the_same_answers_and_nothing_is_sent(live_app, mail):
+    await add_user(live_app.pool, "email")
+    async with live_app.http() as http:
+        csrf = csrf_of((await http.get("/password/reset")).text)
+        answers = {}
+        for address in (EMAIL, UNKNOWN):
+            form = await http.post("/password/reset", data={"email": address, "csrf_token": csrf})
+            screen = await http.get("/password/reset/code")
+            api = await http.post("/api/v1/password/reset", json={"email": address})
+            api_screen = await http.get("/api/v1/password/reset/code")
+            answers[address] = [(r.status_code, r.text) for r in (form, screen, api, api_screen)]
+            wrong = await http.post("/password/reset/code/verify", data={"code": "123456", "csrf_token": csrf})
+            answers[address].append((wrong.status_code, wrong.text.replace("123456", "")))
+        assert answers[EMAIL] == answers[UNKNOWN]
+        assert answers[EMAIL][0][0] == 303 and answers[EMAIL][2][0] == 202
+        unknown_flow = flow_of(http)
+        # No code was sent, so none verifies; and there is no way past the code screen.
+        await act(http, "code/verify", {"code": await email_code(mail, count=2)}, errors={"code": WRONG_CODE})
+        await act(http, "continue", errors={"form": "Please verify your email address first."})
+        await act(http, "password", passwords(NEW_PASSWORD), errors={"form": "Please verify your email address first."})
+    assert mail.messages_to(UNKNOWN) == []
+    await assert_history_clean(live_app, unknown_flow, UNKNOWN, NEW_PASSWORD)
+
+
+# --- bad input and protection ----------------------------------------------------------------------
+async def test_bad_addresses_and_requests_without_csrf_are_refused(live_app):
+    async with live_app.http() as http:
+        refused = await http.post("/api/v1/password/reset", json={"email": "not an email"})
+        assert refused.status_code == 422 and refused.json()["errors"]["email"].startswith("Enter a valid email address.")
+        assert (await http.post("/password/reset", data={"email": EMAIL})).status_code == 403
+        assert FLOW_COOKIE not in http.cookies
+        await start(http, UNKNOWN)
+        # A cross-site page can post a form, but not JSON: the JSON twins take nothing else.
+        assert (await http.post("/api/v1/password/reset/continue", data={"x": "1"})).status_code == 415
+        assert (await http.post("/password/reset/code/verify", data={"code": "123456"})).status_code == 403
+        assert (await http.post("/password/reset/password", data=passwords(NEW_PASSWORD))).status_code == 403
+    async with live_app.http() as stranger:
+        page = await stranger.get("/password/reset/code")
+        assert page.status_code == 404 and "This password reset has expired. Please start again." in page.text
+        assert 'href="/password/reset"' in page.text
+
+
+async def test_wrong_codes_lock_the_address_across_flows_known_or_not(live_app, mail):
+    await add_user(live_app.pool, "email")
+    answers = {}
+    for address in (EMAIL, UNKNOWN):
+        async with live_app.http() as http:
+            await start(http, address)
+            for _ in range(10):
+                response = await http.post("/api/v1/password/reset/code/verify", json={"code": "123456"})
+                assert response.json()["errors"]["code"] != TOO_MANY
+            await start(http, address)  # a new flow and a new code: the address stays locked
+            locked = await http.post("/api/v1/password/reset/code/verify", json={"code": "123456"})
+            answers[address] = locked.json()["errors"]
+    assert answers[EMAIL] == answers[UNKNOWN] == {"code": TOO_MANY}
+    async with live_app.http() as http:
+        await start(http, EMAIL)
+        code = await email_code(mail, count=3)
+        await act(http, "code/verify", {"code": code}, errors={"code": TOO_MANY})
+
+
+async def test_requests_are_limited_per_address_with_the_same_answer(live_app, mail):
+    await add_user(live_app.pool, "email")
+    async with live_app.http() as http:
+        csrf = csrf_of((await http.get("/password/reset")).text)
+        answers = set()
+        for _ in range(5):
+            answer = await http.post("/password/reset", data={"email": EMAIL, "csrf_token": csrf})
+            answers.add((answer.status_code, answer.headers["location"], answer.text))
+        assert FLOW_COOKIE in http.cookies
+        await mail.wait_for_messages_to(EMAIL, count=5)
+        throttled = await http.post("/password/reset", data={"email": EMAIL.upper(), "csrf_token": csrf})
+        answers.add((throttled.status_code, throttled.headers["location"], throttled.text))
+        assert answers == {(303, "/password/reset/code", "")}
+        assert FLOW_COOKIE not in http.cookies  # nothing was started for it
+        page = await http.get("/password/reset/code")
+        assert page.status_code == 404 and "wait a few minutes" in page.text
+    async with live_app.pool.acquire() as conn:
+        rows = await conn.fetch("SELECT detail FROM audit_events WHERE event = 'password_reset.requested' ORDER BY id")
+    assert [r["detail"]["throttled"] for r in rows] == [False] * 5 + [True]
+
+
+async def test_an_idle_reset_expires_with_a_page_to_start_again(live_app, temporal_env):
+    user_id = await add_user(live_app.pool, "email")
+    flow_id = f"password_reset-{uuid.uuid4()}"
+    start_arg = PasswordResetStart(user_id, EMAIL, timings=flow_timings(live_app.settings))
+    handle = await live_app.client.start_workflow(
+        PasswordResetWorkflow.run, start_arg, id=flow_id, task_queue=live_app.settings.temporal_task_queue
+    )
+    signer = Signer(digests.derive_key(live_app.settings.secret_key, digests.COOKIE_KEY))
+    await temporal_env.fast_forward(handle, live_app.settings.enrollment_idle_timeout + timedelta(minutes=1))
+    assert await handle.result() == "expired"
+    async with live_app.http() as http:
+        http.cookies.set(FLOW_COOKIE, signer.sign(flow_id))
+        page = await http.get("/password/reset/code")
+        assert "This password reset has expired. Please start again." in page.text
+        assert 'href="/password/reset"' in page.text
+        assert (await http.get("/api/v1/password/reset/code")).json()["step"] == "expired"
+        gone = await http.post("/api/v1/password/reset/continue", json={})
+        assert gone.status_code == 404 and gone.json()["step"] == "expired"

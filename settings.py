@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     login_email_code_ttl: timedelta = timedelta(seconds=30)
     enrollment_code_ttl: timedelta = timedelta(minutes=10)
     enrollment_idle_timeout: timedelta = timedelta(hours=1)
+    login_idle_timeout: timedelta = timedelta(minutes=15)
     remember_me_ttl: timedelta = timedelta(hours=4)
     code_resend_cooldown: timedelta = timedelta(seconds=20)
     code_max_sends: int = 10

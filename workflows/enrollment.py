@@ -55,6 +55,7 @@ class MfaEnrollmentWorkflow(FlowWorkflow):
         super().__init__()
         self._start = start
         self._sign_in_account = start.account_id
+        self._saving_password = False
         self._method = ""
         self._email = start.email
         self._phone = ""
@@ -123,17 +124,24 @@ class MfaEnrollmentWorkflow(FlowWorkflow):
     @workflow.update
     async def set_password(self, password_hash: str) -> FlowView:
         self._touch()
-        await workflow.execute_activity("set_account_password", NewPassword(self._start.account_id, password_hash), **_DB)
-        await self._audit("password.created")
-        if self._method == "email":
-            await self._complete("email")
-        else:
-            self._go("phone")
+        self._saving_password = True
+        try:
+            await workflow.execute_activity("set_account_password", NewPassword(self._start.account_id, password_hash), **_DB)
+            await self._audit("password.created")
+            if self._method == "email":
+                await self._complete("email")
+            else:
+                self._go("phone")
+        finally:
+            self._saving_password = False
         return self.view()
 
     @set_password.validator
     def _check_password(self, password_hash: str) -> None:
         self._expect("password")
+        if self._saving_password:
+            # A double-clicked Create: the first one is already saving the password.
+            raise field_error("password", "Your password is being saved. Please wait.")
         if not password_hash.startswith("$argon2id$"):
             raise field_error("password", "The password could not be accepted. Please try again.")
 

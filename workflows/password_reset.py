@@ -44,6 +44,7 @@ class PasswordResetWorkflow(FlowWorkflow):
         super().__init__()
         self._start = start
         self._known = bool(start.account_id)
+        self._saving_password = False
         self._sign_in_account = start.account_id
         # Search attributes carry the account only when there is one: "" is not an account.
         self._start_flow(PROCESS, "email_code", account_id=start.account_id)
@@ -108,6 +109,7 @@ class PasswordResetWorkflow(FlowWorkflow):
     @workflow.update
     async def set_new_password(self, password_hash: str) -> FlowView:
         self._touch()
+        self._saving_password = True
         account = self._start.account_id
         await workflow.execute_activity("set_account_password", NewPassword(account, password_hash), **_DB)
         # Whoever else was signed in, or remembered, must prove themselves again.
@@ -119,6 +121,9 @@ class PasswordResetWorkflow(FlowWorkflow):
 
     @set_new_password.validator
     def _check_new_password(self, password_hash: str) -> None:
+        if self._saving_password:
+            # A double-clicked Continue: the first one is already saving the password.
+            raise field_error("form", "Your new password is being saved. Please wait.")
         if self._view.step != "new_password" or not self._known:
             raise field_error("form", "Please verify your email address first.")
         if not password_hash.startswith("$argon2id$"):

@@ -163,7 +163,8 @@ async def _sign_in(
     if not destination:
         return _refused(request, option, email, remember, USE_PHONE)
     code_ttl = settings.login_email_code_ttl if option == "email" else settings.enrollment_code_ttl
-    start = LoginStart(str(account.id), option, destination, flow_timings(settings, code_ttl=code_ttl))
+    timings = flow_timings(settings, code_ttl=code_ttl, idle=settings.login_idle_timeout)
+    start = LoginStart(str(account.id), option, destination, timings)
     flow_id = await flows.start(PROCESS, LoginWorkflow.run, start)
     async with pool.acquire() as conn:
         detail = {"option": option, "flow": flow_id}

@@ -169,7 +169,7 @@ async def _start_flow(request: Request, flows: Flows, address: str, address_key:
         # the stored spelling ("lee" for a typed "Lee") would tell that the account exists.
         email=address,
         phone=(eligible.mfa_phone or "") if eligible is not None and eligible.mfa_method == "phone" else "",
-        timings=flow_timings(settings),
+        timings=flow_timings(settings, idle=settings.login_idle_timeout),
     )
     return await flows.start(PROCESS, PasswordResetWorkflow.run, start)
 

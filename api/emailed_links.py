@@ -16,7 +16,7 @@ _TOKEN_MAX = 128
 _POLL_EVERY = 0.1
 # The flow takes a few workflow tasks to record the click and start enrollment; a refusal
 # shows at once in its links_refused count. This only bounds a flow that does not answer.
-_WAIT_AT_MOST = 8.0
+_WAIT_AT_MOST = 20.0
 
 
 async def follow_link(flows: Flows, secret_key: str, flow_id: str, token: str) -> str | None:

@@ -74,6 +74,7 @@ class FlowWorkflow:
         self.challenge: CodeChallenge | None = None
         self._sending = False
         self._link: PendingLink | None = None
+        self._sending_link = False
         # User actions so far; a flow with an idle timeout restarts its clock when this moves.
         self._actions = 0
         # Set by flows that end signed in: the account the browser may claim, once.
@@ -115,6 +116,7 @@ class FlowWorkflow:
 
     async def _email_link(self, delivery: LinkDelivery) -> bool:
         """Email a fresh single-use link (any earlier one stops working). False when it could not be sent."""
+        self._sending_link = True
         try:
             sent: Sent = await workflow.execute_activity(
                 "send_link_email",
@@ -125,6 +127,8 @@ class FlowWorkflow:
             )
         except ActivityError:
             return False
+        finally:
+            self._sending_link = False
         self._link = PendingLink(sent.digest, workflow.now() + timedelta(seconds=delivery.expires_in_seconds))
         return True
 
@@ -140,7 +144,9 @@ class FlowWorkflow:
             return False
 
     @workflow.signal
-    def link_clicked(self, token_digest: str) -> None:
+    async def link_clicked(self, token_digest: str) -> None:
+        # The email arrives before the send activity's result does: a quick click waits for it.
+        await workflow.wait_condition(lambda: not self._sending_link)
         link = self._link
         usable = link is not None and not link.clicked and link.digest and workflow.now() < link.expires_at
         if usable and digests_match(token_digest, link.digest):

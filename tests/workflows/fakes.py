@@ -62,6 +62,8 @@ class FakeSenders:
         self.links: list[LinkDelivery] = []
         self.hold_sending: asyncio.Event | None = None
         self.sending = asyncio.Event()
+        self.hold_link: asyncio.Event | None = None
+        self.link_out = asyncio.Event()
 
     def code_digest(self, flow_id: str, code: str = CODE) -> str:
         return digests.code_digest(self.code_key, flow_id, code)
@@ -90,6 +92,10 @@ class FakeSenders:
         @activity.defn(name="send_link_email")
         async def send_link_email(delivery: LinkDelivery) -> Sent:
             self.links.append(delivery)
+            # The email is out; its result may reach the flow later than the click does.
+            self.link_out.set()
+            if self.hold_link is not None:
+                await self.hold_link.wait()
             return Sent(digest=self.link_digest())
 
         return [send_code_email, send_code_sms, place_verification_call, send_link_email]

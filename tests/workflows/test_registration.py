@@ -117,6 +117,18 @@ def refusals(count: int):
     return lambda view: view.fields.get("links_refused") == str(count)
 
 
+async def test_a_click_faster_than_the_send_result_still_counts(flows):
+    # The mail server has the email (and the person clicks) before the flow has the send's result.
+    flows.senders.hold_link = asyncio.Event()
+    handle = await start(flows)
+    await submit(handle)
+    await asyncio.wait_for(flows.senders.link_out.wait(), timeout=10)
+    await click(flows, handle)
+    flows.senders.hold_link.set()
+    view = await flows.until(handle, step="enrolling")
+    assert "links_refused" not in view.fields
+
+
 async def test_a_wrong_token_does_nothing(flows):
     handle = await registered(flows)
     await click(flows, handle, flows.senders.link_digest("someone-elses-token"))

@@ -1,5 +1,5 @@
 """`python -m bench`: start the engine, run a worker in-process, measure every scenario and
-print one table whose ratios all come from this run, then the registration's steps one by one."""
+print one table whose ratios all come from this run, then each process's steps one by one."""
 
 from __future__ import annotations
 
@@ -15,12 +15,13 @@ from temporalio.worker import Worker
 
 from bench.app_stack import AppStackOnDemand
 from bench.measure import measure, noop_flow
-from bench.report import SCENARIOS, step_table, table
+from bench.report import SCENARIOS, step_tables, table
 from bench.scenario import Bench
 from bench.stack import bench_settings, engine_description, start_engine
 
 WARMUP_FLOWS = 20
 REGISTRATIONS = 100
+LOGINS = 100
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -32,12 +33,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--registrations", type=int, default=REGISTRATIONS, help=f"registrations per registration row (default {REGISTRATIONS})"
     )
-    parser.add_argument("--quick", action="store_true", help="10 flows, concurrency 5, 3 registrations: a smoke run")
+    parser.add_argument("--logins", type=int, default=LOGINS, help=f"logins per login row (default {LOGINS})")
+    parser.add_argument(
+        "--quick", action="store_true", help="10 flows, concurrency 5, 3 registrations, 3 logins: a smoke run"
+    )
     args = parser.parse_args(argv)
     if args.quick:
-        args.flows, args.concurrency, args.registrations = 10, 5, 3
-    if args.flows < 1 or args.concurrency < 1 or args.registrations < 1:
-        parser.error("--flows, --concurrency and --registrations must be at least 1")
+        args.flows, args.concurrency, args.registrations, args.logins = 10, 5, 3, 3
+    if min(args.flows, args.concurrency, args.registrations, args.logins) < 1:
+        parser.error("--flows, --concurrency, --registrations and --logins must be at least 1")
     return args
 
 
@@ -48,7 +52,7 @@ async def run(args: argparse.Namespace) -> None:
     print(
         f"engine: {engine_description()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"temporalio {version('temporalio')}; {args.flows} flows per engine floor row, "
-        f"{args.registrations} per registration row",
+        f"{args.registrations} per registration row, {args.logins} per login row",
         flush=True,
     )
     async with start_engine(settings) as client, AsyncExitStack() as app_resources:
@@ -64,6 +68,7 @@ async def run(args: argparse.Namespace) -> None:
                 args.flows,
                 args.concurrency,
                 args.registrations,
+                args.logins,
                 AppStackOnDemand(app_resources, client, settings),
             )
             # Not measured: the first flows pay for worker start-up, workflow cache and connections.
@@ -73,8 +78,8 @@ async def run(args: argparse.Namespace) -> None:
                 rows.append((scenario.title(bench), await scenario.run(bench)))
     print(table(rows), flush=True)
     per_step = [row for row, scenario in zip(rows, SCENARIOS) if scenario.per_step]
-    if per_step:
-        print(f"\n{step_table(per_step)}", flush=True)
+    for steps in step_tables(per_step):
+        print(f"\n{steps}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

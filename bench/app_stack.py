@@ -36,6 +36,8 @@ class AppStack:
     mail: MailWatch
     npi: str
     registration_code: str
+    # The production worker's pool, on the bench's loop: for putting people in place before measuring.
+    pool: asyncpg.Pool
 
 
 @asynccontextmanager
@@ -72,7 +74,7 @@ async def start_app_stack(client: Client, engine_settings: Settings) -> AsyncIte
         # Stopped off this loop: requests still in flight wait on the worker, which runs here.
         stack.push_async_callback(asyncio.to_thread, running.__exit__, None, None, None)
         mail = await stack.enter_async_context(watching(smtp.mailbox))
-        yield AppStack(url=api.url, mail=mail, npi=PROVIDER_NPI, registration_code=code)
+        yield AppStack(url=api.url, mail=mail, npi=PROVIDER_NPI, registration_code=code, pool=pool)
 
 
 class AppStackOnDemand:

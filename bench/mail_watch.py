@@ -4,6 +4,7 @@ new messages by recipient, so twenty flows waiting at once cost one scan, not tw
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -11,6 +12,7 @@ from devstack.smtp_sink import Mailbox, ReceivedMessage
 
 POLL_SECONDS = 0.01
 WAIT_AT_MOST = 30.0
+CODE = re.compile(r"verification code is: (\d{6})")
 
 
 class MailWatch:
@@ -30,6 +32,13 @@ class MailWatch:
         except TimeoutError:
             raise RuntimeError(f"no email number {number} to {address} within {WAIT_AT_MOST:.0f} s") from None
         return self._by_address[key][number - 1]
+
+    async def code_to(self, address: str, number: int) -> str:
+        """The verification code in the ``number``-th message to ``address``."""
+        code = CODE.search((await self.message_to(address, number)).text)
+        if code is None:
+            raise RuntimeError(f"no verification code in email number {number} to {address}")
+        return code.group(1)
 
     async def poll(self) -> None:
         """Run until cancelled."""

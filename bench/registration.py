@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
-from typing import Any
 
 import httpx
 
+from bench.api_calls import check_signed_in, post_step
 from bench.app_stack import AppStack
 from bench.measure import Flow, Recorder, Stats, measure
 from bench.scenario import Bench
@@ -21,7 +21,6 @@ CONCURRENCY = 20  # fixed by the issue, whatever --concurrency says
 WARMUP = 2
 STEPS = ("organization", "user_info", "link", "method", "email", "code", "password", "terms")
 LINK = re.compile(r"https?://\S+/register/confirm\?\S+")
-CODE = re.compile(r"verification code is: (\d{6})")
 
 
 def registration_flow(stack: AppStack) -> Flow:
@@ -36,16 +35,16 @@ def registration_flow(stack: AppStack) -> Flow:
         passwords = {"password": password, "confirm_password": password}
         # Its own client and cookie jar, as every person has their own browser; no TLS on loopback.
         async with httpx.AsyncClient(base_url=stack.url, timeout=60, verify=False) as http:
-            await recorder.step("organization", _post(http, "registration", organization, "user_info", status=201))
+            await recorder.step("organization", post_step(http, "registration", organization, "user_info", status=201))
             user_info = _user_info(name, email)
-            await recorder.step("user_info", _post(http, "registration/user-info", user_info, "check_email"))
+            await recorder.step("user_info", post_step(http, "registration/user-info", user_info, "check_email"))
             await recorder.step("link", _open_link(http, stack, email))
-            await recorder.step("method", _post(http, "mfa/method", {"method": "email"}, "email"))
-            await recorder.step("email", _post(http, "mfa/email", {"email": email}, "email_code"))
+            await recorder.step("method", post_step(http, "mfa/method", {"method": "email"}, "email"))
+            await recorder.step("email", post_step(http, "mfa/email", {"email": email}, "email_code"))
             await recorder.step("code", _verify_code(http, stack, email))
-            await recorder.step("password", _post(http, "mfa/password", passwords, "terms"))
-            await recorder.step("terms", _post(http, "mfa/terms", {"accepted": True}, "done"))
-            await _check_signed_in(http, name)
+            await recorder.step("password", post_step(http, "mfa/password", passwords, "terms"))
+            await recorder.step("terms", post_step(http, "mfa/terms", {"accepted": True}, "done"))
+            await check_signed_in(http, name)
 
     return flow
 
@@ -80,15 +79,6 @@ def _user_info(username: str, email: str) -> dict[str, str]:
     }
 
 
-async def _post(http: httpx.AsyncClient, path: str, body: dict[str, Any], step: str, status: int = 200) -> dict:
-    """POST to /api/v1/``path``; the flow's view, which must have moved on to ``step``."""
-    what = f"POST /api/v1/{path}"
-    view = _json(await http.post(f"/api/v1/{path}", json=body), what, status)
-    if view.get("errors") or view.get("step") != step:
-        raise RuntimeError(f"{what}: expected step {step!r}, got {view.get('step')!r} with errors {view.get('errors')}")
-    return view
-
-
 async def _open_link(http: httpx.AsyncClient, stack: AppStack, email: str) -> None:
     message = await stack.mail.message_to(email, 1)
     link = LINK.search(message.text)
@@ -103,20 +93,5 @@ async def _open_link(http: httpx.AsyncClient, stack: AppStack, email: str) -> No
 
 async def _verify_code(http: httpx.AsyncClient, stack: AppStack, email: str) -> None:
     # The first email to the address carried the link; the second carries the code.
-    message = await stack.mail.message_to(email, 2)
-    code = CODE.search(message.text)
-    if code is None:
-        raise RuntimeError(f"no verification code in the second email to {email}")
-    await _post(http, "mfa/code/verify", {"code": code.group(1)}, "password")
-
-
-async def _check_signed_in(http: httpx.AsyncClient, username: str) -> None:
-    me = _json(await http.get("/api/v1/me"), "GET /api/v1/me", 200)
-    if me.get("username") != username:
-        raise RuntimeError(f"signed in as {me.get('username')!r}, not {username!r}")
-
-
-def _json(response: httpx.Response, what: str, status: int) -> dict:
-    if response.status_code != status:
-        raise RuntimeError(f"{what}: expected {status}, got {response.status_code}: {response.text[:300]}")
-    return response.json()
+    code = await stack.mail.code_to(email, 2)
+    await post_step(http, "mfa/code/verify", {"code": code}, "password")

@@ -12,9 +12,10 @@ import math
 import os
 from collections.abc import Sequence
 
-from bench import registration
+from bench import login, registration
 from bench.measure import Stats, measure, noop_flow
 from bench.noop_workflow import NoopWorkflow
+from bench.password_verification import verifications
 from bench.scenario import Bench, Scenario
 
 
@@ -30,8 +31,11 @@ async def _floor_concurrent(bench: Bench) -> Stats:
 SCENARIOS: list[Scenario] = [
     Scenario("engine floor, sequential", _floor_sequential, workflows=(NoopWorkflow,)),
     Scenario("engine floor, {concurrency} concurrent", _floor_concurrent, workflows=(NoopWorkflow,)),
+    Scenario("one password verification (argon2id)", verifications),
     Scenario("registration via HTTP, sequential", registration.sequential, per_step=True),
     Scenario(f"registration via HTTP, {registration.CONCURRENCY} concurrent", registration.concurrent, per_step=True),
+    Scenario("login via HTTP, sequential", login.sequential, per_step=True),
+    Scenario(f"login via HTTP, {login.CONCURRENCY} concurrent", login.concurrent, per_step=True),
 ]
 
 COLUMNS = ("scenario", "flows/s", "step p50", "step p99", "flow p50", "flow p99", "× floor")
@@ -71,6 +75,15 @@ def step_table(rows: Sequence[tuple[str, Stats]]) -> str:
     steps = list(dict.fromkeys(step for _, stats in rows for step in stats.steps))
     lines = [[step, *(cell for _, stats in rows for cell in _step_cells(stats, step))] for step in steps]
     return _aligned([header, *lines])
+
+
+def step_tables(rows: Sequence[tuple[str, Stats]]) -> list[str]:
+    """One step table per process: rows go together when their names agree up to the last
+    ", " ("registration via HTTP, sequential" with "registration via HTTP, 20 concurrent")."""
+    processes: dict[str, list[tuple[str, Stats]]] = {}
+    for name, stats in rows:
+        processes.setdefault(name.rpartition(", ")[0] or name, []).append((name, stats))
+    return [step_table(together) for together in processes.values()]
 
 
 def _step_cells(stats: Stats, step: str) -> tuple[str, str]:

@@ -21,6 +21,7 @@ class Bench:
     flows: int
     concurrency: int
     registrations: int
+    logins: int
     app_stack: Callable[[], Awaitable[AppStack]]
 
 

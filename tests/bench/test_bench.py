@@ -12,27 +12,34 @@ from pathlib import Path
 
 import pytest
 
+from bench import login, registration
 from bench.measure import Recorder, Stats, StepStats, percentile
-from bench.registration import STEPS
-from bench.report import step_table, table
+from bench.report import step_table, step_tables, table
 
 REPO = Path(__file__).resolve().parents[2]
 NUMBER = r"\d+(?:\.\d+)?"
+ROWS = {
+    "engine floor, sequential",
+    "engine floor, 5 concurrent",
+    "one password verification (argon2id)",
+    "registration via HTTP, sequential",
+    "registration via HTTP, 20 concurrent",
+    "login via HTTP, sequential",
+    "login via HTTP, 50 concurrent",
+}
 ROW = re.compile(
-    rf"^((?:engine floor, (?:sequential|5 concurrent))|(?:registration via HTTP, (?:sequential|20 concurrent)))"
+    rf"^({'|'.join(re.escape(row) for row in ROWS)})"
     rf"\s+({NUMBER})\s+({NUMBER}) ms\s+({NUMBER}) ms\s+({NUMBER}) ms\s+({NUMBER}) ms\s+({NUMBER})\s*$",
     re.MULTILINE,
 )
 STEP_ROW = re.compile(rf"^([a-z_]+)\s+({NUMBER}) ms\s+({NUMBER}) ms\s+({NUMBER}) ms\s+({NUMBER}) ms\s*$", re.MULTILINE)
-ROWS = {
-    "engine floor, sequential",
-    "engine floor, 5 concurrent",
-    "registration via HTTP, sequential",
-    "registration via HTTP, 20 concurrent",
+STEP_TABLES = {
+    "registration via HTTP  sequential p50  sequential p99  20 concurrent p50  20 concurrent p99": registration.STEPS,
+    "login via HTTP  sequential p50  sequential p99  50 concurrent p50  50 concurrent p99": login.STEPS,
 }
 
 
-def test_quick_run_prints_every_row_and_the_registration_steps():
+def test_quick_run_prints_every_row_and_each_process_steps():
     env = {k: v for k, v in os.environ.items() if k != "TEMPORAL_ADDRESS"}  # always the embedded server
     done = subprocess.run(
         [sys.executable, "-m", "bench", "--quick"],
@@ -48,12 +55,14 @@ def test_quick_run_prints_every_row_and_the_registration_steps():
     assert rows["engine floor, sequential"][-1] == 1.0
     for values in rows.values():
         assert all(math.isfinite(v) and v > 0 for v in values), values
-    step_header = "registration via HTTP  sequential p50  sequential p99  20 concurrent p50  20 concurrent p99"
-    assert step_header in done.stdout, done.stdout
-    steps = {m.group(1): [float(v) for v in m.groups()[1:]] for m in STEP_ROW.finditer(done.stdout)}
-    assert list(steps) == list(STEPS), done.stdout
-    for values in steps.values():
-        assert all(math.isfinite(v) and v > 0 for v in values), values
+    # Each step table is a block of its own, headed by its process; steps repeat across processes.
+    blocks = {block.splitlines()[0]: block for block in done.stdout.split("\n\n")}
+    for header, expected in STEP_TABLES.items():
+        assert header in blocks, done.stdout
+        steps = {m.group(1): [float(v) for v in m.groups()[1:]] for m in STEP_ROW.finditer(blocks[header])}
+        assert list(steps) == list(expected), blocks[header]
+        for values in steps.values():
+            assert all(math.isfinite(v) and v > 0 for v in values), values
 
 
 def test_percentile_is_nearest_rank():
@@ -141,3 +150,18 @@ def test_step_table_of_one_row_heads_its_steps_plainly():
     assert header.split()[:2] == ["step", "engine"] and header.endswith("sequential p99")
     with pytest.raises(ValueError):
         step_table([])
+
+
+def test_step_tables_give_each_process_its_own_table():
+    steps = {"start": StepStats(1, 5.0, 6.0)}
+    rows = [
+        ("registration via HTTP, sequential", _stats(100.0, steps={"organization": StepStats(1, 10.0, 12.0)})),
+        ("registration via HTTP, 20 concurrent", _stats(300.0, steps={"organization": StepStats(1, 40.0, 48.0)})),
+        ("login via HTTP, sequential", _stats(50.0, steps=steps)),
+        ("login via HTTP, 50 concurrent", _stats(90.0, steps=steps)),
+    ]
+    registration_steps, login_steps = step_tables(rows)
+    assert registration_steps == step_table(rows[:2])
+    assert login_steps == step_table(rows[2:])
+    assert login_steps.splitlines()[0].startswith("login via HTTP  sequential p50")
+    assert step_tables([]) == []

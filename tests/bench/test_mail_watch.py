@@ -39,3 +39,14 @@ async def test_a_message_that_never_comes_is_a_clear_error(monkeypatch):
     async with watching(Mailbox()) as watch:
         with pytest.raises(RuntimeError, match="no email number 1 to nobody@example.com"):
             await watch.message_to("nobody@example.com", 1)
+
+
+async def test_the_code_is_read_from_the_numbered_message():
+    mailbox = Mailbox()
+    mailbox.add("no-reply@atrezzo.local", ["ann@example.com"], b"Subject: link\r\n\r\nno code here\r\n")
+    body = b"Subject: code\r\n\r\nYour verification code is: 042917\r\n"
+    mailbox.add("no-reply@atrezzo.local", ["ann@example.com"], body)
+    async with watching(mailbox) as watch:
+        assert await watch.code_to("ann@example.com", 2) == "042917"
+        with pytest.raises(RuntimeError, match="no verification code in email number 1 to ann@example.com"):
+            await watch.code_to("ann@example.com", 1)

@@ -1,0 +1,75 @@
+"""A returning provider's whole Login with Email through the HTTP API, as a program (or a
+browser) would make it: the button, email and password, Send verification code, the code
+from the mailbox, Verify code, Continue, signed in. Each login is a different person made
+in the database beforehand (bench.login_users), so no two logins share a mailbox or a
+per-account throttle; every request comes from 127.0.0.1, so they do share the per-client
+ones, and a single refusal fails the run."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import Sequence
+
+import httpx
+
+from bench.api_calls import answer_json, check_signed_in, post_step
+from bench.app_stack import AppStack
+from bench.login_users import LoginUser, add_email_users
+from bench.measure import Flow, Recorder, Stats, measure
+from bench.scenario import Bench
+from domain.passwords import hash_password
+
+CONCURRENCY = 50  # fixed by the issue, whatever --concurrency says
+# Not measured: the first logins pay for templates, pools and workflow caches.
+WARMUP = 2
+STEPS = ("start", "password", "send", "code", "continue")
+
+
+def login_flow(stack: AppStack, users: Sequence[LoginUser], password: str) -> Flow:
+    """Login number ``index`` signs ``users[index]`` in."""
+
+    async def flow(index: int, recorder: Recorder) -> None:
+        user = users[index]
+        credentials = {"email": user.email, "password": password, "remember": False}
+        # Its own client and cookie jar, as every person has their own browser; no TLS on loopback.
+        async with httpx.AsyncClient(base_url=stack.url, timeout=60, verify=False) as http:
+            await recorder.step("start", _press_login_with_email(http))
+            await recorder.step("password", post_step(http, "login/email", credentials, "email", status=201))
+            await recorder.step("send", post_step(http, "login/email/send", {}, "email_code"))
+            await recorder.step("code", _verify_code(http, stack, user.email))
+            await recorder.step("continue", post_step(http, "login/continue", {}, "done"))
+            await check_signed_in(http, user.username)
+
+    return flow
+
+
+async def sequential(bench: Bench) -> Stats:
+    return await _measured(bench, 1)
+
+
+async def concurrent(bench: Bench) -> Stats:
+    return await _measured(bench, CONCURRENCY)
+
+
+async def _measured(bench: Bench, concurrency: int) -> Stats:
+    stack = await bench.app_stack()
+    password = secrets.token_urlsafe(18)
+    password_hash = await asyncio.to_thread(hash_password, password)
+    warmup = min(WARMUP, bench.logins)
+    users = await add_email_users(stack.pool, stack.npi, password_hash, warmup + bench.logins)
+    await measure(login_flow(stack, users[:warmup], password), warmup, concurrency)
+    return await measure(login_flow(stack, users[warmup:], password), bench.logins, concurrency)
+
+
+async def _press_login_with_email(http: httpx.AsyncClient) -> None:
+    # Remember Me unchecked: the answer must be "sign in with your email address".
+    button = answer_json(await http.get("/api/v1/login/email", params={"remember": "false"}), "GET /api/v1/login/email", 200)
+    if button != {"signed_in": False}:
+        raise RuntimeError(f"GET /api/v1/login/email: expected not signed in, got {button}")
+
+
+async def _verify_code(http: httpx.AsyncClient, stack: AppStack, email: str) -> None:
+    # Each person gets exactly one email here: the code this login sent.
+    code = await stack.mail.code_to(email, 1)
+    await post_step(http, "login/code/verify", {"code": code}, "verified")

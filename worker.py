@@ -10,7 +10,7 @@ import sys
 from contextlib import AsyncExitStack
 
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import PollerBehaviorAutoscaling, Worker
 
 import asyncpg
 
@@ -46,6 +46,10 @@ def build_worker(
         workflows=list(WORKFLOWS if workflows is None else workflows),
         activities=activities(settings, pool),
         max_concurrent_activities=100,
+        # A burst of flows starting at once (a clinic's staff after an announcement) otherwise
+        # queues behind a fixed number of pollers; see the README's benchmark notes.
+        workflow_task_poller_behavior=PollerBehaviorAutoscaling(),
+        activity_task_poller_behavior=PollerBehaviorAutoscaling(),
     )
 
 

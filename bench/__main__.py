@@ -11,7 +11,7 @@ import sys
 from contextlib import AsyncExitStack
 from importlib.metadata import version
 
-from temporalio.worker import Worker
+from temporalio.worker import PollerBehaviorAutoscaling, Worker
 
 from bench.app_stack import AppStackOnDemand
 from bench.measure import measure, noop_flow
@@ -56,11 +56,14 @@ async def run(args: argparse.Namespace) -> None:
         flush=True,
     )
     async with start_engine(settings) as client, AsyncExitStack() as app_resources:
+        # Polled like the production worker (worker.py), so the floor is the engine as deployed.
         async with Worker(
             client,
             task_queue=settings.temporal_task_queue,
             workflows=workflows,
             activities=activities,
+            workflow_task_poller_behavior=PollerBehaviorAutoscaling(),
+            activity_task_poller_behavior=PollerBehaviorAutoscaling(),
         ):
             bench = Bench(
                 client,

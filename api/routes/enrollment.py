@@ -13,16 +13,15 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, SecretStr
-from starlette.concurrency import run_in_threadpool
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.dependencies import FlowsDep
 from api.flows import Flows, is_api, view_json
+from api.new_password import hashed_new_password
 from api.sessions import sign_in
 from domain.email import normalise_email
 from domain.errors import FieldError
-from domain.passwords import check_password_policy, hash_password
 from domain.phone import parse_us_direct_line
 from domain.terms import TERMS_VERSION
 from store.accounts import account_by_id
@@ -208,15 +207,11 @@ async def _set_password(request: Request, flows: Flows, flow_id: str, password: 
     pool = await request.app.state.resources.pool()
     async with pool.acquire() as conn:
         account = await account_by_id(conn, view.fields.get("account_id", ""))
-    known = [account.username, account.email or "", account.first_name, account.last_name] if account else []
     try:
-        # zxcvbn and argon2id take tens of milliseconds of CPU each: keep them off the event loop.
-        await run_in_threadpool(
-            check_password_policy, password, confirm, user_inputs=[*known, view.fields.get("email", "")]
-        )
+        password_hash = await hashed_new_password(account, password, confirm, also_known=[view.fields.get("email", "")])
     except FieldError as error:
         return _refused(view, error, ("password",))
-    return await flows.update(flow_id, "set_password", await run_in_threadpool(hash_password, password))
+    return await flows.update(flow_id, "set_password", password_hash)
 
 
 async def _submit_phone(flows: Flows, flow_id: str, typed: str, channel: str) -> FlowView:

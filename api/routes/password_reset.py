@@ -19,18 +19,17 @@ import asyncpg
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, SecretStr
-from starlette.concurrency import run_in_threadpool
 
 from api.client_address import client_ip
 from api.dependencies import FlowsDep
 from api.flows import FlowGone, Flows, flow_timings, is_api, view_json
+from api.new_password import hashed_new_password
 from api.security import CSRF_FIELD, cookie_flags
 from api.sessions import claim_sign_in, sign_in
 from api.throttling import count_failure, lockout, too_many_attempts
 from domain import digests
 from domain.email import normalise_email
 from domain.errors import FieldError
-from domain.passwords import check_password_policy, hash_password
 from engine import search_attributes as sa
 from store import audit
 from store.accounts import Account, account_by_email, account_by_id
@@ -280,14 +279,11 @@ async def _set_password(request: Request, flows: Flows, flow_id: str, password: 
     view = await flows.view(flow_id)
     if view.step != "new_password":
         return dataclasses.replace(view, errors={"form": NOT_YET.get(view.step, STALE)})
-    account = await _account_of(request, flow_id)
-    known = [account.username, account.email or "", account.first_name, account.last_name] if account else []
     try:
-        # zxcvbn and argon2id take tens of milliseconds of CPU each: keep them off the event loop.
-        await run_in_threadpool(check_password_policy, password, confirm, user_inputs=known)
+        password_hash = await hashed_new_password(await _account_of(request, flow_id), password, confirm)
     except FieldError as error:
         return dataclasses.replace(view, errors={error.field: error.message})
-    return await flows.update(flow_id, "set_new_password", await run_in_threadpool(hash_password, password))
+    return await flows.update(flow_id, "set_new_password", password_hash)
 
 
 async def _account_of(request: Request, flow_id: str) -> Account | None:

@@ -1,0 +1,1 @@
+"""Checks of the deployment files: Dockerfile, docker-compose.yml, deploy/."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 from datetime import timedelta
 from functools import cached_property
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,8 +52,22 @@ class Settings(BaseSettings):
     # loopback-only stack a request from one of the origins above is let through.
     codec_trust_ui_origin: bool = False
 
+    # Observability (README "Observability"). Logs are always on; metrics and traces are off
+    # until an address is given. "host:port" where this process serves Prometheus /metrics
+    # (Temporal SDK metrics and atrezzo_* app metrics); the API and a worker each need their own.
+    metrics_address: str = ""
+    # Base URL of an OTLP/HTTP collector (".../v1/traces" is added); "" keeps tracing off.
+    otel_exporter_otlp_endpoint: str = ""
+    # The service name on exported spans; "" = "atrezzo-api" or "atrezzo-worker" by process.
+    otel_service_name: str = ""
+    log_format: Literal["json", "text"] = "json"
+    log_level: str = "INFO"
+
     # Durations, guide values as defaults.
     registration_link_ttl: timedelta = timedelta(minutes=20)
+    # The provider administrator's reset: how long its emailed link (and the flow that follows
+    # the user to re-registration) lasts.
+    admin_reset_link_ttl: timedelta = timedelta(days=7)
     login_email_code_ttl: timedelta = timedelta(seconds=30)
     enrollment_code_ttl: timedelta = timedelta(minutes=10)
     enrollment_idle_timeout: timedelta = timedelta(hours=1)
@@ -76,6 +91,13 @@ class Settings(BaseSettings):
     def _payload_keys_parse(cls, value: str) -> str:
         _parse_payload_keys(value)
         return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level_exists(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("LOG_LEVEL is one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+        return value.upper()
 
     @field_validator("twilio_auth_token")
     @classmethod

@@ -13,11 +13,15 @@ from temporalio.client import Client
 from temporalio.worker import PollerBehaviorAutoscaling, Worker
 
 import asyncpg
+import opentelemetry.trace
 
 from activities.email import EmailActivities
 from activities.phone import PhoneActivities, twilio_client
 from activities.postgres import AccountActivities
 from engine.client import connect
+from engine.interceptors import FlowMetrics
+from engine.logs import configure_logging
+from engine.telemetry import for_process, tracer_of
 from settings import Settings, load_settings
 from store.pool import create_pool
 from workflows.registry import WORKFLOWS
@@ -25,12 +29,13 @@ from workflows.registry import WORKFLOWS
 log = logging.getLogger("atrezzo.worker")
 
 
-def activities(settings: Settings, pool: asyncpg.Pool) -> list:
-    email = EmailActivities(settings)
-    phone = PhoneActivities(settings, twilio_client(settings))
+def activities(settings: Settings, pool: asyncpg.Pool, tracer: opentelemetry.trace.Tracer | None = None) -> list:
+    email = EmailActivities(settings, tracer)
+    phone = PhoneActivities(settings, twilio_client(settings), tracer)
     return [
         email.send_code_email,
         email.send_link_email,
+        email.send_notice_email,
         phone.send_code_sms,
         phone.place_verification_call,
         *AccountActivities(pool).all(),
@@ -44,7 +49,10 @@ def build_worker(
         client,
         task_queue=settings.temporal_task_queue,
         workflows=list(WORKFLOWS if workflows is None else workflows),
-        activities=activities(settings, pool),
+        activities=activities(settings, pool, tracer_of(client)),
+        # Tracing comes with the client (engine.telemetry); flow metrics are always recorded
+        # (into a no-op meter unless METRICS_ADDRESS is set).
+        interceptors=[FlowMetrics()],
         max_concurrent_activities=100,
         # A burst of flows starting at once (a clinic's staff after an announcement) otherwise
         # queues behind a fixed number of pollers; see the README's benchmark notes.
@@ -57,18 +65,20 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     async with AsyncExitStack() as stack:
         pool = await create_pool(settings.database_url)
         stack.push_async_callback(pool.close)
-        client = await connect(settings)
+        telemetry = for_process(settings, "worker")
+        stack.callback(telemetry.flush)
+        client = await connect(settings, telemetry)
         worker = build_worker(client, settings, pool)
         await stack.enter_async_context(worker)
         log.info("worker polling task queue %s at %s", settings.temporal_task_queue, settings.temporal_address)
+        if settings.metrics_address:
+            log.info("worker metrics at http://%s/metrics", settings.metrics_address)
         await stop.wait()
 
 
 def run_worker_forever() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # The twilio client logs request lines at INFO; keep them out of the worker's log.
-    logging.getLogger("twilio").setLevel(logging.WARNING)
     settings = load_settings()
+    configure_logging(settings, "worker")
 
     async def main() -> None:
         stop = asyncio.Event()

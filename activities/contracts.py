@@ -99,3 +99,40 @@ class AuditEntry:
     event: str
     subject: str = ""
     detail: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AdminResetRequested:
+    """A provider administrator reset ``account_id``'s MFA registration (the flow records it)."""
+
+    account_id: str
+    requested_by: str  # the administrator's account id
+    requested_at: str  # ISO 8601, when the flow started
+
+
+@dataclass(frozen=True)
+class AdminResetEnded:
+    account_id: str
+    state: str  # re_registered | expired | cancelled | restarted
+
+
+@dataclass(frozen=True)
+class AccountProgress:
+    """What the database already holds of an unfinished registration or enrollment, so a flow
+    support restarted picks up there. Empty ``account_id``: nothing saved yet."""
+
+    account_id: str = ""
+    status: str = ""  # pending | active | disabled
+    email: str = ""
+    first_name: str = ""
+    email_verified: bool = False
+    has_password: bool = False
+
+
+@dataclass(frozen=True)
+class Notice:
+    """An email that tells the person something (no link token, no code), from ``template``."""
+
+    to: str
+    template: str
+    greeting_name: str = ""

@@ -10,20 +10,23 @@ from email.message import EmailMessage
 from email.utils import make_msgid
 
 import aiosmtplib
+import opentelemetry.trace
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.contracts import CodeDelivery, LinkDelivery, Sent
+from activities.contracts import CodeDelivery, LinkDelivery, Notice, Sent
 from domain import digests
+from engine import metrics
 from settings import Settings
 
 INVALID_DESTINATION = "InvalidDestination"
 
 
 class EmailActivities:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, tracer: opentelemetry.trace.Tracer | None = None) -> None:
         self._settings = settings
+        self._tracer = tracer or opentelemetry.trace.NoOpTracer()
         self._code_key = digests.derive_key(settings.secret_key, digests.CODE_KEY)
         self._link_key = digests.derive_key(settings.secret_key, digests.LINK_KEY)
         self._templates = Environment(
@@ -43,6 +46,7 @@ class EmailActivities:
             minutes=_minutes(delivery.expires_in_seconds),
             seconds=delivery.expires_in_seconds,
         )
+        metrics.code_sent(activity.metric_meter(), "email", delivery.purpose)
         return Sent(digest=digests.code_digest(self._code_key, activity.info().workflow_id, code))
 
     @activity.defn(name="send_link_email")
@@ -57,7 +61,14 @@ class EmailActivities:
             name=delivery.greeting_name,
             minutes=_minutes(delivery.expires_in_seconds),
         )
+        metrics.link_sent(activity.metric_meter(), delivery.template)
         return Sent(digest=digests.token_digest(self._link_key, token))
+
+    @activity.defn(name="send_notice_email")
+    async def send_notice_email(self, notice: Notice) -> None:
+        """An email that only tells (a registration cancelled by support): nothing to click
+        but the portal's own start page."""
+        await self.send(notice.to, notice.template, name=notice.greeting_name, portal_url=self._settings.public_base_url.rstrip("/"))
 
     async def send(self, to: str, template: str, **context: object) -> None:
         text = self._templates.get_template(f"{template}.txt")
@@ -69,19 +80,45 @@ class EmailActivities:
         message["Message-ID"] = make_msgid(domain="atrezzo.local")
         message.set_content(text.render(context))
         message.add_alternative(html.render(context), subtype="html")
-        try:
-            await aiosmtplib.send(
-                message,
-                hostname=self._settings.smtp_host,
-                port=self._settings.smtp_port,
-                username=self._settings.smtp_username,
-                password=self._settings.smtp_password,
-                start_tls=self._settings.smtp_starttls,
-                timeout=20,
-            )
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            # Retrying cannot help a mailbox the server refuses; the flow shows the error.
-            raise ApplicationError("the mail server refused the address", type=INVALID_DESTINATION, non_retryable=True) from exc
+        with self._smtp_span(template, context) as span:
+            try:
+                await aiosmtplib.send(
+                    message,
+                    hostname=self._settings.smtp_host,
+                    port=self._settings.smtp_port,
+                    username=self._settings.smtp_username,
+                    password=self._settings.smtp_password,
+                    start_tls=self._settings.smtp_starttls,
+                    timeout=20,
+                )
+            except aiosmtplib.SMTPRecipientsRefused as exc:
+                mark_failed(span, exc, "email", "refused")
+                # Retrying cannot help a mailbox the server refuses; the flow shows the error.
+                # Not chained: the server's reply quotes the address, and Temporal would log,
+                # trace and store it with the failure.
+                raise ApplicationError("the mail server refused the address", type=INVALID_DESTINATION, non_retryable=True) from None
+            except Exception as exc:
+                mark_failed(span, exc, "email", "error")
+                raise
+            span.set_attribute("messaging.message.id", message["Message-ID"])
+
+    def _smtp_span(self, template: str, context: dict):
+        # Names and kinds only: the address, the code and the link stay out of traces.
+        attributes = {"atrezzo.channel": "email", "atrezzo.template": template, "server.address": self._settings.smtp_host,
+                      "server.port": self._settings.smtp_port}
+        if isinstance(context.get("purpose"), str):
+            attributes["atrezzo.purpose"] = context["purpose"]
+        # record_exception off: SMTP errors quote the refused address.
+        return self._tracer.start_as_current_span(
+            "SMTP send", kind=opentelemetry.trace.SpanKind.CLIENT, attributes=attributes,
+            record_exception=False, set_status_on_exception=False,
+        )
+
+
+def mark_failed(span: opentelemetry.trace.Span, exc: Exception, channel: str, reason: str) -> None:
+    """A failed attempt: counted, and marked on the span by the error's type alone."""
+    span.set_status(opentelemetry.trace.StatusCode.ERROR, type(exc).__name__)
+    metrics.send_failed(activity.metric_meter(), channel, reason)
 
 
 def _minutes(seconds: int) -> int:

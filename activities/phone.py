@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from urllib.parse import urlencode
 
+import opentelemetry.trace
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 from twilio.base.exceptions import TwilioRestException
@@ -12,8 +13,9 @@ from twilio.rest import Client
 from twilio.twiml.voice_response import VoiceResponse
 
 from activities.contracts import CodeDelivery, Sent
-from activities.email import INVALID_DESTINATION
+from activities.email import INVALID_DESTINATION, mark_failed
 from domain import digests
+from engine import metrics
 from settings import Settings
 
 VOICE_WEBHOOK_PATH = "/webhooks/twilio/voice"
@@ -27,9 +29,10 @@ def twilio_client(settings: Settings) -> Client:
 
 
 class PhoneActivities:
-    def __init__(self, settings: Settings, client: Client) -> None:
+    def __init__(self, settings: Settings, client: Client, tracer: opentelemetry.trace.Tracer | None = None) -> None:
         self._settings = settings
         self._client = client
+        self._tracer = tracer or opentelemetry.trace.NoOpTracer()
         self._code_key = digests.derive_key(settings.secret_key, digests.CODE_KEY)
         self._voice_key = digests.derive_key(settings.secret_key, digests.VOICE_KEY)
 
@@ -38,7 +41,8 @@ class PhoneActivities:
         code = digests.generate_code()
         minutes = max(1, round(delivery.expires_in_seconds / 60))
         body = f"Your Atrezzo verification code is {code}. It expires in {minutes} minutes. Never share it."
-        message = await self._create(self._client.messages.create, to=delivery.destination, body=body)
+        message = await self._create(self._client.messages.create, "sms", delivery.purpose, to=delivery.destination, body=body)
+        metrics.code_sent(activity.metric_meter(), "sms", delivery.purpose)
         return Sent(
             digest=digests.code_digest(self._code_key, activity.info().workflow_id, code),
             provider_id=message.sid,
@@ -57,16 +61,32 @@ class PhoneActivities:
         gather = response.gather(num_digits=1, finish_on_key="", action=action, method="POST", timeout=20)
         gather.say("This is the Atrezzo Provider Portal. To complete your verification, press the pound key now.")
         response.say("We did not receive your key press. Goodbye.")
-        call = await self._create(self._client.calls.create, to=delivery.destination, twiml=str(response))
+        call = await self._create(self._client.calls.create, "voice", delivery.purpose, to=delivery.destination, twiml=str(response))
+        metrics.code_sent(activity.metric_meter(), "voice", delivery.purpose)
         return Sent(digest=digests.token_digest(self._voice_key, token), provider_id=call.sid)
 
-    async def _create(self, create, **fields):
-        try:
-            # The twilio client is synchronous; keep it off the worker's event loop.
-            return await asyncio.to_thread(create, from_=self._settings.twilio_from_number, **fields)
-        except TwilioRestException as exc:
-            if exc.status and 400 <= exc.status < 500 and exc.status != 429:
-                raise ApplicationError(
-                    f"Twilio refused the request ({exc.code})", type=INVALID_DESTINATION, non_retryable=True
-                ) from exc
-            raise
+    async def _create(self, create, channel: str, purpose: str, **fields):
+        # Names, kinds and Twilio's sid only: the number and the message stay out of traces.
+        # Twilio's error texts quote the number, so they go nowhere: not on the span, and not
+        # as the cause of the failure (Temporal logs it, traces it and stores it in history).
+        with self._tracer.start_as_current_span(
+            f"Twilio {'messages' if channel == 'sms' else 'calls'}.create", kind=opentelemetry.trace.SpanKind.CLIENT,
+            attributes={"atrezzo.channel": channel, "atrezzo.purpose": purpose},
+            record_exception=False, set_status_on_exception=False,
+        ) as span:
+            try:
+                # The twilio client is synchronous; keep it off the worker's event loop.
+                created = await asyncio.to_thread(create, from_=self._settings.twilio_from_number, **fields)
+            except TwilioRestException as exc:
+                if exc.status and 400 <= exc.status < 500 and exc.status != 429:
+                    mark_failed(span, exc, channel, "refused")
+                    raise ApplicationError(
+                        f"Twilio refused the request ({exc.code})", type=INVALID_DESTINATION, non_retryable=True
+                    ) from None
+                mark_failed(span, exc, channel, "error")
+                raise ApplicationError(f"Twilio failed ({exc.status}, {exc.code})", type="TwilioError") from None
+            except Exception as exc:
+                mark_failed(span, exc, channel, "error")
+                raise
+            span.set_attribute("messaging.message.id", created.sid)
+            return created

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from uuid import UUID
 
 import asyncpg
@@ -16,6 +17,9 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.contracts import (
+    AccountProgress,
+    AdminResetEnded,
+    AdminResetRequested,
     AuditEntry,
     EmailToVerify,
     MfaChoice,
@@ -24,7 +28,7 @@ from activities.contracts import (
     Outcome,
     TermsAccepted,
 )
-from store import audit, remember_me, sessions
+from store import admin_resets, audit, remember_me, sessions
 from store.sql import query
 
 INVALID_ACCOUNT_ID = "InvalidAccountId"
@@ -66,6 +70,11 @@ class AccountActivities:
             self.accept_terms,
             self.revoke_sign_ins,
             self.record_audit,
+            self.find_registration_account,
+            self.account_progress,
+            self.clear_mfa_registration,
+            self.mark_admin_reset_pending,
+            self.mark_admin_reset_ended,
         ]
 
     @activity.defn(name="create_pending_account")
@@ -145,6 +154,62 @@ class AccountActivities:
         subject = _account_uuid(entry.subject) if entry.subject else None
         async with self._connection() as conn:
             await audit.record(conn, entry.event, subject=subject, detail=dict(entry.detail))
+
+    @activity.defn(name="clear_mfa_registration")
+    async def clear_mfa_registration(self, account_id: str) -> None:
+        """An admin reset: the MFA method and phone go, the account stays active with its
+        password (so "first login" lets its owner register again). Repeating it is harmless."""
+        user_id = _account_uuid(account_id)
+        async with self._connection() as conn, conn.transaction():
+            if not await admin_resets.clear_mfa(conn, user_id):
+                raise ApplicationError(f"No account {account_id}.", type=ACCOUNT_NOT_FOUND, non_retryable=True)
+            detail = {"flow": activity.info().workflow_id or ""}
+            await audit.record(conn, "mfa.registration_cleared", subject=user_id, detail=detail)
+
+    @activity.defn(name="mark_admin_reset_pending")
+    async def mark_admin_reset_pending(self, requested: AdminResetRequested) -> None:
+        """The reset as Manage Users shows it ("Reset pending since ..."), and the audit entry
+        naming the administrator who asked. A retry of the same run adds neither again."""
+        user_id = _account_uuid(requested.account_id)
+        admin_id = _account_uuid(requested.requested_by) if requested.requested_by else None
+        info = activity.info()
+        async with self._connection() as conn, conn.transaction():
+            opened = await admin_resets.open_reset(
+                conn, user_id=user_id, requested_by=admin_id, requested_at=datetime.fromisoformat(requested.requested_at),
+                flow_id=info.workflow_id, run_id=info.workflow_run_id,
+            )
+            if opened:
+                detail = {"flow": info.workflow_id, "run": info.workflow_run_id}
+                await audit.record(conn, "admin_reset.requested", actor=admin_id, subject=user_id, detail=detail)
+
+    @activity.defn(name="mark_admin_reset_ended")
+    async def mark_admin_reset_ended(self, ended: AdminResetEnded) -> None:
+        """This run's reset ends (re_registered, expired, cancelled, restarted); audited once."""
+        user_id = _account_uuid(ended.account_id)
+        info = activity.info()
+        async with self._connection() as conn, conn.transaction():
+            try:
+                closed = await admin_resets.close_reset(conn, info.workflow_run_id, ended.state)
+            except ValueError as exc:
+                raise _invalid(str(exc)) from None
+            if closed is not None:
+                detail = {"flow": info.workflow_id, "run": info.workflow_run_id}
+                await audit.record(conn, f"admin_reset.{ended.state}", subject=user_id, detail=detail)
+
+    @activity.defn(name="find_registration_account")
+    async def find_registration_account(self, flow_id: str) -> AccountProgress:
+        """The account a registration flow created, for a run support restarted under the
+        same id: it resumes with that account instead of asking for the user info again."""
+        async with self._connection() as conn:
+            row = await conn.fetchrow(query("accounts/created_by_flow"), flow_id)
+        return AccountProgress(**dict(row)) if row else AccountProgress()
+
+    @activity.defn(name="account_progress")
+    async def account_progress(self, account_id: str) -> AccountProgress:
+        """What is saved of an account's enrollment (email verified, password created)."""
+        async with self._connection() as conn:
+            row = await conn.fetchrow(query("accounts/progress"), _account_uuid(account_id))
+        return AccountProgress(**dict(row)) if row else AccountProgress()
 
     async def _update(self, name: str, account_id: str, *values: str) -> None:
         """Run an UPDATE ... RETURNING id on one account; a missing account fails for good."""

@@ -13,19 +13,25 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.flows import FlowGone, is_api
+from api.request_telemetry import RequestTelemetry
 from api.resources import Resources, Unavailable
 from api.routes import codec, enrollment, first_login, health, login, portal, registration, registration_reset, twilio
-from api.routes import password_reset
+from api.routes import admin_reset, manage_users, operations, password_reset
 from api.security import SecurityHeaders, Signer
 from api.sessions import SignInRequired, sign_in_required
 from domain import digests
+from engine.telemetry import Telemetry, for_process
 from settings import Settings
 
 _HERE = Path(__file__).parent
 
 
-def create_app(settings: Settings, *, extra_routers: tuple = (), extra_template_dirs: tuple = ()) -> FastAPI:
-    resources = Resources(settings)
+def create_app(
+    settings: Settings, *, extra_routers: tuple = (), extra_template_dirs: tuple = (), telemetry: Telemetry | None = None
+) -> FastAPI:
+    """``telemetry`` defaults to what the settings ask for; tests pass their own tracer provider."""
+    telemetry = telemetry or for_process(settings, "api")
+    resources = Resources(settings, telemetry)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -44,10 +50,12 @@ def create_app(settings: Settings, *, extra_routers: tuple = (), extra_template_
     app.state.signer = Signer(digests.derive_key(settings.secret_key, digests.COOKIE_KEY))
     app.state.templates = Jinja2Templates(directory=[*extra_template_dirs, _HERE / "templates"])
     app.add_middleware(SecurityHeaders)
+    # Added last, so outermost: the request's span covers every other middleware.
+    app.add_middleware(RequestTelemetry, tracer=telemetry.tracer, meter=telemetry.meter)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     process_routers = (portal.router, registration.router, enrollment.router, first_login.router, registration_reset.router,
-                       password_reset.router, login.router)
-    for router in (health.router, codec.router, twilio.router, *process_routers, *extra_routers):
+                       password_reset.router, login.router, manage_users.router, admin_reset.router)
+    for router in (health.router, codec.router, twilio.router, operations.router, *process_routers, *extra_routers):
         app.include_router(router)
     _install_error_pages(app)
     app.add_exception_handler(SignInRequired, sign_in_required)

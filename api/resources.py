@@ -14,6 +14,7 @@ import httpx
 from temporalio.client import Client
 
 from engine.client import connect
+from engine.telemetry import Telemetry
 from settings import Settings
 from store.pool import create_pool
 
@@ -27,8 +28,9 @@ class Unavailable(Exception):
 
 
 class Resources:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, telemetry: Telemetry | None = None) -> None:
         self.settings = settings
+        self.telemetry = telemetry or Telemetry()
         self._pool: asyncpg.Pool | None = None
         self._client: Client | None = None
         self._lock = asyncio.Lock()
@@ -57,12 +59,13 @@ class Resources:
             async with self._lock:
                 if self._client is None:
                     try:
-                        self._client = await asyncio.wait_for(connect(self.settings), timeout=10)
+                        self._client = await asyncio.wait_for(connect(self.settings, self.telemetry), timeout=10)
                     except Exception as exc:  # connection errors come in several shapes
                         raise Unavailable("temporal") from exc
         return self._client
 
     async def close(self) -> None:
+        self.telemetry.flush()
         await self.http.aclose()
         if self._pool is not None:
             await self._pool.close()

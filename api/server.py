@@ -7,19 +7,27 @@ import logging
 import uvicorn
 
 from api.app import create_app
+from engine.logs import configure_logging
 from settings import load_settings
+
+log = logging.getLogger("atrezzo.api")
 
 
 def serve() -> int:
     settings = load_settings()
-    logging.getLogger("twilio").setLevel(logging.WARNING)
-    # Access logs carry query strings, and link tokens travel in them: keep them out.
+    configure_logging(settings, "api")
+    if settings.metrics_address:
+        log.info("API metrics at http://%s/metrics", settings.metrics_address)
     uvicorn.run(
         create_app(settings),
         host=settings.api_host,
         port=settings.api_port,
+        # Access logs carry query strings, and link tokens travel in them: the app writes its
+        # own access line without them (api/request_telemetry.py).
         access_log=False,
+        # uvicorn's loggers go through the root handler configure_logging installed.
+        log_config=None,
         proxy_headers=True,
-        log_level="info",
+        log_level=settings.log_level.lower(),
     )
     return 0

@@ -11,6 +11,7 @@ import asyncpg
 from pydantic import ValidationError
 
 from domain.errors import FieldError
+from operations.errors import OperationRefused
 from store.errors import AlreadyExists, MigrationFailed, NotFound
 
 BAD_INPUT = 2
@@ -19,6 +20,10 @@ RUNTIME_FAILURE = 1
 
 class BadInput(Exception):
     """The command line or a file it names is wrong; the message says how."""
+
+
+class ServiceUnreachable(Exception):
+    """A service the command needs (Temporal) did not answer; the message names it."""
 
 
 def explain(exc: Exception) -> tuple[int, str]:
@@ -30,6 +35,10 @@ def explain(exc: Exception) -> tuple[int, str]:
 def _classify(exc: Exception) -> tuple[int, str]:
     if isinstance(exc, BadInput):
         return BAD_INPUT, str(exc)
+    if isinstance(exc, OperationRefused):  # an unknown flow or user, a closed flow, a bad filter
+        return BAD_INPUT, exc.message
+    if isinstance(exc, ServiceUnreachable):
+        return RUNTIME_FAILURE, str(exc)
     if isinstance(exc, FieldError):
         return BAD_INPUT, f"{exc.field}: {exc.message}"
     if isinstance(exc, (NotFound, AlreadyExists)):

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from cli import migrate, provider, servers, user
+from cli import flows, migrate, provider, servers, user
 from cli.failures import BadInput, explain
 
 
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.register(commands)
     provider.register(commands)
     user.register(commands)
+    flows.register(commands)
     servers.register(commands)
     return parser
 

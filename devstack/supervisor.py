@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -27,7 +28,8 @@ from store.migrate import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-DEFAULT_PORTS = {"temporal": 7233, "temporal_ui": 8233, "smtp": 1025, "inbox": 8025, "twilio": 8026, "api": 8000}
+DEFAULT_PORTS = {"temporal": 7233, "temporal_ui": 8233, "smtp": 1025, "inbox": 8025, "twilio": 8026, "api": 8000,
+                 "api_metrics": 9464, "worker_metrics": 9465}
 
 
 class StartupError(Exception):
@@ -43,12 +45,15 @@ class Stack:
     urls: dict[str, str] = field(default_factory=dict)
     accounts: list[str] = field(default_factory=list)
 
-    def spawn(self, name: str, args: list[str], ready_port: int | None = None) -> None:
+    def spawn(self, name: str, args: list[str], ready_port: int | None = None, env: dict[str, str] | None = None) -> None:
+        """``env``: what this child alone gets on top of the stack's environment."""
         if ready_port is not None and _port_open(ready_port):
             raise StartupError(f"port {ready_port} is already in use; stop what holds it or configure {name} by environment")
         log = open(self.data / "logs" / f"{name}.log", "ab")
         # A session of its own: Ctrl-C reaches us only, and we stop children in order.
-        child = subprocess.Popen(args, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        child = subprocess.Popen(
+            args, env={**self.env, **(env or {})}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self.children.append((name, child))
         if ready_port is not None:
             _wait_for_port(name, ready_port, child)
@@ -78,6 +83,8 @@ def run_dev() -> int:
     env.setdefault("API_PORT", str(ports["api"]))
     env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{env['API_PORT']}")
     env.setdefault("CODEC_TRUST_UI_ORIGIN", "true")
+    # The logs are files a person reads (.devdata/logs/); deployments keep the JSON default.
+    env.setdefault("LOG_FORMAT", "text")
     stack = Stack(env=env, data=data, ports=ports)
     signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the stack like Ctrl-C does
     try:
@@ -86,10 +93,17 @@ def run_dev() -> int:
         _start_temporal(stack)
         _start_mail(stack)
         _start_twilio(stack)
-        stack.spawn("worker", [str(BIN / "atrezzo"), "worker"])
-        stack.spawn("api", [str(BIN / "atrezzo"), "api"], ready_port=int(env["API_PORT"]))
+        metrics = _metrics_addresses(stack)
+        # With metrics on, the worker is up once its endpoint answers (the API's is up before its port).
+        worker_ready = int(metrics["worker"]["METRICS_ADDRESS"].rsplit(":", 1)[1]) if metrics["worker"] else None
+        stack.spawn("worker", [str(BIN / "atrezzo"), "worker"], ready_port=worker_ready, env=metrics["worker"])
+        stack.spawn("api", [str(BIN / "atrezzo"), "api"], ready_port=int(env["API_PORT"]), env=metrics["api"])
         stack.urls["API (OpenAPI docs)"] = env["PUBLIC_BASE_URL"] + "/docs"
         stack.urls["Health"] = env["PUBLIC_BASE_URL"] + "/healthz"
+        for process, extra in metrics.items():
+            if extra.get("METRICS_ADDRESS"):
+                stack.urls[f"Metrics ({process})"] = f"http://{extra['METRICS_ADDRESS']}/metrics"
+        _write_cli_env(stack)
         _print_banner(stack)
         while True:
             for name, child in stack.children:
@@ -109,6 +123,33 @@ def run_dev() -> int:
 
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
+
+
+# What `atrezzo` needs to reach this stack from another shell (flows, user grant-staff, ...).
+_CLI_SETTINGS = ("DATABASE_URL", "TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "TEMPORAL_TASK_QUEUE", "SECRET_KEY", "PAYLOAD_KEYS",
+                 "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "CODEC_TOKEN", "PUBLIC_BASE_URL")
+
+
+def _write_cli_env(stack: Stack) -> None:
+    """.devdata/cli.env (mode 0600, it holds the stack's secrets): `set -a; . .devdata/cli.env; set +a`."""
+    path = stack.data / "cli.env"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write("".join(f"{name}={shlex.quote(stack.env[name])}\n" for name in _CLI_SETTINGS if stack.env.get(name)))
+
+
+def _metrics_addresses(stack: Stack) -> dict[str, dict[str, str]]:
+    """Each process serves its own Prometheus endpoint on a port of its own. A METRICS_ADDRESS
+    in the environment (empty: metrics off) is passed to both unchanged."""
+    if "METRICS_ADDRESS" in os.environ:
+        return {"api": {}, "worker": {}}
+    addresses = {}
+    for process in ("api", "worker"):
+        port = stack.ports[f"{process}_metrics"]
+        if _port_open(port):
+            raise StartupError(f"port {port} (the {process}'s metrics) is already in use; set METRICS_ADDRESS= to turn metrics off")
+        addresses[process] = {"METRICS_ADDRESS": f"127.0.0.1:{port}"}
+    return addresses
 
 
 def _start_postgres(stack: Stack) -> None:
@@ -186,7 +227,8 @@ def _print_banner(stack: Stack) -> None:
     width = max(len(k) for k in stack.urls)
     lines += [f"  {name.ljust(width)}  {value}" for name, value in stack.urls.items()]
     lines += ["", "Demo data:", *[f"  {line}" for line in stack.accounts]]
-    lines += ["", f"  Codec token (staff): {stack.env['CODEC_TOKEN']}", f"  Logs: {stack.data}/logs/", ""]
+    lines += ["", f"  Codec token (staff): {stack.env['CODEC_TOKEN']}",
+              f"  CLI from another shell: set -a; . {stack.data}/cli.env; set +a", f"  Logs: {stack.data}/logs/", ""]
     print("\n".join(lines), flush=True)
 
 

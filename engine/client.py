@@ -8,6 +8,7 @@ import temporalio.converter
 from temporalio.client import Client
 
 from engine.codec import EncryptionCodec
+from engine.telemetry import Telemetry
 from settings import Settings
 
 
@@ -20,9 +21,14 @@ def data_converter(settings: Settings) -> temporalio.converter.DataConverter:
     )
 
 
-async def connect(settings: Settings) -> Client:
+async def connect(settings: Settings, telemetry: Telemetry | None = None) -> Client:
+    """``telemetry`` (the API's, a worker's) adds the metrics runtime and the tracing interceptor;
+    a worker built on this client inherits both."""
+    telemetry = telemetry or Telemetry()
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
         data_converter=data_converter(settings),
+        runtime=telemetry.runtime,
+        interceptors=telemetry.client_interceptors(),
     )

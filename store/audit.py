@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -36,3 +38,21 @@ async def record(
     return await conn.fetchval(
         query("audit/record"), event, actor, subject, ip, json.dumps(detail or {})
     )
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    id: int
+    at: datetime
+    event: str
+    actor_user_id: UUID | None
+    actor_username: str | None
+    subject_user_id: UUID | None
+    client_ip: str | None
+    detail: dict[str, Any]
+
+
+async def trail(conn: asyncpg.Connection, user_id: UUID, *, limit: int = 50, before_id: int | None = None) -> list[AuditEvent]:
+    """Events about ``user_id`` or done by them, newest first; ``before_id`` pages back."""
+    rows = await conn.fetch(query("audit/trail"), user_id, before_id, limit)
+    return [AuditEvent(**{**dict(row), "detail": json.loads(row["detail"])}) for row in rows]

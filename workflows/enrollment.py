@@ -18,7 +18,7 @@ from temporalio.common import RetryPolicy
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import AuditEntry, EmailToVerify, MfaChoice, NewPassword, Outcome, TermsAccepted
+    from activities.contracts import AccountProgress, AuditEntry, EmailToVerify, MfaChoice, NewPassword, Outcome, TermsAccepted
     from domain.phone import mask_phone
     from domain.terms import TERMS_VERSION
     from workflows.code_challenge import CodeChallenge
@@ -34,7 +34,7 @@ _DB = {"start_to_close_timeout": timedelta(seconds=15), "retry_policy": RetryPol
 @dataclass(frozen=True)
 class EnrollmentStart:
     account_id: str
-    purpose: str  # registration | existing_user | resume | registration_reset
+    purpose: str  # registration | existing_user | resume | registration_reset | admin_reset
     email: str = ""  # prefilled on the email screen
     email_verified: bool = False
     has_new_password: bool = False
@@ -72,6 +72,8 @@ class MfaEnrollmentWorkflow(FlowWorkflow):
 
     @workflow.run
     async def run(self, start: EnrollmentStart) -> str:
+        if self._is_restart():
+            await self._resume_saved()
         if not await self._wait_until_done(start.timings.idle):
             self._finish("failed", "abandoned")
             await self._audit("mfa.enrollment_abandoned")
@@ -200,6 +202,18 @@ class MfaEnrollmentWorkflow(FlowWorkflow):
             raise field_error("accept", "Please read and agree to the current Terms of Use.")
 
     # --- what the steps share -------------------------------------------------------------
+    async def _resume_saved(self) -> None:
+        """Restarted by support: start from what the account already holds, not from the
+        first run's start input (email verified and password created: only the phone is left)."""
+        saved: AccountProgress = await workflow.execute_activity(
+            "account_progress", self._start.account_id, result_type=AccountProgress, **_DB
+        )
+        if saved.email_verified and saved.has_password and self._view.step == "method":
+            self._method = "phone"
+            self._email = saved.email
+            self._view.fields.update(email=saved.email, can_use_email="yes")
+            self._go("phone")
+
     async def _code_verified(self) -> None:
         assert self.challenge is not None
         if self.challenge.channel == "email":

@@ -27,6 +27,10 @@ FIELD_ERROR = "FieldError"
 _CLAIM_WINDOW = timedelta(minutes=15)
 CODE_SENT = "Verification code has been sent. Please copy it to the input box below."
 CALL_PLACED = "We are calling you now. Answer and press # to complete verification."
+# Support's restart (operations.control): the signal that comes just before the cancellation,
+# so the clean-up keeps what the person saved, and the memo that tells the new run.
+OPERATOR_RESTART = "operator_restart"
+RESTARTED_FROM = "atrezzo_restarted_from"
 
 
 @dataclass
@@ -80,6 +84,7 @@ class FlowWorkflow:
         # Set by flows that end signed in: the account the browser may claim, once.
         self._sign_in_account = ""
         self._claimed = False
+        self._restarting = False
 
     def _start_flow(self, process: str, step: str, *, provider_npi: str = "", account_id: str = "") -> None:
         self._view = FlowView(process=process, step=step)
@@ -142,6 +147,16 @@ class FlowWorkflow:
         except asyncio.TimeoutError:
             link.digest = ""
             return False
+
+    @workflow.signal(name=OPERATOR_RESTART)
+    def operator_restart(self) -> None:
+        """Support is restarting this flow: the cancellation that follows is not the end."""
+        self._restarting = True
+
+    @staticmethod
+    def _is_restart() -> bool:
+        """This run was started by support's restart, after an earlier run under the same id."""
+        return bool(workflow.memo_value(RESTARTED_FROM, "", type_hint=str))
 
     @workflow.signal
     async def link_clicked(self, token_digest: str) -> None:

@@ -5,7 +5,9 @@ secret: it never enters history). Then: user information → a pending account (
 decides whether the username and email are free) → an emailed link that must be clicked
 within 20 minutes → MFA enrollment (a child flow, with the Terms of Use) → home.
 A link not clicked in time ends in "Registration Error"; the pending account keeps its data
-and the Reset path completes it. A cancelled registration releases its pending account.
+and the Reset path completes it. A cancelled registration releases its pending account (and
+tells the person by email when it was waiting for their link). A run support restarted
+(operations.control) keeps the account the first run created and resumes at a fresh link.
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ChildWorkflowError, is_cancelled_exception
+from temporalio.exceptions import ActivityError, ChildWorkflowError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import AuditEntry, LinkDelivery, NewAccount, Outcome
+    from activities.contracts import AccountProgress, AuditEntry, LinkDelivery, NewAccount, Notice, Outcome
     from workflows.enrollment import EnrollmentStart, enroll
     from workflows.flow import FlowView, FlowWorkflow, field_error
     from workflows.timings import Timings
@@ -32,6 +34,7 @@ CHECK_EMAIL = (
     "you must click the link in your email within {minutes} minutes."
 )
 LINK_NOT_SENT = "We could not send the email. Please check the address and try again."
+RESUMING = "Your registration is being restored. Please wait a moment and try again."
 
 
 @dataclass(frozen=True)
@@ -48,15 +51,23 @@ class ProviderRegistrationWorkflow(FlowWorkflow):
     def __init__(self, start: RegistrationStart) -> None:
         super().__init__()
         self._start = start
-        self._account: NewAccount | None = None
         self._account_id = ""
+        self._email = ""
+        self._greeting = ""
+        # What the database held when support restarted this flow (email verified, password).
+        self._progress = AccountProgress()
+        self._resuming = self._is_restart()
         self._saving = False
         self._start_flow(PROCESS, "user_info", provider_npi=start.provider_npi)
         self._view.fields = {"organization": start.provider_name, "npi": start.provider_npi}
+        if self._resuming:
+            self._view.notice = RESUMING
 
     @workflow.run
     async def run(self, start: RegistrationStart) -> str:
         try:
+            if self._resuming:
+                await self._resume()
             return await self._register(start)
         except (asyncio.CancelledError, ChildWorkflowError) as error:
             # Cancelled while enrolling, the cancellation arrives as the child's.
@@ -66,8 +77,13 @@ class ProviderRegistrationWorkflow(FlowWorkflow):
             # A cancelled workflow may still run activities once it has caught the cancellation.
             # A submission still being saved finishes first, so its account is released too.
             await workflow.wait_condition(workflow.all_handlers_finished)
-            if self._account_id:
+            # A restart keeps the account: the next run under this id resumes with it.
+            if self._account_id and not self._restarting:
+                waiting_for_link = self._view.step == "check_email"
                 await self._release()
+                if waiting_for_link:
+                    # They are away from the screen, waiting for our email: tell them there.
+                    await self._tell_cancelled()
             self._finish("cancelled", "cancelled")
             raise
 
@@ -91,7 +107,9 @@ class ProviderRegistrationWorkflow(FlowWorkflow):
             EnrollmentStart(
                 account_id=self._account_id,
                 purpose="registration",
-                email=self._account.email if self._account else "",
+                email=self._email,
+                email_verified=self._progress.email_verified,
+                has_new_password=self._progress.has_password,
                 requires_terms=True,
                 timings=start.timings,
             ),
@@ -111,7 +129,7 @@ class ProviderRegistrationWorkflow(FlowWorkflow):
         if outcome.error:
             self._show_error(outcome.field, outcome.error)
             return self.view()
-        self._account = account
+        self._email, self._greeting = account.email, account.first_name
         self._account_id = outcome.account_id
         self._set_account(outcome.account_id)
         minutes = max(1, self._start.timings.link_ttl_seconds // 60)
@@ -125,6 +143,8 @@ class ProviderRegistrationWorkflow(FlowWorkflow):
         if self._saving:
             # A second NEXT would race the first for the username, and could orphan an account.
             raise field_error("form", "Your information is being saved. Please wait.")
+        if self._resuming:
+            raise field_error("form", RESUMING)
         if account.provider_id != self._start.provider_id:
             raise field_error("form", "This registration belongs to another organization.")
         for name in ("username", "first_name", "last_name", "email", "fax"):
@@ -132,16 +152,42 @@ class ProviderRegistrationWorkflow(FlowWorkflow):
                 raise field_error(name, "This field is required.")
 
     async def _send_link(self) -> bool:
-        assert self._account is not None
         return await self._email_link(
             LinkDelivery(
-                to=self._account.email,
+                to=self._email,
                 template="registration_link",
                 path=CONFIRM_PATH,
                 expires_in_seconds=self._start.timings.link_ttl_seconds,
-                greeting_name=self._account.first_name,
+                greeting_name=self._greeting,
             )
         )
+
+    async def _resume(self) -> None:
+        """A restarted run: the account the earlier run created (if any) is this flow's, and a
+        fresh link goes out for it; without one the person gives their information as before."""
+        found: AccountProgress = await workflow.execute_activity(
+            "find_registration_account", workflow.info().workflow_id, result_type=AccountProgress, **_DB
+        )
+        if found.account_id:
+            self._progress = found
+            self._account_id = found.account_id
+            self._email, self._greeting = found.email, found.first_name
+            self._set_account(found.account_id)
+            minutes = max(1, self._start.timings.link_ttl_seconds // 60)
+            self._go("check_email", notice=CHECK_EMAIL.format(minutes=minutes))
+        else:
+            self._view.notice = ""
+        self._resuming = False
+
+    async def _tell_cancelled(self) -> None:
+        notice = Notice(to=self._email, template="registration_cancelled", greeting_name=self._greeting)
+        try:
+            await workflow.execute_activity(
+                "send_notice_email", notice, start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RetryPolicy(maximum_attempts=3, non_retryable_error_types=["InvalidDestination"]),
+            )
+        except ActivityError:
+            pass  # the account is released either way; the audit log says so
 
     async def _release(self) -> None:
         await workflow.execute_activity("release_pending_account", self._account_id, **_DB)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from workflows.admin_reset import ProviderAdminResetWorkflow
 from workflows.enrollment import MfaEnrollmentWorkflow
 from workflows.login import LoginWorkflow
 from workflows.password_reset import PasswordResetWorkflow
@@ -14,4 +15,5 @@ WORKFLOWS: list[type] = [
     RegistrationResetWorkflow,
     LoginWorkflow,
     PasswordResetWorkflow,
+    ProviderAdminResetWorkflow,
 ]

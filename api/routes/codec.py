@@ -1,7 +1,16 @@
 """The remote codec the Temporal UI calls to show decrypted payloads — to staff only.
 
-Staff present the codec bearer token. On the loopback dev stack only, the local Temporal
-UI (which cannot send a token) is trusted by its origin when CODEC_TRUST_UI_ORIGIN is set.
+Staff are let through by either
+- their signed-in session: the production Temporal UI sends the portal's cookies with
+  TEMPORAL_CODEC_INCLUDE_CREDENTIALS=true (CORS below allows credentials for the configured
+  UI origins); the account must have users.is_staff; or
+- the CODEC_TOKEN bearer, for staff tooling (`temporal workflow show --codec-endpoint ...
+  --codec-auth "Bearer ..."`).
+Everyone else gets 403; a signed-in non-staff user's attempt goes to the audit log.
+
+On the loopback dev stack only, the dev server's built-in UI (which can send neither a token
+nor cookies: `temporal server start-dev` has no such flag) is trusted by its origin when
+CODEC_TRUST_UI_ORIGIN is set; it is off by default and only `make dev` sets it.
 """
 
 from __future__ import annotations
@@ -17,17 +26,25 @@ from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
 from temporalio.api.common.v1 import Payload
 
 from api.dependencies import SettingsDep
+from api.sessions import SESSION_COOKIE, current_user
+from api.staff import is_staff, record_refusal
 from engine.codec import EncryptionCodec, UnknownKeyError
 from settings import Settings
 
 router = APIRouter(prefix="/codec", tags=["operations"])
 
 
-def _allowed(request: Request, settings: Settings) -> bool:
+async def _allowed(request: Request, settings: Settings) -> bool:
     auth = request.headers.get("authorization", "")
     scheme, _, token = auth.partition(" ")
     if settings.codec_token and scheme.lower() == "bearer" and hmac.compare_digest(token, settings.codec_token):
         return True
+    if request.cookies.get(SESSION_COOKIE):
+        user = await current_user(request)
+        if user is not None and await is_staff(request, user):
+            return True
+        if user is not None:
+            await record_refusal(request, user)
     return settings.codec_trust_ui_origin and request.headers.get("origin") in settings.codec_origins
 
 
@@ -58,7 +75,7 @@ async def decode(request: Request, settings: SettingsDep) -> Response:
 
 
 async def _run(request: Request, settings: Settings, *, encoding: bool) -> Response:
-    if not _allowed(request, settings):
+    if not await _allowed(request, settings):
         return _cors(request, settings, JSONResponse({"detail": "Staff only."}, status_code=403))
     try:
         body: Any = await request.json()

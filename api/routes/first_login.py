@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from api.client_address import client_ip
 from api.dependencies import FlowsDep, PoolDep, SettingsDep, SignerDep, TemplatesDep
 from api.flows import Flows, flow_timings
+from api.routes.admin_reset import hand_over
 from api.routes.portal import NOTICES
 from api.security import CSRF_FIELD, Signer
 from api.throttling import count_failure, lockout
@@ -31,6 +32,13 @@ TEMPLATE = "first_login/login.html"
 WRONG = "The username or password is incorrect."
 ALREADY_REGISTERED_URL = "/?notice=mfa_already_registered"
 ALREADY_REGISTERED = NOTICES["mfa_already_registered"]
+# What ?notice= may show here (a fixed set: the page never echoes text from the request).
+FIRST_LOGIN_NOTICES = {
+    "admin_reset_link": (
+        "Your provider administrator has reset your multi-factor authentication registration. "
+        "To register again, enter your Atrezzo username and password and click Login."
+    ),
+}
 FAILURE_LIMIT = 10
 FAILURE_WINDOW = timedelta(minutes=15)
 # One more than the longest username the database holds: longer input matches no account,
@@ -46,8 +54,8 @@ class FirstLoginBody(BaseModel):
 
 
 @router.get("/first-login", include_in_schema=False)
-async def login_form(request: Request, templates: TemplatesDep, signer: SignerDep) -> Response:
-    return _page(request, templates, signer)
+async def login_form(request: Request, templates: TemplatesDep, signer: SignerDep, notice: str = "") -> Response:
+    return _page(request, templates, signer, notice=FIRST_LOGIN_NOTICES.get(notice, ""))
 
 
 @router.post("/first-login", include_in_schema=False)
@@ -126,6 +134,10 @@ def _password_matches(account: Account | None, password: str) -> bool:
 
 
 async def _start_enrollment(request: Request, flows: Flows, pool: asyncpg.Pool, settings: Settings, account: Account) -> str:
+    # A provider administrator's reset that is pending follows its user: it runs the enrollment.
+    if handed_over := await hand_over(flows, str(account.id)):
+        await _audit_first_login(request, pool, account, handed_over)
+        return handed_over
     start = EnrollmentStart(
         str(account.id),
         purpose="existing_user",
@@ -136,11 +148,15 @@ async def _start_enrollment(request: Request, flows: Flows, pool: asyncpg.Pool, 
         timings=flow_timings(settings),
     )
     flow_id = await flows.start(PROCESS, MfaEnrollmentWorkflow.run, start)
+    await _audit_first_login(request, pool, account, flow_id)
+    return flow_id
+
+
+async def _audit_first_login(request: Request, pool: asyncpg.Pool, account: Account, flow_id: str) -> None:
     async with pool.acquire() as conn:
         await audit.record(
             conn, "mfa.first_login", subject=UUID(str(account.id)), client_ip=client_ip(request), detail={"flow": flow_id}
         )
-    return flow_id
 
 
 def _page(
@@ -150,7 +166,8 @@ def _page(
     *,
     username: str = "",
     error: str = "",
+    notice: str = "",
     status_code: int = 200,
 ) -> Response:
-    context = {"username": username, "error": error, CSRF_FIELD: signer.csrf_token(request.state.browser_id)}
+    context = {"username": username, "error": error, "notice": notice, CSRF_FIELD: signer.csrf_token(request.state.browser_id)}
     return templates.TemplateResponse(request, TEMPLATE, context, status_code=status_code)

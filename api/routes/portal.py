@@ -16,9 +16,11 @@ from api.dependencies import PoolDep, SignerDep, TemplatesDep
 from api.remember_me import REMEMBER_COOKIE, drop_cookie, live_for_account
 from api.security import Signer
 from api.sessions import SignedIn, live_sessions, sign_out, sign_out_others
+from api.staff import is_staff
 from domain.email import mask_email
 from domain.phone import mask_phone
 from store.accounts import account_by_id
+from store.members import administers_any
 from store.sessions import SessionUser
 
 router = APIRouter()
@@ -85,9 +87,14 @@ async def login_page(request: Request, templates: TemplatesDep, notice: str = ""
 async def home(
     request: Request, user: SignedIn, pool: PoolDep, templates: TemplatesDep, signer: SignerDep, notice: str = ""
 ) -> Response:
+    async with pool.acquire() as conn:
+        manages_users = await administers_any(conn, user.id)
     context = {
         "user": user,
         "summary": await _summary(request, pool, user),
+        # Provider administrators get SETUP → Manage Users; support staff get Operations.
+        "manages_users": manages_users,
+        "is_staff": await is_staff(request, user),
         "notice": HOME_NOTICES.get(notice, ""),
         "csrf_token": signer.csrf_token(request.state.browser_id),
     }

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from api.client_address import client_ip
 from api.dependencies import FlowsDep, PoolDep, SettingsDep, TemplatesDep
-from api.emailed_links import follow_link
+from api.emailed_links import LINK_FLOW, follow_link
 from api.flows import FlowGone, Flows, flow_timings, is_api, view_json
 from api.registration_code import OrganizationRefused, check_registration_code
 from api.security import CSRF_FIELD
@@ -161,8 +161,19 @@ async def confirm_link(
 ) -> Response:
     enrollment_flow = await follow_link(flows, settings.secret_key, flow, token)
     if enrollment_flow is None:
-        return templates.TemplateResponse(request, "registration/link_expired.html", {}, status_code=410)
+        # Support cancelled this registration: "Reset" cannot help (its account is gone).
+        page = "cancelled" if await _was_cancelled(flows, flow) else "link_expired"
+        return templates.TemplateResponse(request, f"registration/{page}.html", {}, status_code=410)
     return flows.bind(flows.redirect("/mfa"), request, "enrollment", enrollment_flow)
+
+
+async def _was_cancelled(flows: Flows, flow_id: str) -> bool:
+    if not LINK_FLOW.fullmatch(flow_id) or not flow_id.startswith(f"{PROCESS}-"):
+        return False
+    try:
+        return (await flows.view(flow_id)).status == "cancelled"
+    except FlowGone:
+        return False
 
 
 def _screen(request: Request, view: FlowView, typed: dict[str, str], status_code: int) -> Response:

@@ -7,7 +7,7 @@ from aiosmtpd.controller import Controller
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.contracts import CodeDelivery, LinkDelivery
+from activities.contracts import CodeDelivery, LinkDelivery, Notice
 from activities.email import INVALID_DESTINATION, EmailActivities
 from domain import digests
 from tests.support.app import free_port
@@ -68,3 +68,14 @@ async def test_refused_address_is_not_retried():
         assert refused.value.type == INVALID_DESTINATION and refused.value.non_retryable
     finally:
         controller.stop()
+
+
+async def test_the_cancelled_registration_notice_says_how_to_start_again_and_carries_no_token(email, mail):
+    _, activities = email
+    notice = Notice(to="kim@example.com", template="registration_cancelled", greeting_name="Kim")
+    await ActivityEnvironment().run(activities.send_notice_email, notice)
+    [message] = await mail.wait_for_messages_to("kim@example.com")
+    assert message["subject"] == "Your Atrezzo registration was cancelled"
+    assert "Hello Kim," in message["text"] and "https://portal.example/register" in message["text"]
+    assert 'href="https://portal.example/register"' in message["html"]
+    assert "token=" not in message["text"] + message["html"]

@@ -108,6 +108,11 @@ def test_registered_under_the_names_the_workflows_call(accounts):
         "accept_terms",
         "revoke_sign_ins",
         "record_audit",
+        "find_registration_account",
+        "account_progress",
+        "clear_mfa_registration",
+        "mark_admin_reset_pending",
+        "mark_admin_reset_ended",
     ]
 
 
@@ -435,3 +440,24 @@ async def test_an_audit_subject_that_is_no_account_id_fails_for_good(accounts):
         await run(accounts.record_audit, AuditEntry("mfa.registered", "jane.doe@example.com"))
     assert failure.value.non_retryable and failure.value.type == INVALID_ACCOUNT_ID
     assert "jane.doe" not in str(failure.value)
+
+
+# --- what a flow support restarted reads back ----------------------------------------------------
+async def test_a_registration_flow_finds_the_account_it_created_with_its_progress(accounts, new_account):
+    account_id = await create(accounts, new_account, flow="registration-7")
+    found = await run(accounts.find_registration_account, "registration-7")
+    assert (found.account_id, found.status, found.email, found.first_name) == (account_id, "pending", new_account.email, "Jane")
+    assert (found.email_verified, found.has_password) == (False, False)
+    await run(accounts.verify_account_email, EmailToVerify(account_id, new_account.email))
+    await run(accounts.set_account_password, NewPassword(account_id, hash_password(PASSWORD)))
+    progressed = await run(accounts.account_progress, account_id)
+    assert (progressed.account_id, progressed.email_verified, progressed.has_password) == (account_id, True, True)
+    assert await run(accounts.find_registration_account, "registration-7") == progressed
+
+
+async def test_no_account_is_found_for_another_flow_or_once_released(accounts, new_account):
+    account_id = await create(accounts, new_account, flow="registration-7")
+    assert (await run(accounts.find_registration_account, "registration-8")).account_id == ""
+    await run(accounts.release_pending_account, account_id, flow="registration-7")
+    assert (await run(accounts.find_registration_account, "registration-7")).account_id == ""
+    assert (await run(accounts.account_progress, account_id)).account_id == ""

@@ -89,6 +89,9 @@ def test_dev_stack_comes_up_answers_and_stops_cleanly(tmp_path):
             response = httpx.get(url, timeout=10)
             assert response.status_code == 200, f"{name} at {url}: {response.status_code}"
         assert httpx.get(stack.urls["Health"]).json()["status"] == "up"
+        # Each process its own Prometheus endpoint; the worker's has polled Temporal by now.
+        assert "temporal_request_total" in httpx.get(stack.urls["Metrics (worker)"]).text
+        assert stack.urls["Metrics (api)"].endswith(f":{9464 + offset}/metrics")
         # The Temporal UI decodes payloads through the API's codec, from its own origin.
         ui_origin = f"http://127.0.0.1:{8233 + offset}"
         codec = stack.urls["Health"].replace("/healthz", "/codec/decode")
@@ -103,7 +106,7 @@ def test_dev_stack_comes_up_answers_and_stops_cleanly(tmp_path):
     finally:
         status = stack.stop()
     assert status == 0
-    for port in (7233, 8233, 1025, 8025, 8026, 8000):
+    for port in (7233, 8233, 1025, 8025, 8026, 8000, 9464, 9465):
         assert not _listening(port + offset), f"port {port + offset} still open after Ctrl-C"
     assert _gone(pg_pid), "PostgreSQL still running after Ctrl-C"
 

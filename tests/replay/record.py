@@ -31,6 +31,7 @@ from tests.workflows.fakes import (
     FakeSenders,
 )
 from tests.workflows.harness import Flows
+from workflows.admin_reset import AdminResetStart, ProviderAdminResetWorkflow, admin_reset_id
 from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow, PhoneEntry
 from workflows.flow import FlowView
 from workflows.login import LoginStart, LoginWorkflow
@@ -162,6 +163,23 @@ async def record_password_reset(flows: Flows) -> str:
     return (await handle.fetch_history()).to_json()
 
 
+async def record_admin_reset(flows: Flows) -> str:
+    """Reset, the link clicked after 3 days, first login hands over to enrollment by email."""
+    start = AdminResetStart("account-replay", "admin-replay", "request-replay", email=NEW_ACCOUNT.email, first_name="Pat")
+    handle = await flows.client.start_workflow(
+        ProviderAdminResetWorkflow.run, start, id=admin_reset_id("account-replay"), task_queue=flows.task_queue,
+        start_signal="restart", start_signal_args=[start],
+    )
+    await flows.until(handle, step="awaiting_user")
+    await flows.fast_forward(handle, days=3)
+    await handle.signal("link_clicked", flows.senders.link_digest())
+    await flows.until(handle, lambda view: view.fields.get("link_clicked") == "yes")
+    view = await handle.execute_update("begin_enrollment", "account-replay", result_type=FlowView)
+    await flows.enroll_by_email(flows.child(view), NEW_ACCOUNT.email)
+    await handle.result()
+    return (await handle.fetch_history()).to_json()
+
+
 RECORDINGS = {
     "challenge_email.json": record_challenge,
     "registration.json": record_registration,
@@ -170,6 +188,7 @@ RECORDINGS = {
     "login_email.json": record_login_email,
     "login_phone_voice.json": record_login_phone,
     "password_reset_phone.json": record_password_reset,
+    "admin_reset.json": record_admin_reset,
 }
 
 

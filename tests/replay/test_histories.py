@@ -25,6 +25,7 @@ NAMES = [
     "login_email.json",
     "login_phone_voice.json",
     "password_reset_phone.json",
+    "admin_reset.json",
 ]
 
 

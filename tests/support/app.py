@@ -4,6 +4,8 @@ port (needed when the Twilio sandbox must call our webhook back)."""
 from __future__ import annotations
 
 import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +19,8 @@ from api.app import create_app
 from api.security import Signer
 from devstack.background import AppServer, InThread
 from domain import digests
+from engine.client import connect
+from engine.telemetry import Telemetry
 from settings import Settings
 from store.pool import create_pool
 from tests.support import challenge_routes
@@ -53,6 +57,16 @@ def asgi_client(app: FastAPI) -> httpx.AsyncClient:
 async def live_app(temporal_env, smtp_sink, twilio_sandbox, db_url):
     """The API listening on a real port, a worker with the real activities, and settings
     pointing both at this run's PostgreSQL, Temporal, SMTP sink and Twilio sandbox."""
+    async with running_app(temporal_env, smtp_sink, twilio_sandbox, db_url) as app:
+        yield app
+
+
+@asynccontextmanager
+async def running_app(
+    temporal_env, smtp_sink, twilio_sandbox, db_url, *, telemetry: Telemetry | None = None, **overrides: object
+) -> AsyncIterator[LiveApp]:
+    """What ``live_app`` gives, with settings ``overrides`` and ``telemetry`` (metrics runtime,
+    tracer provider) shared by the API and the worker, as each process would have its own."""
     port = free_port()
     settings = make_settings(
         database_url=db_url,
@@ -63,9 +77,15 @@ async def live_app(temporal_env, smtp_sink, twilio_sandbox, db_url):
         twilio_auth_token=twilio_sandbox.auth_token,
         twilio_api_base_url=twilio_sandbox.url,
         public_base_url=f"http://127.0.0.1:{port}",
+        **overrides,
     )
-    client = client_for(temporal_env, settings)
-    app = create_app(settings, extra_routers=(challenge_routes.router,), extra_template_dirs=(TEMPLATES,))
+    if telemetry is None:
+        client = client_for(temporal_env, settings)
+    else:
+        # A runtime belongs to a connection: the worker connects as a deployed one would
+        # (no time-skipping stamp; these tests wait on nothing long).
+        client = await connect(settings, telemetry)
+    app = create_app(settings, extra_routers=(challenge_routes.router,), extra_template_dirs=(TEMPLATES,), telemetry=telemetry)
     pool = await create_pool(db_url)
     try:
         async with build_worker(client, settings, pool, workflows=[*WORKFLOWS, ChallengeFlow]):

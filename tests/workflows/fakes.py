@@ -5,10 +5,14 @@ Both record every call so a test can assert what a flow asked for."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 from temporalio import activity
 
 from activities.contracts import (
+    AccountProgress,
+    AdminResetEnded,
+    AdminResetRequested,
     AuditEntry,
     CodeDelivery,
     EmailToVerify,
@@ -16,6 +20,7 @@ from activities.contracts import (
     MfaChoice,
     NewAccount,
     NewPassword,
+    Notice,
     Outcome,
     Sent,
     TermsAccepted,
@@ -64,6 +69,10 @@ class FakeSenders:
         self.sending = asyncio.Event()
         self.hold_link: asyncio.Event | None = None
         self.link_out = asyncio.Event()
+        self.notices: list[Notice] = []
+        # Tokens the next link emails carry, one each (then LINK_TOKEN): for flows whose second
+        # link must not open what the first one did.
+        self.next_link_tokens: list[str] = []
 
     def code_digest(self, flow_id: str, code: str = CODE) -> str:
         return digests.code_digest(self.code_key, flow_id, code)
@@ -92,13 +101,18 @@ class FakeSenders:
         @activity.defn(name="send_link_email")
         async def send_link_email(delivery: LinkDelivery) -> Sent:
             self.links.append(delivery)
+            token = self.next_link_tokens.pop(0) if self.next_link_tokens else LINK_TOKEN
             # The email is out; its result may reach the flow later than the click does.
             self.link_out.set()
             if self.hold_link is not None:
                 await self.hold_link.wait()
-            return Sent(digest=self.link_digest())
+            return Sent(digest=self.link_digest(token))
 
-        return [send_code_email, send_code_sms, place_verification_call, send_link_email]
+        @activity.defn(name="send_notice_email")
+        async def send_notice_email(notice: Notice) -> None:
+            self.notices.append(notice)
+
+        return [send_code_email, send_code_sms, place_verification_call, send_link_email, send_notice_email]
 
     async def _deliver(self, delivery: CodeDelivery) -> None:
         self.sent.append(delivery)
@@ -116,9 +130,17 @@ class FakeAccounts:
         self.created = 0
         self.hold_creation: asyncio.Event | None = None
         self.creating = asyncio.Event()
+        # What "the database" holds, as the restart look-ups read it: account id -> progress,
+        # and the registration flow id -> the account it created.
+        self.saved: dict[str, AccountProgress] = {}
+        self.created_by_flow: dict[str, str] = {}
 
     def args(self, name: str) -> list:
         return [arg for called, arg in self.calls if called == name]
+
+    def _save(self, account_id: str, **changes: object) -> None:
+        saved = self.saved.get(account_id, AccountProgress(account_id, "pending"))
+        self.saved[account_id] = dataclasses.replace(saved, **changes)
 
     def audit_events(self) -> list[str]:
         return [entry.event for entry in self.args("record_audit")]
@@ -133,22 +155,29 @@ class FakeAccounts:
             if account.username == TAKEN_USERNAME:
                 return Outcome(field="username", error=USERNAME_TAKEN)
             self.created += 1
-            return Outcome(account_id=f"account-{self.created}")
+            account_id = f"account-{self.created}"
+            self.saved[account_id] = AccountProgress(account_id, "pending", account.email, account.first_name)
+            self.created_by_flow[activity.info().workflow_id] = account_id
+            return Outcome(account_id=account_id)
 
         @activity.defn(name="release_pending_account")
         async def release_pending_account(account_id: str) -> None:
             self.calls.append(("release_pending_account", account_id))
+            if account_id in self.saved and self.saved[account_id].status == "pending":
+                del self.saved[account_id]
 
         @activity.defn(name="verify_account_email")
         async def verify_account_email(request: EmailToVerify) -> Outcome:
             self.calls.append(("verify_account_email", request))
             if request.email == TAKEN_EMAIL:
                 return Outcome(field="email", error=EMAIL_IN_USE)
+            self._save(request.account_id, email=request.email, email_verified=True)
             return Outcome(account_id=request.account_id)
 
         @activity.defn(name="set_account_password")
         async def set_account_password(password: NewPassword) -> None:
             self.calls.append(("set_account_password", password))
+            self._save(password.account_id, has_password=True)
 
         @activity.defn(name="complete_mfa_registration")
         async def complete_mfa_registration(choice: MfaChoice) -> None:
@@ -167,7 +196,32 @@ class FakeAccounts:
         async def record_audit(entry: AuditEntry) -> None:
             self.calls.append(("record_audit", entry))
 
+        @activity.defn(name="clear_mfa_registration")
+        async def clear_mfa_registration(account_id: str) -> None:
+            self.calls.append(("clear_mfa_registration", account_id))
+
+        @activity.defn(name="mark_admin_reset_pending")
+        async def mark_admin_reset_pending(requested: AdminResetRequested) -> None:
+            self.calls.append(("mark_admin_reset_pending", requested))
+
+        @activity.defn(name="mark_admin_reset_ended")
+        async def mark_admin_reset_ended(ended: AdminResetEnded) -> None:
+            # With the run, as the real one keys its row: a restart ends the old run's reset.
+            self.calls.append(("mark_admin_reset_ended", (activity.info().workflow_run_id, ended)))
+
+        @activity.defn(name="find_registration_account")
+        async def find_registration_account(flow_id: str) -> AccountProgress:
+            self.calls.append(("find_registration_account", flow_id))
+            return self.saved.get(self.created_by_flow.get(flow_id, ""), AccountProgress())
+
+        @activity.defn(name="account_progress")
+        async def account_progress(account_id: str) -> AccountProgress:
+            self.calls.append(("account_progress", account_id))
+            return self.saved.get(account_id, AccountProgress())
+
         return [
+            find_registration_account,
+            account_progress,
             create_pending_account,
             release_pending_account,
             verify_account_email,
@@ -176,4 +230,7 @@ class FakeAccounts:
             complete_mfa_registration,
             accept_terms,
             record_audit,
+            clear_mfa_registration,
+            mark_admin_reset_pending,
+            mark_admin_reset_ended,
         ]

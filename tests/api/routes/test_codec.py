@@ -8,6 +8,7 @@ import pytest
 
 from api.app import create_app
 from tests.support.app import asgi_client
+from tests.support.staff import audit_rows, person
 from tests.support.temporal import make_settings
 
 TOKEN = "staff-codec-token-" + "x" * 20
@@ -71,3 +72,30 @@ async def test_tampered_payload_is_a_400_not_a_500(codec_client):
     sealed["payloads"][0]["data"] = b64(bytes(data))
     response = await codec_client.post("/codec/decode", json=sealed, headers=auth)
     assert response.status_code == 400
+
+
+# --- staff by their signed-in session (the production Temporal UI sends the portal's cookies) ---
+async def test_a_staff_session_may_decode_a_non_staff_one_may_not(session_app):
+    staff_id, staff_token = await person(session_app, "sam.support", staff=True)
+    user_id, user_token = await person(session_app, "pat.portal", staff=False)
+    async with session_app.http() as http:
+        http.cookies.set("atrezzo_session", staff_token)
+        sealed = await http.post("/codec/encode", json=PLAIN, headers={"Origin": "http://127.0.0.1:8233"})
+        assert sealed.status_code == 200
+        assert sealed.headers["access-control-allow-credentials"] == "true"
+        assert (await http.post("/codec/decode", json=sealed.json())).json() == PLAIN
+    async with session_app.http() as http:
+        http.cookies.set("atrezzo_session", user_token)
+        refused = await http.post("/codec/decode", json=sealed.json(), headers={"Origin": "http://127.0.0.1:8233"})
+        assert (refused.status_code, refused.json()) == (403, {"detail": "Staff only."})
+    async with session_app.http() as http:
+        anonymous = await http.post("/codec/decode", json=sealed.json())
+        assert anonymous.status_code == 403
+        http.cookies.set("atrezzo_session", "not-a-session")
+        assert (await http.post("/codec/decode", json=sealed.json())).status_code == 403
+    [entry] = await audit_rows(session_app.pool, "operations.refused")
+    assert (str(entry["actor_user_id"]), entry["detail"]["path"]) == (user_id, "/codec/decode")
+
+
+def test_trusting_the_dev_ui_by_origin_is_off_unless_asked_for():
+    assert make_settings().codec_trust_ui_origin is False

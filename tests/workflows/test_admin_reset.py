@@ -1,0 +1,199 @@
+"""Provider Administrator Reset Registration in the time-skipping environment: what the reset
+does, the emailed link over its 7-day life, the hand-over to enrollment, a second reset while
+one is pending, and an operator's cancel."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError, WorkflowUpdateFailedError
+from temporalio.exceptions import CancelledError
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.contracts import AdminResetEnded, AdminResetRequested, MfaChoice
+from tests.workflows.fakes import NEW_ACCOUNT
+from workflows.admin_reset import AdminResetStart, ProviderAdminResetWorkflow, admin_reset_id
+from workflows.enrollment import EnrollmentStart
+from workflows.flow import OPERATOR_RESTART, FlowView
+
+ADMIN = "admin-account"
+EMAIL = NEW_ACCOUNT.email
+
+
+async def request_reset(flows, account_id: str, request_id: str = "request-1"):
+    """What the API does: signal-with-start, so a reset already running restarts."""
+    start = AdminResetStart(account_id, ADMIN, request_id, email=EMAIL, first_name="Pat")
+    return await flows.client.start_workflow(
+        ProviderAdminResetWorkflow.run,
+        start,
+        id=admin_reset_id(account_id),
+        task_queue=flows.task_queue,
+        start_signal="restart",
+        start_signal_args=[start],
+    )
+
+
+async def waiting(flows, account_id: str, request_id: str = "request-1"):
+    """The flow of this request (the latest run), once its link is out."""
+    handle = flows.client.get_workflow_handle(admin_reset_id(account_id))
+    await flows.until(handle, lambda view: view.fields.get("request_id") == request_id, step="awaiting_user")
+    return handle
+
+
+async def reset(flows, request_id: str = "request-1"):
+    account_id = str(uuid.uuid4())
+    await request_reset(flows, account_id, request_id)
+    return account_id, await waiting(flows, account_id, request_id)
+
+
+async def click(flows, handle, token: str = "link-token-for-tests") -> FlowView:
+    before = int((await flows.view(handle)).fields.get("links_refused", "0"))
+    await handle.signal("link_clicked", flows.senders.link_digest(token))
+    return await flows.until(
+        handle, lambda view: view.fields.get("link_clicked") == "yes" or int(view.fields.get("links_refused", "0")) > before
+    )
+
+
+async def begin(handle, account_id: str) -> FlowView:
+    return await handle.execute_update("begin_enrollment", account_id, result_type=FlowView)
+
+
+def ended(flows) -> list[str]:
+    return [end.state for _, end in flows.accounts.args("mark_admin_reset_ended")]
+
+
+async def test_the_reset_clears_mfa_ends_sign_ins_and_emails_a_7_day_link(flows):
+    account_id, handle = await reset(flows)
+    order = [name for name, _ in flows.accounts.calls if name != "record_audit"]
+    assert order == ["mark_admin_reset_pending", "clear_mfa_registration", "revoke_sign_ins"]
+    [requested] = flows.accounts.args("mark_admin_reset_pending")
+    assert (requested.account_id, requested.requested_by) == (account_id, ADMIN)
+    [link] = flows.senders.links
+    assert (link.to, link.template, link.path, link.greeting_name) == (EMAIL, "admin_reset_link", "/admin-reset/confirm", "Pat")
+    assert link.expires_in_seconds == 7 * 24 * 60 * 60
+    view = await flows.view(handle)
+    assert (view.process, view.status) == ("admin_reset", "running")
+
+
+async def test_link_clicked_after_6_days_works_and_the_user_re_registers(flows):
+    account_id, handle = await reset(flows)
+    await flows.fast_forward(handle, days=6)
+    assert (await click(flows, handle)).fields.get("link_clicked") == "yes"
+    assert "admin_reset.link_clicked" in flows.accounts.audit_events()
+
+    view = await begin(handle, account_id)
+    child = flows.child(view)
+    # Signing in twice (say, two tabs) hands over the same enrollment.
+    assert (await begin(handle, account_id)).fields["enrollment_flow"] == child.id
+    child_start = await flows.started_with(child, EnrollmentStart)
+    assert (child_start.purpose, child_start.email, child_start.requires_terms) == ("admin_reset", EMAIL, False)
+    assert (await flows.view(child)).step == "method"  # a fresh registration, not a resumed one
+
+    assert await flows.enroll_by_email(child, EMAIL) == account_id
+    assert await handle.result() == "re_registered"
+    assert flows.accounts.args("complete_mfa_registration") == [MfaChoice(account_id, "email", "")]
+    assert ended(flows) == ["re_registered"]
+    assert (await flows.view(handle)).step == "complete"
+
+
+async def test_the_link_is_single_use(flows):
+    _, handle = await reset(flows)
+    assert (await click(flows, handle)).fields.get("link_clicked") == "yes"
+    assert (await click(flows, handle)).fields["links_refused"] == "1"
+
+
+async def test_after_7_days_without_re_registration_the_reset_expires(flows):
+    account_id, handle = await reset(flows)
+    await flows.fast_forward(handle, days=7, minutes=1)
+    assert await handle.result() == "expired"
+    assert ended(flows) == ["expired"]
+    # The link is refused: its flow has ended (the first-login link still works without it:
+    # the edge reads NOT_FOUND as "no reset pending" and enrolls the user on its own).
+    for refused in (handle.signal("link_clicked", flows.senders.link_digest()), begin(handle, account_id)):
+        with pytest.raises(RPCError) as gone:
+            await refused
+        assert gone.value.status == RPCStatusCode.NOT_FOUND
+
+
+async def test_first_login_works_without_the_link(flows):
+    account_id, handle = await reset(flows)
+    child = flows.child(await begin(handle, account_id))
+    assert await flows.enroll_by_email(child, EMAIL) == account_id
+    assert await handle.result() == "re_registered"
+
+
+async def test_an_abandoned_enrollment_can_start_again_within_the_life(flows):
+    account_id, handle = await reset(flows)
+    first = flows.child(await begin(handle, account_id))
+    await flows.fast_forward(first, hours=2)  # the enrollment's idle hour passes
+    assert await first.result() == "abandoned"
+    await flows.until(handle, step="awaiting_user")
+    second = flows.child(await begin(handle, account_id))
+    assert second.id != first.id
+    assert await flows.enroll_by_email(second, EMAIL) == account_id
+    assert await handle.result() == "re_registered"
+
+
+async def test_only_the_account_itself_is_handed_over(flows):
+    _, handle = await reset(flows)
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await begin(handle, "someone-else")
+    assert refused.value.cause.type == "FieldError"
+
+
+async def test_a_second_reset_restarts_the_first(flows):
+    flows.senders.next_link_tokens = ["first-link", "second-link"]
+    account_id, first = await reset(flows)
+    first_run = (await first.describe()).run_id
+    enrollment = flows.child(await begin(first, account_id))
+
+    await request_reset(flows, account_id, "request-2")
+    second = await waiting(flows, account_id, "request-2")
+
+    old_run = flows.client.get_workflow_handle(admin_reset_id(account_id), run_id=first_run)
+    assert (await old_run.describe()).status == WorkflowExecutionStatus.CONTINUED_AS_NEW
+    assert (await enrollment.describe()).status == WorkflowExecutionStatus.CANCELED
+    assert [(run, end.state) for run, end in flows.accounts.args("mark_admin_reset_ended")] == [(first_run, "restarted")]
+    assert [r.requested_by for r in flows.accounts.args("mark_admin_reset_pending")] == [ADMIN, ADMIN]
+    assert len(flows.senders.links) == 2
+
+    # One flow runs for the user; the first link opens nothing, the second does.
+    assert (await click(flows, second, "first-link")).fields["links_refused"] == "1"
+    assert (await click(flows, second, "second-link")).fields.get("link_clicked") == "yes"
+    child = flows.child(await begin(second, account_id))
+    assert child.id != enrollment.id
+    assert await flows.enroll_by_email(child, EMAIL) == account_id
+    assert await second.result() == "re_registered"
+    assert ended(flows) == ["restarted", "re_registered"]
+
+
+async def test_the_same_request_twice_does_not_restart(flows):
+    account_id, handle = await reset(flows)
+    await request_reset(flows, account_id)  # a retried request: same id
+    await handle.signal("link_clicked", "0" * 64)  # a no-op, to be sure the restart was seen
+    await flows.until(handle, lambda view: view.fields.get("links_refused") == "1")
+    assert len(flows.senders.links) == 1 and ended(flows) == []
+
+
+async def test_cancelling_cancels_the_enrollment_and_ends_the_reset(flows):
+    account_id, handle = await reset(flows)
+    enrollment = flows.child(await begin(handle, account_id))
+    await handle.cancel()
+    with pytest.raises(WorkflowFailureError) as failure:
+        await handle.result()
+    assert isinstance(failure.value.cause, CancelledError)
+    assert (await enrollment.describe()).status == WorkflowExecutionStatus.CANCELED
+    assert ended(flows) == ["cancelled"]
+    assert (await flows.view(handle)).step == "cancelled"
+    # MFA stays cleared: nothing set it back, so the plain first login still works.
+    assert flows.accounts.args("complete_mfa_registration") == []
+
+
+async def test_supports_restart_records_the_reset_as_restarted_not_cancelled(flows):
+    account_id, handle = await reset(flows)
+    await handle.signal(OPERATOR_RESTART)
+    await handle.cancel()
+    with pytest.raises(WorkflowFailureError):
+        await handle.result()
+    assert ended(flows) == ["restarted"]  # support starts the new run; the reset is not over

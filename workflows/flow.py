@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from engine import search_attributes as sa
@@ -130,7 +130,9 @@ class FlowWorkflow:
                 start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=RetryPolicy(maximum_attempts=3, non_retryable_error_types=["InvalidDestination"]),
             )
-        except ActivityError:
+        except ActivityError as error:
+            if is_cancelled_exception(error):
+                raise  # an operator's cancel, not a failed send: the flow's clean-up handles it
             return False
         finally:
             self._sending_link = False

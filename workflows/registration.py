@@ -69,8 +69,8 @@ class ProviderRegistrationWorkflow(FlowWorkflow):
             if self._resuming:
                 await self._resume()
             return await self._register(start)
-        except (asyncio.CancelledError, ChildWorkflowError) as error:
-            # Cancelled while enrolling, the cancellation arrives as the child's.
+        except (asyncio.CancelledError, ActivityError, ChildWorkflowError) as error:
+            # Cancelled while an activity ran or while enrolling, the cancellation arrives as theirs.
             if not is_cancelled_exception(error):
                 raise
             # An operator cancelled: leave no half account behind (an activated one stays).

@@ -199,6 +199,20 @@ async def test_cancelled_while_the_account_is_created_still_releases_it(flows):
     assert flows.accounts.args("release_pending_account") == ["account-1"]
 
 
+async def test_cancelled_while_the_link_is_sent_releases_instead_of_reporting_a_send_failure(flows):
+    handle = await start(flows)
+    flows.senders.hold_link = asyncio.Event()
+    assert (await submit(handle)).step == "check_email"
+    await flows.senders.link_out.wait()
+    await handle.cancel()
+    try:
+        await assert_cancelled(handle)
+    finally:
+        flows.senders.hold_link.set()
+    assert (await flows.view(handle)).step == "cancelled"
+    assert flows.accounts.args("release_pending_account") == ["account-1"]
+
+
 async def test_a_second_next_is_refused_while_the_first_is_saved(flows):
     handle = await start(flows)
     flows.accounts.hold_creation = asyncio.Event()

@@ -17,6 +17,7 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
 from api.flows import Flows, flow_timings
+from api.routes.password_reset import MISSED
 from api.security import Signer
 from domain import digests
 from domain.passwords import hash_password, verify_password
@@ -314,9 +315,16 @@ async def test_wrong_codes_lock_the_address_across_flows_known_or_not(live_app, 
     for address in (EMAIL, UNKNOWN):
         async with live_app.http() as http:
             await start(http, address)
-            for _ in range(10):
+            # Ten wrong codes lock the address. A try that lands before the flow has sent its
+            # first code ("request a code first") is not a wrong code and does not count.
+            counted = 0
+            for _ in range(30):
                 response = await http.post("/api/v1/password/reset/code/verify", json={"code": "123456"})
-                assert response.json()["errors"]["code"] != TOO_MANY
+                answer = response.json()["errors"]["code"]
+                assert answer != TOO_MANY
+                counted += answer in MISSED
+                if counted == 10:
+                    break
             await start(http, address)  # a new flow and a new code: the address stays locked
             locked = await http.post("/api/v1/password/reset/code/verify", json={"code": "123456"})
             answers[address] = locked.json()["errors"]

@@ -12,8 +12,9 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
 
 from engine.codec import EncryptionCodec
+from tests.support.enrolled_users import session_token
 from tests.support.histories import decoded_text
-from tests.support.provider_admins import PASSWORD, member, remember_me_token, session_token, signed_in
+from tests.support.provider_admins import PASSWORD, member, remember_me_token, signed_in
 from workflows.admin_reset import admin_reset_id
 
 EMAIL = "dana.doctor@example.com"

@@ -7,17 +7,14 @@ from datetime import timedelta
 
 import httpx
 
-from activities.contracts import MfaChoice
-from activities.postgres import AccountActivities
 from domain import digests
 from domain.passwords import hash_password
 from store.providers import add_provider
 from store.remember_me import issue_token
-from store.sessions import create_session
-from store.users import add_membership, import_legacy_user
+from store.users import add_membership
+from tests.support.enrolled_users import DEMO_PROVIDER, PASSWORD, add_user, session_token
 
-PASSWORD = "Quiet-Harbor-Lantern-47"
-PROVIDER_A = ("1234567893", "Demo Family Practice")
+PROVIDER_A = DEMO_PROVIDER
 PROVIDER_B = ("1245319599", "Riverside Pediatrics")
 # One argon2id hash for every member: hashing is slow, and these tests are not about it.
 _HASH = hash_password(PASSWORD)
@@ -34,38 +31,16 @@ async def member(
     first_name: str = "Dana", last_name: str = "Doctor",
 ) -> str:
     """An active portal user of the provider ``of`` (registered with ``method``); its id."""
-    provider_id = await provider(pool, *of)
-    async with pool.acquire() as conn, conn.transaction():
-        user_id = await import_legacy_user(
-            conn, username=username, password_hash=_HASH, first_name=first_name, last_name=last_name,
-            email=f"{username}@example.com", provider_id=provider_id,
-        )
-        if admin:
-            await conn.execute("UPDATE provider_members SET is_admin = true WHERE user_id = $1", user_id)
-        if method is not None:
-            await conn.execute("UPDATE users SET email_verified_at = now(), password_changed_at = now() WHERE id = $1", user_id)
-    if method is not None:
-        phone = "+12025559885" if method == "phone" else ""
-        await AccountActivities(pool).complete_mfa_registration(MfaChoice(str(user_id), method, phone))
-    return str(user_id)
+    return await add_user(
+        pool, method, username=username, first_name=first_name, last_name=last_name,
+        email=f"{username}@example.com", password_hash=_HASH, provider=of, admin=admin,
+    )
 
 
 async def also_member(pool, user_id: str, of: tuple[str, str], *, admin: bool = False) -> None:
     provider_id = await provider(pool, *of)
     async with pool.acquire() as conn:
         await add_membership(conn, user_id, provider_id, is_admin=admin)
-
-
-async def session_token(live_app, user_id: str) -> str:
-    """A signed-in browser's session cookie for ``user_id`` (the sign-in itself is tested elsewhere)."""
-    token = digests.generate_token()
-    key = digests.derive_key(live_app.settings.secret_key, digests.SESSION_KEY)
-    async with live_app.pool.acquire() as conn:
-        await create_session(
-            conn, digests.token_digest(key, token), user_id,
-            idle=live_app.settings.session_idle_timeout, absolute=live_app.settings.session_absolute_timeout,
-        )
-    return token
 
 
 async def remember_me_token(live_app, user_id: str) -> None:

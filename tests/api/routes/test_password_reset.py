@@ -23,9 +23,8 @@ from domain import digests
 from domain.passwords import hash_password, verify_password
 from engine.codec import EncryptionCodec
 from store.accounts import account_by_id
-from store.sessions import create_session
 from tests.support.enrolled_users import PASSWORD as OLD_PASSWORD
-from tests.support.enrolled_users import PHONE, add_user
+from tests.support.enrolled_users import PHONE, add_user, session_token
 from tests.support.histories import decoded_text
 from workflows.password_reset import PasswordResetStart, PasswordResetWorkflow
 
@@ -42,18 +41,6 @@ TOO_MANY = "Too many attempts. Please try again in 1 minute."
 
 
 # --- setting the scene ---------------------------------------------------------------------------
-async def earlier_session(live_app, user_id: str) -> str:
-    """A session the user had before the reset (another browser): its cookie value."""
-    token = digests.generate_token()
-    key = digests.derive_key(live_app.settings.secret_key, digests.SESSION_KEY)
-    async with live_app.pool.acquire() as conn:
-        await create_session(
-            conn, digests.token_digest(key, token), user_id,
-            idle=live_app.settings.session_idle_timeout, absolute=live_app.settings.session_absolute_timeout,
-        )
-    return token
-
-
 async def signed_in(live_app, session_token: str) -> bool:
     async with live_app.http() as other:
         other.cookies.set("atrezzo_session", session_token)
@@ -128,7 +115,7 @@ async def assert_history_clean(live_app, flow_id: str, address: str, *secrets: s
 # --- email-only users ------------------------------------------------------------------------------
 async def test_email_only_user_resets_through_the_json_api_and_other_sessions_end(live_app, mail):
     user_id = await add_user(live_app.pool, "email")
-    before = await earlier_session(live_app, user_id)
+    before = await session_token(live_app, user_id)  # a session the user had in another browser
     assert await signed_in(live_app, before)
     async with live_app.http() as http:
         flow_id = await start(http, "  Dana.Doctor@EXAMPLE.com ")

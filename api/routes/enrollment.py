@@ -7,15 +7,15 @@ clean values and digests."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.action_routes import Action, ActionRoutes, CsrfField
 from api.dependencies import FlowsDep
 from api.flows import Flows, is_api, view_json
 from api.new_password import hashed_new_password
@@ -48,8 +48,6 @@ _DOCS: dict = {
         415: {"description": "The body is not application/json."},
     },
 }
-CsrfField = Annotated[str | None, Form()]
-Action = Callable[[str], Awaitable[FlowView]]
 
 
 class MethodBody(BaseModel):
@@ -62,11 +60,6 @@ class EmailBody(BaseModel):
 
 class CodeBody(BaseModel):
     code: str
-
-
-class PasswordBody(BaseModel):
-    password: SecretStr
-    confirm_password: SecretStr
 
 
 class PhoneBody(BaseModel):
@@ -123,25 +116,6 @@ async def verify_api(request: Request, flows: FlowsDep, body: CodeBody) -> Respo
     return await _act(request, flows, None, lambda flow_id: flows.verify_code(flow_id, body.code))
 
 
-@router.post("/mfa/password", include_in_schema=False)
-async def password_form(
-    request: Request,
-    flows: FlowsDep,
-    password: Annotated[str, Form()] = "",
-    confirm_password: Annotated[str, Form()] = "",
-    csrf_token: CsrfField = None,
-) -> Response:
-    return await _act(
-        request, flows, csrf_token, lambda flow_id: _set_password(request, flows, flow_id, password, confirm_password)
-    )
-
-
-@router.post("/api/v1/mfa/password", summary="New Password, Confirm New Password, Create", **_DOCS)
-async def password_api(request: Request, flows: FlowsDep, body: PasswordBody) -> Response:
-    password, confirm = body.password.get_secret_value(), body.confirm_password.get_secret_value()
-    return await _act(request, flows, None, lambda flow_id: _set_password(request, flows, flow_id, password, confirm))
-
-
 @router.post("/mfa/phone", include_in_schema=False)
 async def phone_form(
     request: Request,
@@ -170,25 +144,6 @@ async def terms_form(
 @router.post("/api/v1/mfa/terms", summary="I have read and agree to these terms of use, CONTINUE", **_DOCS)
 async def terms_api(request: Request, flows: FlowsDep, body: TermsBody) -> Response:
     return await _act(request, flows, None, lambda flow_id: _accept_terms(flows, flow_id, body.accepted))
-
-
-def _plain_action(path: str, update: str, summary: str) -> None:
-    """An action with nothing to type: a button, and its JSON twin with an empty body."""
-
-    async def form(request: Request, flows: FlowsDep, csrf_token: CsrfField = None) -> Response:
-        return await _act(request, flows, csrf_token, lambda flow_id: flows.update(flow_id, update, None))
-
-    async def api(request: Request, flows: FlowsDep) -> Response:
-        return await _act(request, flows, None, lambda flow_id: flows.update(flow_id, update, None))
-
-    router.add_api_route(f"/mfa/{path}", form, methods=["POST"], name=f"{update}_form", include_in_schema=False)
-    router.add_api_route(f"/api/v1/mfa/{path}", api, methods=["POST"], name=f"{update}_api", summary=summary, **_DOCS)
-
-
-_plain_action("code/send", "send_code", "Send new code / Call me again (the cooldown and cap apply)")
-_plain_action("email/change", "change_email", "Change the email address")
-_plain_action("phone/change", "change_phone", "Change the phone number")
-_plain_action("use-email", "use_email_instead", "No direct line: use the verified email instead")
 
 
 # --- the edge's part of each action ----------------------------------------------------------
@@ -282,3 +237,12 @@ async def _claim(request: Request, flow_id: str) -> str | None:
         if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
             return None
         raise
+
+
+# --- buttons and the new password: route pairs of one shape ----------------------------------
+_routes = ActionRoutes(router, "/mfa", "", _act, _DOCS)
+_routes.new_password("password", "New Password, Confirm New Password, Create", _set_password)
+_routes.button("code/send", "send_code", "Send new code / Call me again (the cooldown and cap apply)")
+_routes.button("email/change", "change_email", "Change the email address")
+_routes.button("phone/change", "change_phone", "Change the phone number")
+_routes.button("use-email", "use_email_instead", "No direct line: use the verified email instead")

@@ -10,7 +10,6 @@ browser, its screens under /login, its JSON twins under /api/v1/login.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Annotated
 from uuid import UUID
@@ -21,6 +20,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, SecretStr
 
 from api import login_ticket
+from api.action_routes import Action, ActionRoutes, CsrfField
 from api.client_address import client_ip
 from api.dependencies import FlowsDep, PoolDep, SettingsDep
 from api.flows import FlowGone, Flows, flow_timings, is_api, view_json
@@ -67,8 +67,6 @@ _SIGN_IN_DOCS: dict = {
         422: {"description": f"{WRONG} (the same for every failure), or which login option to use."},
     },
 }
-CsrfField = Annotated[str | None, Form()]
-Action = Callable[[str], Awaitable[FlowView]]
 
 
 class LoginButton(BaseModel):
@@ -243,22 +241,6 @@ async def verify_api(request: Request, flows: FlowsDep, body: CodeBody) -> Respo
     return await _act(request, flows, None, lambda flow_id: _verify(request, flows, flow_id, body.code))
 
 
-def _plain_action(path: str, update: str, summary: str) -> None:
-    """A button with nothing to type, and its JSON twin with an empty body."""
-
-    async def form(request: Request, flows: FlowsDep, csrf_token: CsrfField = None) -> Response:
-        return await _act(request, flows, csrf_token, lambda flow_id: flows.update(flow_id, update, None))
-
-    async def api(request: Request, flows: FlowsDep) -> Response:
-        return await _act(request, flows, None, lambda flow_id: flows.update(flow_id, update, None))
-
-    router.add_api_route(f"/login/{path}", form, methods=["POST"], name=f"login_{update}_form", include_in_schema=False)
-    router.add_api_route(f"/api/v1/login/{path}", api, methods=["POST"], name=f"login_{update}_api", summary=summary, **_DOCS)
-
-
-_plain_action("email/send", "send_email_code", "Send verification code, to the address on record")
-_plain_action("code/send", "send_code", "Send new code / Call me again (the cooldown and cap apply)")
-_plain_action("continue", "continue_login", "Continue, after \"E-mail address verified\"")
 for _option in OPTIONS:
     _add_option(_option)
 
@@ -336,3 +318,10 @@ async def _complete(request: Request, flows: Flows, flow_id: str, view: FlowView
     response.delete_cookie(Flows.cookie_name(PROCESS), path="/")
     login_ticket.drop(request, response)
     return response
+
+
+# --- buttons: route pairs of one shape -------------------------------------------------------
+_routes = ActionRoutes(router, "/login", "login_", _act, _DOCS)
+_routes.button("email/send", "send_email_code", "Send verification code, to the address on record")
+_routes.button("code/send", "send_code", "Send new code / Call me again (the cooldown and cap apply)")
+_routes.button("continue", "continue_login", "Continue, after \"E-mail address verified\"")

@@ -11,15 +11,15 @@ client and per address, never per account, so they lock known and unknown addres
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Annotated
 
 import asyncpg
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel
 
+from api.action_routes import Action, ActionRoutes, CsrfField
 from api.client_address import client_ip
 from api.dependencies import FlowsDep
 from api.flows import FlowGone, Flows, flow_timings, is_api, view_json
@@ -69,8 +69,6 @@ _DOCS: dict = {
         415: {"description": "The body is not application/json."},
     },
 }
-CsrfField = Annotated[str | None, Form()]
-Action = Callable[[str], Awaitable[FlowView]]
 
 
 class EmailBody(BaseModel):
@@ -83,11 +81,6 @@ class CodeBody(BaseModel):
 
 class PhoneBody(BaseModel):
     channel: str  # "sms" (Send Code) | "voice" (Call Me)
-
-
-class PasswordBody(BaseModel):
-    password: SecretStr
-    confirm_password: SecretStr
 
 
 # --- Email Address, Send verification code -----------------------------------------------
@@ -215,43 +208,6 @@ async def phone_form(
 @router.post("/api/v1/password/reset/phone", summary="Send Code (sms) or Call Me (voice), to the number on record", **_DOCS)
 async def phone_api(request: Request, flows: FlowsDep, body: PhoneBody) -> Response:
     return await _act(request, flows, None, lambda flow_id: flows.update(flow_id, "send_phone_code", body.channel))
-
-
-@router.post("/password/reset/password", include_in_schema=False)
-async def password_form(
-    request: Request,
-    flows: FlowsDep,
-    password: Annotated[str, Form()] = "",
-    confirm_password: Annotated[str, Form()] = "",
-    csrf_token: CsrfField = None,
-) -> Response:
-    return await _act(
-        request, flows, csrf_token, lambda flow_id: _set_password(request, flows, flow_id, password, confirm_password)
-    )
-
-
-@router.post("/api/v1/password/reset/password", summary="New Password, Confirm New Password, Continue", **_DOCS)
-async def password_api(request: Request, flows: FlowsDep, body: PasswordBody) -> Response:
-    password, confirm = body.password.get_secret_value(), body.confirm_password.get_secret_value()
-    return await _act(request, flows, None, lambda flow_id: _set_password(request, flows, flow_id, password, confirm))
-
-
-def _plain_action(path: str, update: str, summary: str) -> None:
-    """An action with nothing to type: a button, and its JSON twin with an empty body."""
-
-    async def form(request: Request, flows: FlowsDep, csrf_token: CsrfField = None) -> Response:
-        return await _act(request, flows, csrf_token, lambda flow_id: flows.update(flow_id, update, None))
-
-    async def api(request: Request, flows: FlowsDep) -> Response:
-        return await _act(request, flows, None, lambda flow_id: flows.update(flow_id, update, None))
-
-    form_path, api_path = f"/password/reset/{path}", f"/api/v1/password/reset/{path}"
-    router.add_api_route(form_path, form, methods=["POST"], name=f"reset_{update}_form", include_in_schema=False)
-    router.add_api_route(api_path, api, methods=["POST"], name=f"reset_{update}_api", summary=summary, **_DOCS)
-
-
-_plain_action("code/send", "send_code", "Send new code / send a new code / Call me again (the cooldown and cap apply)")
-_plain_action("continue", "continue_reset", "Continue, once the email address is verified")
 
 
 # --- the edge's part of each action --------------------------------------------------------
@@ -388,3 +344,10 @@ def _start_page(request: Request, typed: str, errors: dict[str, str], status_cod
     context = {"email": typed, "errors": errors, CSRF_FIELD: csrf_token}
     templates = request.app.state.templates
     return templates.TemplateResponse(request, f"{PROCESS}/email.html", context, status_code=status_code)
+
+
+# --- buttons and the new password: route pairs of one shape ----------------------------------
+_routes = ActionRoutes(router, "/password/reset", "reset_", _act, _DOCS)
+_routes.new_password("password", "New Password, Confirm New Password, Continue", _set_password)
+_routes.button("code/send", "send_code", "Send new code / send a new code / Call me again (the cooldown and cap apply)")
+_routes.button("continue", "continue_reset", "Continue, once the email address is verified")

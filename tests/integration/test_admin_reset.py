@@ -107,6 +107,11 @@ async def test_reset_link_first_login_and_re_registration(live_app, mail):
     assert urlparse(link).path == "/admin-reset/confirm" and query["flow"] == [admin_reset_id(dana)]
 
     async with live_app.http() as http:
+        # A forged token, or a flow id that is no admin reset, opens nothing and spends nothing.
+        for forged in (f"/admin-reset/confirm?flow={query['flow'][0]}&token=not-the-token",
+                       f"/admin-reset/confirm?flow=registration-{dana}&token={query['token'][0]}"):
+            refused = await http.get(forged)
+            assert refused.status_code == 410 and 'href="/first-login"' in refused.text
         followed = await http.get(link.replace(live_app.url, ""))
         assert followed.status_code == 303 and followed.headers["location"] == "/first-login?notice=admin_reset_link"
         assert LINK_NOTICE in (await http.get(followed.headers["location"])).text

@@ -16,10 +16,9 @@ from api.dependencies import PoolDep, SignerDep, TemplatesDep
 from api.remember_me import REMEMBER_COOKIE, drop_cookie, live_for_account
 from api.security import Signer
 from api.sessions import SignedIn, live_sessions, sign_out, sign_out_others
-from api.staff import is_staff
 from domain.email import mask_email
 from domain.phone import mask_phone
-from store.accounts import account_by_id
+from store.accounts import Account, account_by_id
 from store.members import administers_any
 from store.sessions import SessionUser
 
@@ -87,14 +86,15 @@ async def login_page(request: Request, templates: TemplatesDep, notice: str = ""
 async def home(
     request: Request, user: SignedIn, pool: PoolDep, templates: TemplatesDep, signer: SignerDep, notice: str = ""
 ) -> Response:
+    account = await _account(pool, user)
     async with pool.acquire() as conn:
         manages_users = await administers_any(conn, user.id)
     context = {
         "user": user,
-        "summary": await _summary(request, pool, user),
+        "summary": await _summary(request, account),
         # Provider administrators get SETUP → Manage Users; support staff get Operations.
         "manages_users": manages_users,
-        "is_staff": await is_staff(request, user),
+        "is_staff": account.is_staff,
         "notice": HOME_NOTICES.get(notice, ""),
         "csrf_token": signer.csrf_token(request.state.browser_id),
     }
@@ -111,7 +111,7 @@ async def me(user: SignedIn) -> Me:
     summary="The home page's account summary: MFA method, Remember Me, active sessions (401 when signed out)",
 )
 async def account_summary(request: Request, user: SignedIn, pool: PoolDep) -> AccountSummary:
-    return await _summary(request, pool, user)
+    return await _summary(request, await _account(pool, user))
 
 
 @router.post("/logout", include_in_schema=False)
@@ -152,12 +152,16 @@ def _check_csrf(request: Request, signer: Signer, token: str | None) -> None:
         raise HTTPException(403, CSRF_EXPIRED)
 
 
-async def _summary(request: Request, pool: asyncpg.Pool, user: SessionUser) -> AccountSummary:
+async def _account(pool: asyncpg.Pool, user: SessionUser) -> Account:
     async with pool.acquire() as conn:
         account = await account_by_id(conn, user.id)
     assert account is not None  # a live session names an active account
-    remembered = await live_for_account(request, user.id)
-    sessions = await live_sessions(request, user.id)
+    return account
+
+
+async def _summary(request: Request, account: Account) -> AccountSummary:
+    remembered = await live_for_account(request, account.id)
+    sessions = await live_sessions(request, account.id)
     return AccountSummary(
         first_name=account.first_name,
         last_name=account.last_name,

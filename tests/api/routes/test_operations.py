@@ -78,6 +78,16 @@ async def test_staff_see_the_operations_page_and_every_read_is_audited(session_a
     assert (second["detail"]["process"], second["detail"]["count"]) == ("registration", len(listed.json()["flows"]))
 
 
+async def test_home_offers_operations_to_staff_only(session_app):
+    _, staff = await person(session_app, "sam.support", staff=True)
+    _, other = await person(session_app, "pat.portal", staff=False)
+    for token, shown in ((staff, True), (other, False)):
+        async with client_as(session_app, token) as http:
+            home = await http.get("/home")
+        assert home.status_code == 200
+        assert ('<a href="/operations">Operations</a>' in home.text) is shown
+
+
 @pytest.mark.parametrize(
     "params, message",
     [

@@ -5,7 +5,6 @@ browser is then bound to. Only the digest leaves this module."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +16,6 @@ from workflows.flow import FlowView
 UUID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 LINK_FLOW = re.compile(f"(registration|registration_reset|enrollment_help)-{UUID_PATTERN}")
 _TOKEN_MAX = 128
-_POLL_EVERY = 0.1
 # The flow takes a few workflow tasks to record the click; a refusal shows at once in its
 # links_refused count. This only bounds a flow that does not answer.
 _WAIT_AT_MOST = 20.0
@@ -55,21 +53,18 @@ async def follow_link(
     digest = token_digest(derive_key(secret_key, LINK_KEY), token)
     if not await flows.signal(flow_id, "link_clicked", digest):
         return None
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + _WAIT_AT_MOST
-    while loop.time() < deadline:
-        await asyncio.sleep(_POLL_EVERY)
-        try:
-            view = await flows.view(flow_id)
-        except FlowGone:
-            return None
-        if int(view.fields.get("links_refused", "0")) > before:
-            return None
-        if opened := kind.opened(view):
-            return opened
-        if view.status != "running":
-            return None
-    return None
+
+    def refused(view: FlowView) -> bool:
+        return int(view.fields.get("links_refused", "0")) > before
+
+    view = await flows.view_when(
+        flow_id,
+        lambda view: view is None or refused(view) or bool(kind.opened(view)) or view.status != "running",
+        within=_WAIT_AT_MOST,
+    )
+    if view is None or refused(view):
+        return None
+    return kind.opened(view)
 
 
 async def _refusals_if_waiting(flows: Flows, flow_id: str, kind: LinkKind) -> int | None:

@@ -10,7 +10,6 @@ another provider's user — is the same 403, and an audit entry naming who asked
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import uuid
 from datetime import datetime
@@ -24,7 +23,7 @@ from pydantic import BaseModel
 
 from api.client_address import client_ip
 from api.dependencies import FlowsDep, PoolDep, SettingsDep, SignerDep, TemplatesDep
-from api.flows import FlowGone, Flows, flow_timings
+from api.flows import Flows, flow_timings
 from api.security import CSRF_FIELD
 from api.sessions import SignedIn
 from domain.email import mask_email
@@ -33,6 +32,7 @@ from store import audit
 from store.members import ManagedUser, administers_any, managed_by, managed_user
 from store.sessions import SessionUser
 from workflows.admin_reset import AdminResetStart, ProviderAdminResetWorkflow, admin_reset_id
+from workflows.flow import FlowView
 
 router = APIRouter(tags=["manage users"])
 FORBIDDEN = "You do not have permission to manage this user."
@@ -49,7 +49,6 @@ NOTICES = {
 _REQUESTED_ID_MAX = 64
 # The reset is applied (MFA cleared, sign-ins ended, link sent) within a few workflow tasks;
 # this only bounds a flow that does not answer, after which the page shows what is recorded.
-_POLL_EVERY = 0.1
 _WAIT_AT_MOST = 20.0
 
 
@@ -207,20 +206,12 @@ async def _reset(request: Request, flows: Flows, settings: Settings, admin: Sess
         ProviderAdminResetWorkflow.run, start, id=flow_id, task_queue=settings.temporal_task_queue,
         start_signal="restart", start_signal_args=[start],
     )
-    await _until_applied(flows, flow_id, start.request_id)
 
+    def applied(view: FlowView | None) -> bool:
+        # None: the run continuing as new for this request does not answer yet.
+        return view is not None and view.fields.get("request_id") == start.request_id and view.step != "resetting"
 
-async def _until_applied(flows: Flows, flow_id: str, request_id: str) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + _WAIT_AT_MOST
-    while loop.time() < deadline:
-        try:
-            view = await flows.view(flow_id)
-        except FlowGone:
-            view = None  # a run continuing as new for this request: not there yet
-        if view is not None and view.fields.get("request_id") == request_id and view.step != "resetting":
-            return
-        await asyncio.sleep(_POLL_EVERY)
+    await flows.view_when(flow_id, applied, within=_WAIT_AT_MOST)
 
 
 def _out(member: ManagedUser, viewer: SessionUser) -> ManagedUserOut:

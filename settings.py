@@ -7,6 +7,7 @@ Nothing is read at import time: call ``load_settings()`` where a process starts.
 from __future__ import annotations
 
 import base64
+import ipaddress
 from datetime import timedelta
 from functools import cached_property
 from typing import Literal
@@ -41,6 +42,10 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # The proxies whose X-Forwarded-For / X-Forwarded-Proto are believed, as addresses or
+    # networks ("10.0.0.2,172.30.0.0/24"). Throttles and the audit trail count the address
+    # these name, so anyone else's header is ignored.
+    forwarded_allow_ips: str = "127.0.0.1,::1"
     secret_key: str = Field(default="", repr=False)
     # "kid:base64key,kid2:base64key": the first key encrypts, all of them decrypt.
     payload_keys: str = Field(default="", repr=False)
@@ -65,6 +70,9 @@ class Settings(BaseSettings):
 
     # Durations, guide values as defaults.
     registration_link_ttl: timedelta = timedelta(minutes=20)
+    # A new account whose email was never verified holds its username and address this long,
+    # then is released (anyone can type anyone's address into a registration).
+    pending_account_ttl: timedelta = timedelta(days=1)
     # The provider administrator's reset: how long its emailed link (and the flow that follows
     # the user to re-registration) lasts.
     admin_reset_link_ttl: timedelta = timedelta(days=7)
@@ -99,6 +107,12 @@ class Settings(BaseSettings):
             raise ValueError("LOG_LEVEL is one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
         return value.upper()
 
+    @field_validator("forwarded_allow_ips")
+    @classmethod
+    def _trusted_proxies_are_addresses(cls, value: str) -> str:
+        _parse_networks(value)
+        return value
+
     @field_validator("twilio_auth_token")
     @classmethod
     def _auth_token_is_real(cls, value: str) -> str:
@@ -117,8 +131,26 @@ class Settings(BaseSettings):
         return _parse_payload_keys(self.payload_keys)
 
     @property
+    def trusted_proxies(self) -> list[str]:
+        return [str(network) for network in _parse_networks(self.forwarded_allow_ips)]
+
+    @property
     def codec_origins(self) -> list[str]:
         return [o.strip() for o in self.codec_cors_origins.split(",") if o.strip()]
+
+
+def _parse_networks(value: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    networks = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(
+                f"FORWARDED_ALLOW_IPS lists proxy addresses or networks (10.0.0.2, 172.30.0.0/24), not {item!r}"
+            ) from None
+    return networks
 
 
 def _parse_payload_keys(value: str) -> list[tuple[str, bytes]]:

@@ -16,10 +16,12 @@ import asyncpg
 import opentelemetry.trace
 
 from activities.email import EmailActivities
+from activities.housekeeping import HousekeepingActivities
 from activities.phone import PhoneActivities, twilio_client
 from activities.postgres import AccountActivities
 from engine.client import connect
 from engine.interceptors import FlowMetrics
+from engine.schedules import SCHEDULE_ID, ensure_schedule
 from engine.logs import configure_logging
 from engine.telemetry import for_process, tracer_of
 from settings import Settings, load_settings
@@ -39,6 +41,7 @@ def activities(settings: Settings, pool: asyncpg.Pool, tracer: opentelemetry.tra
         phone.send_code_sms,
         phone.place_verification_call,
         *AccountActivities(pool).all(),
+        *HousekeepingActivities(pool).all(),
     ]
 
 
@@ -70,6 +73,8 @@ async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
         client = await connect(settings, telemetry)
         worker = build_worker(client, settings, pool)
         await stack.enter_async_context(worker)
+        if await ensure_schedule(client, settings.temporal_task_queue):
+            log.info("created the hourly housekeeping schedule %s", SCHEDULE_ID)
         log.info("worker polling task queue %s at %s", settings.temporal_task_queue, settings.temporal_address)
         if settings.metrics_address:
             log.info("worker metrics at http://%s/metrics", settings.metrics_address)

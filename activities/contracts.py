@@ -67,6 +67,11 @@ class Outcome:
     account_id: str = ""
     field: str = ""
     error: str = ""
+    # A new account's email belongs to another already: nobody is told so on the screen (that
+    # would reveal who is registered); the registration answers as for a new address and the
+    # owner of the address is emailed instead. "account", or "unverified" for a registration
+    # that never proved the address (it expires); "" when the address is free.
+    email_holder: str = ""
 
 
 @dataclass(frozen=True)
@@ -131,8 +136,10 @@ class AccountProgress:
 
 @dataclass(frozen=True)
 class Notice:
-    """An email that tells the person something (no link token, no code), from ``template``."""
+    """An email that tells the person something (no link token, no code), from ``template``.
+    ``detail`` fills the template in: masked addresses and numbers, a method's name."""
 
     to: str
     template: str
     greeting_name: str = ""
+    detail: dict[str, str] = field(default_factory=dict)

@@ -17,6 +17,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.contracts import CodeDelivery, LinkDelivery, Notice, Sent
 from domain import digests
+from domain.durations import in_words
 from engine import metrics
 from settings import Settings
 
@@ -59,16 +60,20 @@ class EmailActivities:
             delivery.template,
             url=url,
             name=delivery.greeting_name,
-            minutes=_minutes(delivery.expires_in_seconds),
+            within=in_words(delivery.expires_in_seconds),
+            portal_url=self._settings.public_base_url.rstrip("/"),
         )
         metrics.link_sent(activity.metric_meter(), delivery.template)
         return Sent(digest=digests.token_digest(self._link_key, token))
 
     @activity.defn(name="send_notice_email")
     async def send_notice_email(self, notice: Notice) -> None:
-        """An email that only tells (a registration cancelled by support): nothing to click
-        but the portal's own start page."""
-        await self.send(notice.to, notice.template, name=notice.greeting_name, portal_url=self._settings.public_base_url.rstrip("/"))
+        """An email that only tells (a registration cancelled by support, a security change):
+        nothing to click but the portal's own pages."""
+        await self.send(
+            notice.to, notice.template, name=notice.greeting_name, detail=dict(notice.detail),
+            portal_url=self._settings.public_base_url.rstrip("/"),
+        )
 
     async def send(self, to: str, template: str, **context: object) -> None:
         text = self._templates.get_template(f"{template}.txt")

@@ -28,7 +28,7 @@ from activities.contracts import (
     Outcome,
     TermsAccepted,
 )
-from store import admin_resets, audit, remember_me, sessions
+from store import admin_resets, audit, remember_me, sessions, staged_passwords
 from store.sql import query
 
 INVALID_ACCOUNT_ID = "InvalidAccountId"
@@ -36,17 +36,12 @@ ACCOUNT_NOT_FOUND = "AccountNotFound"
 INVALID_ACCOUNT_DATA = "InvalidAccountData"
 
 USERNAME_TAKEN = Outcome(field="username", error="This username is already taken. Please choose another.")
-EMAIL_REGISTERED = Outcome(
-    field="email",
-    error='This email address is already registered. Use "Having trouble logging in?" if it is yours.',
-)
 EMAIL_IN_USE = Outcome(field="email", error="This email address is already used by another account.")
 
 # What "Enter User Information" says when the schema refuses a value. The edge checks these
 # first; should the two ever disagree, the person still gets a message, not a failed step.
 _REFUSED_NEW_ACCOUNT = {
     "users_username_unique": USERNAME_TAKEN,
-    "users_email_unique": EMAIL_REGISTERED,
     "users_username_shape": Outcome("", "username", "Enter a username of up to 100 characters, without spaces."),
     "users_names_present": Outcome("", "first_name", "Enter your first and last name."),
     "users_state_is_2_letters": Outcome("", "state", "Choose a state."),
@@ -64,8 +59,10 @@ class AccountActivities:
         return [
             self.create_pending_account,
             self.release_pending_account,
+            self.expire_unverified_account,
             self.verify_account_email,
             self.set_account_password,
+            self.apply_staged_password,
             self.complete_mfa_registration,
             self.accept_terms,
             self.revoke_sign_ins,
@@ -89,7 +86,12 @@ class AccountActivities:
                     query("accounts/pending_created_by_flow"),
                     account.username, account.provider_id, account.email, flow,
                 )
-                return Outcome(account_id=str(earlier)) if earlier is not None else _refusal(exc)
+                if earlier is not None:
+                    return Outcome(account_id=str(earlier))
+                if exc.constraint_name == "users_email_unique":
+                    unverified = await conn.fetchval(query("accounts/email_holder"), account.email)
+                    return Outcome(email_holder="unverified" if unverified else "account")
+                return _refusal(exc)
             except asyncpg.CheckViolationError as exc:
                 return _refusal(exc)
         return Outcome(account_id=str(account_id))
@@ -104,6 +106,18 @@ class AccountActivities:
                 detail = {"flow": activity.info().workflow_id or ""}
                 await audit.record(conn, "registration.account_released", subject=user_id, detail=detail)
 
+    @activity.defn(name="expire_unverified_account")
+    async def expire_unverified_account(self, account_id: str) -> bool:
+        """Release a registration's account that never verified its email (its username and
+        address are free again); True when it was released. A verified or active one stays."""
+        user_id = _account_uuid(account_id)
+        async with self._connection() as conn, conn.transaction():
+            released = await conn.fetchval(query("accounts/expire_unverified"), user_id) is not None
+            if released:
+                detail = {"flow": activity.info().workflow_id or ""}
+                await audit.record(conn, "registration.account_released", subject=user_id, detail=detail)
+        return released
+
     @activity.defn(name="verify_account_email")
     async def verify_account_email(self, verified: EmailToVerify) -> Outcome:
         if "@" not in verified.email:
@@ -117,6 +131,14 @@ class AccountActivities:
     @activity.defn(name="set_account_password")
     async def set_account_password(self, new: NewPassword) -> None:
         await self._update("accounts/set_password", new.account_id, new.password_hash)
+
+    @activity.defn(name="apply_staged_password")
+    async def apply_staged_password(self, account_id: str) -> bool:
+        """The new password the edge staged for the calling flow becomes the account's; False
+        when there is none (it expired, or was staged for another account). The flow is the
+        one running this activity, so no flow can apply another's password."""
+        async with self._connection() as conn:
+            return await staged_passwords.apply(conn, activity.info().workflow_id, _account_uuid(account_id))
 
     @activity.defn(name="complete_mfa_registration")
     async def complete_mfa_registration(self, choice: MfaChoice) -> None:
@@ -135,10 +157,12 @@ class AccountActivities:
     @activity.defn(name="revoke_sign_ins")
     async def revoke_sign_ins(self, account_id: str) -> int:
         """End every session and Remember Me token of the account (after a password or admin
-        reset: whoever else was signed in, or remembered, must prove themselves again).
+        reset: whoever else was signed in, or remembered, must prove themselves again), and
+        every login or enrollment already under way: none of them may finish into a session.
         Returns how many ended; a retry finds nothing left and ends none."""
         user_id = _account_uuid(account_id)
         async with self._connection() as conn, conn.transaction():
+            await conn.execute(query("users/end_sign_ins"), user_id)
             ended_sessions = await sessions.revoke_all_for_user(conn, user_id)
             ended_tokens = await remember_me.revoke_all_for_user(conn, user_id)
             detail = {

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.flows import FlowGone, is_api
 from api.request_telemetry import RequestTelemetry
@@ -50,8 +51,9 @@ def create_app(
     app.state.signer = Signer(digests.derive_key(settings.secret_key, digests.COOKIE_KEY))
     app.state.templates = Jinja2Templates(directory=[*extra_template_dirs, _HERE / "templates"])
     app.add_middleware(SecurityHeaders)
-    # Added last, so outermost: the request's span covers every other middleware.
     app.add_middleware(RequestTelemetry, tracer=telemetry.tracer, meter=telemetry.meter)
+    # Outermost: every other layer sees the client the trusted proxies name, and only them.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     process_routers = (portal.router, registration.router, enrollment.router, first_login.router, registration_reset.router,
                        password_reset.router, login.router, manage_users.router, admin_reset.router)

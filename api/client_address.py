@@ -10,7 +10,7 @@ from fastapi import Request
 def client_ip(request: Request) -> str | None:
     """The peer's IP address, or None when there is none (an in-process test client).
 
-    Behind a proxy, uvicorn's --proxy-headers puts the forwarded address here.
+    Behind a proxy listed in FORWARDED_ALLOW_IPS, the address it forwarded (api/app.py).
     """
     host = request.client.host if request.client else ""
     try:

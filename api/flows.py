@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
+import time
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from fastapi import HTTPException, Request
@@ -19,14 +22,34 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.security import CSRF_FIELD, CSRF_HEADER, Signer, cookie_flags
+from api.resources import Unavailable
+from api import cookies
+from api.security import CSRF_FIELD, CSRF_HEADER, Signer
 from domain import digests
+from engine.codec import PayloadRefused
 from settings import Settings
 from workflows.flow import FIELD_ERROR, FlowView
 from workflows.timings import Timings
 
+log = logging.getLogger("atrezzo.api")
+
+
 class FlowGone(Exception):
     """The browser has no live flow of this process (never started, finished long ago, forged)."""
+
+
+@dataclass(frozen=True)
+class Binding:
+    flow_id: str
+    account_id: str
+    bound_at: datetime
+
+
+# The account a bound flow is for, beside the flow's own cookie (Flows.bind).
+_BINDING = "atrezzo_bound_{}"
+# A flow answers its view in milliseconds; this only bounds one no worker answers for.
+_QUERY_TIMEOUT = timedelta(seconds=10)
+_NO_ANSWER = (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED, RPCStatusCode.UNAVAILABLE)
 
 
 class Flows:
@@ -43,11 +66,17 @@ class Flows:
         return flow_id
 
     async def view(self, flow_id: str) -> FlowView:
+        handle = self._client.get_workflow_handle(flow_id)
         try:
-            return await self._client.get_workflow_handle(flow_id).query("view", result_type=FlowView)
+            return await handle.query("view", result_type=FlowView, rpc_timeout=_QUERY_TIMEOUT)
+        except PayloadRefused as exc:
+            raise _forged(flow_id, exc) from None
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:
                 raise FlowGone() from exc
+            if exc.status in _NO_ANSWER:
+                # No worker took the query in time (all down, or the flow's task keeps failing).
+                raise Unavailable("temporal") from exc
             raise
 
     async def view_when(
@@ -72,6 +101,8 @@ class Flows:
         handle = self._client.get_workflow_handle(flow_id)
         try:
             return await handle.execute_update(name, arg, result_type=FlowView)
+        except PayloadRefused as exc:
+            raise _forged(flow_id, exc) from None
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause
             if isinstance(cause, ApplicationError) and cause.type == FIELD_ERROR:
@@ -107,14 +138,34 @@ class Flows:
         return f"atrezzo_flow_{process}"
 
     def bound_flow(self, request: Request, process: str) -> str:
-        flow_id = self._signer.unsign(request.cookies.get(self.cookie_name(process)))
+        flow_id = self._signer.unsign(cookies.read(request, self.cookie_name(process)))
         if not flow_id or not flow_id.startswith(f"{process}-"):
             raise FlowGone()
         return flow_id
 
-    def bind(self, response: Response, request: Request, process: str, flow_id: str) -> Response:
-        response.set_cookie(self.cookie_name(process), self._signer.sign(flow_id), **cookie_flags(request))
+    def bind(self, response: Response, request: Request, process: str, flow_id: str, *, account_id: str = "") -> Response:
+        """Bind ``flow_id`` to this browser; with ``account_id``, also which account the edge
+        knows this flow to be for (the one whose password it checked), and since when: the
+        sign-in the flow hands over at its end must be that account's, and newer than any
+        reset of its sign-ins."""
+        cookies.write(response, request, self.cookie_name(process), self._signer.sign(flow_id))
+        if account_id:
+            value = f"{flow_id} {account_id} {int(time.time() * 1000)}"
+            cookies.write(response, request, _BINDING.format(process), self._signer.sign(value))
         return response
+
+    def binding(self, request: Request, process: str, flow_id: str) -> Binding | None:
+        """What ``bind`` recorded with ``account_id`` for this very flow, or None."""
+        value = self._signer.unsign(cookies.read(request, _BINDING.format(process))) or ""
+        parts = value.split(" ")
+        if len(parts) != 3 or parts[0] != flow_id or not parts[2].isdigit():
+            return None
+        return Binding(flow_id, parts[1], datetime.fromtimestamp(int(parts[2]) / 1000, timezone.utc))
+
+    @staticmethod
+    def unbind(response: Response, request: Request, process: str) -> None:
+        for name in (Flows.cookie_name(process), _BINDING.format(process)):
+            cookies.forget(response, request, name)
 
     def check_csrf(self, request: Request, form_token: str | None) -> None:
         """Forms carry a token tied to the browser; JSON calls need the JSON content type,
@@ -144,6 +195,12 @@ class Flows:
 
 
 
+def _forged(flow_id: str, refused: PayloadRefused) -> FlowGone:
+    """A flow that answered in clear was not started by this engine: it shows nothing."""
+    log.warning("flow %s answered with a payload the codec refused: %s", flow_id, refused)
+    return FlowGone()
+
+
 def flow_timings(settings: Settings, *, code_ttl: timedelta | None = None, idle: timedelta | None = None) -> Timings:
     """The durations a flow is started with (workflows cannot read settings themselves).
     ``code_ttl`` and ``idle`` override the enrollment values, e.g. for the 30-second login code."""
@@ -154,6 +211,7 @@ def flow_timings(settings: Settings, *, code_ttl: timedelta | None = None, idle:
         max_sends=settings.code_max_sends,
         max_wrong_tries=settings.code_max_wrong_tries,
         idle_seconds=int((idle or settings.enrollment_idle_timeout).total_seconds()),
+        pending_ttl_seconds=int(settings.pending_account_ttl.total_seconds()),
     )
 
 

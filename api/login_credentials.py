@@ -1,61 +1,62 @@
 """The password half of Login with Phone / Login with Email, checked at the edge so the
 password never reaches a workflow.
 
-From outside, every failure looks the same: an unknown email, a wrong password, a disabled
-account and a locked key all give None, and each costs one argon2 verification (a dummy
-one when there is no account). Failures count per typed email and per client, smart-lockout
-style (store.throttles: 10 failures lock for a minute, each later lock twice as long).
+From outside, every failure looks the same: an unknown email, a wrong password and a disabled
+account all give None, and each costs one argon2 verification (a dummy one when there is no
+account). Each try is reserved before it is checked (api.throttling, policy "login"): the typed
+email from one client locks after 10 tries, the client and the email are slowed down beyond
+theirs; a refused try raises Throttled without being checked, the same for every address.
 """
 
 from __future__ import annotations
-
-from datetime import timedelta
 
 import asyncpg
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from api.client_address import client_ip
-from api.throttling import count_failure, lockout
+from api.throttling import POLICIES, Throttled, reserve
 from domain.email import normalise_email
 from domain.errors import FieldError
 from domain.passwords import dummy_verify, hash_password, needs_rehash, verify_password
-from store import audit, throttles
+from store import audit
 from store.accounts import Account, account_by_email, rehash_password
 
-FAILURE_LIMIT = 10
-FAILURE_WINDOW = timedelta(minutes=15)
-# Longer than any address the database accepts: longer input matches no account, and the
-# throttle key stays bounded.
+POLICY = POLICIES["login"]
+# Longer than any address the database accepts: longer input matches no account.
 _TYPED_EMAIL_MAX = 320
 # Pending accounts may sign in as far as being told to finish their registration.
 _MAY_SIGN_IN = ("active", "pending")
 
 
-def throttle_keys(request: Request, typed_email: str) -> list[str]:
+def typed_address(typed_email: str) -> str:
+    """The address as the throttles count it: normalised when it is one, else as typed."""
     try:
-        email = normalise_email(typed_email)
+        return normalise_email(typed_email)
     except FieldError:
-        email = typed_email.strip()[:_TYPED_EMAIL_MAX]
-    ip = client_ip(request)
-    return [f"login:email:{email.casefold()}"] + ([f"login:ip:{ip}"] if ip else [])
+        return typed_email.strip()[:_TYPED_EMAIL_MAX]
 
 
 async def check_credentials(request: Request, pool: asyncpg.Pool, typed_email: str, password: str, option: str) -> Account | None:
-    """The account this email and password open, or None for every kind of failure."""
-    keys = throttle_keys(request, typed_email)
+    """The account this email and password open, or None for every kind of failure;
+    Throttled (nothing checked) when this client has tried this address too often."""
+    try:
+        attempt = await reserve(request, POLICY, typed_address(typed_email))
+    except Throttled:
+        await _audit(request, pool, "login.failed", None, option, reason="throttled")
+        raise
     async with pool.acquire() as conn:
-        locked = await lockout(conn, keys) is not None
-        account = None if locked else await _lookup(conn, typed_email)
+        account = await _lookup(conn, typed_email)
     hashed = account.password_hash if account is not None else None
     matches = await run_in_threadpool(_password_matches, hashed, password)
     if matches and account is not None and account.status in _MAY_SIGN_IN:
-        async with pool.acquire() as conn:
-            await throttles.clear(conn, keys[0])
+        await attempt.succeeded()
         if hashed and needs_rehash(hashed):
             await _rehash(pool, account, hashed, password)
         return account
-    await _count_failure(request, pool, keys, account, option, "locked" if locked else "credentials")
+    await _audit(request, pool, "login.failed", account, option, reason="credentials")
+    if attempt.locks_for is not None:
+        await _audit(request, pool, "login.locked_out", account, option, seconds=int(attempt.locks_for.total_seconds()))
     return None
 
 
@@ -80,17 +81,11 @@ async def _rehash(pool: asyncpg.Pool, account: Account, old_hash: str, password:
             await audit.record(conn, "login.password_rehashed", subject=account.id)
 
 
-async def _count_failure(
-    request: Request, pool: asyncpg.Pool, keys: list[str], account: Account | None, option: str, reason: str
+async def _audit(
+    request: Request, pool: asyncpg.Pool, event: str, account: Account | None, option: str, **detail: object
 ) -> None:
-    subject = account.id if account is not None else None
-    ip = client_ip(request)
-    async with pool.acquire() as conn, conn.transaction():
-        # Attempts during a lock are refused unchecked and not counted (store.throttles).
-        lock = await count_failure(conn, keys, limit=FAILURE_LIMIT, window=FAILURE_WINDOW)
+    async with pool.acquire() as conn:
         await audit.record(
-            conn, "login.failed", subject=subject, client_ip=ip, detail={"option": option, "reason": reason}
+            conn, event, subject=account.id if account is not None else None, client_ip=client_ip(request),
+            detail={"option": option, **detail},
         )
-        if lock is not None:
-            detail = {"option": option, "seconds": int(lock.total_seconds())}
-            await audit.record(conn, "login.locked_out", subject=subject, client_ip=ip, detail=detail)

@@ -6,11 +6,13 @@ the workflow: Remember Me is the browser's business, not the flow's."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from fastapi import Request, Response
 
-from api.security import cookie_flags
+from api.flows import Binding
+from api import cookies
 
 TICKET_COOKIE = "atrezzo_login_ticket"
 
@@ -20,22 +22,29 @@ class LoginTicket:
     flow_id: str
     account_id: str
     remember: bool
+    # When the password was checked: a reset of the account's sign-ins after it ends this login.
+    issued_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+
+    @property
+    def binding(self) -> Binding:
+        return Binding(self.flow_id, self.account_id, self.issued_at)
 
 
 def issue(request: Request, response: Response, ticket: LoginTicket) -> None:
-    value = f"{ticket.flow_id}|{ticket.account_id}|{'1' if ticket.remember else '0'}"
-    response.set_cookie(TICKET_COOKIE, request.app.state.signer.sign(value), **cookie_flags(request))
+    issued = int(ticket.issued_at.timestamp() * 1000)
+    value = f"{ticket.flow_id}|{ticket.account_id}|{'1' if ticket.remember else '0'}|{issued}"
+    cookies.write(response, request, TICKET_COOKIE, request.app.state.signer.sign(value))
 
 
 def read(request: Request, flow_id: str) -> LoginTicket | None:
     """The ticket of ``flow_id``; None when the cookie is missing, forged, or another flow's."""
-    value = request.app.state.signer.unsign(request.cookies.get(TICKET_COOKIE))
+    value = request.app.state.signer.unsign(cookies.read(request, TICKET_COOKIE))
     parts = value.split("|") if value else []
-    if len(parts) != 3 or parts[0] != flow_id:
+    if len(parts) != 4 or parts[0] != flow_id or not parts[3].isdigit():
         return None
-    return LoginTicket(flow_id=parts[0], account_id=parts[1], remember=parts[2] == "1")
+    issued_at = datetime.fromtimestamp(int(parts[3]) / 1000, timezone.utc)
+    return LoginTicket(flow_id=parts[0], account_id=parts[1], remember=parts[2] == "1", issued_at=issued_at)
 
 
 def drop(request: Request, response: Response) -> None:
-    flags = cookie_flags(request)
-    response.delete_cookie(TICKET_COOKIE, path=flags["path"], secure=flags["secure"], httponly=True, samesite="lax")
+    cookies.forget(response, request, TICKET_COOKIE)

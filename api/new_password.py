@@ -1,14 +1,18 @@
 """A new password at the edge: checked against the policy and the person's own details, then
-hashed — both off the event loop. Only the argon2id hash goes on to a flow."""
+hashed — both off the event loop — and staged for the flow that asked for it. The flow has the
+staged hash applied by its own activity, so the hash never rides in a workflow update."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
+import asyncpg
 from starlette.concurrency import run_in_threadpool
 
 from domain.passwords import check_password_policy, hash_password
+from store import staged_passwords
 from store.accounts import Account
+from workflows.flow import FlowView
 
 
 async def hashed_new_password(
@@ -19,3 +23,26 @@ async def hashed_new_password(
     # zxcvbn and argon2id take tens of milliseconds of CPU each: keep them off the event loop.
     await run_in_threadpool(check_password_policy, password, confirm, user_inputs=[*known, *also_known])
     return await run_in_threadpool(hash_password, password)
+
+
+async def set_through_flow(
+    pool: asyncpg.Pool,
+    flow_id: str,
+    account: Account,
+    password: str,
+    confirm: str,
+    save: Callable[[], Awaitable[FlowView]],
+    *,
+    also_known: Sequence[str] = (),
+) -> FlowView:
+    """Check and hash the password (FieldError when it will not do), stage the hash for
+    ``flow_id``, and let the flow's ``save`` step apply it. Whatever the flow answered, the
+    staged hash is gone afterwards."""
+    password_hash = await hashed_new_password(account, password, confirm, also_known=also_known)
+    async with pool.acquire() as conn:
+        await staged_passwords.stage(conn, flow_id, account.id, password_hash)
+    try:
+        return await save()
+    finally:
+        async with pool.acquire() as conn:
+            await staged_passwords.discard(conn, flow_id)

@@ -1,23 +1,23 @@
 """The "Specify Your Organization" check: an NPI and its provider registration code. The code
 is compared with the stored argon2id hash here, at the edge, so it never enters a flow, a
-log or the database; wrong codes are limited per NPI and per client."""
+log or the database; tries are limited per NPI and per client (api.throttling)."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 
 import asyncpg
+from fastapi import Request
 
-from api.throttling import count_failure, lockout, too_many_attempts
+from api.client_address import client_ip
+from api.throttling import POLICIES, Throttled, reserve, too_many_attempts
 from domain.errors import FieldError
 from domain.npi import parse_npi
 from domain.passwords import dummy_verify, verify_password
-from store import audit, throttles
+from store import audit
 from store.providers import Provider, get_provider_by_npi
 
-CODE_LIMIT = 5
-CODE_WINDOW = timedelta(minutes=15)
+POLICY = POLICIES["regcode"]
 REQUIRED = "This field is required."
 MISMATCH = "The NPI and registration code do not match our records."
 
@@ -31,27 +31,26 @@ class OrganizationRefused(Exception):
         self.status_code = status_code
 
 
-async def check_registration_code(pool: asyncpg.Pool, typed_npi: str, typed_code: str, ip: str | None) -> Provider:
+async def check_registration_code(request: Request, pool: asyncpg.Pool, typed_npi: str, typed_code: str) -> Provider:
     """The provider whose NPI and registration code these are, or OrganizationRefused."""
     npi, code = _parsed(typed_npi, typed_code)
-    keys = (f"regcode:npi:{npi}", f"regcode:ip:{ip or 'unknown'}")
+    ip = client_ip(request)
+    try:
+        attempt = await reserve(request, POLICY, npi)
+    except Throttled as throttled:
+        raise OrganizationRefused({"form": throttled.message}, 429) from None
     async with pool.acquire() as conn:
-        wait = await lockout(conn, keys)
-        if wait is not None:
-            raise OrganizationRefused({"form": too_many_attempts(wait)}, 429)
         provider = await get_provider_by_npi(conn, npi)
     # argon2 is CPU work: off the event loop, so other requests keep moving meanwhile.
     if not await asyncio.to_thread(_code_matches, provider, code):
-        async with pool.acquire() as conn, conn.transaction():
-            lock = await count_failure(conn, keys, limit=CODE_LIMIT, window=CODE_WINDOW)
-            detail = {"npi": npi, "locked": lock is not None}
+        async with pool.acquire() as conn:
+            detail = {"npi": npi, "locked": attempt.locks_for is not None}
             await audit.record(conn, "registration.code_refused", client_ip=ip, detail=detail)
-        if lock is not None:
-            raise OrganizationRefused({"form": too_many_attempts(lock)}, 429)
+        if attempt.locks_for is not None:
+            raise OrganizationRefused({"form": too_many_attempts(attempt.locks_for)}, 429)
         raise OrganizationRefused({"form": MISMATCH})
     assert provider is not None
-    async with pool.acquire() as conn:
-        await throttles.clear(conn, keys[0])
+    await attempt.succeeded()
     return provider
 
 

@@ -14,36 +14,36 @@ from uuid import UUID
 from fastapi import Request, Response
 
 from api.client_address import client_ip
-from api.security import cookie_flags
+from api import cookies
 from domain.digests import REMEMBER_KEY, derive_key, generate_token, token_digest
 from store import audit, remember_me
-from store.remember_me import RememberedLogin
+from store.remember_me import Remembered, RememberedLogin
 
 REMEMBER_COOKIE = "atrezzo_remember_me"
 
 
 def this_browser_digest(request: Request) -> str | None:
-    token = request.cookies.get(REMEMBER_COOKIE)
+    token = cookies.read(request, REMEMBER_COOKIE)
     if not token:
         return None
     key = derive_key(request.app.state.resources.settings.secret_key, REMEMBER_KEY)
     return token_digest(key, token)
 
 
-async def remembered_account(request: Request, option: str) -> str | None:
-    """The account this browser is remembered for with ``option``, or None (no cookie, a
-    token that expired or was revoked, or one set with the other option)."""
+async def remembered_account(request: Request, option: str) -> Remembered | None:
+    """Whom this browser is remembered for with ``option``, and since which login; None (no
+    cookie, a token that expired or was revoked, or one set with the other option)."""
     digest = this_browser_digest(request)
     if digest is None:
         return None
     pool = await request.app.state.resources.pool()
     async with pool.acquire() as conn:
-        user_id = await remember_me.remembered_user(conn, digest, option)
-        if user_id is not None:
+        found = await remember_me.remembered(conn, digest, option)
+        if found is not None:
             await audit.record(
-                conn, "remember_me.used", subject=user_id, client_ip=client_ip(request), detail={"option": option}
+                conn, "remember_me.used", subject=found.user_id, client_ip=client_ip(request), detail={"option": option}
             )
-    return str(user_id) if user_id is not None else None
+    return found
 
 
 async def remember(request: Request, response: Response, account_id: str, option: str) -> None:
@@ -60,7 +60,7 @@ async def remember(request: Request, response: Response, account_id: str, option
         await audit.record(
             conn, "remember_me.issued", subject=UUID(account_id), client_ip=client_ip(request), detail={"option": option}
         )
-    response.set_cookie(REMEMBER_COOKIE, token, **cookie_flags(request))
+    cookies.write(response, request, REMEMBER_COOKIE, token)
 
 
 async def forget(request: Request, response: Response) -> None:
@@ -84,5 +84,4 @@ async def live_for_account(request: Request, account_id: UUID | str) -> list[Rem
 
 
 def drop_cookie(request: Request, response: Response) -> None:
-    flags = cookie_flags(request)
-    response.delete_cookie(REMEMBER_COOKIE, path=flags["path"], secure=flags["secure"], httponly=True, samesite="lax")
+    cookies.forget(response, request, REMEMBER_COOKIE)

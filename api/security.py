@@ -5,13 +5,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 
+from api import cookies
+
 BROWSER_COOKIE = "atrezzo_browser"
+_BROWSER_ID = re.compile(r"[A-Za-z0-9_-]{32}")
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 
@@ -42,36 +46,39 @@ class Signer:
         if not signed or "." not in signed:
             return None
         value, _, _ = signed.rpartition(".")
-        return value if hmac.compare_digest(self.sign(value), signed) else None
+        return value if equal(self.sign(value), signed) else None
 
     def csrf_token(self, browser_id: str) -> str:
         return hmac.new(self._key, f"csrf:{browser_id}".encode(), hashlib.sha256).hexdigest()
 
     def csrf_ok(self, browser_id: str | None, token: str | None) -> bool:
-        return bool(browser_id and token) and hmac.compare_digest(self.csrf_token(browser_id), token)
+        return bool(browser_id and token) and equal(self.csrf_token(browser_id), token)
+
+
+def equal(expected: str, given: str) -> bool:
+    """Constant-time comparison of text from a request, whatever characters it holds
+    (hmac.compare_digest refuses str with non-ASCII characters by raising)."""
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogateescape"))
 
 
 def new_browser_id() -> str:
     return secrets.token_urlsafe(24)
 
 
-def cookie_flags(request: Request) -> dict:
-    return {"httponly": True, "samesite": "lax", "secure": request.url.scheme == "https", "path": "/"}
-
-
 class SecurityHeaders(BaseHTTPMiddleware):
     """Every response gets the headers above, and every browser a random id for CSRF tokens."""
 
     async def dispatch(self, request: Request, call_next) -> Response:
-        browser_id = request.cookies.get(BROWSER_COOKIE)
-        if not browser_id:
-            browser_id = new_browser_id()
+        sent = cookies.read(request, BROWSER_COOKIE)
+        # Only an id we could have made: anything else (forged, non-ASCII) gets a fresh one.
+        browser_id = sent if sent and _BROWSER_ID.fullmatch(sent) else new_browser_id()
         request.state.browser_id = browser_id
         response = await call_next(request)
         for name, value in _HEADERS.items():
             response.headers.setdefault(name, value)
-        if request.url.scheme == "https":
+        # By the public address, not the request's scheme: behind the proxy that is plain http.
+        if cookies.secure(request):
             response.headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-        if request.cookies.get(BROWSER_COOKIE) != browser_id:
-            response.set_cookie(BROWSER_COOKIE, browser_id, **cookie_flags(request))
+        if sent != browser_id:
+            cookies.write(response, request, BROWSER_COOKIE, browser_id)
         return response

@@ -27,7 +27,8 @@ def serve() -> int:
         access_log=False,
         # uvicorn's loggers go through the root handler configure_logging installed.
         log_config=None,
-        proxy_headers=True,
+        # The app believes X-Forwarded-* from FORWARDED_ALLOW_IPS only (api/app.py).
+        proxy_headers=False,
         log_level=settings.log_level.lower(),
     )
     return 0

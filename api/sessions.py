@@ -4,20 +4,20 @@ inactivity (HIPAA) does not depend on the browser."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.service import RPCError, RPCStatusCode
 
 from api.client_address import client_ip
 from api.flows import is_api
-from api.security import cookie_flags
+from api import cookies
 from domain.digests import SESSION_KEY, derive_key, generate_token, token_digest
 from store import audit
 from store import remember_me
+from store.sql import query
 from store.sessions import (
     ActiveSession,
     SessionUser,
@@ -36,33 +36,65 @@ class SignInRequired(Exception):
     """Raised by the SignedIn dependency; the app turns it into a redirect or a 401."""
 
 
-async def sign_in(request: Request, response: Response, account_id: str) -> None:
+class SignInRefused(Exception):
+    """No session for this account now: it may not sign in (disabled), or its sign-ins were
+    ended (a password or admin reset) after the login or enrollment that asks began."""
+
+
+async def sign_in(
+    request: Request,
+    response: Response,
+    account_id: str,
+    *,
+    not_before: datetime | None = None,
+    authenticated_at: datetime | None = None,
+) -> None:
     """Start a fresh session for ``account_id`` on ``response``. Any session this browser
-    already had ends first: a new sign-in never reuses an id (session fixation)."""
+    already had ends first: a new sign-in never reuses an id (session fixation). Only an
+    active account signs in, and — with ``not_before``, when the flow asking was bound — only
+    if its sign-ins were not ended since then (SignInRefused, audited). ``authenticated_at``:
+    when the person proved who they are, if not now (Remember Me)."""
     resources = request.app.state.resources
     settings = resources.settings
     key = derive_key(settings.secret_key, SESSION_KEY)
     token = generate_token()
-    previous = request.cookies.get(SESSION_COOKIE)
+    previous = cookies.read(request, SESSION_COOKIE)
     ip = client_ip(request)
     pool = await resources.pool()
+    user_id = UUID(str(account_id))
     async with pool.acquire() as conn, conn.transaction():
-        if previous:
-            await revoke_session(conn, token_digest(key, previous))
-        await create_session(
-            conn,
-            token_digest(key, token),
-            account_id,
-            idle=settings.session_idle_timeout,
-            absolute=settings.session_absolute_timeout,
-            user_agent=request.headers.get("user-agent", "")[:_USER_AGENT_MAX],
-            client_ip=ip,
-        )
-        await audit.record(conn, "session.started", subject=UUID(str(account_id)), client_ip=ip)
+        refusal = _refusal(await conn.fetchrow(query("users/sign_in_state"), user_id), not_before)
+        if refusal:
+            await audit.record(conn, "session.refused", subject=user_id, client_ip=ip, detail={"reason": refusal})
+        else:
+            if previous:
+                await revoke_session(conn, token_digest(key, previous))
+            await create_session(
+                conn,
+                token_digest(key, token),
+                account_id,
+                idle=settings.session_idle_timeout,
+                absolute=settings.session_absolute_timeout,
+                user_agent=request.headers.get("user-agent", "")[:_USER_AGENT_MAX],
+                client_ip=ip,
+                authenticated_at=authenticated_at,
+            )
+            await audit.record(conn, "session.started", subject=user_id, client_ip=ip)
+    if refusal:
+        raise SignInRefused(refusal)
     if hasattr(request.state, "session_user"):
         del request.state.session_user  # whoever this request saw before is not who it is now
     # No max-age: the cookie dies with the browser; the server-side timeouts bound it anyway.
-    response.set_cookie(SESSION_COOKIE, token, **cookie_flags(request))
+    cookies.write(response, request, SESSION_COOKIE, token)
+
+
+def _refusal(state, not_before: datetime | None) -> str:
+    if state is None or state["status"] != "active":
+        return "not_active"
+    ended = state["sign_ins_revoked_at"]
+    if not_before is not None and ended is not None and ended >= not_before:
+        return "sign_ins_ended"
+    return ""
 
 
 async def current_user(request: Request) -> SessionUser | None:
@@ -80,23 +112,9 @@ async def current_user(request: Request) -> SessionUser | None:
     return user
 
 
-async def claim_sign_in(request: Request, flow_id: str) -> str | None:
-    """The account a finished flow hands to the browser that finished it, or None when it
-    was claimed already (the flow refuses a second claim, or has ended after the first)."""
-    client = await request.app.state.resources.temporal()
-    try:
-        return await client.get_workflow_handle(flow_id).execute_update("claim_sign_in", result_type=str)
-    except WorkflowUpdateFailedError:
-        return None
-    except RPCError as exc:
-        if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-            return None
-        raise
-
-
 def session_digest(request: Request) -> str | None:
     """The digest naming this browser's session row, or None without a session cookie."""
-    token = request.cookies.get(SESSION_COOKIE)
+    token = cookies.read(request, SESSION_COOKIE)
     if not token:
         return None
     return token_digest(derive_key(request.app.state.resources.settings.secret_key, SESSION_KEY), token)
@@ -132,8 +150,7 @@ async def sign_out(request: Request, response: Response) -> None:
             await revoke_session(conn, digest)
             if user is not None:
                 await audit.record(conn, "session.ended", subject=UUID(str(user.id)), client_ip=client_ip(request))
-    flags = cookie_flags(request)
-    response.delete_cookie(SESSION_COOKIE, path=flags["path"], secure=flags["secure"], httponly=True, samesite="lax")
+    cookies.forget(response, request, SESSION_COOKIE)
 
 
 async def _signed_in_user(request: Request) -> SessionUser:
@@ -148,10 +165,10 @@ async def sign_in_required(request: Request, exc: SignInRequired) -> Response:
     if is_api(request):
         return JSONResponse({"detail": "Sign in first."}, status_code=401)
     # A cookie that no longer works is a session that timed out or was revoked: say so.
-    if not request.cookies.get(SESSION_COOKIE):
+    if not cookies.read(request, SESSION_COOKIE):
         return RedirectResponse("/", status_code=303)
     response = RedirectResponse("/?notice=session_expired", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    cookies.forget(response, request, SESSION_COOKIE)
     return response
 
 

@@ -1,35 +1,144 @@
-"""Attempt limits at the edge, over several keys at once (per account and per client):
-an attempt is refused while any of its keys is locked, and a failure counts on all of them."""
+"""Attempt limits at the edge: one table of policies, and one way to use them.
+
+Every attempt at a secret (a password, a code, a registration code), and every request that
+sends an email, is reserved *before* it is checked, on three keys (store.throttles):
+- the subject (the typed email or username, the NPI, the account) from this client: a lock
+  key, so an attacker gets ``lock`` tries and then waits, while the same person on another
+  client — the clinician at their own desk — is not locked out by them;
+- the client alone, whatever the subject: a slow-down key, so one office behind one NAT
+  address is slowed down, never locked out, by one bad actor among them;
+- the subject from every client: a slow-down key, so many clients guessing one account are
+  slowed down together.
+The three reservations are one transaction: a refusal on any key counts on none. Subjects
+reach the table only as keyed digests; a refused attempt is never checked at all.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import math
-from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 
 import asyncpg
+from fastapi import Request
 
+from api.client_address import client_ip
+from domain import digests
 from store import throttles
+from store.throttles import LockRule, SlowRule
 
 
-async def lockout(conn: asyncpg.Connection, keys: Iterable[str]) -> timedelta | None:
-    """How long the longest lock among ``keys`` still runs, or None when all are open."""
-    locks = [lock for key in keys if (lock := await throttles.locked_for(conn, key)) is not None]
-    return max(locks, default=None)
+@dataclass(frozen=True)
+class Policy:
+    name: str  # the keys' prefix
+    lock: LockRule  # per subject and client
+    client: SlowRule  # per client
+    subject: SlowRule  # per subject
+    # A success clears the subject's lock key and gives its slots back. Not where every
+    # request counts whatever it finds (each one may send an email), nor for the password
+    # reset's email code, which is only half the proof: holding the mailbox must not wipe
+    # the count of someone who lacks the phone.
+    success_forgets: bool = True
 
 
-async def count_failure(
-    conn: asyncpg.Connection, keys: Iterable[str], *, limit: int, window: timedelta
-) -> timedelta | None:
-    """Count one failure on every key; the longest lock that caused, or None."""
-    locks = [
-        lock
-        for key in keys
-        if (lock := await throttles.record_failure(conn, key, limit=limit, window=window)) is not None
-    ]
-    return max(locks, default=None)
+_QUARTER = timedelta(minutes=15)
+POLICIES = {
+    policy.name: policy
+    for policy in (
+        # Passwords: Login with Phone / Email, first login, "Having trouble logging in?"'s check.
+        Policy("login", LockRule(10, _QUARTER), SlowRule(30), SlowRule(20)),
+        Policy("first_login", LockRule(10, _QUARTER), SlowRule(30), SlowRule(20)),
+        # A provider administrator confirming a reset of another administrator.
+        Policy("admin_password", LockRule(5, _QUARTER), SlowRule(10), SlowRule(10)),
+        # "Specify Your Organization": NPI and registration code.
+        Policy("regcode", LockRule(5, _QUARTER), SlowRule(10), SlowRule(20)),
+        # "Enter User Information": each answer says whether a username is taken.
+        Policy("user_info", LockRule(10, _QUARTER), SlowRule(20), SlowRule(20), success_forgets=False),
+        # Second factors, on top of each flow's own tries per code.
+        Policy("login_code", LockRule(10, _QUARTER), SlowRule(30), SlowRule(20)),
+        Policy("enrollment_code", LockRule(10, _QUARTER), SlowRule(30), SlowRule(20)),
+        Policy("password_reset_code", LockRule(10, _QUARTER), SlowRule(30), SlowRule(20), success_forgets=False),
+        # Requests that email someone: every one counts.
+        Policy("password_reset", LockRule(5, _QUARTER), SlowRule(20), SlowRule(5), success_forgets=False),
+        Policy("registration_reset", LockRule(5, _QUARTER), SlowRule(20), SlowRule(5), success_forgets=False),
+        Policy("help", LockRule(5, _QUARTER), SlowRule(20), SlowRule(5), success_forgets=False),
+    )
+}
+
+
+class Throttled(Exception):
+    """Too many attempts: this one was not checked, and may be tried again after ``wait``."""
+
+    def __init__(self, wait: timedelta) -> None:
+        super().__init__(too_many_attempts(wait))
+        self.wait = wait
+        self.message = too_many_attempts(wait)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One reserved attempt. It counts as a failure unless the caller says otherwise."""
+
+    pool: asyncpg.Pool
+    policy: Policy
+    lock_key: str
+    slow_keys: tuple[str, ...]
+    # The lock this attempt started on its subject from this client, should it be wrong.
+    locks_for: timedelta | None = None
+
+    async def succeeded(self) -> None:
+        """It was right: the subject's failures from this client are forgotten (where the
+        policy says so) and the slots it took are given back."""
+        if not self.policy.success_forgets:
+            return
+        async with self.pool.acquire() as conn, conn.transaction():
+            await throttles.clear(conn, self.lock_key)
+            for key in self.slow_keys:
+                await throttles.refund(conn, key)
+
+    async def uncounted(self) -> None:
+        """It checked nothing (no code was sent yet, the code had expired): not a guess."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            for key in (self.lock_key, *self.slow_keys):
+                await throttles.refund(conn, key)
+
+
+async def reserve(request: Request, policy: Policy, subject: str) -> Attempt:
+    """Reserve an attempt at ``subject`` (what is being tried: an email as typed, a username,
+    an account id) from this request's client, after waiting for its slot; Throttled when
+    it may not go ahead now."""
+    resources = request.app.state.resources
+    client = f"{policy.name}:client:{client_ip(request) or 'unknown'}"
+    named = f"{policy.name}:subject:{subject_digest(resources.settings.secret_key, policy, subject)}"
+    pool = await resources.pool()
+    lock_key = f"{named}:{client}"
+    async with pool.acquire() as conn, conn.transaction():
+        reservation = await throttles.reserve_attempt(conn, lock_key, policy.lock)
+        if reservation.refused_for is not None:
+            raise Throttled(reservation.refused_for)
+        slots = [
+            await throttles.reserve_slot(conn, client, policy.client),
+            await throttles.reserve_slot(conn, named, policy.subject),
+        ]
+        if refused := [slot.wait for slot in slots if slot.refused]:
+            raise Throttled(max(refused))  # the transaction ends: nothing is counted
+    wait = max(slot.wait for slot in slots)
+    if wait > timedelta(0):
+        await asyncio.sleep(wait.total_seconds())
+    return Attempt(pool, policy, lock_key, (client, named), reservation.locks_for)
+
+
+def subject_digest(secret_key: str, policy: Policy, subject: str) -> str:
+    """What a throttle key says about its subject: a keyed digest, never the email itself."""
+    key = digests.derive_key(secret_key, digests.THROTTLE_KEY)
+    return digests.token_digest(key, f"{policy.name}:{subject.strip().casefold()}")[:32]
 
 
 def too_many_attempts(wait: timedelta) -> str:
-    minutes = max(1, math.ceil(wait.total_seconds() / 60))
+    """In seconds for a short wait (a slow-down slot), in whole minutes for a lock."""
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    if seconds < 30:
+        return f"Too many attempts. Please try again in {seconds} second{'s' if seconds != 1 else ''}."
+    minutes = math.ceil(seconds / 60)
     return f"Too many attempts. Please try again in {minutes} minute{'s' if minutes != 1 else ''}."

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from domain.errors import FieldError
 from operations.errors import OperationRefused
-from store.errors import AlreadyExists, MigrationFailed, NotFound
+from store.errors import AlreadyExists, MigrationFailed, NotApplicable, NotFound
 
 BAD_INPUT = 2
 RUNTIME_FAILURE = 1
@@ -41,7 +41,7 @@ def _classify(exc: Exception) -> tuple[int, str]:
         return RUNTIME_FAILURE, str(exc)
     if isinstance(exc, FieldError):
         return BAD_INPUT, f"{exc.field}: {exc.message}"
-    if isinstance(exc, (NotFound, AlreadyExists)):
+    if isinstance(exc, (NotFound, AlreadyExists, NotApplicable)):
         return BAD_INPUT, exc.message
     if isinstance(exc, ValidationError):
         return BAD_INPUT, _describe_settings_error(exc)

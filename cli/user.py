@@ -1,4 +1,5 @@
-"""`atrezzo user ...`: import legacy users and grant provider-admin or staff rights."""
+"""`atrezzo user ...`: import legacy users, grant provider-admin or staff rights, and disable
+or enable accounts."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from cli.legacy_csv import COLUMNS
 from domain.npi import parse_npi
 from settings import load_settings
 from store import audit
-from store.users import grant_admin, grant_staff
+from store.users import grant_admin, grant_staff, set_status
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -35,6 +36,16 @@ def register(commands: argparse._SubParsersAction) -> None:
     staff.add_argument("username")
     staff.set_defaults(handler=run_grant_staff)
 
+    disable = actions.add_parser(
+        "disable", help="disable an account: it signs in nowhere, and its sessions and Remember Me end now"
+    )
+    disable.add_argument("username")
+    disable.set_defaults(handler=run_set_status, status="disabled")
+
+    enable = actions.add_parser("enable", help="enable a disabled account again")
+    enable.add_argument("username")
+    enable.set_defaults(handler=run_set_status, status="active")
+
 
 def run_grant_admin(args: argparse.Namespace) -> str:
     npi = parse_npi(args.npi)
@@ -47,6 +58,21 @@ def run_grant_staff(args: argparse.Namespace) -> str:
     username = args.username.strip()
     asyncio.run(_grant_staff(load_settings().database_url, username))
     return f"{username} now has staff access."
+
+
+def run_set_status(args: argparse.Namespace) -> str:
+    username = args.username.strip()
+    asyncio.run(_set_status(load_settings().database_url, username, args.status))
+    if args.status == "disabled":
+        return f"{username} is disabled: it signs in nowhere, and its sessions and Remember Me have ended."
+    return f"{username} is enabled again."
+
+
+async def _set_status(database_url: str, username: str, status: str) -> None:
+    async with connected(database_url) as conn, conn.transaction():
+        user_id = await set_status(conn, username, status)
+        event = "user.disabled" if status == "disabled" else "user.enabled"
+        await audit.record(conn, event, subject=user_id, detail={"via": "cli"})
 
 
 async def _grant_admin(database_url: str, username: str, npi: str) -> None:

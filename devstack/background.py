@@ -30,7 +30,8 @@ class AppServer:
     def __init__(self, app, host: str = "127.0.0.1", port: int = 0, lifespan: Literal["on", "off"] = "off") -> None:
         self._socket = listening_socket(host, port)
         self.url = f"http://{host}:{self._socket.getsockname()[1]}"
-        config = uvicorn.Config(app, lifespan=lifespan, log_level="warning", access_log=False)
+        # proxy_headers off: the app reads X-Forwarded-* itself, from its trusted proxies only.
+        config = uvicorn.Config(app, lifespan=lifespan, log_level="warning", access_log=False, proxy_headers=False)
         self._server = uvicorn.Server(config)
 
     @property

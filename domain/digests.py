@@ -20,6 +20,7 @@ COOKIE_KEY = "cookies"  # signed cookies, CSRF tokens
 VOICE_KEY = "voice-calls"  # tokens that tie a Twilio call back to its flow
 SESSION_KEY = "sessions"  # session cookies: only their digest is stored
 REMEMBER_KEY = "remember-me"  # Remember Me cookies: only their digest is stored
+THROTTLE_KEY = "throttles"  # what a throttle counts (an email, a username): named by its digest
 
 CODE_DIGITS = 6
 _CODE = re.compile(r"[0-9]{6}")

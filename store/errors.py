@@ -17,5 +17,9 @@ class AlreadyExists(StoreError):
     """A unique value (username, email, NPI) is already taken."""
 
 
+class NotApplicable(StoreError):
+    """The row exists, but the change does not apply to it (enabling an unfinished registration)."""
+
+
 class MigrationFailed(StoreError):
     """A migration file could not be applied; nothing from it was kept."""

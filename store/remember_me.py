@@ -35,6 +35,7 @@ async def issue_token(
     *,
     ttl: timedelta,
     now: datetime | None = None,
+    authenticated_at: datetime | None = None,
 ) -> None:
     if not is_digest(token_digest):
         raise ValueError("Remember Me tokens are stored by the 64-hex digest of their cookie, never the cookie")
@@ -42,15 +43,30 @@ async def issue_token(
         raise ValueError(f"Remember Me is set for a login option, phone or email, not {login_option!r}")
     if ttl <= timedelta(0):
         raise ValueError("a Remember Me token lives for a positive duration")
-    await conn.execute(query("remember_me/issue"), token_digest, _uuid(user_id), login_option, ttl, now)
+    await conn.execute(query("remember_me/issue"), token_digest, _uuid(user_id), login_option, ttl, now, authenticated_at)
+
+
+@dataclass(frozen=True)
+class Remembered:
+    user_id: UUID
+    authenticated_at: datetime  # the login that set the token: sessions count from it
+
+
+async def remembered(
+    conn: asyncpg.Connection, token_digest: str, login_option: str, *, now: datetime | None = None
+) -> Remembered | None:
+    """Who a live token remembers for ``login_option``, and since which login; None for a
+    token that is unknown, revoked, expired, or was set with the other option."""
+    row = await conn.fetchrow(query("remember_me/user_for"), token_digest, login_option, now)
+    return Remembered(**dict(row)) if row else None
 
 
 async def remembered_user(
     conn: asyncpg.Connection, token_digest: str, login_option: str, *, now: datetime | None = None
 ) -> UUID | None:
-    """The active user a live token remembers for ``login_option``; None for a token that is
-    unknown, revoked, expired, or was set with the other option."""
-    return await conn.fetchval(query("remember_me/user_for"), token_digest, login_option, now)
+    """The active user a live token remembers for ``login_option`` (see ``remembered``)."""
+    found = await remembered(conn, token_digest, login_option, now=now)
+    return found.user_id if found else None
 
 
 async def revoke_token(conn: asyncpg.Connection, token_digest: str) -> UUID | None:

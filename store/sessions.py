@@ -42,11 +42,14 @@ async def create_session(
     user_agent: str = "",
     client_ip: str | None = None,
     now: datetime | None = None,
+    authenticated_at: datetime | None = None,
 ) -> None:
+    """``authenticated_at``: when the person proved who they are, if not now (a Remember Me
+    sign-in): the absolute timeout counts from then."""
     if not is_digest(id_digest):
         raise ValueError("sessions are stored by the 64-hex digest of their token, never the token")
     await conn.execute(
-        query("sessions/create"), id_digest, _uuid(user_id), idle, absolute, user_agent, client_ip, now
+        query("sessions/create"), id_digest, _uuid(user_id), idle, absolute, user_agent, client_ip, now, authenticated_at
     )
 
 

@@ -8,7 +8,8 @@ from uuid import UUID
 
 import asyncpg
 
-from store.errors import AlreadyExists, NotFound
+from store import remember_me, sessions
+from store.errors import AlreadyExists, NotApplicable, NotFound
 from store.providers import get_provider_by_npi
 from store.sql import query
 
@@ -94,6 +95,24 @@ async def grant_staff(conn: asyncpg.Connection, username: str) -> UUID:
     if user_id is None:
         raise NotFound(f"No user named {username!r}.")
     return user_id
+
+
+async def set_status(conn: asyncpg.Connection, username: str, status: str) -> UUID:
+    """Disable (HIPAA termination) or enable ``username``. Disabling ends its sessions and
+    Remember Me everywhere and every login or enrollment under way; run it in a transaction.
+    NotFound for an unknown username, NotApplicable for a registration that is not finished."""
+    if status not in ("active", "disabled"):
+        raise ValueError("an account is enabled ('active') or disabled")
+    row = await conn.fetchrow(query("users/set_status"), username, status)
+    if row is None:
+        raise NotFound(f"No user named {username!r}.")
+    if row["was"] == "pending":
+        verb = "enable" if status == "active" else "disable"
+        raise NotApplicable(f"{username!r} has not finished registering: there is nothing to {verb}.")
+    if status == "disabled":
+        await sessions.revoke_all_for_user(conn, row["id"])
+        await remember_me.revoke_all_for_user(conn, row["id"])
+    return row["id"]
 
 
 async def taken_usernames(conn: asyncpg.Connection, usernames: Iterable[str]) -> set[str]:

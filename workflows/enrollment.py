@@ -9,7 +9,6 @@ so an abandoned enrollment resumes where it stopped.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -19,27 +18,45 @@ from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import AccountProgress, AuditEntry, EmailToVerify, MfaChoice, NewPassword, Outcome, TermsAccepted
+    from domain.email import mask_email
     from domain.phone import mask_phone
     from domain.terms import TERMS_VERSION
     from workflows.code_challenge import CodeChallenge
     from workflows.flow import FlowView, FlowWorkflow, field_error
+    from workflows.notices import EMAIL_CHANGED, MFA_REGISTERED, PASSWORD_CHANGED, Notices
     from workflows.timings import Timings
 
 PROCESS = "enrollment"
 METHODS = ("phone", "email")
 PHONE_CHANNELS = ("sms", "voice")
 _DB = {"start_to_close_timeout": timedelta(seconds=15), "retry_policy": RetryPolicy(maximum_attempts=5)}
+PASSWORD_NOT_ACCEPTED = "The password could not be accepted. Please try again."
+ON_RECORD_FIRST = (
+    "First verify the email address we have on record: click Send verification code. "
+    "You can change the address once its code is verified."
+)
+
+
+# Enrollments that began with a click on a link emailed to the address on record: the mailbox
+# is proven. "existing_user" (first login) and "admin_reset" began with a password alone.
+MAILBOX_PROVEN = ("registration", "registration_reset", "resume")
+# Accounts someone already signs in to: changes to them are notified (workflows/notices.py).
+ESTABLISHED = ("existing_user", "admin_reset", "resume")
 
 
 @dataclass(frozen=True)
 class EnrollmentStart:
     account_id: str
     purpose: str  # registration | existing_user | resume | registration_reset | admin_reset
-    email: str = ""  # prefilled on the email screen
+    email: str = ""  # the address on record
     email_verified: bool = False
     has_new_password: bool = False
     requires_terms: bool = False
     timings: Timings = field(default_factory=Timings)
+
+    @property
+    def mailbox_proven(self) -> bool:
+        return self.purpose in MAILBOX_PROVEN
 
 
 @dataclass(frozen=True)
@@ -58,17 +75,27 @@ class MfaEnrollmentWorkflow(FlowWorkflow):
         self._saving_password = False
         self._method = ""
         self._email = start.email
+        # The address the account holds now: changing it notifies this one.
+        self._on_record = start.email
         self._phone = ""
         # The last email and phone challenges, kept across address changes for the resend limits.
         self._sent_by_kind: dict[str, CodeChallenge] = {}
-        # Resuming after email and password were done: only the phone is left (or a switch to email).
-        resume_at_phone = start.email_verified and start.has_new_password
+        self._notices = Notices()
+        # Whether this enrollment may treat the email as proven: only once a code sent to it was
+        # typed here, or when the link that started it went to the address on record. A
+        # password alone never skips the email code.
+        self._email_confirmed = False
+        # Resuming after email and password were done: the phone is left (or email instead).
+        resume_at_phone = start.mailbox_proven and start.email_verified and start.has_new_password
         self._start_flow(PROCESS, "phone" if resume_at_phone else "method", account_id=start.account_id)
         # The account id is the person's own (no PII); the edge needs it for the password policy.
-        self._view.fields = {"email": start.email, "purpose": start.purpose, "account_id": start.account_id}
+        self._view.fields = {"purpose": start.purpose, "account_id": start.account_id}
+        if start.mailbox_proven:
+            self._view.fields["email"] = start.email
+        else:
+            self._offer_email_on_record()
         if resume_at_phone:
-            self._method = "phone"
-            self._view.fields["can_use_email"] = "yes"
+            self._resume_at_phone(start.email)
 
     @workflow.run
     async def run(self, start: EnrollmentStart) -> str:
@@ -77,8 +104,10 @@ class MfaEnrollmentWorkflow(FlowWorkflow):
         if not await self._wait_until_done(start.timings.idle):
             self._finish("failed", "abandoned")
             await self._audit("mfa.enrollment_abandoned")
+            await self._notices.delivered()
             return "abandoned"
         await self._hand_over_sign_in()
+        await self._notices.delivered()
         return "completed"
 
     # --- method ----------------------------------------------------------------
@@ -100,7 +129,8 @@ class MfaEnrollmentWorkflow(FlowWorkflow):
     async def submit_email(self, email: str) -> FlowView:
         self._touch()
         self._email = email
-        self._view.fields["email"] = email
+        # Shown in full only to whoever proved the mailbox; until then, as on record: masked.
+        self._view.fields["email"] = mask_email(email) if self._must_confirm_on_record() else email
         self.challenge = self._challenge("email", email)
         self._go("email_code")
         return await self.send_code()
@@ -109,6 +139,22 @@ class MfaEnrollmentWorkflow(FlowWorkflow):
     def _check_email(self, email: str) -> None:
         self._expect("email", "email_code")
         if "@" not in email or email != email.strip():
+            raise field_error("email", "Enter a valid email address.")
+        if self._must_confirm_on_record() and email.casefold() != self._on_record.casefold():
+            # A password alone must not move the account to another mailbox.
+            raise field_error("email", ON_RECORD_FIRST)
+        self._check_resend("email", "email")
+
+    @workflow.update
+    async def send_to_email_on_record(self) -> FlowView:
+        """Send verification code, to the address on record (shown masked): the first step of
+        an enrollment begun with a password alone."""
+        return await self.submit_email(self._on_record)
+
+    @send_to_email_on_record.validator
+    def _check_send_to_on_record(self) -> None:
+        self._expect("email", "email_code")
+        if not self._on_record:
             raise field_error("email", "Enter a valid email address.")
         self._check_resend("email", "email")
 
@@ -120,32 +166,64 @@ class MfaEnrollmentWorkflow(FlowWorkflow):
 
     @change_email.validator
     def _check_change_email(self) -> None:
-        self._expect("email_code")
+        # Also once verified, before the password: a new address is verified in its turn.
+        self._expect("email_code", "password")
 
     # --- password --------------------------------------------------------------------
     @workflow.update
+    async def save_password(self) -> FlowView:
+        """Create: the edge checked and hashed the new password and staged the hash for this
+        flow; this step has it applied, so no hash ever travels through history."""
+        self._touch()
+        self._saving_password = True
+        try:
+            applied = await workflow.execute_activity(
+                "apply_staged_password", self._start.account_id, result_type=bool, **_DB
+            )
+            if applied:
+                await self._password_saved()
+            else:
+                self._show_error("password", PASSWORD_NOT_ACCEPTED)
+        finally:
+            self._saving_password = False
+        return self.view()
+
+    @save_password.validator
+    def _check_save_password(self) -> None:
+        self._check_password_step()
+
+    @workflow.update
     async def set_password(self, password_hash: str) -> FlowView:
+        """The hash in the update's argument: how flows started before staged passwords took
+        this step. Kept so their histories replay; refused for everyone now."""
         self._touch()
         self._saving_password = True
         try:
             await workflow.execute_activity("set_account_password", NewPassword(self._start.account_id, password_hash), **_DB)
-            await self._audit("password.created")
-            if self._method == "email":
-                await self._complete("email")
-            else:
-                self._go("phone")
+            await self._password_saved()
         finally:
             self._saving_password = False
         return self.view()
 
     @set_password.validator
     def _check_password(self, password_hash: str) -> None:
+        self._check_password_step()
+        raise field_error("password", PASSWORD_NOT_ACCEPTED)
+
+    def _check_password_step(self) -> None:
         self._expect("password")
         if self._saving_password:
             # A double-clicked Create: the first one is already saving the password.
             raise field_error("password", "Your password is being saved. Please wait.")
-        if not password_hash.startswith("$argon2id$"):
-            raise field_error("password", "The password could not be accepted. Please try again.")
+
+    async def _password_saved(self) -> None:
+        await self._audit("password.created")
+        if self._start.purpose in ESTABLISHED:
+            self._notices.send(self._start.account_id, PASSWORD_CHANGED, self._on_record)
+        if self._method == "email":
+            await self._complete("email")
+        else:
+            self._go("phone")
 
     # --- phone -----------------------------------------------------------------------
     @workflow.update
@@ -186,6 +264,8 @@ class MfaEnrollmentWorkflow(FlowWorkflow):
     @use_email_instead.validator
     def _check_use_email(self) -> None:
         self._expect("phone", "phone_code", "phone_call")
+        if not self._email_confirmed:
+            raise field_error("form", "Please verify your email address first.")
 
     # --- terms and the end -------------------------------------------------------------
     @workflow.update
@@ -204,15 +284,32 @@ class MfaEnrollmentWorkflow(FlowWorkflow):
     # --- what the steps share -------------------------------------------------------------
     async def _resume_saved(self) -> None:
         """Restarted by support: start from what the account already holds, not from the
-        first run's start input (email verified and password created: only the phone is left)."""
+        first run's start input (email verified and password created: only the phone is left)
+        — where the link that began it proved the mailbox; a password alone starts over."""
         saved: AccountProgress = await workflow.execute_activity(
             "account_progress", self._start.account_id, result_type=AccountProgress, **_DB
         )
-        if saved.email_verified and saved.has_password and self._view.step == "method":
-            self._method = "phone"
-            self._email = saved.email
-            self._view.fields.update(email=saved.email, can_use_email="yes")
+        if not self._start.mailbox_proven:
+            self._on_record = saved.email
+            self._offer_email_on_record()
+        elif saved.email_verified and saved.has_password and self._view.step == "method":
+            self._resume_at_phone(saved.email)
             self._go("phone")
+
+    def _resume_at_phone(self, email: str) -> None:
+        self._method = "phone"
+        self._email = self._on_record = email
+        self._email_confirmed = True
+        self._view.fields.update(email=email, can_use_email="yes")
+
+    def _offer_email_on_record(self) -> None:
+        """The email screen shows the address on record masked, with its own button: the
+        person proves that mailbox before anything else (then may change the address)."""
+        if self._on_record:
+            self._view.fields.update(email="", email_on_record=mask_email(self._on_record))
+
+    def _must_confirm_on_record(self) -> bool:
+        return not self._start.mailbox_proven and not self._email_confirmed and bool(self._on_record)
 
     async def _code_verified(self) -> None:
         assert self.challenge is not None
@@ -228,8 +325,17 @@ class MfaEnrollmentWorkflow(FlowWorkflow):
                 self._go("email")
                 self._show_error("email", outcome.error)
                 return
+            # A later change of address starts from the same send limits, not "already verified".
+            self._sent_by_kind["email"] = self.challenge.successor("email", self._email)
             self.challenge = None
+            self._email_confirmed = True
+            self._view.fields.pop("email_on_record", None)
+            self._view.fields["email"] = self._email
             await self._audit("mfa.email_verified")
+            if self._on_record and self._email.casefold() != self._on_record.casefold():
+                # Both mailboxes hear of it: the old one in case this was not its owner.
+                self._notices.send(self._start.account_id, EMAIL_CHANGED, self._on_record, self._email, new_email=mask_email(self._email))
+            self._on_record = self._email
             self._go("password", notice="The code has been verified. You can now continue.")
         else:
             await self._complete("phone")
@@ -238,6 +344,9 @@ class MfaEnrollmentWorkflow(FlowWorkflow):
         phone = self._phone if method == "phone" else ""
         await workflow.execute_activity("complete_mfa_registration", MfaChoice(self._start.account_id, method, phone), **_DB)
         await self._audit("mfa.registered", method=method)
+        if self._start.purpose in ESTABLISHED:
+            masked = mask_phone(phone) if phone else ""
+            self._notices.send(self._start.account_id, MFA_REGISTERED, self._on_record, method=method, phone=masked)
         if self._start.requires_terms:
             self._go("terms")
         else:

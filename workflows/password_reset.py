@@ -22,19 +22,24 @@ with workflow.unsafe.imports_passed_through():
     from domain.phone import mask_phone
     from workflows.code_challenge import CodeChallenge
     from workflows.flow import FlowView, FlowWorkflow, field_error
+    from workflows.notices import PASSWORD_CHANGED, Notices
     from workflows.timings import Timings
 
 PROCESS = "password_reset"
 PHONE_CHANNELS = ("sms", "voice")
 _DB = {"start_to_close_timeout": timedelta(seconds=15), "retry_policy": RetryPolicy(maximum_attempts=5)}
+PASSWORD_NOT_ACCEPTED = "The password could not be accepted. Please try again."
 
 
 @dataclass(frozen=True)
 class PasswordResetStart:
     account_id: str  # "" when no active account has this address
-    email: str
+    email: str  # where the code goes: the address on record (for an unknown one, as typed)
     phone: str = ""  # the number on record for phone users (E.164); "" for email-only users
     timings: Timings = field(default_factory=Timings)
+    # The address as the person typed it, which the screens show masked (the stored spelling
+    # would tell that the account exists); "" in flows started before it was kept apart.
+    shown_email: str = ""
 
 
 @workflow.defn
@@ -45,10 +50,11 @@ class PasswordResetWorkflow(FlowWorkflow):
         self._start = start
         self._known = bool(start.account_id)
         self._saving_password = False
+        self._notices = Notices()
         self._sign_in_account = start.account_id
         # Search attributes carry the account only when there is one: "" is not an account.
         self._start_flow(PROCESS, "email_code", account_id=start.account_id)
-        self._view.email = mask_email(start.email)
+        self._view.email = mask_email(start.shown_email or start.email)
         self.challenge = CodeChallenge(
             start.timings.code_policy(), "email", start.email, "password_reset", deliver=self._known
         )
@@ -60,6 +66,7 @@ class PasswordResetWorkflow(FlowWorkflow):
             self._finish("failed", "expired")
             return "expired"
         await self._hand_over_sign_in()
+        await self._notices.delivered()
         return "reset"
 
     @workflow.update
@@ -107,27 +114,54 @@ class PasswordResetWorkflow(FlowWorkflow):
                 raise field_error("code", refusal)
 
     @workflow.update
+    async def save_new_password(self) -> FlowView:
+        """Continue: the edge checked and hashed the new password and staged the hash for this
+        flow; this step has it applied, so no hash ever travels through history."""
+        self._touch()
+        self._saving_password = True
+        applied = await workflow.execute_activity("apply_staged_password", self._start.account_id, result_type=bool, **_DB)
+        if not applied:
+            self._saving_password = False
+            self._show_error("password", PASSWORD_NOT_ACCEPTED)
+            return self.view()
+        await self._password_changed()
+        return self.view()
+
+    @save_new_password.validator
+    def _check_save_new_password(self) -> None:
+        self._check_new_password_step()
+
+    @workflow.update
     async def set_new_password(self, password_hash: str) -> FlowView:
+        """The hash in the update's argument: how flows started before staged passwords took
+        this step. Kept so their histories replay; refused for everyone now."""
         self._touch()
         self._saving_password = True
         account = self._start.account_id
         await workflow.execute_activity("set_account_password", NewPassword(account, password_hash), **_DB)
-        # Whoever else was signed in, or remembered, must prove themselves again.
-        await workflow.execute_activity("revoke_sign_ins", account, **_DB)
-        entry = AuditEntry("password.reset", subject=account, detail={"flow": workflow.info().workflow_id})
-        await workflow.execute_activity("record_audit", entry, **_DB)
-        self._finish("completed", "done")
+        await self._password_changed()
         return self.view()
 
     @set_new_password.validator
     def _check_new_password(self, password_hash: str) -> None:
+        self._check_new_password_step()
+        raise field_error("password", PASSWORD_NOT_ACCEPTED)
+
+    def _check_new_password_step(self) -> None:
         if self._saving_password:
             # A double-clicked Continue: the first one is already saving the password.
             raise field_error("form", "Your new password is being saved. Please wait.")
         if self._view.step != "new_password" or not self._known:
             raise field_error("form", "Please verify your email address first.")
-        if not password_hash.startswith("$argon2id$"):
-            raise field_error("password", "The password could not be accepted. Please try again.")
+
+    async def _password_changed(self) -> None:
+        account = self._start.account_id
+        # Whoever else was signed in, or remembered, must prove themselves again.
+        await workflow.execute_activity("revoke_sign_ins", account, **_DB)
+        entry = AuditEntry("password.reset", subject=account, detail={"flow": workflow.info().workflow_id})
+        await workflow.execute_activity("record_audit", entry, **_DB)
+        self._notices.send(account, PASSWORD_CHANGED, self._start.email, signed_out="yes")
+        self._finish("completed", "done")
 
     async def _code_verified(self) -> None:
         assert self.challenge is not None

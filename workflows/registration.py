@@ -34,6 +34,7 @@ CHECK_EMAIL = (
     "you must click the link in your email within {minutes} minutes."
 )
 LINK_NOT_SENT = "We could not send the email. Please check the address and try again."
+PENDING_EXPIRY = "pending-account-expiry"
 RESUMING = "Your registration is being restored. Please wait a moment and try again."
 
 
@@ -58,6 +59,11 @@ class ProviderRegistrationWorkflow(FlowWorkflow):
         self._progress = AccountProgress()
         self._resuming = self._is_restart()
         self._saving = False
+        # The address typed belongs to an account already: this registration answers exactly
+        # as for a new one, emails the address's owner instead of a link, and ends unclicked.
+        self._email_holder = ""
+        # When an account this flow made, if still unverified, is released (see _expire_unverified).
+        self._expires_at = workflow.now()
         self._start_flow(PROCESS, "user_info", provider_npi=start.provider_npi)
         self._view.fields = {"organization": start.provider_name, "npi": start.provider_npi}
         if self._resuming:
@@ -89,17 +95,21 @@ class ProviderRegistrationWorkflow(FlowWorkflow):
 
     async def _register(self, start: RegistrationStart) -> str:
         try:
-            await workflow.wait_condition(lambda: bool(self._account_id), timeout=start.timings.idle)
+            await workflow.wait_condition(lambda: bool(self._account_id or self._email_holder), timeout=start.timings.idle)
         except asyncio.TimeoutError:
             self._finish("failed", "abandoned")
             return "abandoned"
+        if self._email_holder:
+            return await self._answer_as_new(start)
         if not await self._send_link():
             # The account exists, so the Reset path can still deliver a link later.
             self._finish("failed", "registration_error", notice=LINK_NOT_SENT)
+            await self._expire_unverified(start)
             return "link_not_sent"
         if not await self._wait_for_click():
             self._finish("failed", "registration_error")
             await self._audit("registration.link_expired")
+            await self._expire_unverified(start)
             return "link_expired"
         await self._audit("registration.email_link_clicked")
         return await enroll(
@@ -130,8 +140,12 @@ class ProviderRegistrationWorkflow(FlowWorkflow):
             self._show_error(outcome.field, outcome.error)
             return self.view()
         self._email, self._greeting = account.email, account.first_name
-        self._account_id = outcome.account_id
-        self._set_account(outcome.account_id)
+        if outcome.email_holder:
+            self._email_holder = outcome.email_holder
+        else:
+            self._account_id = outcome.account_id
+            self._set_account(outcome.account_id)
+            self._expires_at = workflow.now() + timedelta(seconds=self._start.timings.pending_ttl_seconds)
         minutes = max(1, self._start.timings.link_ttl_seconds // 60)
         self._go("check_email", notice=CHECK_EMAIL.format(minutes=minutes))
         return self.view()
@@ -171,6 +185,7 @@ class ProviderRegistrationWorkflow(FlowWorkflow):
         if found.account_id:
             self._progress = found
             self._account_id = found.account_id
+            self._expires_at = workflow.now() + timedelta(seconds=self._start.timings.pending_ttl_seconds)
             self._email, self._greeting = found.email, found.first_name
             self._set_account(found.account_id)
             minutes = max(1, self._start.timings.link_ttl_seconds // 60)
@@ -179,15 +194,43 @@ class ProviderRegistrationWorkflow(FlowWorkflow):
             self._view.notice = ""
         self._resuming = False
 
+    async def _answer_as_new(self, start: RegistrationStart) -> str:
+        """The address is someone's already: tell them (it may be them, having forgotten),
+        show the person who typed it what a new registration shows, and let it run out."""
+        holder = Notice(to=self._email, template="registration_email_exists", detail={"holder": self._email_holder})
+        await self._send_notice(holder)
+        await self._audit("registration.email_exists")
+        await workflow.sleep(timedelta(seconds=start.timings.link_ttl_seconds))
+        self._finish("failed", "registration_error")
+        return "link_expired"
+
+    async def _expire_unverified(self, start: RegistrationStart) -> None:
+        """An account whose email nobody verified must not hold its username and address for
+        ever (anyone can type anyone's address): once PENDING_ACCOUNT_TTL has passed since it
+        was made, it is released — unless the person verified it meanwhile (Reset). Support's
+        cancel releases it sooner. Flows from before this rule finish as they did."""
+        if not workflow.patched(PENDING_EXPIRY):
+            return
+        await workflow.sleep(max(timedelta(0), self._expires_at - workflow.now()))
+        released: bool = await workflow.execute_activity(
+            "expire_unverified_account", self._account_id, result_type=bool, **_DB
+        )
+        if released:
+            await self._audit("registration.account_expired")
+
     async def _tell_cancelled(self) -> None:
-        notice = Notice(to=self._email, template="registration_cancelled", greeting_name=self._greeting)
+        await self._send_notice(Notice(to=self._email, template="registration_cancelled", greeting_name=self._greeting))
+
+    async def _send_notice(self, notice: Notice) -> None:
         try:
             await workflow.execute_activity(
                 "send_notice_email", notice, start_to_close_timeout=timedelta(seconds=30),
                 retry_policy=RetryPolicy(maximum_attempts=3, non_retryable_error_types=["InvalidDestination"]),
             )
-        except ActivityError:
-            pass  # the account is released either way; the audit log says so
+        except ActivityError as error:
+            if is_cancelled_exception(error):
+                raise
+            # What it tells of happened either way, and the audit log says so.
 
     async def _release(self) -> None:
         await workflow.execute_activity("release_pending_account", self._account_id, **_DB)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from workflows.admin_reset import ProviderAdminResetWorkflow
 from workflows.enrollment import MfaEnrollmentWorkflow
 from workflows.login import LoginWorkflow
+from workflows.maintenance import MaintenanceWorkflow
 from workflows.password_reset import PasswordResetWorkflow
 from workflows.registration import ProviderRegistrationWorkflow
 from workflows.registration_reset import RegistrationResetWorkflow
@@ -16,4 +17,5 @@ WORKFLOWS: list[type] = [
     LoginWorkflow,
     PasswordResetWorkflow,
     ProviderAdminResetWorkflow,
+    MaintenanceWorkflow,
 ]

@@ -21,6 +21,8 @@ class Timings:
     max_wrong_tries: int = 5
     # An enrollment nobody touches for this long closes; what was saved stays saved.
     idle_seconds: int = 60 * 60
+    # A new account whose email nobody verified is released this long after it was made.
+    pending_ttl_seconds: int = 24 * 60 * 60
 
     def code_policy(self) -> CodePolicy:
         return CodePolicy(

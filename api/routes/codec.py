@@ -6,7 +6,9 @@ Staff are let through by either
   UI origins); the account must have users.is_staff; or
 - the CODEC_TOKEN bearer, for staff tooling (`temporal workflow show --codec-endpoint ...
   --codec-auth "Bearer ..."`).
-Everyone else gets 403; a signed-in non-staff user's attempt goes to the audit log.
+Everyone else gets 403; a signed-in non-staff user's attempt goes to the audit log, and so
+does every decode that succeeds (who, through what, of which workflow). Payloads in clear are
+refused (engine/codec.py): the engine writes none.
 
 On the loopback dev stack only, the dev server's built-in UI (which can send neither a token
 nor cookies: `temporal server start-dev` has no such flag) is trusted by its origin when
@@ -15,10 +17,12 @@ CODEC_TRUST_UI_ORIGIN is set; it is off by default and only `make dev` sets it.
 
 from __future__ import annotations
 
-import hmac
+import re
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote, urlsplit
+from uuid import UUID
 
-from cryptography.exceptions import InvalidTag
 from fastapi import APIRouter, Request
 from google.protobuf.message import DecodeError
 from fastapi.responses import JSONResponse, Response
@@ -26,26 +30,43 @@ from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
 from temporalio.api.common.v1 import Payload
 
 from api.dependencies import SettingsDep
+from api import cookies
 from api.sessions import SESSION_COOKIE, current_user
+from api.client_address import client_ip
+from api.security import equal
 from api.staff import is_staff, record_refusal
-from engine.codec import EncryptionCodec, UnknownKeyError
+from engine.codec import EncryptionCodec, PayloadRefused
 from settings import Settings
+from store import audit
 
 router = APIRouter(prefix="/codec", tags=["operations"])
+# The Temporal UI's pages: /namespaces/<namespace>/workflows/<workflow id>/<run id>/...
+_WORKFLOW_PAGE = re.compile(r"/workflows/([^/]+)")
 
 
-async def _allowed(request: Request, settings: Settings) -> bool:
+@dataclass(frozen=True)
+class Caller:
+    """Who a codec request is let through as: a staff member's session, the staff tooling
+    token, or (make dev only) the local Temporal UI's origin."""
+
+    via: str  # session | token | ui_origin
+    user: UUID | None = None
+
+
+async def _caller(request: Request, settings: Settings) -> Caller | None:
     auth = request.headers.get("authorization", "")
     scheme, _, token = auth.partition(" ")
-    if settings.codec_token and scheme.lower() == "bearer" and hmac.compare_digest(token, settings.codec_token):
-        return True
-    if request.cookies.get(SESSION_COOKIE):
+    if settings.codec_token and scheme.lower() == "bearer" and equal(settings.codec_token, token):
+        return Caller("token")
+    if cookies.read(request, SESSION_COOKIE):
         user = await current_user(request)
         if user is not None and await is_staff(request, user):
-            return True
+            return Caller("session", user.id)
         if user is not None:
             await record_refusal(request, user)
-    return settings.codec_trust_ui_origin and request.headers.get("origin") in settings.codec_origins
+    if settings.codec_trust_ui_origin and request.headers.get("origin") in settings.codec_origins:
+        return Caller("ui_origin")
+    return None
 
 
 def _cors(request: Request, settings: Settings, response: Response) -> Response:
@@ -75,18 +96,34 @@ async def decode(request: Request, settings: SettingsDep) -> Response:
 
 
 async def _run(request: Request, settings: Settings, *, encoding: bool) -> Response:
-    if not await _allowed(request, settings):
+    caller = await _caller(request, settings)
+    if caller is None:
         return _cors(request, settings, JSONResponse({"detail": "Staff only."}, status_code=403))
     try:
         body: Any = await request.json()
         payloads = [ParseDict(p, Payload()) for p in body["payloads"]]
-    except (ValueError, KeyError, TypeError, ParseError):
+    except (ValueError, KeyError, TypeError, AttributeError, ParseError, DecodeError):
         return _cors(request, settings, JSONResponse({"detail": 'Send {"payloads": [...]}.'}, status_code=400))
     codec = EncryptionCodec(settings.payload_key_ring)
     try:
         result = await (codec.encode(payloads) if encoding else codec.decode(payloads))
-    except UnknownKeyError as exc:
-        return _cors(request, settings, JSONResponse({"detail": str(exc)}, status_code=400))
-    except (InvalidTag, DecodeError):  # tampered, or sealed with another key under the same id
-        return _cors(request, settings, JSONResponse({"detail": "A payload could not be decrypted."}, status_code=400))
+    except PayloadRefused as refused:  # in clear, tampered, or sealed with a key we do not hold
+        return _cors(request, settings, JSONResponse({"detail": str(refused)}, status_code=400))
+    if not encoding:
+        await _audit_decode(request, caller, len(result))
     return _cors(request, settings, JSONResponse({"payloads": [MessageToDict(p) for p in result]}))
+
+
+async def _audit_decode(request: Request, caller: Caller, count: int) -> None:
+    """Every decode is a read of someone's data: who, through what, of which workflow (the
+    Temporal UI's page names it in its Referer; the CLI names none)."""
+    workflow = _WORKFLOW_PAGE.search(urlsplit(request.headers.get("referer", "")).path)
+    detail = {
+        "via": caller.via,
+        "namespace": request.headers.get("x-namespace", "")[:100],
+        "workflow": unquote(workflow[1])[:200] if workflow else "",
+        "payloads": count,
+    }
+    pool = await request.app.state.resources.pool()
+    async with pool.acquire() as conn:
+        await audit.record(conn, "codec.decoded", actor=caller.user, client_ip=client_ip(request), detail=detail)

@@ -8,18 +8,20 @@ from __future__ import annotations
 
 import dataclasses
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
-from temporalio.client import WorkflowUpdateFailedError
-from temporalio.service import RPCError, RPCStatusCode
 
 from api.action_routes import Action, ActionRoutes, CsrfField
+from api.code_checks import CodeCheck, verify_throttled
 from api.dependencies import FlowsDep
-from api.flows import Flows, is_api, view_json
-from api.new_password import hashed_new_password
-from api.sessions import sign_in
+from api.flows import FlowGone, Flows, is_api, view_json
+from api.new_password import set_through_flow
+from api.flow_sign_in import REFUSED, sign_in_from_flow
+from api.sessions import SignInRefused
+from api.throttling import POLICIES
 from domain.email import normalise_email
 from domain.errors import FieldError
 from domain.phone import parse_us_direct_line
@@ -32,11 +34,13 @@ PROCESS = "enrollment"
 HOME = "/home"
 # The login page words this notice: "You have already registered for multi-factor authentication."
 ALREADY_REGISTERED = "/?notice=mfa_already_registered"
+SIGN_IN_REFUSED = "/?notice=sign_in_refused"
 ALREADY_DONE = "This registration is already complete. Please log in."
 STALE = "This step is already complete. Please continue from the current page."
 TERMS_UNCHECKED = "Please check the box to confirm that you have read and agree to these terms of use."
 EMAIL_STEPS = ("email", "email_code")
 PHONE_STEPS = ("phone", "phone_code", "phone_call")
+CODE_POLICY = POLICIES["enrollment_code"]
 
 router = APIRouter(tags=["mfa enrollment"])
 # Every JSON twin answers with the flow's view; field errors come back in view.errors.
@@ -108,12 +112,12 @@ async def email_api(request: Request, flows: FlowsDep, body: EmailBody) -> Respo
 async def verify_form(
     request: Request, flows: FlowsDep, code: Annotated[str, Form()] = "", csrf_token: CsrfField = None
 ) -> Response:
-    return await _act(request, flows, csrf_token, lambda flow_id: flows.verify_code(flow_id, code))
+    return await _act(request, flows, csrf_token, lambda flow_id: _verify(request, flows, flow_id, code))
 
 
 @router.post("/api/v1/mfa/code/verify", summary="Verification Code, Verify code", **_DOCS)
 async def verify_api(request: Request, flows: FlowsDep, body: CodeBody) -> Response:
-    return await _act(request, flows, None, lambda flow_id: flows.verify_code(flow_id, body.code))
+    return await _act(request, flows, None, lambda flow_id: _verify(request, flows, flow_id, body.code))
 
 
 @router.post("/mfa/phone", include_in_schema=False)
@@ -155,6 +159,13 @@ async def _submit_email(flows: Flows, flow_id: str, typed: str) -> FlowView:
     return await flows.update(flow_id, "submit_email", email)
 
 
+async def _verify(request: Request, flows: Flows, flow_id: str, typed: str) -> FlowView:
+    """Codes count per account and per client across enrollments, like login's and reset's."""
+    account_id = (await flows.view(flow_id)).fields.get("account_id", "")
+    check = CodeCheck(CODE_POLICY, account_id, "mfa", UUID(account_id) if account_id else None)
+    return await verify_throttled(request, flows, flow_id, typed, check)
+
+
 async def _set_password(request: Request, flows: Flows, flow_id: str, password: str, confirm: str) -> FlowView:
     view = await flows.view(flow_id)
     if view.step != "password":
@@ -162,11 +173,15 @@ async def _set_password(request: Request, flows: Flows, flow_id: str, password: 
     pool = await request.app.state.resources.pool()
     async with pool.acquire() as conn:
         account = await account_by_id(conn, view.fields.get("account_id", ""))
+    if account is None:
+        raise FlowGone()
     try:
-        password_hash = await hashed_new_password(account, password, confirm, also_known=[view.fields.get("email", "")])
+        return await set_through_flow(
+            pool, flow_id, account, password, confirm, lambda: flows.update(flow_id, "save_password", None),
+            also_known=[view.fields.get("email", "")],
+        )
     except FieldError as error:
         return _refused(view, error, ("password",))
-    return await flows.update(flow_id, "set_password", password_hash)
 
 
 async def _submit_phone(flows: Flows, flow_id: str, typed: str, channel: str) -> FlowView:
@@ -213,36 +228,27 @@ async def _answer(request: Request, flows: Flows, flow_id: str, view: FlowView) 
 
 
 async def _sign_in(request: Request, flows: Flows, flow_id: str, view: FlowView) -> Response:
-    """The enrollment is complete: the browser that finished it is signed in, once."""
-    account_id = await _claim(request, flow_id)
+    """The enrollment is complete: the browser that finished it is signed in, once — as the
+    account it was bound to, and only if no reset ended that account's sign-ins since."""
+    try:
+        response = JSONResponse(view_json(view)) if is_api(request) else flows.redirect(HOME)
+        account_id = await sign_in_from_flow(request, response, flow_id, flows.binding(request, PROCESS, flow_id))
+    except SignInRefused:
+        response = JSONResponse({"detail": REFUSED}, status_code=403) if is_api(request) else flows.redirect(SIGN_IN_REFUSED)
+        account_id = ""
     if account_id is None:
         if is_api(request):
             return JSONResponse({"detail": ALREADY_DONE}, status_code=409)
         return flows.redirect(ALREADY_REGISTERED)
-    response = JSONResponse(view_json(view)) if is_api(request) else flows.redirect(HOME)
-    await sign_in(request, response, account_id)
-    response.delete_cookie(Flows.cookie_name(PROCESS), path="/")
+    flows.unbind(response, request, PROCESS)
     return response
-
-
-async def _claim(request: Request, flow_id: str) -> str | None:
-    """The account to sign in, or None when this enrollment was claimed already (the flow
-    refuses a second claim, or has ended after the first)."""
-    client = await request.app.state.resources.temporal()
-    try:
-        return await client.get_workflow_handle(flow_id).execute_update("claim_sign_in", result_type=str)
-    except WorkflowUpdateFailedError:
-        return None
-    except RPCError as exc:
-        if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-            return None
-        raise
 
 
 # --- buttons and the new password: route pairs of one shape ----------------------------------
 _routes = ActionRoutes(router, "/mfa", "", _act, _DOCS)
 _routes.new_password("password", "New Password, Confirm New Password, Create", _set_password)
 _routes.button("code/send", "send_code", "Send new code / Call me again (the cooldown and cap apply)")
+_routes.button("email/on-record", "send_to_email_on_record", "Send verification code, to the address on record (first login, admin reset)")
 _routes.button("email/change", "change_email", "Change the email address")
 _routes.button("phone/change", "change_phone", "Change the phone number")
 _routes.button("use-email", "use_email_instead", "No direct line: use the verified email instead")

@@ -4,7 +4,6 @@ someone who has an MFA method already is sent to the normal login."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Annotated
 from uuid import UUID
 
@@ -21,10 +20,10 @@ from api.flows import Flows, flow_timings
 from api.routes.admin_reset import hand_over
 from api.routes.portal import NOTICES
 from api.security import CSRF_FIELD, Signer
-from api.throttling import count_failure, lockout
+from api.throttling import POLICIES, Throttled, reserve
 from domain.passwords import dummy_verify, verify_password
 from settings import Settings
-from store import audit, throttles
+from store import audit
 from store.accounts import Account, account_by_username
 from workflows.enrollment import PROCESS, EnrollmentStart, MfaEnrollmentWorkflow
 
@@ -39,8 +38,7 @@ FIRST_LOGIN_NOTICES = {
         "To register again, enter your Atrezzo username and password and click Login."
     ),
 }
-FAILURE_LIMIT = 10
-FAILURE_WINDOW = timedelta(minutes=15)
+POLICY = POLICIES["first_login"]
 # One more than the longest username the database holds: longer input matches no account,
 # and throttle keys stay bounded.
 _TYPED_USERNAME_MAX = 101
@@ -71,57 +69,71 @@ async def login_page(
     csrf_token: Annotated[str | None, Form()] = None,
 ) -> Response:
     flows.check_csrf(request, csrf_token)
-    account = await _authenticate(request, pool, username, password)
+    try:
+        account = await _authenticate(request, pool, username, password)
+    except Throttled as throttled:
+        return _page(request, templates, signer, username=username, error=throttled.message, status_code=429)
     if account is None:
         return _page(request, templates, signer, username=username, error=WRONG, status_code=422)
     if account.mfa_method:
         return flows.redirect(ALREADY_REGISTERED_URL)
     flow_id = await _start_enrollment(request, flows, pool, settings, account)
-    return flows.bind(flows.redirect("/mfa"), request, PROCESS, flow_id)
+    return flows.bind(flows.redirect("/mfa"), request, PROCESS, flow_id, account_id=str(account.id))
 
 
 @router.post(
     "/api/v1/first-login",
     summary="Atrezzo username and password of an existing user: starts MFA enrollment",
     status_code=201,
-    responses={409: {"description": "MFA is registered already: log in normally"}, 422: {"description": WRONG}},
+    responses={
+        409: {"description": "MFA is registered already: log in normally"},
+        422: {"description": WRONG},
+        429: {"description": "Too many attempts from this client for this username: try again later"},
+    },
 )
 async def login_api(request: Request, flows: FlowsDep, pool: PoolDep, settings: SettingsDep, body: FirstLoginBody) -> Response:
     flows.check_csrf(request, None)
-    account = await _authenticate(request, pool, body.username, body.password.get_secret_value())
+    try:
+        account = await _authenticate(request, pool, body.username, body.password.get_secret_value())
+    except Throttled as throttled:
+        return JSONResponse({"errors": {"form": throttled.message}}, status_code=429)
     if account is None:
         return JSONResponse({"errors": {"form": WRONG}}, status_code=422)
     if account.mfa_method:
         return JSONResponse({"detail": ALREADY_REGISTERED}, status_code=409)
     flow_id = await _start_enrollment(request, flows, pool, settings, account)
     view = await flows.view(flow_id)
-    return flows.bind(flows.respond(request, view, template_dir=PROCESS, status_code=201), request, PROCESS, flow_id)
+    response = flows.respond(request, view, template_dir=PROCESS, status_code=201)
+    return flows.bind(response, request, PROCESS, flow_id, account_id=str(account.id))
 
 
 async def _authenticate(request: Request, pool: asyncpg.Pool, username: str, password: str) -> Account | None:
     """The account these credentials open, or None — the same None for an unknown user, a
-    wrong password, an account that may not sign in, and a key locked by too many failures,
-    taking the same time for each, so none of them can be told apart from outside."""
+    wrong password and an account that may not sign in, taking the same time for each, so
+    none of them can be told apart from outside. Throttled (nothing checked) when this client
+    has tried this username too often."""
     username = username.strip()[:_TYPED_USERNAME_MAX]
     ip = client_ip(request)
-    keys = [f"first_login:user:{username.lower()}"] + ([f"first_login:ip:{ip}"] if ip else [])
+    try:
+        attempt = await reserve(request, POLICY, username)
+    except Throttled:
+        async with pool.acquire() as conn:
+            await audit.record(conn, "mfa.first_login_failed", client_ip=ip, detail={"reason": "throttled"})
+        raise
     async with pool.acquire() as conn:
-        locked = await lockout(conn, keys) is not None
-        account = None if locked or not username else await account_by_username(conn, username)
+        account = await account_by_username(conn, username) if username else None
     matches = await run_in_threadpool(_password_matches, account, password)
     # Only active accounts: a pending registration finishes through "Having trouble logging in?".
-    if matches and not locked and account is not None and account.status == "active":
-        async with pool.acquire() as conn:
-            await throttles.clear(conn, keys[0])
+    if matches and account is not None and account.status == "active":
+        await attempt.succeeded()
         return account
-    async with pool.acquire() as conn, conn.transaction():
-        await count_failure(conn, keys, limit=FAILURE_LIMIT, window=FAILURE_WINDOW)
+    async with pool.acquire() as conn:
         await audit.record(
             conn,
             "mfa.first_login_failed",
             subject=account.id if account is not None else None,
             client_ip=ip,
-            detail={"reason": "locked" if locked else "credentials"},
+            detail={"reason": "credentials"},
         )
     return None
 

@@ -9,8 +9,6 @@ browser, its screens under /login, its JSON twins under /api/v1/login.
 
 from __future__ import annotations
 
-import dataclasses
-from datetime import timedelta
 from typing import Annotated
 from uuid import UUID
 
@@ -28,27 +26,26 @@ from api.login_credentials import check_credentials
 from api.login_ticket import LoginTicket
 from api.remember_me import forget, remember, remembered_account
 from api.security import CSRF_FIELD
-from api.sessions import claim_sign_in, sign_in
-from api.throttling import count_failure, lockout, too_many_attempts
+from api.flow_sign_in import REFUSED, sign_in_from_flow
+from api.sessions import SignInRefused, sign_in
+from api.code_checks import CodeCheck, verify_throttled
+from api.throttling import POLICIES, Throttled
 from settings import Settings
-from store import audit, throttles
+from store import audit
 from store.accounts import Account
-from workflows.code_challenge import MESSAGES
-from workflows.code_challenge import Outcome as CodeOutcome
 from workflows.flow import FlowView
 from workflows.login import OPTIONS, PROCESS, LoginStart, LoginWorkflow
 
 HOME = "/home"
+SIGN_IN_REFUSED = "/?notice=sign_in_refused"
 WRONG = "Your email address or password is incorrect."
 USE_EMAIL = "You registered with email. Please use Login with Email."
 USE_PHONE = "You registered with phone. Please use Login with Phone."
 UNFINISHED = "You have not completed the Multi-Factor Authentication registration."
 ALREADY_DONE = "This login is already complete."
-# Wrong codes count per account and per client across flows, like wrong passwords: each
-# flow's own limit of tries per code would otherwise restart with every new login.
-CODE_FAILURE_LIMIT = 10
-CODE_FAILURE_WINDOW = timedelta(minutes=15)
-_WRONG_CODE = (MESSAGES[CodeOutcome.WRONG], MESSAGES[CodeOutcome.LOCKED])
+# Codes count per account and per client across flows, like passwords: each flow's own limit
+# of tries per code would otherwise restart with every new login.
+CODE_POLICY = POLICIES["login_code"]
 
 router = APIRouter(tags=["login"])
 _DOCS: dict = {
@@ -134,10 +131,11 @@ def _add_option(option: str) -> None:
 async def _button(request: Request, option: str, remember: bool) -> Response:
     api = is_api(request)
     if remember:
-        account_id = await remembered_account(request, option)
-        if account_id is not None:
+        remembered = await remembered_account(request, option)
+        if remembered is not None:
             response = JSONResponse({"signed_in": True}) if api else RedirectResponse(HOME, status_code=303)
-            await sign_in(request, response, account_id)
+            # The session counts its 12 hours from the login that set Remember Me.
+            await sign_in(request, response, str(remembered.user_id), authenticated_at=remembered.authenticated_at)
             return response
     response = JSONResponse({"signed_in": False}) if api else _sign_in_page(request, option, remember=remember)
     if not remember:
@@ -149,7 +147,10 @@ async def _sign_in(
     request: Request, flows: Flows, pool: asyncpg.Pool, settings: Settings,
     option: str, email: str, password: str, remember: bool,
 ) -> Response:
-    account = await check_credentials(request, pool, email, password, option)
+    try:
+        account = await check_credentials(request, pool, email, password, option)
+    except Throttled as throttled:
+        return _refused(request, option, email, remember, throttled.message, status_code=429)
     if account is None:
         return _refused(request, option, email, remember, WRONG)
     # From here on the password was right: only now may the answer depend on the account.
@@ -176,11 +177,13 @@ async def _sign_in(
     return response
 
 
-def _refused(request: Request, option: str, email: str, remember: bool, message: str) -> Response:
+def _refused(
+    request: Request, option: str, email: str, remember: bool, message: str, *, status_code: int = 422
+) -> Response:
     if is_api(request):
-        return JSONResponse({"errors": {"form": message}}, status_code=422)
+        return JSONResponse({"errors": {"form": message}}, status_code=status_code)
     # The email stays in its box; the password is never written back.
-    return _sign_in_page(request, option, email=email, remember=remember, error=message, status_code=422)
+    return _sign_in_page(request, option, email=email, remember=remember, error=message, status_code=status_code)
 
 
 async def _unfinished(request: Request, pool: asyncpg.Pool, account: Account) -> Response:
@@ -248,30 +251,8 @@ for _option in OPTIONS:
 async def _verify(request: Request, flows: Flows, flow_id: str, typed: str) -> FlowView:
     """Verify the code, throttled per account and per client on top of the flow's own limit."""
     ticket = _ticket(request, flow_id)
-    keys = _code_keys(request, ticket)
-    pool = await request.app.state.resources.pool()
-    async with pool.acquire() as conn:
-        wait = await lockout(conn, keys)
-    if wait is not None:
-        return dataclasses.replace(await flows.view(flow_id), errors={"code": too_many_attempts(wait)})
-    view = await flows.verify_code(flow_id, typed)
-    if view.errors.get("code") not in _WRONG_CODE:
-        return view
-    account = UUID(ticket.account_id)
-    async with pool.acquire() as conn, conn.transaction():
-        lock = await count_failure(conn, keys, limit=CODE_FAILURE_LIMIT, window=CODE_FAILURE_WINDOW)
-        ip = client_ip(request)
-        await audit.record(conn, "login.code_failed", subject=account, client_ip=ip, detail={"flow": flow_id})
-        if lock is not None:
-            detail = {"flow": flow_id, "seconds": int(lock.total_seconds())}
-            await audit.record(conn, "login.locked_out", subject=account, client_ip=ip, detail=detail)
-            view = dataclasses.replace(view, errors={"code": too_many_attempts(lock)})
-    return view
-
-
-def _code_keys(request: Request, ticket: LoginTicket) -> list[str]:
-    ip = client_ip(request)
-    return [f"login_code:account:{ticket.account_id}"] + ([f"login_code:ip:{ip}"] if ip else [])
+    check = CodeCheck(CODE_POLICY, ticket.account_id, "login", UUID(ticket.account_id))
+    return await verify_throttled(request, flows, flow_id, typed, check)
 
 
 def _ticket(request: Request, flow_id: str) -> LoginTicket:
@@ -296,26 +277,33 @@ async def _answer(request: Request, flows: Flows, flow_id: str, view: FlowView) 
 
 
 async def _complete(request: Request, flows: Flows, flow_id: str, view: FlowView) -> Response:
-    """The second factor passed: the browser that passed it is signed in, once, and
+    """The second factor passed: the browser that passed it is signed in, once — as the
+    account whose password it gave, if no reset ended that account's sign-ins since — and
     remembered for this option if the box was checked."""
     ticket = _ticket(request, flow_id)
-    account_id = await claim_sign_in(request, flow_id)
+    response = JSONResponse(view_json(view)) if is_api(request) else flows.redirect(HOME)
+    try:
+        account_id = await sign_in_from_flow(request, response, flow_id, ticket.binding)
+    except SignInRefused:
+        refused = JSONResponse({"detail": REFUSED}, status_code=403) if is_api(request) else flows.redirect(SIGN_IN_REFUSED)
+        return _ended(request, refused)
     if account_id is None:
         if is_api(request):
             return JSONResponse({"detail": ALREADY_DONE}, status_code=409)
         return flows.redirect("/")
-    response = JSONResponse(view_json(view)) if is_api(request) else flows.redirect(HOME)
-    await sign_in(request, response, account_id)
     option = view.fields.get("option", "")
-    remembered = ticket.remember and ticket.account_id == account_id
-    if remembered:
+    if ticket.remember:
         await remember(request, response, account_id, option)
     pool = await request.app.state.resources.pool()
-    async with pool.acquire() as conn, conn.transaction():
-        await throttles.clear(conn, f"login_code:account:{account_id}")
-        detail = {"option": option, "flow": flow_id, "remember_me": remembered}
+    async with pool.acquire() as conn:
+        detail = {"option": option, "flow": flow_id, "remember_me": ticket.remember}
         await audit.record(conn, "login.succeeded", subject=UUID(account_id), client_ip=client_ip(request), detail=detail)
-    response.delete_cookie(Flows.cookie_name(PROCESS), path="/")
+    return _ended(request, response)
+
+
+def _ended(request: Request, response: Response) -> Response:
+    """The login is over, one way or the other: the browser forgets it."""
+    Flows.unbind(response, request, PROCESS)
     login_ticket.drop(request, response)
     return response
 

@@ -11,10 +11,8 @@ client and per address, never per account, so they lock known and unknown addres
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
 from typing import Annotated
 
-import asyncpg
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
@@ -23,33 +21,30 @@ from api.action_routes import Action, ActionRoutes, CsrfField
 from api.client_address import client_ip
 from api.dependencies import FlowsDep
 from api.flows import FlowGone, Flows, flow_timings, is_api, view_json
-from api.new_password import hashed_new_password
-from api.security import CSRF_FIELD, cookie_flags
-from api.sessions import claim_sign_in, sign_in
-from api.throttling import count_failure, lockout, too_many_attempts
+from api.new_password import set_through_flow
+from api import cookies
+from api.security import CSRF_FIELD
+from api.flow_sign_in import REFUSED, sign_in_from_flow
+from api.sessions import SignInRefused
+from api.code_checks import CodeCheck, verify_throttled
+from api.throttling import POLICIES, Throttled, reserve
 from domain import digests
 from domain.email import normalise_email
 from domain.errors import FieldError
 from engine import search_attributes as sa
 from store import audit
 from store.accounts import Account, account_by_email, account_by_id
-from workflows.code_challenge import MESSAGES, Outcome
+from workflows.code_challenge import MESSAGES, SEND_FAILED, Outcome
 from workflows.flow import CODE_SENT, FlowView
 from workflows.password_reset import PROCESS, PasswordResetStart, PasswordResetWorkflow
 
 HOME = "/home"
+SIGN_IN_REFUSED = "/?notice=sign_in_refused"
 SCREEN = "/password/reset/code"
 # The address typed at the start, as a keyed digest bound to the flow: wrong codes count
 # against it, and a throttle table full of email addresses would be PII nobody needs.
 ADDRESS_COOKIE = "atrezzo_password_reset_address"
 _ADDRESS_KEY = "password-reset-addresses"
-# Every request may send an email, so every request counts. Many people can share one
-# office's IP address, so a client is allowed more than one email address is.
-REQUESTS = {"email": 5, "ip": 20}
-CODE_FAILURES = {"email": 10, "ip": 30}
-WINDOW = timedelta(minutes=15)
-# A refusal the flow gave after comparing the code: these are guesses.
-MISSED = (MESSAGES[Outcome.WRONG], MESSAGES[Outcome.LOCKED])
 NOT_YET = {
     "email_code": "Please verify your email address first.",
     "email_verified": "Please click Continue first.",
@@ -117,32 +112,36 @@ async def _start(request: Request, flows: Flows, typed: str) -> Response:
     except FieldError as error:
         return _start_page(request, typed, {error.field: error.message}, 422)
     address_key = _address_key(request, address)
-    flow_id = await _start_flow(request, flows, address, address_key)
+    started = await _start_flow(request, flows, address, address_key)
     if is_api(request):
         response: Response = JSONResponse({"detail": CODE_SENT, "next": f"/api/v1{SCREEN}"}, status_code=202)
     else:
         response = flows.redirect(SCREEN)
-    if flow_id is None:
+    if started is None:
         # Throttled: the same answer, but nothing started and nothing sent. What follows shows
         # no reset, which depends on the client and the address typed — never on an account.
         _unbind(request, response)
         return response
-    flows.bind(response, request, PROCESS, flow_id)
+    flow_id, account_id = started
+    # The account this reset is for ("" for an unknown address): the only one it may sign in.
+    flows.bind(response, request, PROCESS, flow_id, account_id=account_id)
     bound_address = request.app.state.signer.sign(f"{flow_id} {address_key}")
-    response.set_cookie(ADDRESS_COOKIE, bound_address, **cookie_flags(request))
+    cookies.write(response, request, ADDRESS_COOKIE, bound_address)
     return response
 
 
-async def _start_flow(request: Request, flows: Flows, address: str, address_key: str) -> str | None:
-    """The flow started for this request, or None when it was throttled. The same queries and
-    the same one start for a known address as for an unknown one."""
+async def _start_flow(request: Request, flows: Flows, address: str, address_key: str) -> tuple[str, str] | None:
+    """The flow started for this request and the account it resets ("" for none), or None
+    when it was throttled. The same queries and the same one start for a known address as
+    for an unknown one."""
     ip = client_ip(request)
-    keys = _keys("password_reset", ip, address_key)
+    try:
+        await reserve(request, POLICIES["password_reset"], address_key)
+        throttled = False
+    except Throttled:
+        throttled = True
     pool = await request.app.state.resources.pool()
     async with pool.acquire() as conn:
-        throttled = await lockout(conn, keys.values()) is not None
-        if not throttled:
-            await _count(conn, keys, REQUESTS)
         account = await account_by_email(conn, address)
         eligible = account if account is not None and _may_reset(account) else None
         await audit.record(
@@ -157,15 +156,15 @@ async def _start_flow(request: Request, flows: Flows, address: str, address_key:
     settings = request.app.state.resources.settings
     start = PasswordResetStart(
         account_id=str(eligible.id) if eligible is not None else "",
-        # As typed (normalised), even for a known account: the screens show it masked, and
-        # the stored spelling ("lee" for a typed "Lee") would tell that the account exists.
-        email=address,
+        # The code goes to the address on record; the screens show the address as typed
+        # (normalised), masked: the stored spelling ("lee" for a typed "Lee") would tell that
+        # the account exists.
+        email=(eligible.email or address) if eligible is not None else address,
+        shown_email=address,
         phone=(eligible.mfa_phone or "") if eligible is not None and eligible.mfa_method == "phone" else "",
         timings=flow_timings(settings, idle=settings.login_idle_timeout),
     )
-    return await flows.start(PROCESS, PasswordResetWorkflow.run, start)
-
-
+    return await flows.start(PROCESS, PasswordResetWorkflow.run, start), start.account_id
 def _may_reset(account: Account) -> bool:
     # Only a finished MFA registration: a reset must end with the second factor on record
     # (a phone account without its number would skip it), and an unfinished registration
@@ -212,34 +211,26 @@ async def phone_api(request: Request, flows: FlowsDep, body: PhoneBody) -> Respo
 
 # --- the edge's part of each action --------------------------------------------------------
 async def _verify(request: Request, flows: Flows, flow_id: str, typed: str) -> FlowView:
-    """The flow compares digests; wrong codes also count here, per address and per client,
-    across every flow started for that address."""
-    keys = _code_keys(request, flow_id)
-    pool = await request.app.state.resources.pool()
-    async with pool.acquire() as conn:
-        wait = await lockout(conn, keys.values())
-    if wait is not None:
-        return dataclasses.replace(await flows.view(flow_id), errors={"code": too_many_attempts(wait)})
-    view = await flows.verify_code(flow_id, typed)
-    if view.errors.get("code") in MISSED:
-        # Never cleared by a success: a verified email code must not reset the count for
-        # someone who holds the mailbox but not the phone.
-        async with pool.acquire() as conn, conn.transaction():
-            lock = await _count(conn, keys, CODE_FAILURES)
-            detail = {"flow": flow_id, "locked": lock is not None}
-            await audit.record(conn, "password_reset.code_failed", client_ip=client_ip(request), detail=detail)
-    return view
+    """The flow compares digests; tries also count here, per address and per client, across
+    every flow started for that address (and a success does not wipe them: see the policy)."""
+    check = CodeCheck(POLICIES["password_reset_code"], _bound_address(request, flow_id), "password_reset")
+    return await verify_throttled(request, flows, flow_id, typed, check)
 
 
 async def _set_password(request: Request, flows: Flows, flow_id: str, password: str, confirm: str) -> FlowView:
     view = await flows.view(flow_id)
     if view.step != "new_password":
         return dataclasses.replace(view, errors={"form": NOT_YET.get(view.step, STALE)})
+    account = await _account_of(request, flow_id)
+    if account is None:
+        return dataclasses.replace(view, errors={"form": NOT_YET["email_code"]})
+    pool = await request.app.state.resources.pool()
     try:
-        password_hash = await hashed_new_password(await _account_of(request, flow_id), password, confirm)
+        return await set_through_flow(
+            pool, flow_id, account, password, confirm, lambda: flows.update(flow_id, "save_new_password", None)
+        )
     except FieldError as error:
         return dataclasses.replace(view, errors={error.field: error.message})
-    return await flows.update(flow_id, "set_new_password", password_hash)
 
 
 async def _account_of(request: Request, flow_id: str) -> Account | None:
@@ -253,30 +244,20 @@ async def _account_of(request: Request, flow_id: str) -> Account | None:
         return await account_by_id(conn, account_id) if account_id else None
 
 
-# --- throttle keys ------------------------------------------------------------------------
+# --- the address a flow was started for ---------------------------------------------------
 def _address_key(request: Request, address: str) -> str:
     key = digests.derive_key(request.app.state.resources.settings.secret_key, _ADDRESS_KEY)
     return digests.token_digest(key, address.casefold())
 
 
-def _keys(prefix: str, ip: str | None, address_key: str) -> dict[str, str]:
-    return {"email": f"{prefix}:email:{address_key}"} | ({"ip": f"{prefix}:ip:{ip}"} if ip else {})
-
-
-async def _count(conn: asyncpg.Connection, keys: dict[str, str], limits: dict[str, int]) -> timedelta | None:
-    """Count one failure on every key, each against its own limit; the longest lock caused."""
-    locks = [await count_failure(conn, [key], limit=limits[kind], window=WINDOW) for kind, key in keys.items()]
-    return max((lock for lock in locks if lock is not None), default=None)
-
-
-def _code_keys(request: Request, flow_id: str) -> dict[str, str]:
+def _bound_address(request: Request, flow_id: str) -> str:
     """The address this flow was started for comes from its cookie, which names the flow: a
     cookie from another flow, or none, means this browser did not start this reset."""
-    bound = request.app.state.signer.unsign(request.cookies.get(ADDRESS_COOKIE)) or ""
+    bound = request.app.state.signer.unsign(cookies.read(request, ADDRESS_COOKIE)) or ""
     bound_flow, _, address_key = bound.partition(" ")
     if bound_flow != flow_id or not digests.is_digest(address_key):
         raise FlowGone()
-    return _keys("password_reset_code", client_ip(request), address_key)
+    return address_key
 
 
 # --- answering ------------------------------------------------------------------------------
@@ -301,13 +282,17 @@ def _shown(view: FlowView) -> FlowView:
     """Until the email code is verified, what a screen shows must not depend on whether a code
     was really sent: a flow for a known address may still be sending its first one while a
     flow for an unknown address never sends. So the notice is fixed, delivery details (sent,
-    expiry, sends left) are left out, and "no code yet" reads as a wrong code — a flow for an
-    unknown address always has a (decoy) code."""
+    expiry, sends left) are left out, "no code yet" reads as a wrong code — a flow for an
+    unknown address always has a (decoy) code — and a failed delivery says nothing: a decoy
+    never fails, so "we could not send" would name a real account. The person can still ask
+    for a new code."""
     if view.step != "email_code":
         return view
     errors = dict(view.errors)
     if errors.get("code") == MESSAGES[Outcome.NOT_SENT]:
         errors["code"] = MESSAGES[Outcome.WRONG]
+    if errors.get("code") == SEND_FAILED:
+        del errors["code"]
     return dataclasses.replace(view, notice=CODE_SENT, code=None, errors=errors)
 
 
@@ -319,22 +304,25 @@ def _expired(request: Request, flows: Flows) -> Response:
 async def _sign_in(request: Request, flows: Flows, flow_id: str, view: FlowView) -> Response:
     """The new password is set and every other sign-in revoked: the browser that finished
     gets a fresh session, once."""
-    account_id = await claim_sign_in(request, flow_id)
+    response: Response = JSONResponse(view_json(view)) if is_api(request) else flows.redirect(HOME)
+    try:
+        # The reset itself ended every other sign-in of the account: its own may follow.
+        bound = flows.binding(request, PROCESS, flow_id)
+        account_id = await sign_in_from_flow(request, response, flow_id, bound, since_binding=False)
+    except SignInRefused:
+        response = JSONResponse({"detail": REFUSED}, status_code=403) if is_api(request) else flows.redirect(SIGN_IN_REFUSED)
+        account_id = ""
     if account_id is None:
         if is_api(request):
             return JSONResponse({"detail": ALREADY_DONE}, status_code=409)
-        response: Response = flows.redirect("/")
-    else:
-        response = JSONResponse(view_json(view)) if is_api(request) else flows.redirect(HOME)
-        await sign_in(request, response, account_id)
+        response = flows.redirect("/")
     _unbind(request, response)
     return response
 
 
 def _unbind(request: Request, response: Response) -> None:
-    path = cookie_flags(request)["path"]
-    response.delete_cookie(Flows.cookie_name(PROCESS), path=path)
-    response.delete_cookie(ADDRESS_COOKIE, path=path)
+    Flows.unbind(response, request, PROCESS)
+    cookies.forget(response, request, ADDRESS_COOKIE)
 
 
 def _start_page(request: Request, typed: str, errors: dict[str, str], status_code: int) -> Response:

@@ -12,8 +12,10 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
 
+from api import cookies
 from api.dependencies import PoolDep, SignerDep, TemplatesDep
-from api.remember_me import REMEMBER_COOKIE, drop_cookie, live_for_account
+from api.flow_sign_in import REFUSED
+from api.remember_me import REMEMBER_COOKIE, drop_cookie, forget, live_for_account
 from api.security import Signer
 from api.sessions import SignedIn, live_sessions, sign_out, sign_out_others
 from domain.email import mask_email
@@ -33,6 +35,7 @@ NOTICES = {
     ),
     "signed_out": "You have been signed out.",
     "session_expired": "Your session has ended. Please log in again.",
+    "sign_in_refused": REFUSED,
 }
 HOME_NOTICES = {
     "others_signed_out": "Your other sessions have been signed out, and Remember Me has been turned off.",
@@ -78,7 +81,7 @@ class SignedOutOthers(BaseModel):
 async def login_page(request: Request, templates: TemplatesDep, notice: str = "") -> Response:
     # The box stays checked while this browser holds a Remember Me cookie: unchecking it is
     # how the guide turns Remember Me off.
-    context = {"notice": NOTICES.get(notice, ""), "remember": REMEMBER_COOKIE in request.cookies}
+    context = {"notice": NOTICES.get(notice, ""), "remember": cookies.read(request, REMEMBER_COOKIE) is not None}
     return templates.TemplateResponse(request, "portal/login.html", context)
 
 
@@ -119,6 +122,9 @@ async def logout(request: Request, signer: SignerDep, csrf_token: Annotated[str 
     _check_csrf(request, signer, csrf_token)
     response = RedirectResponse("/?notice=signed_out", status_code=303)
     await sign_out(request, response)
+    # Signing out means this browser no longer knows who you are: Remember Me ends with it
+    # (on the server and in the browser), and the box on the login page is unchecked again.
+    await forget(request, response)
     return response
 
 

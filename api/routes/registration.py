@@ -14,12 +14,12 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from api.client_address import client_ip
 from api.dependencies import FlowsDep, PoolDep, SettingsDep, TemplatesDep
 from api.emailed_links import LINK_FLOW, follow_link
 from api.flows import FlowGone, Flows, flow_timings, is_api, view_json
 from api.registration_code import OrganizationRefused, check_registration_code
 from api.security import CSRF_FIELD
+from api.throttling import POLICIES, Throttled, reserve
 from api.user_info_form import InvalidUserInfo, UserInfoForm, new_account
 from domain.us_states import US_STATES
 from settings import Settings
@@ -88,7 +88,7 @@ async def organization_api(request: Request, flows: FlowsDep, pool: PoolDep, set
 
 
 async def _start(request: Request, flows: Flows, pool: asyncpg.Pool, settings: Settings, npi: str, code: str) -> str:
-    provider = await check_registration_code(pool, npi, code, client_ip(request))
+    provider = await check_registration_code(request, pool, npi, code)
     start = RegistrationStart(provider.id, provider.npi, provider.name, flow_timings(settings))
     return await flows.start(PROCESS, ProviderRegistrationWorkflow.run, start)
 
@@ -142,6 +142,11 @@ async def _submit_user_info(request: Request, flows: Flows, pool: asyncpg.Pool, 
         account = new_account(form, provider.id)
     except InvalidUserInfo as invalid:
         return _screen(request, dataclasses.replace(view, errors=invalid.errors), typed, 422)
+    try:
+        # Each answer says whether a username is taken: limited per registration and client.
+        await reserve(request, POLICIES["user_info"], flow_id)
+    except Throttled as throttled:
+        return _screen(request, dataclasses.replace(view, errors={"form": throttled.message}), typed, 429)
     view = await flows.update(flow_id, "submit_user_info", account)
     if view.errors:
         # Taken username or email: the database said so; the typed values stay on screen.
@@ -164,7 +169,10 @@ async def confirm_link(
         # Support cancelled this registration: "Reset" cannot help (its account is gone).
         page = "cancelled" if await _was_cancelled(flows, flow) else "link_expired"
         return templates.TemplateResponse(request, f"registration/{page}.html", {}, status_code=410)
-    return flows.bind(flows.redirect("/mfa"), request, "enrollment", enrollment_flow)
+    # The enrollment the link opened is for the account its registration created (read from
+    # the flow, which answers only in encrypted payloads): the only one it may sign in.
+    account_id = (await flows.view(enrollment_flow)).fields.get("account_id", "")
+    return flows.bind(flows.redirect("/mfa"), request, "enrollment", enrollment_flow, account_id=account_id)
 
 
 async def _was_cancelled(flows: Flows, flow_id: str) -> bool:

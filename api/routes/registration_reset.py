@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Annotated
 
 import asyncpg
@@ -21,7 +20,7 @@ from api.client_address import client_ip
 from api.dependencies import FlowsDep, PoolDep, SettingsDep
 from api.flows import Flows, flow_timings, is_api
 from api.security import CSRF_FIELD
-from api.throttling import count_failure, lockout
+from api.throttling import POLICIES, Throttled, reserve
 from domain.email import normalise_email
 from domain.errors import FieldError
 from domain.passwords import dummy_verify, verify_password
@@ -42,9 +41,6 @@ HELP_ANSWER = (
     "email to continue where you left off."
 )
 REQUIRED = "This field is required."
-# Every request may send an email, so every request counts, not only the failed ones.
-SEND_LIMIT = 5
-SEND_WINDOW = timedelta(minutes=15)
 _ANSWERED = {202: {"description": "Always this answer, whether or not an email was sent"}}
 
 
@@ -85,15 +81,13 @@ async def _reset(request: Request, flows: Flows, pool: asyncpg.Pool, settings: S
     username = username.strip()
     if not username:
         return _page(request, "reset", {}, {"username": REQUIRED}, "", 422)
-    keys = (f"regreset:ip:{client_ip(request) or 'unknown'}", f"regreset:user:{username.casefold()}")
-
     async def eligible(conn: asyncpg.Connection) -> Account | None:
         account = await account_by_username(conn, username)
         # Only a registration still pending; finished accounts have login and password reset.
         ok = account is not None and account.status == "pending" and bool(account.email) and not account.is_legacy
         return account if ok else None
 
-    await _answer_later(request, pool, keys, eligible, background, _Starter(flows, settings, "registration_error"))
+    await _answer_later(request, pool, username, eligible, background, _Starter(flows, settings, "registration_error"))
     return _page(request, "reset", {}, {}, RESET_ANSWER, 202 if is_api(request) else 200)
 
 
@@ -130,8 +124,6 @@ async def _help(request: Request, flows: Flows, pool: asyncpg.Pool, settings: Se
         address = normalise_email(email)
     except FieldError:
         address = ""
-    keys = (f"help:ip:{client_ip(request) or 'unknown'}", f"help:email:{(address or email.strip()).casefold()}")
-
     async def eligible(conn: asyncpg.Connection) -> Account | None:
         account = await account_by_email(conn, address) if address else None
         # Verified the email and created a password, but never chose a finished MFA method.
@@ -146,7 +138,7 @@ async def _help(request: Request, flows: Flows, pool: asyncpg.Pool, settings: Se
         matches = await asyncio.to_thread(_password_matches, hashed, password)
         return account if ok and matches else None
 
-    await _answer_later(request, pool, keys, eligible, background, _Starter(flows, settings, "having_trouble"))
+    await _answer_later(request, pool, address or email, eligible, background, _Starter(flows, settings, "having_trouble"))
     return _page(request, "help", {}, {}, HELP_ANSWER, 202 if is_api(request) else 200)
 
 
@@ -154,16 +146,18 @@ async def _help(request: Request, flows: Flows, pool: asyncpg.Pool, settings: Se
 async def _answer_later(
     request: Request,
     pool: asyncpg.Pool,
-    keys: tuple[str, ...],
+    typed: str,
     eligible: Callable[[asyncpg.Connection], Awaitable[Account | None]],
     background: BackgroundTasks,
     starter: _Starter,
 ) -> None:
-    """Look the account up unless throttled, and start its flow once the answer is sent."""
+    """Look the account up unless throttled, and start its flow once the answer is sent.
+    Every request counts, per what was typed and per client: each one may send an email."""
+    try:
+        await reserve(request, POLICIES[starter.policy], typed)
+    except Throttled:
+        return
     async with pool.acquire() as conn:
-        if await lockout(conn, keys) is not None:
-            return
-        await count_failure(conn, keys, limit=SEND_LIMIT, window=SEND_WINDOW)
         account = await eligible(conn)
         # Recorded for every request, so an unknown account costs the same write.
         await audit.record(
@@ -185,6 +179,7 @@ class _Starter:
         self.settings = settings
         self.reason = reason
         self.process = REASONS[reason][0]
+        self.policy = "registration_reset" if reason == "registration_error" else "help"
 
     async def __call__(self, account: Account) -> None:
         # A new flow and link each time, while an earlier link keeps working until it expires:

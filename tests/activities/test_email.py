@@ -79,3 +79,44 @@ async def test_the_cancelled_registration_notice_says_how_to_start_again_and_car
     assert "Hello Kim," in message["text"] and "https://portal.example/register" in message["text"]
     assert 'href="https://portal.example/register"' in message["html"]
     assert "token=" not in message["text"] + message["html"]
+
+
+async def test_an_admin_reset_link_says_its_life_as_people_do(email, mail):
+    _, activities = email
+    delivery = LinkDelivery(to="kim@example.com", template="admin_reset_link", path="/admin-reset/confirm", expires_in_seconds=7 * 86400)
+    await ActivityEnvironment().run(activities.send_link_email, delivery)
+    [message] = await mail.wait_for_messages_to("kim@example.com")
+    assert "within 7 days" in message["text"] and "10080" not in message["text"]
+    assert "https://portal.example/first-login" in message["text"]
+
+
+@pytest.mark.parametrize("template", ["registration_link", "registration_reset_link"])
+async def test_an_expired_registration_link_points_to_registration_reset(email, mail, template):
+    """Someone who never verified their email cannot use "Having trouble logging in?"."""
+    _, activities = email
+    delivery = LinkDelivery(to="kim@example.com", template=template, path="/register/confirm", expires_in_seconds=1200)
+    await ActivityEnvironment().run(activities.send_link_email, delivery)
+    [message] = await mail.wait_for_messages_to("kim@example.com")
+    assert "Registration Error → Reset (https://portal.example/register/reset)" in message["text"]
+    assert 'href="https://portal.example/register/reset"' in message["html"]
+    assert "Having trouble" not in message["text"]
+
+
+@pytest.mark.parametrize(
+    ("template", "detail", "says"),
+    [
+        ("email_changed", {"new_email": "p*******@example.org"}, "was changed to p*******@example.org"),
+        ("password_changed", {}, "The password of your Atrezzo Provider Portal account was changed"),
+        ("mfa_registered", {"method": "phone", "phone": "XXX-XXX-0143"}, "go to the phone number XXX-XXX-0143"),
+        ("mfa_registered", {"method": "email"}, "now go to this email address"),
+    ],
+)
+async def test_security_notices_say_what_changed_and_what_to_do_if_it_was_not_you(email, mail, template, detail, says):
+    _, activities = email
+    await ActivityEnvironment().run(activities.send_notice_email, Notice(to="kim@example.com", template=template, detail=detail))
+    [message] = await mail.wait_for_messages_to("kim@example.com")
+    assert says in message["text"] and says.split(" ")[-1] in message["html"]
+    for part in (message["text"], message["html"]):
+        assert "If you did not, someone may know your password" in part
+        assert "you can ignore it" not in part  # not the footer of messages one may ignore
+        assert "token=" not in part

@@ -13,11 +13,10 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.contracts import AuditEntry, EmailToVerify, MfaChoice, NewAccount, NewPassword, TermsAccepted
+from activities.contracts import AuditEntry, EmailToVerify, MfaChoice, NewAccount, NewPassword, Outcome, TermsAccepted
 from activities.postgres import (
     ACCOUNT_NOT_FOUND,
     EMAIL_IN_USE,
-    EMAIL_REGISTERED,
     INVALID_ACCOUNT_DATA,
     INVALID_ACCOUNT_ID,
     USERNAME_TAKEN,
@@ -104,6 +103,7 @@ def test_registered_under_the_names_the_workflows_call(accounts):
         "release_pending_account",
         "verify_account_email",
         "set_account_password",
+        "apply_staged_password",
         "complete_mfa_registration",
         "accept_terms",
         "revoke_sign_ins",
@@ -150,13 +150,17 @@ async def test_a_taken_username_in_any_case_is_an_outcome_for_the_username_field
     assert await count_users(pool) == 1
 
 
-async def test_a_registered_email_in_any_case_is_an_outcome_for_the_email_field(accounts, pool, new_account):
+async def test_a_registered_email_in_any_case_names_its_holder_and_says_nothing_on_screen(accounts, pool, new_account):
+    """Telling whoever types an address that it is registered would reveal who has an
+    account: the outcome carries no message, only whom to email instead."""
     await create(accounts, new_account)
     other = dataclasses.replace(new_account, username="jane2", email="Jane.Doe@Example.com")
-    assert await run(accounts.create_pending_account, other, flow="registration-2") == EMAIL_REGISTERED
-    assert EMAIL_REGISTERED.error == (
-        'This email address is already registered. Use "Having trouble logging in?" if it is yours.'
-    )
+    outcome = await run(accounts.create_pending_account, other, flow="registration-2")
+    assert outcome == Outcome(email_holder="unverified")  # the first one never verified it
+    async with pool.acquire() as conn:
+        await conn.execute("UPDATE users SET email_verified_at = now()")
+    third = dataclasses.replace(new_account, username="jane3", email="jane.doe@example.com")
+    assert await run(accounts.create_pending_account, third, flow="registration-3") == Outcome(email_holder="account")
     assert await count_users(pool) == 1
 
 

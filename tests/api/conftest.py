@@ -3,6 +3,7 @@ sign-in is the last step of MFA enrollment, another screen's business)."""
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import asyncpg
@@ -55,7 +56,20 @@ def _sign_in_door() -> APIRouter:
 
 @pytest.fixture
 async def session_app(db_url, temporal_address):
-    settings = make_settings(database_url=db_url, temporal_address=temporal_address)
+    async with _session_app(db_url, temporal_address) as app:
+        yield app
+
+
+@pytest.fixture
+async def https_session_app(db_url, temporal_address):
+    """The same, for a portal whose public address is https (behind a TLS-terminating proxy)."""
+    async with _session_app(db_url, temporal_address, public_base_url="https://portal.example") as app:
+        yield app
+
+
+@asynccontextmanager
+async def _session_app(db_url, temporal_address, **overrides):
+    settings = make_settings(database_url=db_url, temporal_address=temporal_address, **overrides)
     app = create_app(settings, extra_routers=(_sign_in_door(),))
     async with app.router.lifespan_context(app):
         yield SessionApp(app, settings, await app.state.resources.pool())

@@ -5,7 +5,9 @@ expiry ends it. (The 3 h 59 min / 4 h 01 min boundary is the store's test, with 
 
 from __future__ import annotations
 
+import re
 import uuid
+from datetime import timedelta
 
 from api.remember_me import REMEMBER_COOKIE
 from api.sessions import SESSION_COOKIE
@@ -131,3 +133,46 @@ async def test_a_disabled_account_is_not_remembered(live_app, phones):
         async with live_app.pool.acquire() as conn:
             await conn.execute("UPDATE users SET status = 'disabled' WHERE id = $1", uuid.UUID(user_id))
         assert (await http.get("/api/v1/login/phone", params={"remember": True})).json() == {"signed_in": False}
+
+
+async def test_signing_out_forgets_this_browser_and_the_box_comes_back_unchecked(live_app, phones):
+    await add_user(live_app.pool, "phone")
+    async with live_app.http() as http:
+        await log_in_by_phone(http, phones, remember=True)
+        assert 'value="on" checked>' in (await http.get("/")).text
+        home = await http.get("/home")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', home.text)[1]
+        out = await http.post("/logout", data={"csrf_token": csrf})
+        assert (out.status_code, out.headers["location"]) == (303, "/?notice=signed_out")
+        assert REMEMBER_COOKIE not in http.cookies and SESSION_COOKIE not in http.cookies
+        login = await http.get("/")
+        assert 'id="remember" name="remember" type="checkbox" value="on">' in login.text  # unchecked
+        asked = await http.get("/login/phone", params={"remember": "on"})
+        assert asked.status_code == 200 and SIGN_IN_PAGE in asked.text
+    [token] = await tokens(live_app)
+    assert token["revoked_at"] is not None
+    [turned_off] = await events(live_app, "remember_me.turned_off")
+
+
+async def test_a_remembered_sign_in_ends_twelve_hours_after_the_real_login(live_app, phones):
+    """Remember Me skips the password and the code, not the absolute limit: a session it
+    opens counts its 12 hours from the login that set it."""
+    await add_user(live_app.pool, "phone")
+    async with live_app.http() as http:
+        await log_in_by_phone(http, phones, remember=True)
+        async with live_app.pool.acquire() as conn:
+            # That login was 3 hours ago (the token still has an hour to live).
+            await conn.execute(
+                "UPDATE remember_me_tokens SET created_at = created_at - interval '3 hours',"
+                " authenticated_at = authenticated_at - interval '3 hours'"
+            )
+        await sign_out(http)
+        assert (await http.get("/login/phone", params={"remember": "on"})).headers["location"] == "/home"
+        assert (await http.get("/api/v1/me")).status_code == 200
+    async with live_app.pool.acquire() as conn:
+        [token] = await conn.fetch("SELECT authenticated_at FROM remember_me_tokens")
+        remembered = await conn.fetchrow("SELECT * FROM sessions ORDER BY created_at DESC LIMIT 1")
+    absolute = live_app.settings.session_absolute_timeout
+    assert remembered["authenticated_at"] == token["authenticated_at"]
+    assert remembered["absolute_expires_at"] == token["authenticated_at"] + absolute
+    assert remembered["absolute_expires_at"] - remembered["created_at"] < absolute - timedelta(hours=2)

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import os
 import re
@@ -51,8 +52,7 @@ TEST_ENV = {
 APP_COMMANDS = {"api", "worker", "migrate"}
 ONE_SHOT_RESTARTS = re.compile(r"no|on-failure(:\d+)?")
 SECRET_NAME = re.compile(r"SECRET|PASSWORD|PWD|TOKEN|KEYS?$")
-# Read by uvicorn itself, not by settings.py.
-NOT_SETTINGS = {"FORWARDED_ALLOW_IPS"}
+NOT_SETTINGS: set[str] = set()
 
 
 @pytest.fixture(scope="module")
@@ -341,7 +341,7 @@ def test_the_temporal_ui_decodes_through_the_api_codec(services):
 
 
 def test_the_proxy_sends_to_the_api_replicas(services):
-    conf = (REPO / "deploy/proxy/nginx.conf").read_text()
+    conf = (REPO / "deploy/proxy/default.conf.template").read_text()
     api_port = compose_file.environment(services["api"])["API_PORT"]
     assert re.search(rf"server\s+api:{api_port}\s+resolve;", conf)
     listen = re.search(r"listen\s+(\d+);", conf)[1]
@@ -382,3 +382,16 @@ def test_every_service_the_readme_names_exists_and_is_named(services):
     assert named, "the README has no compose service table"
     assert set(named) <= set(services), f"not in docker-compose.yml: {set(named) - set(services)}"
     assert set(services) <= set(named), f"not in the README: {set(services) - set(named)}"
+
+
+def test_the_api_believes_forwarded_headers_from_the_proxy_alone(services, compose):
+    """Throttles count the client address: only the proxy's X-Forwarded-For may name it."""
+    proxy_address = services["proxy"]["networks"]["edge"]["ipv4_address"]
+    allowed = compose_file.environment(services["api"])["FORWARDED_ALLOW_IPS"]
+    assert allowed == proxy_address
+    [subnet] = compose["networks"]["edge"]["ipam"]["config"]
+    assert ipaddress.ip_address(proxy_address) in ipaddress.ip_network(subnet["subnet"])
+    conf = (REPO / "deploy/proxy/default.conf.template").read_text()
+    assert "set_real_ip_from ${LOAD_BALANCER_CIDR};" in conf
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf
+    assert compose_file.environment(services["proxy"])["LOAD_BALANCER_CIDR"] == "127.0.0.1/32"

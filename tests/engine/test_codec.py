@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 
 import pytest
-from cryptography.exceptions import InvalidTag
 from temporalio.api.common.v1 import Payload
 
-from engine.codec import ENCODING, EncryptionCodec, UnknownKeyError
+from engine.codec import ENCODING, EncryptionCodec, NotEncryptedError, TamperedPayloadError, UnknownKeyError
 
 
 def payload(text: str) -> Payload:
@@ -45,13 +44,31 @@ async def test_tampered_payload_or_key_id_fails_authentication():
     codec = EncryptionCodec([("k1", key), ("k2", key)])
     [sealed] = await codec.encode([payload("x")])
     flipped = Payload(metadata=sealed.metadata, data=sealed.data[:-1] + bytes([sealed.data[-1] ^ 1]))
-    with pytest.raises(InvalidTag):
+    with pytest.raises(TamperedPayloadError):
         await codec.decode([flipped])
     relabelled = Payload(metadata={**sealed.metadata, "encryption-key-id": b"k2"}, data=sealed.data)
-    with pytest.raises(InvalidTag):
+    with pytest.raises(TamperedPayloadError):
         await codec.decode([relabelled])
 
 
-async def test_unencrypted_payloads_pass_through():
+async def test_a_payload_in_clear_is_refused_with_a_clear_error():
+    """Someone with Temporal access but no keys can start a workflow or answer an update in
+    clear; no part of the engine may act on what it says."""
     codec = EncryptionCodec([("k1", os.urandom(32))])
-    assert await codec.decode([payload("plain")]) == [payload("plain")]
+    with pytest.raises(NotEncryptedError, match="not encrypted .*'json/plain'.*PAYLOAD_KEYS"):
+        await codec.decode([payload('{"account_id": "someone else"}')])
+    with pytest.raises(NotEncryptedError):
+        await codec.decode([Payload(data=b"no metadata at all")])
+
+
+@pytest.mark.parametrize(
+    "metadata,data",
+    [
+        ({"encoding": ENCODING, "encryption-key-id": b"k1"}, b"short"),
+        ({"encoding": ENCODING, "encryption-key-id": b"\xff\xfe"}, b"x" * 40),
+        ({"encoding": ENCODING}, b"x" * 40),
+    ],
+)
+async def test_a_malformed_sealed_payload_is_refused_not_crashed_on(metadata, data):
+    with pytest.raises((TamperedPayloadError, UnknownKeyError)):
+        await EncryptionCodec([("k1", os.urandom(32))]).decode([Payload(metadata=metadata, data=data)])

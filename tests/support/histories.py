@@ -8,7 +8,7 @@ from google.protobuf.message import Message
 from temporalio.api.common.v1 import Payload
 from temporalio.client import WorkflowHistory
 
-from engine.codec import EncryptionCodec
+from engine.codec import ENCODING, EncryptionCodec
 
 
 def _payloads(message: Message) -> Iterator[Payload]:
@@ -29,10 +29,15 @@ def _payloads(message: Message) -> Iterator[Payload]:
 
 
 async def decoded_text(history: WorkflowHistory, codec: EncryptionCodec) -> str:
-    """The history as JSON plus every payload's decrypted bytes, as one searchable string."""
+    """The history as JSON plus every payload's decrypted bytes, as one searchable string.
+    Search attributes (and the SDK's own headers) are not codec payloads: they are read as
+    they are, in clear."""
     parts = [history.to_json()]
     for event in history.events:
         for payload in _payloads(event):
+            if payload.metadata.get("encoding") != ENCODING:
+                parts.append(payload.data.decode("utf-8", "replace"))
+                continue
             [plain] = await codec.decode([payload])
             parts.append(plain.data.decode("utf-8", "replace"))
             parts.extend(v.decode("utf-8", "replace") for v in plain.metadata.values())

@@ -133,6 +133,8 @@ class FakeAccounts:
         # What "the database" holds, as the restart look-ups read it: account id -> progress,
         # and the registration flow id -> the account it created.
         self.saved: dict[str, AccountProgress] = {}
+        # The edge staged no password for the flow (or it expired): apply_staged_password finds none.
+        self.nothing_staged = False
         self.created_by_flow: dict[str, str] = {}
 
     def args(self, name: str) -> list:
@@ -154,6 +156,8 @@ class FakeAccounts:
                 await self.hold_creation.wait()
             if account.username == TAKEN_USERNAME:
                 return Outcome(field="username", error=USERNAME_TAKEN)
+            if account.email == TAKEN_EMAIL:
+                return Outcome(email_holder="account")
             self.created += 1
             account_id = f"account-{self.created}"
             self.saved[account_id] = AccountProgress(account_id, "pending", account.email, account.first_name)
@@ -165,6 +169,15 @@ class FakeAccounts:
             self.calls.append(("release_pending_account", account_id))
             if account_id in self.saved and self.saved[account_id].status == "pending":
                 del self.saved[account_id]
+
+        @activity.defn(name="expire_unverified_account")
+        async def expire_unverified_account(account_id: str) -> bool:
+            self.calls.append(("expire_unverified_account", account_id))
+            saved = self.saved.get(account_id)
+            if saved is None or saved.status != "pending" or saved.email_verified:
+                return False
+            del self.saved[account_id]
+            return True
 
         @activity.defn(name="verify_account_email")
         async def verify_account_email(request: EmailToVerify) -> Outcome:
@@ -178,6 +191,14 @@ class FakeAccounts:
         async def set_account_password(password: NewPassword) -> None:
             self.calls.append(("set_account_password", password))
             self._save(password.account_id, has_password=True)
+
+        @activity.defn(name="apply_staged_password")
+        async def apply_staged_password(account_id: str) -> bool:
+            self.calls.append(("apply_staged_password", account_id))
+            if self.nothing_staged:
+                return False
+            self._save(account_id, has_password=True)
+            return True
 
         @activity.defn(name="complete_mfa_registration")
         async def complete_mfa_registration(choice: MfaChoice) -> None:
@@ -224,8 +245,10 @@ class FakeAccounts:
             account_progress,
             create_pending_account,
             release_pending_account,
+            expire_unverified_account,
             verify_account_email,
             set_account_password,
+            apply_staged_password,
             revoke_sign_ins,
             complete_mfa_registration,
             accept_terms,

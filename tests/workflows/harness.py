@@ -14,7 +14,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from domain.terms import TERMS_VERSION
-from tests.workflows.fakes import PASSWORD_HASH, FakeAccounts, FakeSenders
+from tests.workflows.fakes import FakeAccounts, FakeSenders
 from workflows.flow import FlowView
 
 # How long `until` keeps looking before it gives up: a bound on a wait, not a timed assertion.
@@ -82,12 +82,28 @@ class Flows:
             ("choose_method", ["email"]),
             ("submit_email", [email]),
             ("verify_code", [self.senders.code_digest(enrollment.id)]),
-            ("set_password", [PASSWORD_HASH]),
+            ("save_password", []),
         ]:
             view = await enrollment.execute_update(update, args=args, result_type=FlowView)
         if view.step == "terms":
             await enrollment.execute_update("accept_terms", TERMS_VERSION, result_type=FlowView)
         return await enrollment.execute_update("claim_sign_in", result_type=str)
+
+    async def notices_until(self, count: int) -> list:
+        """The notices sent so far, once there are ``count``: a flow sends them beside its answer."""
+        for _ in range(_PATIENCE_POLLS):
+            if len(self.senders.notices) >= count:
+                return list(self.senders.notices)
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"only {len(self.senders.notices)} of {count} notices were sent: {self.senders.notices}")
+
+    async def audited(self, event: str, count: int) -> None:
+        """Until ``event`` was recorded ``count`` times (a notice's audit entry follows its send)."""
+        for _ in range(_PATIENCE_POLLS):
+            if self.accounts.audit_events().count(event) >= count:
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"{event} was audited fewer than {count} times: {self.accounts.audit_events()}")
 
     def child(self, view: FlowView) -> WorkflowHandle:
         return self.client.get_workflow_handle(view.fields["enrollment_flow"])

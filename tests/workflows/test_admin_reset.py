@@ -11,7 +11,7 @@ from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError, Wor
 from temporalio.exceptions import CancelledError
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.contracts import AdminResetEnded, AdminResetRequested, MfaChoice
+from activities.contracts import MfaChoice
 from tests.workflows.fakes import NEW_ACCOUNT
 from workflows.admin_reset import AdminResetStart, ProviderAdminResetWorkflow, admin_reset_id
 from workflows.enrollment import EnrollmentStart

@@ -11,7 +11,7 @@ from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateStage
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
-from activities.contracts import AuditEntry, NewPassword
+from activities.contracts import AuditEntry
 from tests.workflows.fakes import CODE, PASSWORD_HASH
 from tests.workflows.harness import scheduled_activities, without_clock
 from workflows.code_challenge import MESSAGES, Outcome
@@ -23,7 +23,7 @@ ACCOUNT = "account-42"
 EMAIL = "pat.doe@example.com"
 PHONE = "+12125559885"
 VERIFIED = "E-mail address verified. You can now continue."
-REVOKING_SEQUENCE = ["set_account_password", "revoke_sign_ins", "record_audit"]
+REVOKING_SEQUENCE = ["apply_staged_password", "revoke_sign_ins", "record_audit"]
 
 
 async def start(flows, **changes):
@@ -63,17 +63,21 @@ async def test_email_only_user_sets_a_new_password_and_signs_in_once(flows):
     view = await verify(flows, handle)
     assert (view.step, view.notice) == ("email_verified", VERIFIED)
     assert (await act(handle, "continue_reset")).step == "new_password"
-    view = await act(handle, "set_new_password", PASSWORD_HASH)
+    view = await act(handle, "save_new_password")
     assert (view.step, view.status) == ("done", "completed")
-    assert [name for name, _ in flows.accounts.calls] == REVOKING_SEQUENCE
-    assert flows.accounts.args("set_account_password") == [NewPassword(ACCOUNT, PASSWORD_HASH)]
+    assert [name for name, _ in flows.accounts.calls][:3] == REVOKING_SEQUENCE
+    assert flows.accounts.args("apply_staged_password") == [ACCOUNT]
     assert flows.accounts.args("revoke_sign_ins") == [ACCOUNT]
     audit = AuditEntry("password.reset", subject=ACCOUNT, detail={"flow": handle.id})
-    assert flows.accounts.args("record_audit") == [audit]
+    assert flows.accounts.args("record_audit")[0] == audit
     assert await handle.execute_update("claim_sign_in", result_type=str) == ACCOUNT
     with pytest.raises((WorkflowUpdateFailedError, RPCError)):
         await handle.execute_update("claim_sign_in", result_type=str)
     assert await handle.result() == "reset"
+    # The owner hears of it at the address on record, and that was audited (the flow waited for both).
+    assert [(n.to, n.template, n.detail) for n in flows.senders.notices] == [(EMAIL, "password_changed", {"signed_out": "yes"})]
+    notice = AuditEntry("notice.sent", subject=ACCOUNT, detail={"flow": handle.id, "template": "password_changed"})
+    assert flows.accounts.args("record_audit") == [audit, notice]
 
 
 async def test_phone_user_verifies_by_sms_before_the_new_password(flows):
@@ -85,8 +89,8 @@ async def test_phone_user_verifies_by_sms_before_the_new_password(flows):
     assert (view.step, view.notice, view.code.channel) == ("phone_code", CODE_SENT, "sms")
     assert [(d.destination, d.purpose) for d in flows.senders.sent][-1] == (PHONE, "password_reset")
     assert (await verify(flows, handle)).step == "new_password"
-    assert (await act(handle, "set_new_password", PASSWORD_HASH)).step == "done"
-    assert [name for name, _ in flows.accounts.calls] == REVOKING_SEQUENCE
+    assert (await act(handle, "save_new_password")).step == "done"
+    assert [name for name, _ in flows.accounts.calls][:3] == REVOKING_SEQUENCE
 
 
 async def test_phone_user_verifies_by_call_before_the_new_password(flows):
@@ -98,7 +102,7 @@ async def test_phone_user_verifies_by_call_before_the_new_password(flows):
     assert (await flows.view(handle)).step == "phone_call"
     await handle.signal("phone_keypress", flows.senders.keypress())
     await flows.until(handle, step="new_password")
-    assert (await act(handle, "set_new_password", PASSWORD_HASH)).step == "done"
+    assert (await act(handle, "save_new_password")).step == "done"
 
 
 @pytest.mark.parametrize("step", ["email_code", "email_verified", "phone", "phone_code", "phone_call"])
@@ -110,7 +114,7 @@ async def test_a_reset_never_bypasses_the_second_factor(flows, step):
         await act(handle, "continue_reset")
     if step in ("phone_code", "phone_call"):
         await act(handle, "send_phone_code", "sms" if step == "phone_code" else "voice")
-    assert (await refusal(handle, "set_new_password", PASSWORD_HASH)).details[0] == "form"
+    assert (await refusal(handle, "save_new_password")).details[0] == "form"
     assert (await flows.view(handle)).step == step
     assert flows.accounts.calls == []
 
@@ -131,7 +135,7 @@ async def test_the_email_code_does_not_pass_the_phone_step(flows):
     [
         ("continue_reset", []),
         ("send_phone_code", ["sms"]),
-        ("set_new_password", [PASSWORD_HASH]),
+        ("save_new_password", []),
         ("claim_sign_in", []),
     ],
 )
@@ -144,12 +148,28 @@ async def test_steps_out_of_order_are_refused_before_history(flows, update, args
     assert not [e for e in history.events if e.HasField("workflow_execution_update_accepted_event_attributes")]
 
 
-async def test_a_password_that_is_not_a_hash_is_refused(flows):
+async def test_a_password_hash_in_the_update_is_refused_before_history(flows):
+    """How flows took the password before it was staged at the edge: a hash in the update's
+    argument would stay in history for the retention period. Refused, and nothing recorded."""
     handle = await start(flows)
     await verify(flows, handle)
     await act(handle, "continue_reset")
-    assert (await refusal(handle, "set_new_password", "plain-password")).details[0] == "password"
+    assert (await refusal(handle, "set_new_password", PASSWORD_HASH)).details[0] == "password"
     assert flows.accounts.calls == []
+    history = await handle.fetch_history()
+    assert PASSWORD_HASH.encode() not in history.to_json().encode()
+
+
+async def test_nothing_staged_is_a_refusal_on_the_password_and_the_step_stays(flows):
+    handle = await start(flows)
+    await verify(flows, handle)
+    await act(handle, "continue_reset")
+    flows.accounts.nothing_staged = True
+    view = await act(handle, "save_new_password")
+    assert (view.step, view.errors) == ("new_password", {"password": "The password could not be accepted. Please try again."})
+    assert flows.accounts.args("revoke_sign_ins") == []
+    flows.accounts.nothing_staged = False
+    assert (await act(handle, "save_new_password")).step == "done"
 
 
 async def test_switching_between_sms_and_call_keeps_the_limits(flows):
@@ -207,7 +227,7 @@ async def test_an_unknown_address_delivers_nothing_and_answers_like_a_wrong_code
     for _ in range(5):
         refused = await verify(flows, unknown)
     assert refused.errors == {"code": MESSAGES[Outcome.LOCKED]}
-    for update, args in [("continue_reset", []), ("set_new_password", [PASSWORD_HASH])]:
+    for update, args in [("continue_reset", []), ("save_new_password", [])]:
         assert (await refusal(unknown, update, *args)).details[0] == "form"
     assert await scheduled_activities(unknown) == []
     assert [d.destination for d in flows.senders.sent] == [EMAIL, EMAIL]

@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
 from temporalio.exceptions import CancelledError
-from temporalio.service import RPCError
 
 from activities.contracts import NewAccount
-from tests.workflows.fakes import NEW_ACCOUNT, PROVIDER_ID, PROVIDER_NPI, TAKEN_USERNAME, USERNAME_TAKEN
+from tests.workflows.fakes import NEW_ACCOUNT, PROVIDER_ID, PROVIDER_NPI, TAKEN_EMAIL, TAKEN_USERNAME, USERNAME_TAKEN
+from tests.workflows.harness import without_clock
 from workflows.enrollment import EnrollmentStart
 from workflows.flow import FlowView
 from workflows.registration import ProviderRegistrationWorkflow, RegistrationStart
@@ -103,14 +103,64 @@ async def test_link_clicked_at_19_minutes_starts_enrollment(flows):
 async def test_link_clicked_at_21_minutes_is_a_registration_error(flows):
     handle = await registered(flows)
     await flows.fast_forward(handle, minutes=21)
-    assert await handle.result() == "link_expired"
-    view = await flows.view(handle)
-    assert (view.step, view.status) == ("registration_error", "failed")
-    with pytest.raises(RPCError):
-        await click(flows, handle)
-    # The pending account keeps its data: the Reset path completes it.
+    view = await flows.until(handle, step="registration_error")
+    assert view.status == "failed"
+    await click(flows, handle)
+    await flows.until(handle, refusals(1))
+    # The pending account keeps its data for now: the Reset path completes it.
     assert flows.accounts.args("release_pending_account") == []
+    assert flows.accounts.args("expire_unverified_account") == []
     assert "registration.link_expired" in flows.accounts.audit_events()
+
+
+async def test_an_account_nobody_verified_is_released_a_day_after_it_was_made(flows):
+    """Anyone can type anyone's address: a pending account for victim@clinic.org must not
+    keep the real person from registering for ever."""
+    handle = await registered(flows)
+    await flows.fast_forward(handle, hours=23, minutes=58)
+    await flows.until(handle, step="registration_error")
+    assert "account-1" in flows.accounts.saved
+    await flows.fast_forward(handle, minutes=3)
+    assert await handle.result() == "link_expired"
+    assert flows.accounts.args("expire_unverified_account") == ["account-1"]
+    assert "account-1" not in flows.accounts.saved
+    assert "registration.account_expired" in flows.accounts.audit_events()
+
+
+async def test_an_account_verified_meanwhile_through_reset_is_kept(flows):
+    handle = await registered(flows)
+    await flows.fast_forward(handle, minutes=21)
+    await flows.until(handle, step="registration_error")
+    flows.accounts.saved["account-1"] = dataclasses.replace(flows.accounts.saved["account-1"], email_verified=True)
+    await flows.fast_forward(handle, days=1)
+    assert await handle.result() == "link_expired"
+    assert "account-1" in flows.accounts.saved
+    assert "registration.account_expired" not in flows.accounts.audit_events()
+
+
+async def test_support_releases_an_unverified_account_at_once_by_cancelling_its_registration(flows):
+    handle = await registered(flows)
+    await flows.fast_forward(handle, minutes=21)
+    await flows.until(handle, step="registration_error")
+    await handle.cancel()
+    await assert_cancelled(handle)
+    assert flows.accounts.args("release_pending_account") == ["account-1"]
+
+
+async def test_an_address_already_registered_answers_as_a_new_one_and_its_owner_is_told(flows):
+    taken = await start(flows)
+    new = await start(flows)
+    view = await submit(taken, dataclasses.replace(NEW_ACCOUNT, username="pat.again", email=TAKEN_EMAIL))
+    # Exactly what a new address gets: the same screen, the same words.
+    assert without_clock(view) == without_clock(await submit(new))
+    [notice] = await flows.notices_until(1)
+    assert (notice.to, notice.template, notice.detail) == (TAKEN_EMAIL, "registration_email_exists", {"holder": "account"})
+    await flows.link_taken_in(new)
+    assert [link.to for link in flows.senders.links] == [NEW_ACCOUNT.email]  # no link for the taken one
+    await flows.fast_forward(taken, minutes=21)
+    assert await taken.result() == "link_expired"
+    assert (await flows.view(taken)).step == "registration_error"
+    assert "registration.email_exists" in flows.accounts.audit_events()
 
 
 def refusals(count: int):
@@ -243,6 +293,7 @@ async def test_search_attributes_follow_the_registration_without_personal_data(f
     assert enrolling_attributes["AtrezzoStep"] == "enrolling"
     # What "waiting for the email link for over 15 minutes" is asked with.
     assert enrolling_attributes["AtrezzoStepSince"] - attributes["AtrezzoStepSince"] >= timedelta(minutes=19)
+    await flows.started(child)  # the child sets its attributes in its first task
     child_attributes = await search_attributes(child)
     assert (child_attributes["AtrezzoProcess"], child_attributes["AtrezzoAccountId"]) == ("enrollment", "account-1")
     personal = {NEW_ACCOUNT.username, NEW_ACCOUNT.first_name, NEW_ACCOUNT.last_name, NEW_ACCOUNT.email, NEW_ACCOUNT.fax}

@@ -10,7 +10,7 @@ from temporalio.service import RPCError
 
 from operations.control import cancel_flow, restart_flow
 from operations.errors import FlowClosed, UnknownFlow
-from tests.workflows.fakes import NEW_ACCOUNT, PASSWORD_HASH
+from tests.workflows.fakes import NEW_ACCOUNT
 from tests.workflows.test_registration import assert_cancelled, click, enrolling, registered, start, submit
 from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow
 from workflows.flow import FlowView
@@ -65,7 +65,7 @@ async def test_restarting_an_enrollment_restarts_its_registration_which_resumes_
     for update, arg in [("choose_method", "phone"), ("submit_email", NEW_ACCOUNT.email)]:
         await child.execute_update(update, arg, result_type=FlowView)
     await child.execute_update("verify_code", flows.senders.code_digest(child.id), result_type=FlowView)
-    await child.execute_update("set_password", PASSWORD_HASH, result_type=FlowView)
+    await child.execute_update("save_password", result_type=FlowView)
     result = await restart_flow(flows.client, child.id)
     assert (result.flow_id, result.asked_for) == (handle.id, child.id)
     await assert_cancelled(child)
@@ -81,12 +81,14 @@ async def test_restarting_an_enrollment_restarts_its_registration_which_resumes_
 
 
 async def test_a_restarted_enrollment_starts_from_what_the_account_holds(flows):
-    arg = EnrollmentStart(account_id="account-9", purpose="existing_user", email="sam@example.com")
+    # Begun from an emailed link, which proved the mailbox (a password alone starts over:
+    # tests/workflows/test_enrollment.py).
+    arg = EnrollmentStart(account_id="account-9", purpose="resume", email="sam@example.com")
     handle = await flows.start(MfaEnrollmentWorkflow.run, arg, prefix="enrollment")
     for update, value in [("choose_method", "phone"), ("submit_email", "sam@example.com")]:
         await handle.execute_update(update, value, result_type=FlowView)
     await handle.execute_update("verify_code", flows.senders.code_digest(handle.id), result_type=FlowView)
-    await handle.execute_update("set_password", PASSWORD_HASH, result_type=FlowView)
+    await handle.execute_update("save_password", result_type=FlowView)
     await restart_flow(flows.client, handle.id)
     view = await flows.until(await latest(flows, handle.id), step="phone")
     assert view.fields["can_use_email"] == "yes"

@@ -22,21 +22,48 @@ PLAIN = {"payloads": [{"metadata": {"encoding": b64(b"json/plain")}, "data": b64
 
 
 @pytest.fixture
-async def codec_client():
-    settings = make_settings(codec_token=TOKEN, database_url="postgresql://nobody@127.0.0.1:1/none", temporal_address="127.0.0.1:1")
+async def codec_app(db_url):
+    # The database is real: every decode is audited.
+    settings = make_settings(codec_token=TOKEN, database_url=db_url, temporal_address="127.0.0.1:1")
     app = create_app(settings)
-    async with asgi_client(app) as client:
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+@pytest.fixture
+async def codec_client(codec_app):
+    async with asgi_client(codec_app) as client:
         yield client
 
 
-async def test_staff_token_round_trip(codec_client):
+async def decoded_audit(app) -> list:
+    return await audit_rows(await app.state.resources.pool(), "codec.decoded")
+
+
+async def test_staff_token_round_trip_and_the_decode_is_audited(codec_client, codec_app):
     auth = {"Authorization": f"Bearer {TOKEN}"}
     encoded = await codec_client.post("/codec/encode", json=PLAIN, headers=auth)
     assert encoded.status_code == 200
     sealed = encoded.json()["payloads"][0]
     assert base64.b64decode(sealed["metadata"]["encoding"]) == b"binary/encrypted"
-    decoded = await codec_client.post("/codec/decode", json=encoded.json(), headers=auth)
+    page = "http://127.0.0.1:8233/namespaces/default/workflows/registration-2f0c9a4e/01a2-run/history"
+    headers = {**auth, "X-Namespace": "default", "Referer": page}
+    decoded = await codec_client.post("/codec/decode", json=encoded.json(), headers=headers)
     assert decoded.json() == PLAIN
+    [entry] = await decoded_audit(codec_app)
+    assert entry["actor_user_id"] is None
+    assert entry["detail"] == {"via": "token", "namespace": "default", "workflow": "registration-2f0c9a4e", "payloads": 1}
+
+
+async def test_a_payload_in_clear_is_refused_with_a_clear_400(codec_client, codec_app):
+    response = await codec_client.post("/codec/decode", json=PLAIN, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 400 and "not encrypted" in response.json()["detail"]
+    assert await decoded_audit(codec_app) == []
+
+
+async def test_a_bearer_value_that_is_not_ascii_is_refused_not_crashed_on(codec_client):
+    response = await codec_client.post("/codec/decode", json=PLAIN, headers={"Authorization": "Bearer tö-ken".encode()})
+    assert response.status_code == 403
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Origin": "http://127.0.0.1:8233"}])
@@ -49,7 +76,7 @@ async def test_everyone_else_is_refused(codec_client, headers):
 async def test_dev_ui_origin_is_trusted_only_when_configured():
     settings = make_settings(codec_trust_ui_origin=True, database_url="postgresql://nobody@127.0.0.1:1/none", temporal_address="127.0.0.1:1")
     async with asgi_client(create_app(settings)) as client:
-        allowed = await client.post("/codec/decode", json=PLAIN, headers={"Origin": "http://127.0.0.1:8233"})
+        allowed = await client.post("/codec/encode", json=PLAIN, headers={"Origin": "http://127.0.0.1:8233"})
         assert allowed.status_code == 200
         assert allowed.headers["access-control-allow-origin"] == "http://127.0.0.1:8233"
         other = await client.post("/codec/decode", json=PLAIN, headers={"Origin": "http://evil.example"})
@@ -58,7 +85,20 @@ async def test_dev_ui_origin_is_trusted_only_when_configured():
         assert preflight.status_code == 204
 
 
-@pytest.mark.parametrize("body", [{"nope": 1}, {"payloads": "x"}, {"payloads": [{"data": "!!notbase64"}]}])
+SEALED = b64(b"binary/encrypted")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"nope": 1},
+        {"payloads": "x"},
+        {"payloads": [{"data": "!!notbase64"}]},
+        {"payloads": [1]},
+        {"payloads": [{"metadata": {"encoding": SEALED, "encryption-key-id": b64(b"\xff")}, "data": b64(b"x" * 40)}]},
+        {"payloads": [{"metadata": {"encoding": SEALED, "encryption-key-id": b64(b"test1")}, "data": b64(b"x")}]},
+    ],
+)
 async def test_bad_bodies_get_a_clear_400(codec_client, body):
     response = await codec_client.post("/codec/decode", json=body, headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code == 400
@@ -84,6 +124,8 @@ async def test_a_staff_session_may_decode_a_non_staff_one_may_not(session_app):
         assert sealed.status_code == 200
         assert sealed.headers["access-control-allow-credentials"] == "true"
         assert (await http.post("/codec/decode", json=sealed.json())).json() == PLAIN
+        [decoded] = await audit_rows(session_app.pool, "codec.decoded")
+        assert (str(decoded["actor_user_id"]), decoded["detail"]["via"]) == (staff_id, "session")
     async with session_app.http() as http:
         http.cookies.set("atrezzo_session", user_token)
         refused = await http.post("/codec/decode", json=sealed.json(), headers={"Origin": "http://127.0.0.1:8233"})

@@ -6,12 +6,17 @@ and every code and call token: none may be there."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
+import time
 import uuid
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 from urllib.parse import parse_qs, urlparse
 
+from temporalio.testing import ActivityEnvironment
+
+from activities.postgres import AccountActivities
 from api.flows import Flows, flow_timings
 from api.security import Signer
 from domain import digests
@@ -21,7 +26,8 @@ from store.accounts import account_by_id
 from store.providers import add_provider
 from store.users import import_legacy_user
 from tests.support.histories import decoded_text
-from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow
+from workflows.code_challenge import MESSAGES, Outcome
+from workflows.enrollment import ON_RECORD_FIRST, EnrollmentStart, MfaEnrollmentWorkflow
 
 EMAIL = "lee.legacy@example.com"
 NEW_EMAIL = "lee.at.work@example.org"
@@ -62,6 +68,8 @@ async def start_enrollment(live_app, http, user_id: str, **start) -> str:
     await live_app.client.start_workflow(MfaEnrollmentWorkflow.run, arg, id=flow_id, task_queue=task_queue)
     signer = Signer(digests.derive_key(live_app.settings.secret_key, digests.COOKIE_KEY))
     http.cookies.set(FLOW_COOKIE, signer.sign(flow_id))
+    # As the emailed link binds it: for the account the enrollment is for, from now on.
+    http.cookies.set("atrezzo_bound_enrollment", signer.sign(f"{flow_id} {user_id} {int(time.time() * 1000)}"))
     return flow_id
 
 
@@ -104,6 +112,8 @@ async def assert_history_clean(live_app, flow_id: str, *secrets: str) -> None:
         # Codes are bounded by non-digits so a timestamp's digits cannot look like one.
         pattern = rf"(?<!\d){re.escape(secret)}(?!\d)" if secret.isdigit() else re.escape(secret)
         assert not re.search(pattern, text), f"{secret!r} is in the decoded history of {flow_id}"
+    # Nor the new password's hash: it is staged at the edge and applied by the flow's activity.
+    assert "$argon2id$" not in text, f"a password hash is in the decoded history of {flow_id}"
 
 
 def passwords(password: str, confirm: str | None = None) -> dict:
@@ -143,12 +153,16 @@ async def test_existing_user_enrolls_with_email_through_the_json_api(live_app, m
         assert (await http.get("/api/v1/mfa")).json()["step"] == "method"
         await act(http, "method", {"method": "fax"}, errors={"method": "Choose PHONE or EMAIL."})
         view = await act(http, "method", {"method": "email"})
-        assert view["step"] == "email" and view["fields"]["email"] == EMAIL
+        # A password alone: the address on record, masked, is where the first code goes.
+        assert view["step"] == "email" and view["fields"]["email_on_record"] == "l*******@example.com"
+        assert view["fields"]["email"] == ""
 
         refused = await post(http, "email", {"email": "lee.legacy@"})
         assert refused["step"] == "email" and refused["errors"]["email"].startswith("Enter a valid email address.")
         assert refused["fields"]["email"] == "lee.legacy@"
-        view = await act(http, "email", {"email": EMAIL})
+        elsewhere = await post(http, "email", {"email": "someone.else@example.net"})
+        assert elsewhere["errors"] == {"email": ON_RECORD_FIRST} and not mail.messages_to("someone.else@example.net")
+        view = await act(http, "email/on-record")
         assert (view["step"], view["notice"]) == ("email_code", CODE_SENT)
         await mail.wait_for_messages_to(EMAIL)
         code = mail.last_code_to(EMAIL)
@@ -420,3 +434,43 @@ async def test_forms_need_the_csrf_token_and_a_bound_flow(live_app):
         assert (await http.get("/api/v1/mfa")).json()["step"] == "method"
         # A cross-site page can post a form, but not JSON: the JSON twins take nothing else.
         assert (await http.post("/api/v1/mfa/code/send", data={"x": "1"})).status_code == 415
+
+
+# --- what ends an enrollment's sign-in -------------------------------------------------------------
+async def test_an_enrollment_begun_before_an_admin_reset_cannot_finish_into_a_session(live_app, mail):
+    user_id = await add_legacy_user(live_app.pool)
+    async with live_app.http() as http:
+        await first_login(http)
+        await act(http, "method", {"method": "email"})
+        await act(http, "email/on-record")
+        await mail.wait_for_messages_to(EMAIL)
+        await act(http, "code/verify", {"code": mail.last_code_to(EMAIL)})
+        # Meanwhile the provider administrator resets this user (it ends every sign-in).
+        env = ActivityEnvironment()
+        env.info = dataclasses.replace(env.info, workflow_id=f"admin-reset-{user_id}")
+        await env.run(AccountActivities(live_app.pool).revoke_sign_ins, user_id)
+        finished = await http.post("/api/v1/mfa/password", json=passwords(PASSWORD))
+        assert (finished.status_code, finished.json()) == (403, {"detail": "This sign-in could not be completed. Please log in again."})
+        assert (await http.get("/api/v1/me")).status_code == 401
+
+
+async def test_wrong_codes_are_throttled_per_account_and_client_across_enrollments(live_app, mail):
+    """Each enrollment allows five tries per code; a new first login would start a new count,
+    so the edge counts too: ten wrong codes for the account from this client lock it."""
+    await add_legacy_user(live_app.pool)
+    answers = []
+    async with live_app.http() as http:
+        for round_ in range(2):
+            await first_login(http)
+            await act(http, "method", {"method": "email"})
+            await act(http, "email/on-record")
+            await mail.wait_for_messages_to(EMAIL, count=round_ + 1)
+            code = mail.last_code_to(EMAIL)
+            for _ in range(5):
+                answers.append((await post(http, "code/verify", {"code": other_code(code)}))["errors"]["code"])
+        locked = await post(http, "code/verify", {"code": code})
+    assert answers[:9] == [WRONG_CODE] * 4 + [MESSAGES[Outcome.LOCKED]] + [WRONG_CODE] * 4
+    assert answers[9] == locked["errors"]["code"] == "Too many attempts. Please try again in 1 minute."
+    async with live_app.pool.acquire() as conn:
+        failed = await conn.fetchval("SELECT count(*) FROM audit_events WHERE event = 'mfa.code_failed'")
+    assert failed == 10

@@ -4,20 +4,26 @@ repeated failures lock the username and the client out."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+import uuid
 
 from api.flows import Flows
+from api.routes import first_login
 from domain.passwords import hash_password
-from store import audit
-from store.accounts import account_by_username
 from store.providers import add_provider
 from store.users import import_legacy_user
+from tests.support.password_checks import count_password_checks
 
 USERNAME = "lee.legacy"
 PASSWORD = "Legacy-Portal-2026"
 EMAIL = "lee.legacy@example.com"
 WRONG = "The username or password is incorrect."
 FLOW_COOKIE = Flows.cookie_name("enrollment")
+TOO_MANY = "Too many attempts. Please try again in 1 minute."
+# The API trusts the loopback proxy's X-Forwarded-For (FORWARDED_ALLOW_IPS): two clients.
+ATTACKER = {"X-Forwarded-For": "203.0.113.66"}
+DESK = {"X-Forwarded-For": "198.51.100.20"}
 
 
 async def add_legacy_user(pool, *, username: str = USERNAME, email: str = EMAIL, npi: str = "1234567893") -> str:
@@ -68,7 +74,9 @@ async def test_legacy_user_starts_enrollment_at_the_method_screen(live_app):
         assert "Select the best multi-factor authentication method for you." in screen.text
     view = await live_app.client.get_workflow_handle(flow_id).query("view")
     assert view["step"] == "method"
-    assert (view["fields"]["email"], view["fields"]["account_id"]) == (EMAIL, user_id)
+    # Shown masked: the password alone does not reveal the address on record.
+    assert (view["fields"]["email_on_record"], view["fields"]["account_id"]) == ("l*******@example.com", user_id)
+    assert EMAIL not in str(view)
     async with live_app.pool.acquire() as conn:
         events = await conn.fetch("SELECT subject_user_id, detail FROM audit_events WHERE event = 'mfa.first_login'")
     assert [(str(e["subject_user_id"]), e["detail"]["flow"]) for e in events] == [(user_id, flow_id)]
@@ -120,20 +128,58 @@ async def test_ten_failures_lock_the_username_even_for_the_right_password(live_a
             response = await http.post("/api/v1/first-login", json={"username": USERNAME, "password": "wrong-guess"})
             assert response.status_code == 422
         locked = await http.post("/api/v1/first-login", json={"username": USERNAME, "password": PASSWORD})
-        assert (locked.status_code, locked.json()) == (422, {"errors": {"form": WRONG}})
+        assert (locked.status_code, locked.json()) == (429, {"errors": {"form": TOO_MANY}})
+        page = await log_in_form(http, "NOBODY.else", PASSWORD)  # any username: the answer names no account
+        assert page.status_code == 422 and WRONG in page.text
+        locked_page = await log_in_form(http, USERNAME, PASSWORD)
+        assert locked_page.status_code == 429 and TOO_MANY in locked_page.text
         assert FLOW_COOKIE not in http.cookies
     async with live_app.pool.acquire() as conn:
         reasons = await conn.fetch("SELECT detail->>'reason' AS reason FROM audit_events WHERE event = 'mfa.first_login_failed'")
-    assert [r["reason"] for r in reasons] == ["credentials"] * 10 + ["locked"]
+        keys = [r["key"] for r in await conn.fetch("SELECT key FROM throttles")]
+    assert [r["reason"] for r in reasons] == ["credentials"] * 10 + ["throttled", "credentials", "throttled"]
+    # Keys name digests: no username (or its lower-cased form) is stored in the table.
+    assert keys and not any(USERNAME in key for key in keys)
 
 
-async def test_failures_from_one_client_lock_it_out_for_every_username(live_app):
+async def test_fifty_parallel_wrong_passwords_are_checked_at_most_ten_times(live_app, monkeypatch):
+    """The race the throttle used to lose: every parallel request read "unlocked" before any
+    failure was counted. Reserved first, only the limit are ever checked."""
+    await add_legacy_user(live_app.pool)
+    checks = count_password_checks(monkeypatch, first_login)
+    async with live_app.http() as http:
+        answers = await asyncio.gather(
+            *(http.post("/api/v1/first-login", json={"username": USERNAME, "password": f"wrong-{n}"}) for n in range(50))
+        )
+        right = await http.post("/api/v1/first-login", json={"username": USERNAME, "password": PASSWORD})
+    assert checks() == 10
+    assert sorted(a.status_code for a in answers) == [422] * 10 + [429] * 40
+    assert (right.status_code, right.json()) == (429, {"errors": {"form": TOO_MANY}})
+
+
+async def test_an_attacker_elsewhere_does_not_lock_the_user_out(live_app):
+    """The lock is on this username from that client: the person at their own desk gets in."""
     await add_legacy_user(live_app.pool)
     async with live_app.http() as http:
-        for attempt in range(10):
+        for _ in range(11):
+            await http.post("/api/v1/first-login", json={"username": USERNAME, "password": "wrong"}, headers=ATTACKER)
+        started = await http.post("/api/v1/first-login", json={"username": USERNAME, "password": PASSWORD}, headers=DESK)
+    assert started.status_code == 201, started.text
+
+
+async def test_failures_from_one_client_slow_it_down_but_never_lock_it_out(live_app):
+    """Many people share one office's address: 30 tries for other usernames are free, then
+    each waits for a slot (here the first, 1 s) — and the right password still gets in."""
+    await add_legacy_user(live_app.pool)
+    async with live_app.http() as http:
+        for attempt in range(30):
             await http.post("/api/v1/first-login", json={"username": f"guess{attempt}", "password": "wrong-guess"})
-        locked = await http.post("/api/v1/first-login", json={"username": USERNAME, "password": PASSWORD})
-        assert (locked.status_code, locked.json()) == (422, {"errors": {"form": WRONG}})
+        started = await http.post("/api/v1/first-login", json={"username": USERNAME, "password": PASSWORD})
+        assert started.status_code == 201, started.text
+    async with live_app.pool.acquire() as conn:
+        client = await conn.fetchrow("SELECT failures, next_slot_at FROM throttles WHERE key = 'first_login:client:127.0.0.1'")
+    # 31 reserved, the success given back; the slot the 31st waited for has passed.
+    assert client["failures"] == 30 and client["next_slot_at"] is not None
 
 
 async def test_a_success_clears_the_username_failures(live_app):
@@ -153,3 +199,23 @@ async def test_forms_need_the_csrf_token(live_app):
         refused = await http.post("/first-login", data={"username": USERNAME, "password": PASSWORD})
         assert refused.status_code == 403
         assert FLOW_COOKIE not in http.cookies
+
+
+async def test_after_an_admin_reset_ended_the_password_alone_does_not_skip_the_email_code(live_app):
+    """The bypass the review found: an admin reset clears the MFA method but keeps the
+    verified email and the portal password. Once the reset flow is gone, first login used to
+    resume at the phone step, and "use email instead" signed the browser in with no code."""
+    user_id = await add_legacy_user(live_app.pool)
+    async with live_app.pool.acquire() as conn:
+        await conn.execute(
+            "UPDATE users SET email_verified_at = now(), password_changed_at = now(), mfa_method = NULL WHERE id = $1",
+            uuid.UUID(user_id),
+        )
+    async with live_app.http() as http:
+        started = await http.post("/api/v1/first-login", json={"username": USERNAME, "password": PASSWORD})
+        assert started.status_code == 201 and started.json()["step"] == "method"
+        taken = await http.post("/api/v1/mfa/use-email", json={})
+        assert taken.json()["errors"] == {"form": "This step is already complete. Please continue from the current page."}
+        assert (await http.get("/api/v1/me")).status_code == 401
+    async with live_app.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT mfa_method FROM users WHERE id = $1", uuid.UUID(user_id)) is None

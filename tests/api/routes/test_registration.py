@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from starlette.requests import Request
 
+from api import registration_code
 from api.app import create_app
 from api.flows import Flows
 from domain.npi import npi_check_digit
@@ -23,6 +24,7 @@ from store.accounts import account_by_username
 from store.providers import add_provider
 from store.users import import_legacy_user
 from tests.support.histories import decoded_text
+from tests.support.password_checks import count_password_checks
 from tests.support.temporal import make_settings
 from workflows.flow import FlowView
 
@@ -75,9 +77,10 @@ def error_of(page: str, name: str) -> str | None:
     return html.unescape(match.group(1)) if match else None
 
 
-async def organization(http, npi: str = NPI, code: str = CODE):
+async def organization(http, npi: str = NPI, code: str = CODE, *, headers=None):
     form = await http.get("/register")
-    return await http.post("/register", data={"npi": npi, "registration_code": code, "csrf_token": csrf_of(form.text)})
+    data = {"npi": npi, "registration_code": code, "csrf_token": csrf_of(form.text)}
+    return await http.post("/register", data=data, headers=headers)
 
 
 async def user_info(http, **changes: str):
@@ -149,7 +152,7 @@ async def test_wrong_code_and_unknown_npi_get_one_message(live_app):
     assert [r["detail"] for r in refusals] == [{"npi": NPI, "locked": False}, {"npi": another_npi(), "locked": False}]
 
 
-async def test_five_wrong_codes_lock_the_npi_and_the_client(live_app):
+async def test_five_wrong_codes_lock_the_npi_on_this_client(live_app):
     await add_organization(live_app.pool)
     other = another_npi()
     await add_organization(live_app.pool, npi=other, code="OTHER-CODE-1", name="Other Practice")
@@ -162,9 +165,26 @@ async def test_five_wrong_codes_lock_the_npi_and_the_client(live_app):
         # Locked means unchecked: even the right code waits.
         right = await organization(http)
         assert right.status_code == 429 and FLOW_COOKIE not in http.cookies
-        # The same client with another organisation's right pair is locked out too.
+    assert await registrations_on(live_app) == 0
+    async with live_app.http() as http:
+        # The client is only slowed down, not locked: another organisation's right pair opens.
         elsewhere = await organization(http, npi=other, code="OTHER-CODE-1")
-        assert elsewhere.status_code == 429
+        assert elsewhere.status_code == 303
+        # And the locked NPI from another client (its own office) is not locked either.
+        own_office = await organization(http, headers={"X-Forwarded-For": "198.51.100.20"})
+        assert own_office.status_code == 303
+
+
+async def test_fifty_parallel_wrong_codes_are_checked_at_most_five_times(live_app, monkeypatch):
+    await add_organization(live_app.pool)
+    checks = count_password_checks(monkeypatch, registration_code)
+    async with live_app.http() as http:
+        body = lambda n: {"npi": NPI, "registration_code": f"GUESS-{n}"}  # noqa: E731
+        answers = await asyncio.gather(*(http.post("/api/v1/registration", json=body(n)) for n in range(50)))
+        right = await http.post("/api/v1/registration", json={"npi": NPI, "registration_code": CODE})
+    assert checks() == 5
+    assert sorted(a.status_code for a in answers) == [422] * 4 + [429] * 46
+    assert right.status_code == 429
     assert await registrations_on(live_app) == 0
 
 
@@ -280,12 +300,55 @@ async def test_taken_username_is_named_on_its_field_with_the_input_kept(live_app
         for name in ("username", "first_name", "address1", "zip_code", "email", "confirm_email", "fax"):
             assert value_of(taken.text, name) == {**USER, "username": "lee.legacy"}[name]
         assert '<option value="PA" selected>' in taken.text
-        email_taken = await user_info(http, email="LEE.LEGACY@example.com", confirm_email="lee.legacy@example.com")
-        assert email_taken.status_code == 422 and error_of(email_taken.text, "email").startswith("This email address is already registered.")
         done = await user_info(http)
         assert done.status_code == 200
         assert ("To complete the Multi-Factor Authentication registration, you must click the link in your "
                 "email within 20 minutes.") in done.text
+
+
+async def test_an_address_already_registered_gets_the_same_screen_and_its_owner_an_email(live_app, mail):
+    """Who is registered is nobody's business: the screen is a new address's, the address's
+    owner hears of it, and no account or link is made."""
+    provider_id = await add_organization(live_app.pool)
+    async with live_app.pool.acquire() as conn:
+        await import_legacy_user(
+            conn, username="Lee.Legacy", password_hash=hash_password("Legacy-Portal-2026"),
+            first_name="Lee", last_name="Legacy", email="lee.legacy@example.com", provider_id=provider_id,
+        )
+    async with live_app.http() as http:
+        await organization(http)
+        taken = await user_info(http, email="LEE.LEGACY@example.com", confirm_email="lee.legacy@example.com")
+    async with live_app.http() as http:
+        await organization(http)
+        new = await user_info(http, username="new.person")
+    assert taken.status_code == new.status_code == 200
+    assert taken.text.replace("LEE.LEGACY@example.com", "") == new.text.replace(USER["email"], "")
+    [owner] = await mail.wait_for_messages_to("lee.legacy@example.com")
+    assert owner["subject"] == "Someone tried to register with your email address" and "token=" not in owner["text"]
+    await mail.wait_for_messages_to(USER["email"])  # the new address gets its link
+    assert len(mail.messages_to("lee.legacy@example.com")) == 1
+    async with live_app.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM users") == 2  # Lee and the new person
+
+
+async def test_submissions_are_limited_per_registration(live_app):
+    """Each answer tells whether a username is taken: ten per registration and client (what
+    the edge refuses itself, an empty field say, tells nothing and is not counted)."""
+    provider_id = await add_organization(live_app.pool)
+    async with live_app.pool.acquire() as conn:
+        await import_legacy_user(
+            conn, username="Lee.Legacy", password_hash=hash_password("Legacy-Portal-2026"),
+            first_name="Lee", last_name="Legacy", email="lee.legacy@example.com", provider_id=provider_id,
+        )
+    async with live_app.http() as http:
+        await organization(http)
+        assert (await user_info(http, first_name="")).status_code == 422
+        answers = [(await user_info(http, username="lee.legacy")).status_code for _ in range(10)]
+        throttled = await user_info(http)
+    assert answers == [422] * 10
+    assert throttled.status_code == 429
+    assert error_of(throttled.text, "form") == "Too many attempts. Please try again in 1 minute."
+    assert value_of(throttled.text, "username") == USER["username"]
 
 
 async def test_two_racing_registrations_for_one_username_end_with_one_account(live_app, mail):

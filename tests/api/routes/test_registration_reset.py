@@ -4,17 +4,20 @@ not complete, a link that resumes MFA enrollment, and a limit on how often one c
 
 from __future__ import annotations
 
+import asyncio
 import re
 from urllib.parse import parse_qs, urlparse
 
 from activities.contracts import EmailToVerify, NewPassword
 from activities.postgres import AccountActivities
 from api.flows import Flows
+from api.routes import registration_reset
 from api.routes.registration_reset import HELP_ANSWER, RESET_ANSWER
 from domain.passwords import hash_password
 from store.accounts import account_by_username
 from store.providers import add_provider
 from store.users import import_legacy_user
+from tests.support.password_checks import count_password_checks
 
 NPI = "1234567893"
 CODE = "DEMO-REG-2026"
@@ -182,3 +185,15 @@ async def test_forms_without_the_csrf_token_are_refused(live_app):
         assert (await http.post("/register/reset", data={"username": USERNAME})).status_code == 403
         assert (await http.post("/help", data={"email": EMAIL, "password": PASSWORD})).status_code == 403
     assert await requests_recorded(live_app) == []
+
+
+async def test_fifty_parallel_help_requests_check_the_password_at_most_five_times(live_app, monkeypatch):
+    """Every help request checks a password and may send an email: all fifty at once used to
+    read "not throttled" together. Reserved first, five are checked, the rest answer the same
+    without being checked."""
+    checks = count_password_checks(monkeypatch, registration_reset)
+    async with live_app.http() as http:
+        body = {"email": EMAIL, "password": "a-guess"}
+        answers = await asyncio.gather(*(http.post("/api/v1/registration/help", json=body) for _ in range(50)))
+    assert checks() == 5
+    assert {(a.status_code, a.json()["detail"]) for a in answers} == {(202, HELP_ANSWER)}

@@ -1,0 +1,54 @@
+"""A typed one-time code, checked by its flow and throttled at the edge: every flow limits the
+tries per code, and this limits the tries per account (or address) and per client across
+flows, which each new flow would otherwise restart. The attempt is reserved before the flow
+sees the code, so parallel guesses cannot slip past the count."""
+
+from __future__ import annotations
+
+import dataclasses
+from uuid import UUID
+
+from fastapi import Request
+
+from api.client_address import client_ip
+from api.flows import Flows
+from api.throttling import Policy, Throttled, reserve, too_many_attempts
+from store import audit
+from workflows.code_challenge import MESSAGES, Outcome
+from workflows.flow import FlowView
+
+# What the flow answers after comparing a code: these were guesses. Anything else (no code
+# sent yet, an expired code, not six digits) checked nothing and is given back.
+GUESSED = (MESSAGES[Outcome.WRONG], MESSAGES[Outcome.LOCKED])
+
+
+@dataclasses.dataclass(frozen=True)
+class CodeCheck:
+    policy: Policy
+    subject: str  # what the count is about: the account id, or the address's digest
+    events: str  # the audit events' prefix: "login" records login.code_failed, login.locked_out
+    account: UUID | None = None  # the audit entry's subject, when the account is known
+
+
+async def verify_throttled(request: Request, flows: Flows, flow_id: str, typed: str, check: CodeCheck) -> FlowView:
+    try:
+        attempt = await reserve(request, check.policy, check.subject)
+    except Throttled as throttled:
+        return dataclasses.replace(await flows.view(flow_id), errors={"code": throttled.message})
+    view = await flows.verify_code(flow_id, typed)
+    if not view.errors:
+        await attempt.succeeded()
+        return view
+    if view.errors.get("code") not in GUESSED:
+        await attempt.uncounted()
+        return view
+    pool = await request.app.state.resources.pool()
+    ip = client_ip(request)
+    async with pool.acquire() as conn, conn.transaction():
+        await audit.record(conn, f"{check.events}.code_failed", subject=check.account, client_ip=ip, detail={"flow": flow_id})
+        if attempt.locks_for is not None:
+            detail = {"flow": flow_id, "seconds": int(attempt.locks_for.total_seconds())}
+            await audit.record(conn, f"{check.events}.locked_out", subject=check.account, client_ip=ip, detail=detail)
+    if attempt.locks_for is not None:
+        return dataclasses.replace(view, errors={"code": too_many_attempts(attempt.locks_for)})
+    return view

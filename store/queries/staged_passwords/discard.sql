@@ -1,0 +1,1 @@
+DELETE FROM staged_passwords WHERE flow_id = $1

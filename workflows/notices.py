@@ -1,0 +1,64 @@
+"""Security notices (NIST SP 800-63B §6.1.2, ASVS V6): when a flow changes how someone signs in
+— their email, phone, password or MFA method — it tells them by email, at the address that was
+on record (and, for a new address, at that one too), so a change nobody asked for is noticed.
+Sent by the flow that made the change, audited, never blocking it: the change stands even if
+the mail server is down."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, is_cancelled_exception
+
+with workflow.unsafe.imports_passed_through():
+    from activities.contracts import AuditEntry, Notice
+
+PATCH = "security-notices"
+# Templates in activities/templates/email.
+EMAIL_CHANGED = "email_changed"
+PASSWORD_CHANGED = "password_changed"
+MFA_REGISTERED = "mfa_registered"
+
+_SEND = {
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RetryPolicy(maximum_attempts=5, non_retryable_error_types=["InvalidDestination"]),
+}
+_DB = {"start_to_close_timeout": timedelta(seconds=15), "retry_policy": RetryPolicy(maximum_attempts=5)}
+
+
+async def notify(account_id: str, template: str, *addresses: str, **detail: str) -> None:
+    """Send ``template`` to each distinct address (an empty one is skipped); each send is
+    audited as notice.sent or notice.failed with the template's name, never the address."""
+    sent: set[str] = set()
+    for address in addresses:
+        if not address or address.casefold() in sent:
+            continue
+        sent.add(address.casefold())
+        try:
+            await workflow.execute_activity("send_notice_email", Notice(to=address, template=template, detail=detail), **_SEND)
+            event = "notice.sent"
+        except ActivityError as error:
+            if is_cancelled_exception(error):
+                raise
+            event = "notice.failed"
+        entry = AuditEntry(event, subject=account_id, detail={"flow": workflow.info().workflow_id, "template": template})
+        await workflow.execute_activity("record_audit", entry, **_DB)
+
+
+class Notices:
+    """The notices one flow sends. Each goes out beside the person's next screen instead of
+    holding up its answer; the flow waits for them all before it ends."""
+
+    def __init__(self) -> None:
+        self._sending: list[asyncio.Task[None]] = []
+
+    def send(self, account_id: str, template: str, *addresses: str, **detail: str) -> None:
+        # Flows that ran this far before notices existed finish (and replay) without them.
+        if workflow.patched(PATCH):
+            self._sending.append(asyncio.create_task(notify(account_id, template, *addresses, **detail)))
+
+    async def delivered(self) -> None:
+        await asyncio.gather(*self._sending)

@@ -26,12 +26,25 @@ class Settings(BaseSettings):
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
     temporal_task_queue: str = "atrezzo"
+    # TLS to the Temporal frontend: on with the system's roots, or with a CA of its own; a
+    # client certificate and key for mutual TLS; the name the server's certificate must carry
+    # when it is not the address's host. (PostgreSQL takes TLS in DATABASE_URL itself:
+    # ?sslmode=verify-full&sslrootcert=/path/ca.pem, and sslcert / sslkey for client certs.)
+    temporal_tls: bool = False
+    temporal_tls_ca_file: str = ""
+    temporal_tls_cert_file: str = ""
+    temporal_tls_key_file: str = ""
+    temporal_tls_server_name: str = ""
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_username: str | None = None
     smtp_password: str | None = None
     smtp_starttls: bool = False
+    # Implicit TLS from the first byte (SMTPS, usually port 465) instead of STARTTLS, and a CA
+    # bundle of its own for the mail server's certificate (certificates are always verified).
+    smtp_tls: bool = False
+    smtp_tls_ca_file: str = ""
     mail_from: str = "Atrezzo Provider Portal <no-reply@atrezzo.local>"
 
     twilio_account_sid: str = "AC00000000000000000000000000000000"
@@ -40,6 +53,9 @@ class Settings(BaseSettings):
     twilio_api_base_url: str | None = None
 
     public_base_url: str = "http://127.0.0.1:8000"
+    # The portal owner's own email domains (comma-separated): its staff sign in with the Kepro
+    # box's LOGIN, not with the Customer/Provider login (guide, "Customer or Provider Login").
+    staff_email_domains: str = "kepro.com"
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     # The proxies whose X-Forwarded-For / X-Forwarded-Proto are believed, as addresses or
@@ -126,6 +142,14 @@ class Settings(BaseSettings):
             raise ValueError("CODE_MAX_SENDS and CODE_MAX_WRONG_TRIES must be at least 1")
         return self
 
+    @model_validator(mode="after")
+    def _tls_settings_agree(self) -> "Settings":
+        if bool(self.temporal_tls_cert_file) != bool(self.temporal_tls_key_file):
+            raise ValueError("TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE go together (mutual TLS)")
+        if self.smtp_tls and self.smtp_starttls:
+            raise ValueError("SMTP_TLS (TLS from the start) and SMTP_STARTTLS (upgrade) exclude each other")
+        return self
+
     @cached_property
     def payload_key_ring(self) -> list[tuple[str, bytes]]:
         return _parse_payload_keys(self.payload_keys)
@@ -133,6 +157,10 @@ class Settings(BaseSettings):
     @property
     def trusted_proxies(self) -> list[str]:
         return [str(network) for network in _parse_networks(self.forwarded_allow_ips)]
+
+    @property
+    def staff_domains(self) -> frozenset[str]:
+        return frozenset(d.strip().lower().lstrip("@") for d in self.staff_email_domains.split(",") if d.strip())
 
     @property
     def codec_origins(self) -> list[str]:

@@ -31,6 +31,11 @@ class LinkDelivery:
     greeting_name: str = ""
 
 
+# In a verification call's Sent.detail: the call spoke a code to type. Calls placed before this
+# asked for "#" instead, and their flows still take the key press.
+SPOKEN_CODE = "spoken_code"
+
+
 @dataclass(frozen=True)
 class Sent:
     """The keyed digest of what went out (code or link token) and the provider's id."""

@@ -94,6 +94,8 @@ class EmailActivities:
                     username=self._settings.smtp_username,
                     password=self._settings.smtp_password,
                     start_tls=self._settings.smtp_starttls,
+                    use_tls=self._settings.smtp_tls,
+                    cert_bundle=self._settings.smtp_tls_ca_file or None,
                     timeout=20,
                 )
             except aiosmtplib.SMTPRecipientsRefused as exc:

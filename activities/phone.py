@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import urlencode
 
 import opentelemetry.trace
 from temporalio import activity
@@ -12,7 +11,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 from twilio.twiml.voice_response import VoiceResponse
 
-from activities.contracts import CodeDelivery, Sent
+from activities.contracts import SPOKEN_CODE, CodeDelivery, Sent
 from activities.email import INVALID_DESTINATION, mark_failed
 from domain import digests
 from engine import metrics
@@ -34,7 +33,6 @@ class PhoneActivities:
         self._client = client
         self._tracer = tracer or opentelemetry.trace.NoOpTracer()
         self._code_key = digests.derive_key(settings.secret_key, digests.CODE_KEY)
-        self._voice_key = digests.derive_key(settings.secret_key, digests.VOICE_KEY)
 
     @activity.defn(name="send_code_sms")
     async def send_code_sms(self, delivery: CodeDelivery) -> Sent:
@@ -50,20 +48,23 @@ class PhoneActivities:
 
     @activity.defn(name="place_verification_call")
     async def place_verification_call(self, delivery: CodeDelivery) -> Sent:
-        """Call the number and ask for "#"; the press comes back signed to the voice webhook."""
-        token = digests.generate_token()
-        flow_id = activity.info().workflow_id
-        action = (
-            f"{self._settings.public_base_url.rstrip('/')}{VOICE_WEBHOOK_PATH}/{flow_id}?"
-            + urlencode({"token": token})
-        )
+        """Call the number and speak a 6-digit code, digit by digit, twice; the person types it
+        on the screen like the SMS code. (A call that only asked for "#" let in whoever held
+        the phone when it rang: pressing a key out of habit approved someone else's login.)"""
+        code = digests.generate_code()
+        spoken = ". ".join(code)  # "4. 0. 2. 7. 1. 9": one digit at a time, never "four hundred..."
         response = VoiceResponse()
-        gather = response.gather(num_digits=1, finish_on_key="", action=action, method="POST", timeout=20)
-        gather.say("This is the Atrezzo Provider Portal. To complete your verification, press the pound key now.")
-        response.say("We did not receive your key press. Goodbye.")
+        response.say(f"This is the Atrezzo Provider Portal. Your verification code is: {spoken}.")
+        response.pause(length=1)
+        response.say(f"Again, your verification code is: {spoken}.")
+        response.say("Enter it on the screen to complete verification. Goodbye.")
         call = await self._create(self._client.calls.create, "voice", delivery.purpose, to=delivery.destination, twiml=str(response))
         metrics.code_sent(activity.metric_meter(), "voice", delivery.purpose)
-        return Sent(digest=digests.token_digest(self._voice_key, token), provider_id=call.sid)
+        return Sent(
+            digest=digests.code_digest(self._code_key, activity.info().workflow_id, code),
+            provider_id=call.sid,
+            detail={SPOKEN_CODE: "yes"},
+        )
 
     async def _create(self, create, channel: str, purpose: str, **fields):
         # Names, kinds and Twilio's sid only: the number and the message stay out of traces.

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.flows import FlowGone, is_api
+from api.input_guard import InputGuard
 from api.request_telemetry import RequestTelemetry
 from api.resources import Resources, Unavailable
 from api.routes import codec, enrollment, first_login, health, login, portal, registration, registration_reset, twilio
@@ -48,8 +49,11 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.resources = resources
+    app.state.health = health.HealthProbe(resources)
     app.state.signer = Signer(digests.derive_key(settings.secret_key, digests.COOKIE_KEY))
     app.state.templates = Jinja2Templates(directory=[*extra_template_dirs, _HERE / "templates"])
+    # Innermost of the middleware: what it refuses still gets the security headers.
+    app.add_middleware(InputGuard)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestTelemetry, tracer=telemetry.tracer, meter=telemetry.meter)
     # Outermost: every other layer sees the client the trusted proxies name, and only them.

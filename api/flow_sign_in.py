@@ -39,10 +39,20 @@ async def sign_in_from_flow(
     request: Request, response: Response, flow_id: str, bound: Binding | None, *, since_binding: bool = True
 ) -> str | None:
     """Sign the browser in as the account ``flow_id`` hands over; None when it was claimed
-    already. SignInRefused (audited) when the flow answers for another account than ``bound``
-    (a flow under a stolen id, or answered in clear by a worker that holds no keys), or when
-    the account may not sign in now. ``since_binding`` False: the flow itself ended the
-    account's other sign-ins (a password reset), so its own may follow."""
+    already. SignInRefused (audited) as ``claim_bound`` says, or when the account may not
+    sign in now. ``since_binding`` False: the flow itself ended the account's other sign-ins
+    (a password reset), so its own may follow."""
+    account_id = await claim_bound(request, flow_id, bound)
+    if account_id is not None:
+        assert bound is not None
+        await sign_in(request, response, account_id, not_before=bound.bound_at if since_binding else None)
+    return account_id
+
+
+async def claim_bound(request: Request, flow_id: str, bound: Binding | None) -> str | None:
+    """The account a finished flow hands over, if it is the one ``bound`` names; None when it
+    was claimed already. SignInRefused (audited) when the flow answers for another account (a
+    flow under a stolen id) or in clear (a worker that holds no keys)."""
     try:
         account_id = await claim_sign_in(request, flow_id)
     except PayloadRefused:
@@ -53,7 +63,6 @@ async def sign_in_from_flow(
     if bound is None or account_id != bound.account_id:
         await _refused(request, flow_id, bound, "another_account")
         raise SignInRefused("another_account")
-    await sign_in(request, response, account_id, not_before=bound.bound_at if since_binding else None)
     return account_id
 
 

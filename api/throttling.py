@@ -43,26 +43,28 @@ class Policy:
 
 
 _QUARTER = timedelta(minutes=15)
+# Client allowances are sized for one office behind one address (about a hundred people):
+# in-flight and failed attempts count there, successes are given back.
 POLICIES = {
     policy.name: policy
     for policy in (
-        # Passwords: Login with Phone / Email, first login, "Having trouble logging in?"'s check.
-        Policy("login", LockRule(10, _QUARTER), SlowRule(30), SlowRule(20)),
-        Policy("first_login", LockRule(10, _QUARTER), SlowRule(30), SlowRule(20)),
+        # Passwords: Login with Phone / Email, first login.
+        Policy("login", LockRule(10, _QUARTER), SlowRule(100), SlowRule(20)),
+        Policy("first_login", LockRule(10, _QUARTER), SlowRule(100), SlowRule(20)),
         # A provider administrator confirming a reset of another administrator.
-        Policy("admin_password", LockRule(5, _QUARTER), SlowRule(10), SlowRule(10)),
-        # "Specify Your Organization": NPI and registration code.
-        Policy("regcode", LockRule(5, _QUARTER), SlowRule(10), SlowRule(20)),
+        Policy("admin_password", LockRule(5, _QUARTER), SlowRule(20), SlowRule(10)),
+        # "Specify Your Organization": NPI and registration code (a practice's staff share both).
+        Policy("regcode", LockRule(5, _QUARTER), SlowRule(50), SlowRule(50)),
         # "Enter User Information": each answer says whether a username is taken.
-        Policy("user_info", LockRule(10, _QUARTER), SlowRule(20), SlowRule(20), success_forgets=False),
+        Policy("user_info", LockRule(10, _QUARTER), SlowRule(100), SlowRule(20), success_forgets=False),
         # Second factors, on top of each flow's own tries per code.
-        Policy("login_code", LockRule(10, _QUARTER), SlowRule(30), SlowRule(20)),
-        Policy("enrollment_code", LockRule(10, _QUARTER), SlowRule(30), SlowRule(20)),
-        Policy("password_reset_code", LockRule(10, _QUARTER), SlowRule(30), SlowRule(20), success_forgets=False),
-        # Requests that email someone: every one counts.
-        Policy("password_reset", LockRule(5, _QUARTER), SlowRule(20), SlowRule(5), success_forgets=False),
-        Policy("registration_reset", LockRule(5, _QUARTER), SlowRule(20), SlowRule(5), success_forgets=False),
-        Policy("help", LockRule(5, _QUARTER), SlowRule(20), SlowRule(5), success_forgets=False),
+        Policy("login_code", LockRule(10, _QUARTER), SlowRule(100), SlowRule(20)),
+        Policy("enrollment_code", LockRule(10, _QUARTER), SlowRule(100), SlowRule(20)),
+        Policy("password_reset_code", LockRule(10, _QUARTER), SlowRule(100), SlowRule(20), success_forgets=False),
+        # Requests that email someone (and "having trouble" checks a password): every one counts.
+        Policy("password_reset", LockRule(5, _QUARTER), SlowRule(50), SlowRule(5), success_forgets=False),
+        Policy("registration_reset", LockRule(5, _QUARTER), SlowRule(50), SlowRule(5), success_forgets=False),
+        Policy("help", LockRule(5, _QUARTER), SlowRule(50), SlowRule(5), success_forgets=False),
     )
 }
 

@@ -11,6 +11,9 @@ from domain.errors import FieldError
 
 _DIRECT_LINE_MESSAGE = "Enter a 10-digit direct line; extensions are not supported."
 _FAX_MESSAGE = "Enter a 10-digit US fax number; extensions are not supported."
+# Ten digits that no US line has (an unassigned area code or exchange): saying "10 digits"
+# again would not tell the person what is wrong.
+_NOT_A_US_NUMBER = "This is not a valid US phone number. Please check the area code and the number."
 
 # Only what people type around the digits of one number. Letters, "x", "#", ";" and ","
 # are how extensions and pauses get written, so refusing them refuses every extension form.
@@ -58,10 +61,10 @@ def _parse_us_number(
         number = phonenumbers.parse(typed, "US")
     except phonenumbers.NumberParseException as exc:
         raise FieldError(field, message) from exc
-    if (
-        number.extension
-        or not phonenumbers.is_valid_number_for_region(number, "US")
-        or phonenumbers.number_type(number) not in allowed_types
-    ):
+    if number.extension or len(str(number.national_number)) != 10 or number.country_code != 1:
+        raise FieldError(field, message)
+    if not phonenumbers.is_valid_number_for_region(number, "US"):
+        raise FieldError(field, _NOT_A_US_NUMBER)
+    if phonenumbers.number_type(number) not in allowed_types:
         raise FieldError(field, message)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import temporalio.converter
 from temporalio.client import Client
+from temporalio.service import TLSConfig
 
 from engine.codec import EncryptionCodec
 from engine.telemetry import Telemetry
@@ -31,4 +33,18 @@ async def connect(settings: Settings, telemetry: Telemetry | None = None) -> Cli
         data_converter=data_converter(settings),
         runtime=telemetry.runtime,
         interceptors=telemetry.client_interceptors(),
+        tls=tls_config(settings),
+    )
+
+
+def tls_config(settings: Settings) -> TLSConfig | bool:
+    """TLS (or mutual TLS) to the Temporal frontend as the TEMPORAL_TLS_* settings ask; False
+    when none is asked for (the loopback dev server)."""
+    files = (settings.temporal_tls_ca_file, settings.temporal_tls_cert_file, settings.temporal_tls_key_file)
+    if not (settings.temporal_tls or any(files) or settings.temporal_tls_server_name):
+        return False
+    ca, cert, key = (Path(name).read_bytes() if name else None for name in files)
+    return TLSConfig(
+        server_root_ca_cert=ca, client_cert=cert, client_private_key=key,
+        domain=settings.temporal_tls_server_name or None,
     )

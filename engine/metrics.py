@@ -16,6 +16,7 @@ CODES_SENT = "atrezzo_codes_sent"
 LINKS_SENT = "atrezzo_links_sent"
 SEND_FAILURES = "atrezzo_send_failures"
 HTTP_REQUEST_DURATION = "atrezzo_http_request_duration"
+DEPENDENCY_UP = "atrezzo_dependency_up"
 
 
 def flow_started(meter: MetricMeter, process: str) -> None:
@@ -53,3 +54,9 @@ def http_request_durations(meter: MetricMeter) -> MetricHistogramTimedelta:
     """Made once per app; record with labels ``method``, ``route`` (the route's template, never
     the raw path) and ``status``. Its ``_count`` is the request count."""
     return meter.create_histogram_timedelta(HTTP_REQUEST_DURATION, "API requests by route and status, and how long they took")
+
+
+def dependency_states(meter: MetricMeter):
+    """Made once per app; set to 1 (up, or external and not probed) or 0 per ``dependency``
+    each time the API's health probe runs."""
+    return meter.create_gauge(DEPENDENCY_UP, "Whether the API reaches each dependency (1) or not (0)")

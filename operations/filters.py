@@ -17,6 +17,7 @@ _NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 _SHORT_AGE = re.compile(r"(\d{1,6})\s*([smhd])")
 _ISO_AGE = re.compile(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+LONGEST_AGE = timedelta(days=3650)
 
 
 @dataclass(frozen=True)
@@ -48,11 +49,20 @@ def flow_filter(process: str | None = None, step: str | None = None, older_than:
 
 
 def parse_age(text: str) -> timedelta:
-    """'15m' -> 15 minutes; also 90s, 2h, 1d and ISO 8601 (PT15M)."""
+    """'15m' -> 15 minutes; also 90s, 2h, 1d and ISO 8601 (PT15M); at most LONGEST_AGE."""
     value = text.strip()
-    if match := _SHORT_AGE.fullmatch(value.lower()):
-        return timedelta(**{_UNITS[match[2]]: int(match[1])})
-    if (match := _ISO_AGE.fullmatch(value.upper())) and any(match.groups()):
-        days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
-        return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
-    raise BadFilter(f"older than must look like 15m, 2h, 1d, 90s or PT15M, not {text!r}.")
+    try:
+        if match := _SHORT_AGE.fullmatch(value.lower()):
+            age = timedelta(**{_UNITS[match[2]]: int(match[1])})
+        elif (match := _ISO_AGE.fullmatch(value.upper())) and any(match.groups()):
+            days, hours, minutes, seconds = (int(part or 0) for part in match.groups())
+            age = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+        else:
+            raise BadFilter(f"older than must look like 15m, 2h, 1d, 90s or PT15M, not {text[:40]!r}.")
+    except OverflowError:
+        age = LONGEST_AGE + timedelta(days=1)
+    if age > LONGEST_AGE:
+        # Nothing waits that long (a flow's history is kept far less), and a cutoff before the
+        # year 1 would not even be a date.
+        raise BadFilter(f"older than is at most {LONGEST_AGE.days} days, not {text[:40]!r}.")
+    return age

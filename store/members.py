@@ -30,6 +30,8 @@ class ManagedUser:
     reset_state: str | None
     reset_requested_at: datetime | None
     reset_ended_at: datetime | None
+    # Not staff, and in no provider this administrator does not administer.
+    resettable: bool = True
 
 
 async def administers_any(conn: asyncpg.Connection, user_id: UUID) -> bool:

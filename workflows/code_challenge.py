@@ -1,6 +1,7 @@
-"""The code challenge every process uses: send a 6-digit code by email or SMS, or place a
-"press #" call, then verify it — with expiry, a resend cooldown and cap, and a limit on
-wrong tries per code. Only keyed digests ever reach this object (and so history)."""
+"""The code challenge every process uses: send a 6-digit code by email, by SMS or spoken in a
+call, then verify it — with expiry, a resend cooldown and cap, and a limit on wrong tries per
+code. Only keyed digests ever reach this object (and so history). Calls placed before the
+call spoke its code asked for "#"; a flow that placed one still takes that key press."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import CodeDelivery, Sent
+    from activities.contracts import SPOKEN_CODE, CodeDelivery, Sent
     from domain.digests import digests_match
 
 CHANNELS = ("email", "sms", "voice")
@@ -78,6 +79,8 @@ class CodeChallenge:
         self._digest: str | None = None
         self._sent_at: datetime | None = None
         self._wrong_tries = 0
+        # The last call asked for "#" instead of speaking a code (placed by older workers).
+        self.awaits_keypress = False
 
     def successor(self, channel: str, destination: str) -> "CodeChallenge":
         """A challenge for another address or channel that inherits the send count and
@@ -121,6 +124,7 @@ class CodeChallenge:
         except ActivityError:
             return False
         self._record(sent.digest)
+        self.awaits_keypress = self.channel == "voice" and sent.detail.get(SPOKEN_CODE) != "yes"
         return True
 
     def _record(self, digest: str) -> None:
@@ -141,8 +145,8 @@ class CodeChallenge:
         return Outcome.LOCKED if self._wrong_tries >= self.policy.max_wrong_tries else Outcome.WRONG
 
     def confirm_keypress(self, token_digest: str, digits: str, now: datetime) -> bool:
-        """The voice webhook reported a key press for the call this challenge placed."""
-        if self.channel != "voice" or self._check(now) is not None or self._digest is None:
+        """The voice webhook reported a key press for a "press #" call this challenge placed."""
+        if not self.awaits_keypress or self._check(now) is not None or self._digest is None:
             return False
         if "#" in digits and digests_match(token_digest, self._digest):
             self._finish()

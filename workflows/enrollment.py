@@ -1,6 +1,6 @@
 """MFA enrollment (guide Sections 1 and 2): choose PHONE or EMAIL, verify a work email by
-code, create a password, then — for the phone method — verify a direct line by SMS code or
-by a call answered with #; new users then accept the Terms of Use.
+code (workflows/enrollment_email.py), create a password, then — for the phone method — verify
+a direct line by a code sent by SMS or spoken in a call; new users then accept the Terms of Use.
 
 Used by new-provider registration (as a child), by existing portal users, by "having
 trouble logging in" and by registration resets. What is verified is saved as it happens,
@@ -17,13 +17,13 @@ from temporalio.common import RetryPolicy
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import AccountProgress, AuditEntry, EmailToVerify, MfaChoice, NewPassword, Outcome, TermsAccepted
-    from domain.email import mask_email
+    from activities.contracts import AccountProgress, AuditEntry, MfaChoice, NewPassword, TermsAccepted
     from domain.phone import mask_phone
     from domain.terms import TERMS_VERSION
     from workflows.code_challenge import CodeChallenge
+    from workflows.enrollment_email import EmailStep
     from workflows.flow import FlowView, FlowWorkflow, field_error
-    from workflows.notices import EMAIL_CHANGED, MFA_REGISTERED, PASSWORD_CHANGED, Notices
+    from workflows.notices import MFA_REGISTERED, PASSWORD_CHANGED, Notices
     from workflows.timings import Timings
 
 PROCESS = "enrollment"
@@ -31,23 +31,20 @@ METHODS = ("phone", "email")
 PHONE_CHANNELS = ("sms", "voice")
 _DB = {"start_to_close_timeout": timedelta(seconds=15), "retry_policy": RetryPolicy(maximum_attempts=5)}
 PASSWORD_NOT_ACCEPTED = "The password could not be accepted. Please try again."
-ON_RECORD_FIRST = (
-    "First verify the email address we have on record: click Send verification code. "
-    "You can change the address once its code is verified."
-)
 
 
-# Enrollments that began with a click on a link emailed to the address on record: the mailbox
-# is proven. "existing_user" (first login) and "admin_reset" began with a password alone.
-MAILBOX_PROVEN = ("registration", "registration_reset", "resume")
+# Enrollments that began with a link or a code sent to the address on record: the mailbox is
+# proven ("password_reset": Forgot Password's code, for an account without MFA yet).
+# "existing_user" (first login) and "admin_reset" began with a password alone.
+MAILBOX_PROVEN = ("registration", "registration_reset", "resume", "password_reset")
 # Accounts someone already signs in to: changes to them are notified (workflows/notices.py).
-ESTABLISHED = ("existing_user", "admin_reset", "resume")
+ESTABLISHED = ("existing_user", "admin_reset", "resume", "password_reset")
 
 
 @dataclass(frozen=True)
 class EnrollmentStart:
     account_id: str
-    purpose: str  # registration | existing_user | resume | registration_reset | admin_reset
+    purpose: str  # registration | existing_user | resume | registration_reset | admin_reset | password_reset
     email: str = ""  # the address on record
     email_verified: bool = False
     has_new_password: bool = False
@@ -66,7 +63,7 @@ class PhoneEntry:
 
 
 @workflow.defn
-class MfaEnrollmentWorkflow(FlowWorkflow):
+class MfaEnrollmentWorkflow(EmailStep):
     @workflow.init
     def __init__(self, start: EnrollmentStart) -> None:
         super().__init__()
@@ -123,51 +120,6 @@ class MfaEnrollmentWorkflow(FlowWorkflow):
         self._expect("method")
         if method not in METHODS:
             raise field_error("method", "Choose PHONE or EMAIL.")
-
-    # --- email -------------------------------------------------------------------
-    @workflow.update
-    async def submit_email(self, email: str) -> FlowView:
-        self._touch()
-        self._email = email
-        # Shown in full only to whoever proved the mailbox; until then, as on record: masked.
-        self._view.fields["email"] = mask_email(email) if self._must_confirm_on_record() else email
-        self.challenge = self._challenge("email", email)
-        self._go("email_code")
-        return await self.send_code()
-
-    @submit_email.validator
-    def _check_email(self, email: str) -> None:
-        self._expect("email", "email_code")
-        if "@" not in email or email != email.strip():
-            raise field_error("email", "Enter a valid email address.")
-        if self._must_confirm_on_record() and email.casefold() != self._on_record.casefold():
-            # A password alone must not move the account to another mailbox.
-            raise field_error("email", ON_RECORD_FIRST)
-        self._check_resend("email", "email")
-
-    @workflow.update
-    async def send_to_email_on_record(self) -> FlowView:
-        """Send verification code, to the address on record (shown masked): the first step of
-        an enrollment begun with a password alone."""
-        return await self.submit_email(self._on_record)
-
-    @send_to_email_on_record.validator
-    def _check_send_to_on_record(self) -> None:
-        self._expect("email", "email_code")
-        if not self._on_record:
-            raise field_error("email", "Enter a valid email address.")
-        self._check_resend("email", "email")
-
-    @workflow.update
-    def change_email(self) -> FlowView:
-        self._touch()
-        self._go("email")
-        return self.view()
-
-    @change_email.validator
-    def _check_change_email(self) -> None:
-        # Also once verified, before the password: a new address is verified in its turn.
-        self._expect("email_code", "password")
 
     # --- password --------------------------------------------------------------------
     @workflow.update
@@ -302,41 +254,9 @@ class MfaEnrollmentWorkflow(FlowWorkflow):
         self._email_confirmed = True
         self._view.fields.update(email=email, can_use_email="yes")
 
-    def _offer_email_on_record(self) -> None:
-        """The email screen shows the address on record masked, with its own button: the
-        person proves that mailbox before anything else (then may change the address)."""
-        if self._on_record:
-            self._view.fields.update(email="", email_on_record=mask_email(self._on_record))
-
-    def _must_confirm_on_record(self) -> bool:
-        return not self._start.mailbox_proven and not self._email_confirmed and bool(self._on_record)
-
     async def _code_verified(self) -> None:
-        assert self.challenge is not None
-        if self.challenge.channel == "email":
-            outcome: Outcome = await workflow.execute_activity(
-                "verify_account_email", EmailToVerify(self._start.account_id, self._email), result_type=Outcome, **_DB
-            )
-            if outcome.error:
-                # The spent challenge would refuse every new send ("already verified"); its
-                # successor lets the person try another address within the same send limits.
-                self._sent_by_kind["email"] = self.challenge.successor("email", self._email)
-                self.challenge = None
-                self._go("email")
-                self._show_error("email", outcome.error)
-                return
-            # A later change of address starts from the same send limits, not "already verified".
-            self._sent_by_kind["email"] = self.challenge.successor("email", self._email)
-            self.challenge = None
-            self._email_confirmed = True
-            self._view.fields.pop("email_on_record", None)
-            self._view.fields["email"] = self._email
-            await self._audit("mfa.email_verified")
-            if self._on_record and self._email.casefold() != self._on_record.casefold():
-                # Both mailboxes hear of it: the old one in case this was not its owner.
-                self._notices.send(self._start.account_id, EMAIL_CHANGED, self._on_record, self._email, new_email=mask_email(self._email))
-            self._on_record = self._email
-            self._go("password", notice="The code has been verified. You can now continue.")
+        if self.challenge is not None and self.challenge.channel == "email":
+            await self._email_verified()
         else:
             await self._complete("phone")
 
@@ -356,28 +276,9 @@ class MfaEnrollmentWorkflow(FlowWorkflow):
         entry = AuditEntry(event, subject=self._start.account_id, detail={"flow": workflow.info().workflow_id, **detail})
         await workflow.execute_activity("record_audit", entry, **_DB)
 
-    def _challenge(self, channel: str, destination: str) -> CodeChallenge:
-        previous = self._sent_by_kind.get(_kind(channel))
-        if previous is None:
-            challenge = CodeChallenge(self._start.timings.code_policy(), channel, destination, "registration")
-        else:
-            challenge = previous.successor(channel, destination)
-        self._sent_by_kind[_kind(channel)] = challenge
-        return challenge
-
-    def _check_resend(self, field_name: str, channel: str) -> None:
-        previous = self._sent_by_kind.get(_kind(channel))
-        refusal = previous.send_refusal(workflow.now()) if previous is not None else None
-        if refusal:
-            raise field_error(field_name, refusal)
-
     def _expect(self, *steps: str) -> None:
         if self._view.step not in steps:
             raise field_error("form", "This step is already complete. Please continue from the current page.")
-
-
-def _kind(channel: str) -> str:
-    return "email" if channel == "email" else "phone"
 
 
 async def enroll(parent: FlowWorkflow, start: EnrollmentStart) -> str:

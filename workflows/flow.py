@@ -26,7 +26,7 @@ FIELD_ERROR = "FieldError"
 # How long a finished flow waits for its browser to turn it into a signed-in session.
 _CLAIM_WINDOW = timedelta(minutes=15)
 CODE_SENT = "Verification code has been sent. Please copy it to the input box below."
-CALL_PLACED = "We are calling you now. Answer and press # to complete verification."
+CALL_PLACED = "We are calling you now. Answer the call and enter the 6-digit code you hear below."
 # Support's restart (operations.control): the signal that comes just before the cancellation,
 # so the clean-up keeps what the person saved, and the memo that tells the new run.
 OPERATOR_RESTART = "operator_restart"
@@ -254,7 +254,7 @@ class FlowWorkflow:
 
     @verify_code.validator
     def _validate_verify_code(self, code_digest: str) -> None:
-        if self.challenge is None or self.challenge.channel == "voice":
+        if self.challenge is None or self.challenge.awaits_keypress:
             raise field_error("code", "There is no code to verify on this screen.")
         if not is_digest(code_digest):
             raise field_error("code", "Enter the 6-digit code.")

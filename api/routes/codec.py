@@ -18,10 +18,8 @@ CODEC_TRUST_UI_ORIGIN is set; it is off by default and only `make dev` sets it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
-from uuid import UUID
 
 from fastapi import APIRouter, Request
 from google.protobuf.message import DecodeError
@@ -30,11 +28,8 @@ from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
 from temporalio.api.common.v1 import Payload
 
 from api.dependencies import SettingsDep
-from api import cookies
-from api.sessions import SESSION_COOKIE, current_user
 from api.client_address import client_ip
-from api.security import equal
-from api.staff import is_staff, record_refusal
+from api.staff import StaffCaller, staff_caller
 from engine.codec import EncryptionCodec, PayloadRefused
 from settings import Settings
 from store import audit
@@ -42,31 +37,6 @@ from store import audit
 router = APIRouter(prefix="/codec", tags=["operations"])
 # The Temporal UI's pages: /namespaces/<namespace>/workflows/<workflow id>/<run id>/...
 _WORKFLOW_PAGE = re.compile(r"/workflows/([^/]+)")
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who a codec request is let through as: a staff member's session, the staff tooling
-    token, or (make dev only) the local Temporal UI's origin."""
-
-    via: str  # session | token | ui_origin
-    user: UUID | None = None
-
-
-async def _caller(request: Request, settings: Settings) -> Caller | None:
-    auth = request.headers.get("authorization", "")
-    scheme, _, token = auth.partition(" ")
-    if settings.codec_token and scheme.lower() == "bearer" and equal(settings.codec_token, token):
-        return Caller("token")
-    if cookies.read(request, SESSION_COOKIE):
-        user = await current_user(request)
-        if user is not None and await is_staff(request, user):
-            return Caller("session", user.id)
-        if user is not None:
-            await record_refusal(request, user)
-    if settings.codec_trust_ui_origin and request.headers.get("origin") in settings.codec_origins:
-        return Caller("ui_origin")
-    return None
 
 
 def _cors(request: Request, settings: Settings, response: Response) -> Response:
@@ -96,7 +66,7 @@ async def decode(request: Request, settings: SettingsDep) -> Response:
 
 
 async def _run(request: Request, settings: Settings, *, encoding: bool) -> Response:
-    caller = await _caller(request, settings)
+    caller = await staff_caller(request, settings, trust_ui_origin=True)
     if caller is None:
         return _cors(request, settings, JSONResponse({"detail": "Staff only."}, status_code=403))
     try:
@@ -114,7 +84,7 @@ async def _run(request: Request, settings: Settings, *, encoding: bool) -> Respo
     return _cors(request, settings, JSONResponse({"payloads": [MessageToDict(p) for p in result]}))
 
 
-async def _audit_decode(request: Request, caller: Caller, count: int) -> None:
+async def _audit_decode(request: Request, caller: StaffCaller, count: int) -> None:
     """Every decode is a read of someone's data: who, through what, of which workflow (the
     Temporal UI's page names it in its Referer; the CLI names none)."""
     workflow = _WORKFLOW_PAGE.search(urlsplit(request.headers.get("referer", "")).path)

@@ -42,6 +42,10 @@ WRONG = "Your email address or password is incorrect."
 USE_EMAIL = "You registered with email. Please use Login with Email."
 USE_PHONE = "You registered with phone. Please use Login with Phone."
 UNFINISHED = "You have not completed the Multi-Factor Authentication registration."
+USE_KEPRO_BOX = (
+    "This is a Kepro address: please use the LOGIN button in the Kepro box on the login page. "
+    "Login with Phone and Login with Email are for customer and provider users."
+)
 ALREADY_DONE = "This login is already complete."
 # Codes count per account and per client across flows, like passwords: each flow's own limit
 # of tries per code would otherwise restart with every new login.
@@ -147,6 +151,9 @@ async def _sign_in(
     request: Request, flows: Flows, pool: asyncpg.Pool, settings: Settings,
     option: str, email: str, password: str, remember: bool,
 ) -> Response:
+    if _staff_address(settings, email):
+        # Not a question of the password: the address alone says which box to use.
+        return _refused(request, option, email, remember, USE_KEPRO_BOX)
     try:
         account = await check_credentials(request, pool, email, password, option)
     except Throttled as throttled:
@@ -175,6 +182,11 @@ async def _sign_in(
     flows.bind(response, request, PROCESS, flow_id)
     login_ticket.issue(request, response, LoginTicket(flow_id, str(account.id), remember))
     return response
+
+
+def _staff_address(settings: Settings, typed: str) -> bool:
+    _, at, domain = typed.strip().rpartition("@")
+    return bool(at) and domain.lower() in settings.staff_domains
 
 
 def _refused(

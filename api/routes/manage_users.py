@@ -19,13 +19,15 @@ from uuid import UUID
 import asyncpg
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
+from api.admin_confirmation import password_confirms
 from api.client_address import client_ip
 from api.dependencies import FlowsDep, PoolDep, SettingsDep, SignerDep, TemplatesDep
 from api.flows import Flows, flow_timings
 from api.security import CSRF_FIELD
 from api.sessions import SignedIn
+from api.throttling import Throttled
 from domain.email import mask_email
 from settings import Settings
 from store import audit
@@ -40,6 +42,12 @@ NOT_ACTIVE = (
     "This user has not completed registration, so there is no registration to reset. "
     'They can finish it with "Having trouble logging in?" on the login page.'
 )
+NOT_RESETTABLE = (
+    "You cannot reset this user's registration: they are Atrezzo staff, or they also belong to an "
+    "organization you do not administer. Please ask Atrezzo support."
+)
+PASSWORD_NEEDED = "To reset another administrator, enter your own password."
+WRONG_PASSWORD = "Your password is incorrect."
 NOTICES = {
     "reset_started": (
         "The registration has been reset. The user will need to register their multi-factor "
@@ -68,6 +76,7 @@ class ManagedUserOut(BaseModel):
     mfa_method: str | None
     is_admin: bool
     is_you: bool
+    resettable: bool  # not staff, and in no provider you do not administer
     reset: ResetOut | None
 
 
@@ -75,6 +84,10 @@ class ProviderUsersOut(BaseModel):
     npi: str
     name: str
     users: list[ManagedUserOut]
+
+
+class ResetBody(BaseModel):
+    password: SecretStr | None = None  # your own, when the user is another administrator
 
 
 class ManageUsersOut(BaseModel):
@@ -124,10 +137,15 @@ async def confirm_page(
 @router.post("/manage-users/{user_id}/reset-registration", include_in_schema=False)
 async def reset_form(
     request: Request, user_id: str, user: SignedIn, pool: PoolDep, flows: FlowsDep, settings: SettingsDep,
-    csrf_token: Annotated[str | None, Form()] = None,
+    templates: TemplatesDep, signer: SignerDep,
+    csrf_token: Annotated[str | None, Form()] = None, password: Annotated[str, Form()] = "",
 ) -> Response:
     flows.check_csrf(request, csrf_token)
     target = await _target(request, pool, user, user_id)
+    refusal = await _confirmation_refused(request, pool, user, target, password)
+    if refusal is not None:
+        context = {"member": _out(target, user), "error": refusal.detail, CSRF_FIELD: signer.csrf_token(request.state.browser_id)}
+        return templates.TemplateResponse(request, "manage_users/confirm.html", context, status_code=refusal.status_code)
     await _reset(request, flows, settings, user, target)
     return flows.redirect(f"/manage-users/{target.id}?notice=reset_started")
 
@@ -135,13 +153,22 @@ async def reset_form(
 @router.post(
     "/api/v1/manage-users/{user_id}/reset-registration", response_model=ManagedUserOut, status_code=202,
     summary="Reset Registration: clear the user's MFA registration, end their sign-ins, email a link to register again",
-    responses={**_JSON_DOCS["responses"], 409: {"description": NOT_ACTIVE}, 415: {"description": "The body is not application/json."}},
+    openapi_extra={"requestBody": {"required": False, "content": {"application/json": {"schema": ResetBody.model_json_schema()}}}},
+    responses={
+        **_JSON_DOCS["responses"], 409: {"description": NOT_ACTIVE}, 415: {"description": "The body is not application/json."},
+        422: {"description": "Resetting another administrator: your own password is missing or wrong."},
+        429: {"description": "Too many wrong passwords: try again later."},
+    },
 )
 async def reset_api(
     request: Request, user_id: str, user: SignedIn, pool: PoolDep, flows: FlowsDep, settings: SettingsDep
 ) -> Response:
     flows.check_csrf(request, None)
     target = await _target(request, pool, user, user_id)
+    password = await _password_in(request)
+    refusal = await _confirmation_refused(request, pool, user, target, password)
+    if refusal is not None:
+        raise refusal
     await _reset(request, flows, settings, user, target)
     async with pool.acquire() as conn:
         target = await managed_user(conn, user.id, target.id) or target
@@ -183,6 +210,39 @@ async def _deny(request: Request, conn: asyncpg.Connection, user: SessionUser, r
     detail = {"requested_id": requested[:_REQUESTED_ID_MAX], "reason": reason, "path": request.url.path[:200]}
     await audit.record(conn, "manage_users.denied", actor=user.id, client_ip=client_ip(request), detail=detail)
     raise HTTPException(403, FORBIDDEN)
+
+
+async def _password_in(request: Request) -> str:
+    """The administrator's own password from the JSON body, "" without one. Read here, after
+    the content type was checked, so a form posted to the JSON twin is a 415."""
+    raw = await request.body()
+    if not raw.strip():
+        return ""
+    try:
+        body = ResetBody.model_validate_json(raw)
+    except ValueError:
+        raise HTTPException(400, 'Send {"password": "..."} or nothing.') from None
+    return body.password.get_secret_value() if body.password is not None else ""
+
+
+async def _confirmation_refused(
+    request: Request, pool: asyncpg.Pool, admin: SessionUser, target: ManagedUser, password: str
+) -> HTTPException | None:
+    """Why this reset may not go ahead as asked (audited), or None. Staff, and users who
+    also belong to a provider this administrator does not administer, are not theirs to
+    reset; another administrator is, with this administrator's own password again."""
+    if not target.resettable:
+        async with pool.acquire() as conn:
+            detail = {"requested_id": str(target.id), "reason": "not_resettable", "path": request.url.path[:200]}
+            await audit.record(conn, "manage_users.denied", actor=admin.id, client_ip=client_ip(request), detail=detail)
+        return HTTPException(403, NOT_RESETTABLE)
+    if not target.is_admin:
+        return None
+    try:
+        confirmed = await password_confirms(request, pool, admin, password)
+    except Throttled as throttled:
+        return HTTPException(429, throttled.message)
+    return None if confirmed else HTTPException(422, PASSWORD_NEEDED if not password else WRONG_PASSWORD)
 
 
 async def _reset(request: Request, flows: Flows, settings: Settings, admin: SessionUser, target: ManagedUser) -> None:
@@ -228,5 +288,6 @@ def _out(member: ManagedUser, viewer: SessionUser) -> ManagedUserOut:
         mfa_method=member.mfa_method,
         is_admin=member.is_admin,
         is_you=member.id == viewer.id,
+        resettable=member.resettable,
         reset=reset,
     )

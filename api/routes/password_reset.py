@@ -24,8 +24,8 @@ from api.flows import FlowGone, Flows, flow_timings, is_api, view_json
 from api.new_password import set_through_flow
 from api import cookies
 from api.security import CSRF_FIELD
-from api.flow_sign_in import REFUSED, sign_in_from_flow
-from api.sessions import SignInRefused
+from api.flow_sign_in import REFUSED, claim_bound
+from api.sessions import SignInRefused, sign_in
 from api.code_checks import CodeCheck, verify_throttled
 from api.throttling import POLICIES, Throttled, reserve
 from domain import digests
@@ -36,6 +36,7 @@ from store import audit
 from store.accounts import Account, account_by_email, account_by_id
 from workflows.code_challenge import MESSAGES, SEND_FAILED, Outcome
 from workflows.flow import CODE_SENT, FlowView
+from workflows.enrollment import PROCESS as ENROLLMENT, EnrollmentStart, MfaEnrollmentWorkflow
 from workflows.password_reset import PROCESS, PasswordResetStart, PasswordResetWorkflow
 
 HOME = "/home"
@@ -54,6 +55,7 @@ NOT_YET = {
 }
 STALE = "This step is already complete. Please continue from the current page."
 ALREADY_DONE = "This password reset is already complete. Please log in."
+ENROLL_NEXT = "Your password has been changed. Now register your multi-factor authentication."
 
 router = APIRouter(tags=["password reset"])
 _DOCS: dict = {
@@ -166,12 +168,13 @@ async def _start_flow(request: Request, flows: Flows, address: str, address_key:
     )
     return await flows.start(PROCESS, PasswordResetWorkflow.run, start), start.account_id
 def _may_reset(account: Account) -> bool:
-    # Only a finished MFA registration: a reset must end with the second factor on record
-    # (a phone account without its number would skip it), and an unfinished registration
-    # continues through "Having trouble logging in?".
+    # An active account: with its second factor on record (a phone account without its
+    # number would skip it), or with none yet — a portal user from before MFA, or one an
+    # administrator reset, who goes on to register it. An unfinished registration continues
+    # through "Having trouble logging in?" instead.
     if account.status != "active":
         return False
-    return account.mfa_method == "email" or (account.mfa_method == "phone" and bool(account.mfa_phone))
+    return account.mfa_method in (None, "email") or (account.mfa_method == "phone" and bool(account.mfa_phone))
 
 
 # --- the screens of the flow bound to this client -----------------------------------------
@@ -303,12 +306,18 @@ def _expired(request: Request, flows: Flows) -> Response:
 
 async def _sign_in(request: Request, flows: Flows, flow_id: str, view: FlowView) -> Response:
     """The new password is set and every other sign-in revoked: the browser that finished
-    gets a fresh session, once."""
+    gets a fresh session, once — or, for an account that never registered MFA (a portal user
+    from before it), goes on to register it, the email just proven."""
     response: Response = JSONResponse(view_json(view)) if is_api(request) else flows.redirect(HOME)
     try:
-        # The reset itself ended every other sign-in of the account: its own may follow.
         bound = flows.binding(request, PROCESS, flow_id)
-        account_id = await sign_in_from_flow(request, response, flow_id, bound, since_binding=False)
+        account_id = await claim_bound(request, flow_id, bound)
+        account = await _account_by_id(request, account_id) if account_id else None
+        if account is not None and account.mfa_method is None:
+            response = await _on_to_enrollment(request, flows, account)
+        elif account_id is not None:
+            # The reset itself ended every other sign-in of the account: its own may follow.
+            await sign_in(request, response, account_id)
     except SignInRefused:
         response = JSONResponse({"detail": REFUSED}, status_code=403) if is_api(request) else flows.redirect(SIGN_IN_REFUSED)
         account_id = ""
@@ -318,6 +327,29 @@ async def _sign_in(request: Request, flows: Flows, flow_id: str, view: FlowView)
         response = flows.redirect("/")
     _unbind(request, response)
     return response
+
+
+async def _account_by_id(request: Request, account_id: str) -> Account | None:
+    pool = await request.app.state.resources.pool()
+    async with pool.acquire() as conn:
+        return await account_by_id(conn, account_id)
+
+
+async def _on_to_enrollment(request: Request, flows: Flows, account: Account) -> Response:
+    """A Section 1 user who forgot their old password: this reset proved the mailbox on
+    record (its code went there) and set the password, so the enrollment it hands over to
+    asks only for the phone (or email instead)."""
+    settings = request.app.state.resources.settings
+    start = EnrollmentStart(
+        str(account.id), purpose="password_reset", email=account.email or "", email_verified=True,
+        has_new_password=True, timings=flow_timings(settings),
+    )
+    flow_id = await flows.start(ENROLLMENT, MfaEnrollmentWorkflow.run, start)
+    pool = await request.app.state.resources.pool()
+    async with pool.acquire() as conn:
+        await audit.record(conn, "mfa.after_password_reset", subject=account.id, client_ip=client_ip(request), detail={"flow": flow_id})
+    response = JSONResponse({"detail": ENROLL_NEXT, "next": "/api/v1/mfa"}) if is_api(request) else flows.redirect("/mfa")
+    return flows.bind(response, request, ENROLLMENT, flow_id, account_id=str(account.id))
 
 
 def _unbind(request: Request, response: Response) -> None:

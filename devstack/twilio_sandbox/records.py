@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
 
+from devstack.twilio_sandbox.twiml import spoken_code
+
 API_VERSION = "2010-04-01"
 
 
@@ -55,11 +57,17 @@ class PlacedCall:
     callback_url: str | None = None
     callback_status: int | None = None
 
+    @property
+    def spoken_code(self) -> str | None:
+        """The code the call speaks, as the person who answers hears it."""
+        return spoken_code(self.twiml)
+
     def as_json(self) -> dict:
         return {
             "sid": self.sid, "to": self.to, "from": self.from_, "twiml": self.twiml, "url": self.url,
             "method": self.method, "status": self.status, "date_created": self.created.isoformat(),
             "digits": self.digits, "callback_url": self.callback_url, "callback_status": self.callback_status,
+            "spoken_code": self.spoken_code,
         }
 
     def as_twilio_resource(self) -> dict:

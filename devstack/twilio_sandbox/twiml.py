@@ -39,6 +39,22 @@ def action_of(gather: ET.Element, document_url: str | None) -> str:
     return action
 
 
+def spoken_code(twiml: str | None) -> str | None:
+    """The code a call's <Say> speaks digit by digit ("4. 0. 2. 7. 1. 9"), as the person
+    hears it, or None when it speaks none."""
+    if not twiml:
+        return None
+    try:
+        said = " ".join(say.text or "" for say in parse_twiml(twiml).iter("Say"))
+    except (ValueError, ET.ParseError):
+        return None
+    found = _SPOKEN_DIGITS.search(said)
+    return re.sub(r"\D", "", found[0]) if found else None
+
+
+_SPOKEN_DIGITS = re.compile(r"(?<!\d)\d(?:[.,]?\s+\d){3,9}(?!\d)")
+
+
 def reported_digits(gather: ET.Element, pressed: str) -> str:
     """The Digits Twilio would report: input stops at finishOnKey (not included) or numDigits."""
     finish_on_key = gather.get("finishOnKey", "#")

@@ -120,3 +120,15 @@ async def test_security_notices_say_what_changed_and_what_to_do_if_it_was_not_yo
         assert "If you did not, someone may know your password" in part
         assert "you can ignore it" not in part  # not the footer of messages one may ignore
         assert "token=" not in part
+
+
+async def test_mail_goes_over_implicit_tls_with_its_own_ca_when_asked(monkeypatch):
+    seen = {}
+
+    async def send(message, **kwargs):
+        seen.update(kwargs)
+
+    monkeypatch.setattr("activities.email.aiosmtplib.send", send)
+    settings = make_settings(smtp_host="mail.example", smtp_port=465, smtp_tls=True, smtp_tls_ca_file="/etc/ssl/mail-ca.pem")
+    await ActivityEnvironment().run(EmailActivities(settings).send_code_email, CodeDelivery("kim@example.com", "login", 30))
+    assert (seen["use_tls"], seen["start_tls"], seen["cert_bundle"], seen["port"]) == (True, False, "/etc/ssl/mail-ca.pem", 465)

@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 from temporalio.testing import ActivityEnvironment
 
 from activities.housekeeping import HousekeepingActivities
 from domain.passwords import hash_password
 from store import staged_passwords
-from store.pool import create_pool
 from tests.support.provider_admins import member
-
-
-@pytest.fixture
-async def pool(db_url):
-    pool = await create_pool(db_url, max_size=4)
-    yield pool
-    await pool.close()
 
 
 async def test_idle_throttle_rows_go_and_live_ones_stay(pool):

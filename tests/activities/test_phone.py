@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 from temporalio.exceptions import ApplicationError
@@ -39,17 +38,21 @@ async def test_sms_carries_the_code_and_returns_its_digest(phone, phones):
     assert sent.digest == digests.code_digest(digests.derive_key(settings.secret_key, digests.CODE_KEY), "test", code)
 
 
-async def test_call_asks_for_pound_and_binds_the_webhook_to_the_flow(phone, phones):
+async def test_a_call_speaks_its_code_digit_by_digit_twice_and_returns_only_its_digest(phone, phones):
     settings, activities = phone
     sent = await ActivityEnvironment().run(activities.place_verification_call, CodeDelivery(NUMBER, "registration", 600))
     [call] = phones.calls_to(NUMBER)
-    gather = ET.fromstring(call["twiml"]).find("Gather")
-    assert gather.attrib["numDigits"] == "1" and gather.attrib["finishOnKey"] == ""
-    assert "press the pound key" in gather.find("Say").text
-    action = urlparse(gather.attrib["action"])
-    assert f"{action.scheme}://{action.netloc}{action.path}" == "https://portal.example/webhooks/twilio/voice/test"
-    token = parse_qs(action.query)["token"][0]
-    assert sent.digest == digests.token_digest(digests.derive_key(settings.secret_key, digests.VOICE_KEY), token)
+    twiml = ET.fromstring(call["twiml"])
+    assert twiml.find("Gather") is None  # nothing to press: a key approves nothing
+    code = call["spoken_code"]
+    spoken = ". ".join(code)
+    said = [say.text for say in twiml.iter("Say")]
+    assert said[0] == f"This is the Atrezzo Provider Portal. Your verification code is: {spoken}."
+    assert said[1] == f"Again, your verification code is: {spoken}."
+    assert twiml.find("Pause").attrib["length"] == "1"
+    key = digests.derive_key(settings.secret_key, digests.CODE_KEY)
+    assert sent.digest == digests.code_digest(key, "test", code) and sent.detail == {"spoken_code": "yes"}
+    assert code not in repr(sent)
 
 
 async def test_a_number_twilio_refuses_is_not_retried(phone):

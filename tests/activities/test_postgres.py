@@ -23,7 +23,6 @@ from activities.postgres import (
     AccountActivities,
 )
 from domain.passwords import hash_password
-from store.pool import create_pool
 from store.providers import add_provider
 from store.remember_me import issue_token, remembered_user
 from store.sessions import create_session, touch_session
@@ -31,14 +30,6 @@ from tests.support.app import free_port
 
 NPI = "1234567893"
 PASSWORD = "Harbour-Lantern-Quilt-42"
-
-
-@pytest.fixture
-async def pool(db_url):
-    # The worker's pool, jsonb codec included.
-    pool = await create_pool(db_url, max_size=4)
-    yield pool
-    await pool.close()
 
 
 @pytest.fixture
@@ -101,6 +92,7 @@ def test_registered_under_the_names_the_workflows_call(accounts):
     assert names == [
         "create_pending_account",
         "release_pending_account",
+        "expire_unverified_account",
         "verify_account_email",
         "set_account_password",
         "apply_staged_password",

@@ -13,15 +13,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.contracts import AdminResetEnded, AdminResetRequested
 from activities.postgres import ACCOUNT_NOT_FOUND, INVALID_ACCOUNT_DATA, AccountActivities
-from store.pool import create_pool
 from tests.support.provider_admins import member
-
-
-@pytest.fixture
-async def pool(db_url):
-    pool = await create_pool(db_url, max_size=4)
-    yield pool
-    await pool.close()
 
 
 def run(fn, arg, *, run_id: str = "run-1"):

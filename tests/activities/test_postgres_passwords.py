@@ -12,17 +12,9 @@ from temporalio.testing import ActivityEnvironment
 from activities.postgres import AccountActivities
 from domain.passwords import hash_password, verify_password
 from store import staged_passwords
-from store.pool import create_pool
 from tests.support.provider_admins import member
 
 PASSWORD = "Harbour-Lantern-Quilt-42"
-
-
-@pytest.fixture
-async def pool(db_url):
-    pool = await create_pool(db_url, max_size=4)
-    yield pool
-    await pool.close()
 
 
 def apply_as(pool, flow: str, account_id: str):

@@ -1,6 +1,6 @@
 """Guide Section 1 in a browser, read by its labels: an existing portal user signs in with
-the Atrezzo username and password, verifies the work email, creates a password, chooses
-Call Me, presses # on the call — and the page moves on to the home page by itself."""
+the Atrezzo username and password, verifies the work email on record, creates a password,
+chooses Call Me and types the code the call speaks — and the home page follows."""
 
 from __future__ import annotations
 
@@ -67,9 +67,10 @@ async def test_existing_user_enrolls_with_phone_call_and_lands_on_home(live_app,
     await page.get_by_label("Phone Number").fill("(202) 555-0143")
     await page.get_by_role("button", name="Call Me").click()
 
-    await page.get_by_text("We are calling you now. Answer and press # to complete verification.").wait_for()
-    [call] = await phones.wait_for_calls_to(PHONE)
-    assert await phones.press_async(call["sid"], "#") == 200
-    # Nobody touches the page: its own refresh brings the home page.
-    await page.wait_for_url(re.compile(r"/home$"), timeout=20_000)
+    await page.get_by_text("We are calling you now. Answer the call and enter the 6-digit code you hear below.").wait_for()
+    await phones.wait_for_calls_to(PHONE)
+    # The call speaks the code; the person types what they heard.
+    await page.get_by_label("Verification Code").fill(phones.last_spoken_code_to(PHONE))
+    await page.get_by_role("button", name="Verify Code").click()
+    await page.wait_for_url(re.compile(r"/home$"))
     await page.get_by_text("Welcome, Lee Legacy").wait_for()

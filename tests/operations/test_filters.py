@@ -46,3 +46,9 @@ def test_blank_fields_mean_any():
 def test_names_that_could_change_the_query_are_refused(field, value):
     with pytest.raises(BadFilter, match=f"{field} must be a name"):
         flow_filter(**{field: value})
+
+
+@pytest.mark.parametrize("text", ["999999d", "P999999999D", "999999h"])
+def test_an_age_too_long_for_a_date_is_a_clear_refusal_not_an_overflow(text):
+    with pytest.raises(BadFilter, match="at most 3650 days"):
+        flow_filter(older_than=text).query(datetime.now(timezone.utc))

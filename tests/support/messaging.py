@@ -112,6 +112,13 @@ class PhoneSandbox:
             raise AssertionError(f"no SMS to {number}")
         return _last_code(messages[0]["body"], f"the newest SMS to {number}")
 
+    def last_spoken_code_to(self, number: str) -> str:
+        """The code the newest call to ``number`` speaks."""
+        calls = self.calls_to(number)
+        if not calls or not calls[0]["spoken_code"]:
+            raise AssertionError(f"no call to {number} spoke a code: {calls[:1]}")
+        return calls[0]["spoken_code"]
+
     def press(self, call_sid: str, digits: str = "#") -> int:
         """Answer and press; returns the HTTP status the app's <Gather> action answered.
 

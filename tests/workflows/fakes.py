@@ -10,6 +10,7 @@ import dataclasses
 from temporalio import activity
 
 from activities.contracts import (
+    SPOKEN_CODE,
     AccountProgress,
     AdminResetEnded,
     AdminResetRequested,
@@ -66,6 +67,8 @@ class FakeSenders:
         self.sent: list[CodeDelivery] = []
         self.links: list[LinkDelivery] = []
         self.hold_sending: asyncio.Event | None = None
+        # Calls that ask for "#" instead of speaking CODE, as workers placed them before.
+        self.press_pound_calls = False
         self.sending = asyncio.Event()
         self.hold_link: asyncio.Event | None = None
         self.link_out = asyncio.Event()
@@ -96,7 +99,9 @@ class FakeSenders:
         @activity.defn(name="place_verification_call")
         async def place_verification_call(delivery: CodeDelivery) -> Sent:
             await self._deliver(delivery)
-            return Sent(digest=digests.token_digest(self.voice_key, VOICE_TOKEN))
+            if self.press_pound_calls:  # how calls were placed before they spoke a code
+                return Sent(digest=digests.token_digest(self.voice_key, VOICE_TOKEN))
+            return Sent(digest=self.code_digest(activity.info().workflow_id), detail={SPOKEN_CODE: "yes"})
 
         @activity.defn(name="send_link_email")
         async def send_link_email(delivery: LinkDelivery) -> Sent:

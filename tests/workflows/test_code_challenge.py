@@ -137,8 +137,20 @@ async def test_a_verified_code_cannot_be_replayed(flow_env):
         await verify(handle, senders, CODE)
 
 
-async def test_voice_keypress_completes_the_challenge(flow_env):
+async def test_a_call_speaks_a_code_to_type_and_a_key_press_approves_nothing(flow_env):
     start, senders, env = flow_env
+    handle = await start(channel="voice", destination="+12025550143")
+    view = await send(handle)
+    assert view.notice == "We are calling you now. Answer the call and enter the 6-digit code you hear below."
+    await handle.signal("phone_keypress", Keypress(digests.token_digest(senders.voice_key, VOICE_TOKEN), "#"))
+    assert (await handle.query("view", result_type=FlowView)).status == "running"
+    assert (await verify(handle, senders, CODE)).code.verified
+    assert await handle.result() == "verified"
+
+
+async def test_a_press_pound_call_placed_by_an_older_worker_still_completes_on_the_key(flow_env):
+    start, senders, env = flow_env
+    senders.press_pound_calls = True
     handle = await start(channel="voice", destination="+12025550143")
     view = await send(handle)
     assert view.notice.startswith("We are calling you now")

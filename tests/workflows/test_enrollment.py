@@ -13,7 +13,8 @@ from temporalio.service import RPCError
 from activities.contracts import AccountProgress, EmailToVerify, MfaChoice, TermsAccepted
 from domain.terms import TERMS_VERSION
 from tests.workflows.fakes import CODE, EMAIL_IN_USE, PASSWORD_HASH, TAKEN_EMAIL
-from workflows.enrollment import ON_RECORD_FIRST, EnrollmentStart, MfaEnrollmentWorkflow, PhoneEntry
+from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow, PhoneEntry
+from workflows.enrollment_email import ON_RECORD_FIRST
 from workflows.code_challenge import MESSAGES, Outcome
 from workflows.flow import CODE_SENT, RESTARTED_FROM, FlowView
 from workflows.timings import Timings
@@ -96,17 +97,30 @@ async def test_phone_method_by_sms(flows):
     assert flows.accounts.args("complete_mfa_registration") == [MfaChoice(ACCOUNT, "phone", PHONE)]
 
 
-async def test_phone_method_by_voice_call_completes_on_the_pound_key(flows):
+async def test_phone_method_by_voice_call_completes_with_the_spoken_code(flows):
     handle = await start(flows)
     await reach(flows, handle, "phone")
     view = await act(handle, "submit_phone", PhoneEntry(PHONE, "voice"))
     assert view.step == "phone_call" and view.notice.startswith("We are calling you now")
+    # Pressing a key approves nothing: the code has to be typed.
+    await handle.signal("phone_keypress", flows.senders.keypress())
+    assert (await flows.view(handle)).step == "phone_call"
+    assert (await verify(flows, handle, "000000")).errors == {"code": MESSAGES[Outcome.WRONG]}
+    assert (await verify(flows, handle)).step == "done"
+    assert flows.accounts.args("complete_mfa_registration") == [MfaChoice(ACCOUNT, "phone", PHONE)]
+
+
+async def test_a_call_placed_before_calls_spoke_their_code_still_completes_on_the_pound_key(flows):
+    flows.senders.press_pound_calls = True
+    handle = await start(flows)
+    await reach(flows, handle, "phone")
+    await act(handle, "submit_phone", PhoneEntry(PHONE, "voice"))
+    assert (await refusal(handle, "verify_code", flows.senders.code_digest(handle.id))).details[0] == "code"
     await handle.signal("phone_keypress", flows.senders.keypress(digits="1"))
     await handle.signal("phone_keypress", flows.senders.keypress(token="another-call"))
     assert (await flows.view(handle)).step == "phone_call"
     await handle.signal("phone_keypress", flows.senders.keypress())
     await flows.until(handle, step="done")
-    assert flows.accounts.args("complete_mfa_registration") == [MfaChoice(ACCOUNT, "phone", PHONE)]
 
 
 async def test_email_used_by_another_account_goes_back_to_the_email_step(flows):
@@ -164,8 +178,7 @@ async def test_change_phone_moves_the_challenge_to_the_new_line(flows):
     assert (await act(handle, "change_phone")).step == "phone"
     await flows.fast_forward(handle, seconds=21)
     assert (await act(handle, "submit_phone", PhoneEntry(PHONE, "voice"))).step == "phone_call"
-    await handle.signal("phone_keypress", flows.senders.keypress())
-    await flows.until(handle, step="done")
+    assert (await verify(flows, handle)).step == "done"
     assert flows.accounts.args("complete_mfa_registration") == [MfaChoice(ACCOUNT, "phone", PHONE)]
 
 

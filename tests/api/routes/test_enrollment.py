@@ -5,14 +5,11 @@ and every code and call token: none may be there."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import re
 import time
 import uuid
-import xml.etree.ElementTree as ET
 from datetime import timedelta
-from urllib.parse import parse_qs, urlparse
 
 from temporalio.testing import ActivityEnvironment
 
@@ -27,7 +24,8 @@ from store.providers import add_provider
 from store.users import import_legacy_user
 from tests.support.histories import decoded_text
 from workflows.code_challenge import MESSAGES, Outcome
-from workflows.enrollment import ON_RECORD_FIRST, EnrollmentStart, MfaEnrollmentWorkflow
+from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow
+from workflows.enrollment_email import ON_RECORD_FIRST
 
 EMAIL = "lee.legacy@example.com"
 NEW_EMAIL = "lee.at.work@example.org"
@@ -126,12 +124,6 @@ def phone(number: str, channel: str) -> dict:
 
 def other_code(code: str) -> str:
     return "000000" if code != "000000" else "111111"
-
-
-def call_token(call: dict) -> str:
-    gather = ET.fromstring(call["twiml"]).find("Gather")
-    assert gather is not None, call
-    return parse_qs(urlparse(gather.attrib["action"]).query)["token"][0]
 
 
 async def signed_in_name(http) -> str:
@@ -327,7 +319,7 @@ async def test_phone_with_sms_through_the_forms(live_app, mail, phones):
     await assert_history_clean(live_app, flow_id, PASSWORD, email_code, sms_code)
 
 
-async def test_existing_user_enrolls_by_voice_call_and_the_page_moves_on(live_app, mail, phones):
+async def test_existing_user_enrolls_by_a_call_that_speaks_the_code(live_app, mail, phones):
     user_id = await add_legacy_user(live_app.pool)
     async with live_app.http() as http:
         form = await http.get("/first-login")
@@ -338,32 +330,22 @@ async def test_existing_user_enrolls_by_voice_call_and_the_page_moves_on(live_ap
         csrf = csrf_of((await http.get("/mfa")).text)
         email_code = await _through_password(http, mail, csrf)
         page = await submit(http, "phone", csrf, phone_number="2025550143", channel="voice")
-        assert "We are calling you now. Answer and press # to complete verification." in page.text
-        assert '<meta http-equiv="refresh" content="2; url=/mfa">' in page.text
+        assert "We are calling you now. Answer the call and enter the 6-digit code you hear below." in page.text
+        assert '<label for="code">Verification Code</label>' in page.text and ">Verify Code</button>" in page.text
         assert ">Call me again</button>" in page.text and ">Change number</button>" in page.text
         [call] = await phones.wait_for_calls_to(PHONE)
+        assert "Gather" not in call["twiml"]  # nothing to press: no key approves anything
         again = await submit(http, "code/send", csrf, status=422)
         assert "Please wait" in again.text
-        still = await http.get("/mfa")
-        assert still.status_code == 200 and "We are calling you now." in still.text
-
-        assert await phones.press_async(call["sid"], "#") == 200
-        moved = await _poll_until_redirect(http)
-        assert moved.headers["location"] == "/home"
+        spoken = phones.last_spoken_code_to(PHONE)
+        wrong = await submit(http, "code/verify", csrf, status=422, code=other_code(spoken))
+        assert WRONG_CODE in wrong.text
+        moved = await http.post("/mfa/code/verify", data={"code": spoken, "csrf_token": csrf})
+        assert (moved.status_code, moved.headers["location"]) == (303, "/home")
         assert "Welcome, Lee Legacy" in (await http.get("/home")).text
     enrolled = await account(live_app, user_id)
     assert (enrolled.mfa_method, enrolled.mfa_phone) == ("phone", PHONE)
-    await assert_history_clean(live_app, flow_id, PASSWORD, email_code, call_token(call))
-
-
-async def _poll_until_redirect(http):
-    """What the page's own refresh does: ask again until the flow has moved on."""
-    for _ in range(200):
-        response = await http.get("/mfa")
-        if response.status_code == 303:
-            return response
-        await asyncio.sleep(0.05)
-    raise AssertionError("the call screen never moved on")
+    await assert_history_clean(live_app, flow_id, PASSWORD, email_code, spoken)
 
 
 async def test_change_number_and_calling_a_line_with_an_extension(live_app, mail, phones):
@@ -377,7 +359,7 @@ async def test_change_number_and_calling_a_line_with_an_extension(live_app, mail
         [call] = await phones.wait_for_calls_to(PHONE)
         view = await act(http, "phone/change")
         assert view["step"] == "phone"
-    await assert_history_clean(live_app, flow_id, PASSWORD, email_code, call_token(call))
+    await assert_history_clean(live_app, flow_id, PASSWORD, email_code, phones.last_spoken_code_to(PHONE))
 
 
 async def test_resumed_enrollment_can_use_email_instead_of_a_phone(live_app):

@@ -10,9 +10,7 @@ import asyncio
 import dataclasses
 import re
 import uuid
-import xml.etree.ElementTree as ET
 from datetime import timedelta
-from urllib.parse import parse_qs, urlparse
 
 from temporalio.testing import ActivityEnvironment
 
@@ -23,6 +21,7 @@ from api.login_ticket import TICKET_COOKIE
 from api.remember_me import REMEMBER_COOKIE
 from api.security import Signer
 from api.sessions import SESSION_COOKIE
+from api.throttling import POLICIES
 from domain import digests
 from domain.passwords import verify_password
 from engine.codec import EncryptionCodec
@@ -84,12 +83,6 @@ async def submit(http, path: str, csrf: str, *, status: int = 200, **data: str):
 
 def other_code(code: str) -> str:
     return "000000" if code != "000000" else "111111"
-
-
-def call_token(call: dict) -> str:
-    gather = ET.fromstring(call["twiml"]).find("Gather")
-    assert gather is not None, call
-    return parse_qs(urlparse(gather.attrib["action"]).query)["token"][0]
 
 
 async def signed_in_name(http) -> str | None:
@@ -220,18 +213,18 @@ async def test_an_attacker_elsewhere_does_not_lock_the_clinician_out(live_app):
 
 
 async def test_failures_from_one_client_slow_it_down_but_never_lock_it_out(live_app):
-    """One office's address: 30 tries for other emails are free, then each waits for its slot;
+    """One office's address: its free tries for other emails, then each waits for its slot;
     the right password still signs in (after the first slot's second)."""
     await add_user(live_app.pool, "email")
     async with live_app.http() as http:
-        for attempt in range(30):
+        for attempt in range(POLICIES["login"].client.free):
             await sign_in_api(http, "email", f"guess{attempt}@example.com", "wrong-guess")
         started = await sign_in_api(http, "email")
         assert started.status_code == 201, started.text
     async with live_app.pool.acquire() as conn:
         client = await conn.fetchrow("SELECT failures, next_slot_at FROM throttles WHERE key = 'login:client:127.0.0.1'")
         keys = [r["key"] for r in await conn.fetch("SELECT key FROM throttles")]
-    assert client["failures"] == 30 and client["next_slot_at"] is not None
+    assert client["failures"] == POLICIES["login"].client.free and client["next_slot_at"] is not None
     assert not any("example.com" in key or "guess" in key for key in keys)  # digests, not addresses
 
 
@@ -350,18 +343,18 @@ async def test_phone_login_with_call_me_through_the_json_api(live_app, phones):
         view = await act(http, "phone/send", {"channel": "voice"})
         assert view["step"] == "phone_call"
         page = await http.get("/login")
-        assert '<meta http-equiv="refresh" content="2; url=/login">' in page.text
-        assert "We are calling you now. Answer and press # to complete verification." in page.text
+        assert "We are calling you now. Answer the call and enter the 6-digit code you hear below." in page.text
+        assert '<label for="code">Verification Code</label>' in page.text
         [call] = await phones.wait_for_calls_to(PHONE)
-        refused = await http.post("/api/v1/login/code/verify", json={"code": "123456"})
-        assert refused.json()["errors"] == {"code": "There is no code to verify on this screen."}
-        assert await phones.press_async(call["sid"], "#") == 200
-        done = await http.get("/api/v1/login")
-        assert (done.status_code, done.json()["step"]) == (200, "done")
+        assert "Gather" not in call["twiml"]  # a key press approves nothing any more
+        spoken = phones.last_spoken_code_to(PHONE)
+        await act(http, "code/verify", {"code": other_code(spoken)}, errors={"code": WRONG_CODE})
+        done = (await http.post("/api/v1/login/code/verify", json={"code": spoken})).json()
+        assert done["step"] == "done"
         assert await signed_in_name(http) == "Dana Doctor"
         again = await http.get("/api/v1/login")
         assert again.status_code == 404  # the finished login is no longer bound
-    await assert_history_clean(live_app, flow_id, PASSWORD, call_token(call))
+    await assert_history_clean(live_app, flow_id, PASSWORD, spoken)
 
 
 async def test_wrong_codes_are_throttled_per_account_and_client_across_logins(live_app, phones):
@@ -529,3 +522,15 @@ async def test_a_disabled_account_finishes_no_login_under_way(live_app, mail):
         assert (await http.post("/api/v1/login/continue", json={})).status_code == 403
         assert await signed_in_name(http) is None
     assert [e["detail"]["reason"] for e in await events(live_app, "session.refused")] == ["not_active"]
+
+
+async def test_a_kepro_address_is_pointed_to_the_kepro_box(live_app, monkeypatch):
+    """Guide, "Customer or Provider Login": users with a kepro.com address use the Kepro box."""
+    checks = count_password_checks(monkeypatch, login_credentials)
+    async with live_app.http() as http:
+        api = await sign_in_api(http, "email", "Sam.Staff@KEPRO.com", PASSWORD)
+        page = await sign_in_form(http, "phone", "sam.staff@kepro.com", PASSWORD)
+    kepro = "This is a Kepro address: please use the LOGIN button in the Kepro box on the login page."
+    assert api.status_code == 422 and api.json()["errors"]["form"].startswith(kepro)
+    assert page.status_code == 422 and kepro in page.text
+    assert checks() == 0  # decided by the address alone, before any password

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from tests.support.provider_admins import PROVIDER_A, PROVIDER_B, also_member, member, signed_in
+from tests.support.provider_admins import PASSWORD, PROVIDER_A, PROVIDER_B, also_member, member, signed_in
 
 FORBIDDEN = "You do not have permission to manage this user."
 
@@ -53,7 +53,7 @@ async def test_the_admin_sees_the_users_of_their_own_provider_only(live_app, sce
     assert users["dana.doctor"] | {"id": ""} == {
         "id": "", "username": "dana.doctor", "first_name": "Dana", "last_name": "Doctor",
         "email": "d*******@example.com", "status": "active", "mfa_method": "email", "is_admin": False,
-        "is_you": False, "reset": None,
+        "is_you": False, "resettable": True, "reset": None,
     }
     assert users["ada.admin"]["is_you"] is True
     assert "<h1>Manage Users</h1>" in page.text and "dana.doctor" in page.text and "bo.b" not in page.text
@@ -168,3 +168,40 @@ async def test_a_user_who_never_finished_registering_has_nothing_to_reset(live_a
     assert refused.status_code == 409 and "Having trouble logging in?" in refused.json()["detail"]
     assert ">Reset Registration</button>" not in edit.text
     assert await admin_resets(live_app) == 0
+
+
+# --- whom an administrator may reset ------------------------------------------------------------
+async def test_staff_and_users_of_a_provider_they_do_not_administer_are_not_theirs_to_reset(live_app, scene):
+    staff = await member(live_app.pool, "sam.support", first_name="Sam", last_name="Support")
+    shared = await member(live_app.pool, "cy.shared", first_name="Cy", last_name="Shared")
+    await also_member(live_app.pool, shared, PROVIDER_B)
+    async with live_app.pool.acquire() as conn:
+        await conn.execute("UPDATE users SET is_staff = true WHERE id = $1", uuid.UUID(staff))
+    async with await signed_in(live_app, scene["admin"]) as http:
+        for user_id in (staff, shared):
+            page = await http.get(f"/manage-users/{user_id}")
+            assert page.status_code == 200 and ">Reset Registration</button>" not in page.text
+            assert "please ask Atrezzo support" in page.text
+            refused = await http.post(f"/api/v1/manage-users/{user_id}/reset-registration", json={})
+            assert refused.status_code == 403 and "ask Atrezzo support" in refused.json()["detail"]
+        listed = (await http.get("/api/v1/manage-users")).json()
+    resettable = {u["username"]: u["resettable"] for p in listed["providers"] for u in p["users"]}
+    assert resettable == {"ada.admin": True, "dana.doctor": True, "sam.support": False, "cy.shared": False}
+    assert await admin_resets(live_app) == 0
+    assert [reason for _, _, reason in await denials(live_app)] == ["not_resettable"] * 2
+
+
+async def test_resetting_another_administrator_asks_for_your_own_password_again(live_app, scene):
+    other = await member(live_app.pool, "abe.admin", admin=True, first_name="Abe", last_name="Admin")
+    async with await signed_in(live_app, scene["admin"]) as http:
+        confirm = await http.get(f"/manage-users/{other}/reset-registration")
+        assert '<label for="password">Your Password</label>' in confirm.text
+        csrf = csrf_of(confirm.text)
+        missing = await http.post(f"/manage-users/{other}/reset-registration", data={"csrf_token": csrf})
+        assert missing.status_code == 422 and "enter your own password" in missing.text
+        wrong = await http.post(f"/manage-users/{other}/reset-registration", data={"csrf_token": csrf, "password": "not-mine"})
+        assert wrong.status_code == 422 and "Your password is incorrect." in wrong.text
+        assert await admin_resets(live_app) == 0
+        api = await http.post(f"/api/v1/manage-users/{other}/reset-registration", json={"password": PASSWORD})
+        assert api.status_code == 202, api.text
+    assert await admin_resets(live_app) == 1

@@ -6,17 +6,17 @@ codes: none may be there."""
 
 from __future__ import annotations
 
-import asyncio
 import re
 import uuid
-import xml.etree.ElementTree as ET
 from datetime import timedelta
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
 from api.flows import Flows, flow_timings
+from api.routes import password_reset
+from workflows.code_challenge import SEND_FAILED
+from workflows.flow import FlowView
 from api.code_checks import GUESSED as MISSED
 from api.security import Signer
 from domain import digests
@@ -94,12 +94,6 @@ def passwords(password: str, confirm: str | None = None) -> dict:
 
 def other_code(code: str) -> str:
     return "000000" if code != "000000" else "111111"
-
-
-def call_token(call: dict) -> str:
-    gather = ET.fromstring(call["twiml"]).find("Gather")
-    assert gather is not None, call
-    return parse_qs(urlparse(gather.attrib["action"]).query)["token"][0]
 
 
 async def assert_history_clean(live_app, flow_id: str, address: str, *secrets: str) -> None:
@@ -223,7 +217,7 @@ async def test_phone_user_must_pass_sms_before_the_new_password(live_app, mail, 
     await assert_history_clean(live_app, flow_id, EMAIL, NEW_PASSWORD, code, sms_code)
 
 
-async def test_phone_user_verifies_by_call_and_the_page_moves_on(live_app, mail, phones):
+async def test_phone_user_verifies_by_a_call_that_speaks_the_code(live_app, mail, phones):
     user_id = await add_user(live_app.pool, "phone")
     async with live_app.http() as http:
         csrf = csrf_of((await http.get("/password/reset")).text)
@@ -234,25 +228,15 @@ async def test_phone_user_verifies_by_call_and_the_page_moves_on(live_app, mail,
         assert "We have the following number on record for you." in page.text and "XXX-XXX-9885" in page.text
         assert ">Send Code</button>" in page.text and ">Call Me</button>" in page.text
         page = await submit(http, "phone", csrf, channel="voice")
-        assert "We are calling you now. Answer and press # to complete verification." in page.text
-        assert '<meta http-equiv="refresh" content="2; url=/password/reset/code">' in page.text
-        [call] = await phones.wait_for_calls_to(PHONE)
-        assert await phones.press_async(call["sid"], "#") == 200
-        page = await _poll_until_step(http, "New Password")
+        assert "We are calling you now. Answer the call and enter the 6-digit code you hear below." in page.text
+        await phones.wait_for_calls_to(PHONE)
+        spoken = phones.last_spoken_code_to(PHONE)
+        page = await submit(http, "code/verify", csrf, code=spoken)
+        assert "New Password" in page.text
         home = await submit(http, "password", csrf, status=303, password=NEW_PASSWORD, confirm_password=NEW_PASSWORD)
         assert home.headers["location"] == "/home"
     assert verify_password(await password_hash(live_app, user_id), NEW_PASSWORD)
-    await assert_history_clean(live_app, flow_id, EMAIL, NEW_PASSWORD, call_token(call))
-
-
-async def _poll_until_step(http, text: str):
-    """What the call page's own refresh does: ask again until the flow has moved on."""
-    for _ in range(200):
-        page = await http.get("/password/reset/code")
-        if text in page.text:
-            return page
-        await asyncio.sleep(0.05)
-    raise AssertionError("the call screen never moved on")
+    await assert_history_clean(live_app, flow_id, EMAIL, NEW_PASSWORD, spoken)
 
 
 # --- no account enumeration ---------------------------------------------------------------------
@@ -363,3 +347,45 @@ async def test_an_idle_reset_expires_with_a_page_to_start_again(live_app, tempor
         assert (await http.get("/api/v1/password/reset/code")).json()["step"] == "expired"
         gone = await http.post("/api/v1/password/reset/continue", json={})
         assert gone.status_code == 404 and gone.json()["step"] == "expired"
+
+
+# --- a portal user from before MFA who forgot the old password -------------------------------------
+async def test_a_user_without_mfa_resets_the_password_and_goes_on_to_register_mfa(live_app, mail):
+    """Guide Section 1 meets "Forgot your password?": the code goes to the address on record,
+    the new password is set, and the enrollment that follows asks only for the phone (or
+    email instead): the mailbox was just proven."""
+    user_id = await add_user(live_app.pool, None)  # a legacy user: no MFA yet
+    async with live_app.http() as http:
+        await start(http, EMAIL)
+        await act(http, "code/verify", {"code": await email_code(mail)})
+        assert (await act(http, "continue"))["step"] == "new_password"
+        answer = await http.post("/api/v1/password/reset/password", json=passwords(NEW_PASSWORD))
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["next"] == "/api/v1/mfa"
+        assert (await http.get("/api/v1/me")).status_code == 401  # not yet: MFA first
+        enrollment = (await http.get("/api/v1/mfa")).json()
+        assert (enrollment["step"], enrollment["fields"]["can_use_email"]) == ("phone", "yes")
+        done = await http.post("/api/v1/mfa/use-email", json={})
+        assert done.json()["step"] == "done"
+        assert (await http.get("/api/v1/me")).status_code == 200
+    assert verify_password(await password_hash(live_app, user_id), NEW_PASSWORD)
+    async with live_app.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT mfa_method FROM users WHERE id = $1", uuid.UUID(user_id)) == "email"
+
+
+async def test_the_code_goes_to_the_address_on_record_while_the_screen_shows_what_was_typed(live_app, mail):
+    await add_user(live_app.pool, "email")  # on record: dana.doctor@example.com
+    async with live_app.http() as http:
+        await start(http, "Dana.Doctor@EXAMPLE.com")
+        view = (await http.get("/api/v1/password/reset/code")).json()
+        [message] = await mail.wait_for_messages_to(EMAIL)
+    assert message["to"] == [EMAIL]  # the stored spelling, not the typed one
+    assert view["email"] == "D*******@example.com"  # the typed spelling: the stored one names the account
+
+
+def test_before_the_email_is_verified_a_failed_send_looks_like_any_other_address():
+    """A decoy flow (unknown address) never fails to send: "could not send" would name a real
+    account, so until the code is verified nothing on screen says it."""
+    failed = FlowView(process="password_reset", step="email_code", errors={"code": SEND_FAILED})
+    shown = password_reset._shown(failed)
+    assert (shown.errors, shown.notice, shown.code) == ({}, CODE_SENT, None)

@@ -11,6 +11,7 @@ import pytest
 from api.remember_me import REMEMBER_COOKIE
 from api.routes.portal import NOTICES
 from store.remember_me import issue_token
+from tests.support.provider_admins import member, signed_in
 
 
 def csrf_of(page: str) -> str:
@@ -123,3 +124,19 @@ async def test_home_says_when_remember_me_is_off(session_app):
 async def test_the_account_summary_needs_a_session(session_app):
     async with session_app.http() as http:
         assert (await http.get("/api/v1/account")).status_code == 401
+
+
+async def test_every_signed_in_page_has_the_mfa_help_link_at_its_foot(live_app):
+    """Guide, "Having trouble logging in?": the link is also at the bottom of portal pages."""
+    admin = await member(live_app.pool, "ada.admin", admin=True, first_name="Ada", last_name="Admin")
+    dana = await member(live_app.pool, "dana.doctor")
+    async with live_app.pool.acquire() as conn:
+        await conn.execute("UPDATE users SET is_staff = true WHERE id = $1", uuid.UUID(admin))
+    footer = '<footer class="portal-footer">\n    <a href="/help">Multi-Factor Authentication Help</a>'
+    async with await signed_in(live_app, admin) as http:
+        for path in ("/home", "/manage-users", f"/manage-users/{dana}", f"/manage-users/{dana}/reset-registration",
+                     "/operations", "/operations/users/dana.doctor"):
+            page = await http.get(path)
+            assert page.status_code == 200 and footer in page.text, path
+        login = await http.get("/")
+    assert footer not in login.text  # the login page has its own "Having trouble logging in?"

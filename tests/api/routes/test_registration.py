@@ -285,13 +285,17 @@ async def test_every_bad_field_is_named_at_once_and_nothing_typed_is_lost(live_a
         assert await account_by_username(conn, USER["username"]) is None
 
 
-async def test_taken_username_is_named_on_its_field_with_the_input_kept(live_app):
-    provider_id = await add_organization(live_app.pool)
+async def with_lee(live_app, provider_id: int) -> None:
+    """An existing portal user of the organisation: username Lee.Legacy, lee.legacy@example.com."""
     async with live_app.pool.acquire() as conn:
         await import_legacy_user(
             conn, username="Lee.Legacy", password_hash=hash_password("Legacy-Portal-2026"),
             first_name="Lee", last_name="Legacy", email="lee.legacy@example.com", provider_id=provider_id,
         )
+
+
+async def test_taken_username_is_named_on_its_field_with_the_input_kept(live_app):
+    await with_lee(live_app, await add_organization(live_app.pool))
     async with live_app.http() as http:
         await organization(http)
         taken = await user_info(http, username="lee.legacy")
@@ -309,12 +313,7 @@ async def test_taken_username_is_named_on_its_field_with_the_input_kept(live_app
 async def test_an_address_already_registered_gets_the_same_screen_and_its_owner_an_email(live_app, mail):
     """Who is registered is nobody's business: the screen is a new address's, the address's
     owner hears of it, and no account or link is made."""
-    provider_id = await add_organization(live_app.pool)
-    async with live_app.pool.acquire() as conn:
-        await import_legacy_user(
-            conn, username="Lee.Legacy", password_hash=hash_password("Legacy-Portal-2026"),
-            first_name="Lee", last_name="Legacy", email="lee.legacy@example.com", provider_id=provider_id,
-        )
+    await with_lee(live_app, await add_organization(live_app.pool))
     async with live_app.http() as http:
         await organization(http)
         taken = await user_info(http, email="LEE.LEGACY@example.com", confirm_email="lee.legacy@example.com")
@@ -334,12 +333,7 @@ async def test_an_address_already_registered_gets_the_same_screen_and_its_owner_
 async def test_submissions_are_limited_per_registration(live_app):
     """Each answer tells whether a username is taken: ten per registration and client (what
     the edge refuses itself, an empty field say, tells nothing and is not counted)."""
-    provider_id = await add_organization(live_app.pool)
-    async with live_app.pool.acquire() as conn:
-        await import_legacy_user(
-            conn, username="Lee.Legacy", password_hash=hash_password("Legacy-Portal-2026"),
-            first_name="Lee", last_name="Legacy", email="lee.legacy@example.com", provider_id=provider_id,
-        )
+    await with_lee(live_app, await add_organization(live_app.pool))
     async with live_app.http() as http:
         await organization(http)
         assert (await user_info(http, first_name="")).status_code == 422

@@ -85,3 +85,18 @@ def test_mask_never_shows_more_than_the_last_four(last_four):
 def test_mask_refuses_what_is_not_us_e164():
     with pytest.raises(ValueError):
         mask_phone("2125559885")
+
+
+@pytest.mark.parametrize("text", ["123-456-7890", "(199) 555-0143", "212-055-9885", "613-555-0123"])
+def test_ten_digits_no_us_line_has_are_called_not_a_valid_us_number(text):
+    """"Enter a 10-digit direct line" would not say what is wrong with ten digits."""
+    with pytest.raises(FieldError) as caught:
+        parse_us_direct_line(text)
+    assert caught.value.message == "This is not a valid US phone number. Please check the area code and the number."
+
+
+@pytest.mark.parametrize("text", ["800-555-0199", "212-555-9885 x12", "555-9885", "21255598851"])
+def test_other_refusals_keep_the_guide_s_words(text):
+    with pytest.raises(FieldError) as caught:
+        parse_us_direct_line(text)
+    assert caught.value.message == "Enter a 10-digit direct line; extensions are not supported."

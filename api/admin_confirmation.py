@@ -1,0 +1,38 @@
+"""Resetting another provider administrator takes the resetting administrator's own password
+again: a session left open at a desk must not let whoever sits down strip a fellow
+administrator's MFA. Tries are throttled like any password (api.throttling, "admin_password")."""
+
+from __future__ import annotations
+
+import asyncpg
+from fastapi import Request
+from starlette.concurrency import run_in_threadpool
+
+from api.client_address import client_ip
+from api.throttling import POLICIES, reserve
+from domain.passwords import dummy_verify, verify_password
+from store import audit
+from store.accounts import account_by_id
+from store.sessions import SessionUser
+
+
+
+async def password_confirms(request: Request, pool: asyncpg.Pool, admin: SessionUser, password: str) -> bool:
+    """Whether ``password`` is the signed-in administrator's; Throttled when tried too often."""
+    attempt = await reserve(request, POLICIES["admin_password"], str(admin.id))
+    async with pool.acquire() as conn:
+        account = await account_by_id(conn, admin.id)
+    hashed = account.password_hash if account is not None else None
+    if await run_in_threadpool(_matches, hashed, password):
+        await attempt.succeeded()
+        return True
+    async with pool.acquire() as conn:
+        await audit.record(conn, "manage_users.password_refused", actor=admin.id, client_ip=client_ip(request))
+    return False
+
+
+def _matches(password_hash: str | None, password: str) -> bool:
+    if not password_hash or not password:
+        dummy_verify()
+        return False
+    return verify_password(password_hash, password)

@@ -16,7 +16,6 @@ from store.accounts import account_by_id
 from store.sessions import SessionUser
 
 
-
 async def password_confirms(request: Request, pool: asyncpg.Pool, admin: SessionUser, password: str) -> bool:
     """Whether ``password`` is the signed-in administrator's; Throttled when tried too often."""
     attempt = await reserve(request, POLICIES["admin_password"], str(admin.id))

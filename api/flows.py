@@ -22,8 +22,8 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.resources import Unavailable
 from api import cookies
+from api.resources import Unavailable
 from api.security import CSRF_FIELD, CSRF_HEADER, Signer
 from domain import digests
 from engine.codec import PayloadRefused

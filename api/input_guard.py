@@ -1,7 +1,7 @@
 """Input no screen can use is refused before any route sees it: a NUL character anywhere in the
 query string, a form or a JSON body (PostgreSQL cannot store one, and no person types one),
-text that is not UTF-8, and bodies larger than any form of the portal. Each gets a clear 4xx
-instead of failing deep inside a flow or a query."""
+text that is not UTF-8, and bodies larger than any form of the portal (or, for the codec, than
+the proxy allows). Each gets a clear 4xx instead of failing deep inside a flow or a query."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# The largest form is "Enter User Information": a few kilobytes. The proxy allows 1 MB.
+# The largest form is "Enter User Information": a few kilobytes. The Temporal UI's codec calls
+# carry a page of a history's payloads at once: as much as the proxy lets through (1 MB).
 MAX_BODY = 64 * 1024
+MAX_CODEC_BODY = 1024 * 1024
 REFUSED = "The request holds characters or data the portal cannot accept. Please check what you typed."
 TOO_LARGE = "The request is too large."
 
@@ -34,7 +36,8 @@ class InputGuard:
         if kind is None:
             await self.app(scope, receive, send)
             return
-        body, complete = await _read(receive)
+        limit = MAX_CODEC_BODY if scope.get("path", "").startswith("/codec") else MAX_BODY
+        body, complete = await _read(receive, limit)
         if not complete:
             await _refuse(scope, receive, send, 413, TOO_LARGE)
             return
@@ -53,7 +56,7 @@ def _kind(content_type: str) -> str | None:
     return None
 
 
-async def _read(receive: Receive) -> tuple[bytes, bool]:
+async def _read(receive: Receive, limit: int) -> tuple[bytes, bool]:
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -62,7 +65,7 @@ async def _read(receive: Receive) -> tuple[bytes, bool]:
             return b"".join(chunks), True
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_BODY:
+        if size > limit:
             return b"", False
         chunks.append(chunk)
         if not message.get("more_body", False):

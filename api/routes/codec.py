@@ -22,13 +22,13 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from fastapi import APIRouter, Request
-from google.protobuf.message import DecodeError
 from fastapi.responses import JSONResponse, Response
 from google.protobuf.json_format import MessageToDict, ParseDict, ParseError
+from google.protobuf.message import DecodeError
 from temporalio.api.common.v1 import Payload
 
-from api.dependencies import SettingsDep
 from api.client_address import client_ip
+from api.dependencies import SettingsDep
 from api.staff import StaffCaller, staff_caller
 from engine.codec import EncryptionCodec, PayloadRefused
 from settings import Settings

@@ -17,9 +17,9 @@ from pydantic import BaseModel
 from api.action_routes import Action, ActionRoutes, CsrfField
 from api.code_checks import CodeCheck, verify_throttled
 from api.dependencies import FlowsDep
+from api.flow_sign_in import REFUSED, sign_in_from_flow
 from api.flows import FlowGone, Flows, is_api, view_json
 from api.new_password import set_through_flow
-from api.flow_sign_in import REFUSED, sign_in_from_flow
 from api.sessions import SignInRefused
 from api.throttling import POLICIES
 from domain.email import normalise_email

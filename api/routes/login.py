@@ -20,15 +20,15 @@ from pydantic import BaseModel, SecretStr
 from api import login_ticket
 from api.action_routes import Action, ActionRoutes, CsrfField
 from api.client_address import client_ip
+from api.code_checks import CodeCheck, verify_throttled
 from api.dependencies import FlowsDep, PoolDep, SettingsDep
+from api.flow_sign_in import REFUSED, sign_in_from_flow
 from api.flows import FlowGone, Flows, flow_timings, is_api, view_json
 from api.login_credentials import check_credentials
 from api.login_ticket import LoginTicket
 from api.remember_me import forget, remember, remembered_account
 from api.security import CSRF_FIELD
-from api.flow_sign_in import REFUSED, sign_in_from_flow
 from api.sessions import SignInRefused, sign_in
-from api.code_checks import CodeCheck, verify_throttled
 from api.throttling import POLICIES, Throttled
 from settings import Settings
 from store import audit

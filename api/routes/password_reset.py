@@ -17,16 +17,16 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
+from api import cookies
 from api.action_routes import Action, ActionRoutes, CsrfField
 from api.client_address import client_ip
+from api.code_checks import CodeCheck, verify_throttled
 from api.dependencies import FlowsDep
+from api.flow_sign_in import REFUSED, claim_bound
 from api.flows import FlowGone, Flows, flow_timings, is_api, view_json
 from api.new_password import set_through_flow
-from api import cookies
 from api.security import CSRF_FIELD
-from api.flow_sign_in import REFUSED, claim_bound
 from api.sessions import SignInRefused, sign_in
-from api.code_checks import CodeCheck, verify_throttled
 from api.throttling import POLICIES, Throttled, reserve
 from domain import digests
 from domain.email import normalise_email
@@ -35,8 +35,9 @@ from engine import search_attributes as sa
 from store import audit
 from store.accounts import Account, account_by_email, account_by_id
 from workflows.code_challenge import MESSAGES, SEND_FAILED, Outcome
+from workflows.enrollment import PROCESS as ENROLLMENT
+from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow
 from workflows.flow import CODE_SENT, FlowView
-from workflows.enrollment import PROCESS as ENROLLMENT, EnrollmentStart, MfaEnrollmentWorkflow
 from workflows.password_reset import PROCESS, PasswordResetStart, PasswordResetWorkflow
 
 HOME = "/home"

@@ -53,3 +53,10 @@ async def test_a_csrf_token_that_is_not_ascii_is_refused_not_crashed_on(session_
         await http.get("/first-login")
         response = await http.post("/first-login", data={"username": "lee", "password": "x", "csrf_token": "tökén"})
     assert response.status_code == 403 and "Your session has expired" in response.text
+
+
+async def test_the_codec_takes_a_page_of_payloads_larger_than_any_form(session_app):
+    big = {"payloads": [{"metadata": {}, "data": "A" * (MAX_BODY * 2)}]}
+    async with session_app.http() as http:
+        response = await http.post("/codec/decode", json=big)
+    assert response.status_code == 403  # read whole and refused for who asked, not for its size

@@ -394,4 +394,6 @@ def test_the_api_believes_forwarded_headers_from_the_proxy_alone(services, compo
     conf = (REPO / "deploy/proxy/default.conf.template").read_text()
     assert "set_real_ip_from ${LOAD_BALANCER_CIDR};" in conf
     assert "proxy_set_header X-Forwarded-For $remote_addr;" in conf
+    # The scheme the client used reaches the API (cookies are Secure by PUBLIC_BASE_URL anyway).
+    assert "proxy_set_header X-Forwarded-Proto $forwarded_proto;" in conf
     assert compose_file.environment(services["proxy"])["LOAD_BALANCER_CIDR"] == "127.0.0.1/32"

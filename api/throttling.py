@@ -53,10 +53,12 @@ POLICIES = {
         Policy("first_login", LockRule(10, _QUARTER), SlowRule(100), SlowRule(20)),
         # A provider administrator confirming a reset of another administrator.
         Policy("admin_password", LockRule(5, _QUARTER), SlowRule(20), SlowRule(10)),
-        # "Specify Your Organization": NPI and registration code (a practice's staff share both).
-        Policy("regcode", LockRule(5, _QUARTER), SlowRule(50), SlowRule(50)),
-        # "Enter User Information": each answer says whether a username is taken.
-        Policy("user_info", LockRule(10, _QUARTER), SlowRule(100), SlowRule(20), success_forgets=False),
+        # "Specify Your Organization": NPI and registration code. A practice's staff share
+        # both, and may register together from one office: tries in flight count too.
+        Policy("regcode", LockRule(20, _QUARTER), SlowRule(50), SlowRule(50)),
+        # "Enter User Information": each "taken" answer says a username exists. A submission
+        # that goes through ends its flow's step, and is given back.
+        Policy("user_info", LockRule(10, _QUARTER), SlowRule(100), SlowRule(20)),
         # Second factors, on top of each flow's own tries per code.
         Policy("login_code", LockRule(10, _QUARTER), SlowRule(100), SlowRule(20)),
         Policy("enrollment_code", LockRule(10, _QUARTER), SlowRule(100), SlowRule(20)),

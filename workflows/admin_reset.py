@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.contracts import AdminResetEnded, AdminResetRequested, AuditEntry, LinkDelivery
     from workflows.enrollment import PROCESS as ENROLLMENT, EnrollmentStart, MfaEnrollmentWorkflow
     from workflows.flow import FlowView, FlowWorkflow, field_error
+    from workflows.notices import PATCH as NOTICES_PATCH
     from workflows.timings import Timings
 
 PROCESS = "admin_reset"
@@ -113,6 +114,9 @@ class ProviderAdminResetWorkflow(FlowWorkflow):
         if not sent:
             # The reset stands: the login page's first-login link still leads here.
             await self._audit("admin_reset.link_not_sent")
+        elif workflow.patched(NOTICES_PATCH):
+            # The link email is also the owner's notice of the reset (workflows/notices.py).
+            await self._audit("notice.sent", template="admin_reset_link")
         while True:
             self._go("awaiting_user")
             woke = await self._wait(lambda: self._enrollment_wanted, until=deadline)
@@ -208,8 +212,8 @@ class ProviderAdminResetWorkflow(FlowWorkflow):
         except (asyncio.CancelledError, ChildWorkflowError):
             pass
 
-    async def _audit(self, event: str) -> None:
-        entry = AuditEntry(event, subject=self._start.account_id, detail={"flow": workflow.info().workflow_id})
+    async def _audit(self, event: str, **detail: str) -> None:
+        entry = AuditEntry(event, subject=self._start.account_id, detail={"flow": workflow.info().workflow_id, **detail})
         await workflow.execute_activity("record_audit", entry, **_DB)
 
     # --- what the API asks --------------------------------------------------------------

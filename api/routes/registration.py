@@ -143,11 +143,13 @@ async def _submit_user_info(request: Request, flows: Flows, pool: asyncpg.Pool, 
     except InvalidUserInfo as invalid:
         return _screen(request, dataclasses.replace(view, errors=invalid.errors), typed, 422)
     try:
-        # Each answer says whether a username is taken: limited per registration and client.
-        await reserve(request, POLICIES["user_info"], flow_id)
+        # Each refusal says a username is taken: limited per registration and client.
+        attempt = await reserve(request, POLICIES["user_info"], flow_id)
     except Throttled as throttled:
         return _screen(request, dataclasses.replace(view, errors={"form": throttled.message}), typed, 429)
     view = await flows.update(flow_id, "submit_user_info", account)
+    if not view.errors:
+        await attempt.succeeded()
     if view.errors:
         # Taken username or email: the database said so; the typed values stay on screen.
         return _screen(request, view, typed, 422)

@@ -74,6 +74,10 @@ async def test_the_reset_clears_mfa_ends_sign_ins_and_emails_a_7_day_link(flows)
     assert link.expires_in_seconds == 7 * 24 * 60 * 60
     view = await flows.view(handle)
     assert (view.process, view.status) == ("admin_reset", "running")
+    # The link email is the owner's notice of the reset, and is audited as one.
+    await flows.audited("notice.sent", 1)
+    [notice] = [e for e in flows.accounts.args("record_audit") if e.event == "notice.sent"]
+    assert notice.detail["template"] == "admin_reset_link"
 
 
 async def test_link_clicked_after_6_days_works_and_the_user_re_registers(flows):

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from cli import flows, migrate, provider, servers, user
+from cli.dev_settings import adopt_dev_settings
 from cli.failures import BadInput, explain
 
 
@@ -33,6 +34,8 @@ def _run(argv: Sequence[str] | None = None) -> int:
     """Run one command and return its exit status; importable for in-process tests."""
     try:
         args = build_parser().parse_args(argv)
+        if args.command != "dev":  # the dev stack writes that file; it never reads it
+            adopt_dev_settings()
         message = args.handler(args)
     except SystemExit as exc:  # --help and --version end this way
         return exc.code if isinstance(exc.code, int) else 0 if exc.code is None else 1

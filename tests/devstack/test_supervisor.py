@@ -20,11 +20,14 @@ CONFIGURED = ("DATABASE_URL", "TEMPORAL_ADDRESS", "SMTP_HOST", "SMTP_PORT", "TWI
 
 
 class DevStack:
-    def __init__(self, data: Path, offset: int) -> None:
+    def __init__(self, data: Path, offset: int, *, ignoring_sigint: bool = False) -> None:
         env = {k: v for k, v in os.environ.items() if k not in CONFIGURED}
         env.update(ATREZZO_DEV_DATA=str(data), ATREZZO_DEV_PORT_OFFSET=str(offset))
+        # As a shell starts a background job: SIGINT ignored from the start.
+        preexec = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if ignoring_sigint else None
         self.process = subprocess.Popen(
-            [str(BIN / "atrezzo"), "dev"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            [str(BIN / "atrezzo"), "dev"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            preexec_fn=preexec,
         )
         self.banner = self._read_banner()
         self.urls = {
@@ -46,8 +49,8 @@ class DevStack:
         self.process.kill()
         raise AssertionError("atrezzo dev did not come up:\n" + "".join(lines))
 
-    def stop(self) -> int:
-        self.process.send_signal(signal.SIGINT)
+    def stop(self, sig: int = signal.SIGINT) -> int:
+        self.process.send_signal(sig)
         return self.process.wait(timeout=60)
 
 
@@ -117,3 +120,49 @@ def test_dev_stack_comes_up_answers_and_stops_cleanly(tmp_path):
         assert "legacy.user / Legacy-Portal-2026" in again.banner
     finally:
         assert again.stop() == 0
+
+
+PORTS = (7233, 8233, 1025, 8025, 8026, 8000, 9464, 9465)
+
+
+def _all_closed(offset: int, timeout: float = 20) -> list[int]:
+    """The stack's ports still open once ``timeout`` has passed (none, normally)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        still = [port + offset for port in PORTS if _listening(port + offset)]
+        if not still:
+            return []
+        time.sleep(0.2)
+    return still
+
+
+def test_every_way_of_ending_the_supervisor_ends_the_stack(tmp_path):
+    """SIGINT even when it was ignored at start (a background job), SIGHUP (the terminal
+    closed), and SIGKILL (no clean-up at all: the children go with it, and the next start
+    finds nothing holding its ports)."""
+    offset = random.randrange(20000, 50000, 100)
+    data = tmp_path / "devdata"
+    background = DevStack(data, offset, ignoring_sigint=True)
+    assert background.stop(signal.SIGINT) == 0
+    assert _all_closed(offset) == []
+
+    hung_up = DevStack(data, offset)
+    assert hung_up.stop(signal.SIGHUP) == 0
+    assert _all_closed(offset) == []
+
+    killed = DevStack(data, offset)
+    left_postgres = int((data / "postgres" / "postmaster.pid").read_text().split()[0])
+    killed.process.kill()
+    killed.process.wait(timeout=30)
+    assert _all_closed(offset) == [], "children outlived their killed supervisor"
+
+    again = DevStack(data, offset)
+    try:
+        assert "stopped what an earlier run left behind:" in again.banner and "postgres" in again.banner
+        assert _gone(left_postgres), "the detached PostgreSQL of the killed run was not stopped"
+        assert "legacy.user / Legacy-Portal-2026" in again.banner
+        pg_pid = int((data / "postgres" / "postmaster.pid").read_text().split()[0])
+    finally:
+        assert again.stop() == 0
+    assert not (data / "dev.pids").exists()
+    assert _gone(pg_pid), "PostgreSQL still running after Ctrl-C"

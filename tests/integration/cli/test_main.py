@@ -1,8 +1,10 @@
+import shlex
+
 import pytest
 
 from cli.main import _run
 
-from .running import one_line, run_cli, settings_env
+from .running import ADD_PROVIDER, one_line, run_cli, settings_env, settings_vars
 
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/nowhere"
 
@@ -70,3 +72,21 @@ def test_run_in_process_reports_without_raising(monkeypatch, capsys):
         monkeypatch.setenv(name, value)
     assert _run(["user", "grant-staff", "jdoe"]) == 1
     assert "cannot reach the database" in one_line(capsys.readouterr().err)
+
+
+def test_with_no_settings_beside_a_dev_stack_it_reads_the_stack_s_file_and_says_so(db_url, tmp_path):
+    """`make dev` writes .devdata/cli.env; another shell's `atrezzo` needs nothing more."""
+    (tmp_path / "cli.env").write_text("".join(f"{k}={shlex.quote(v)}\n" for k, v in settings_vars(db_url).items()))
+    env = {k: v for k, v in settings_env(db_url).items() if k not in settings_vars(db_url)}
+    env["ATREZZO_DEV_DATA"] = str(tmp_path)
+    result = run_cli(env, *ADD_PROVIDER)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == f"atrezzo: no settings in the environment; using the dev stack's, from {tmp_path}/cli.env\n"
+
+
+def test_a_setting_in_the_environment_means_the_file_is_not_read(db_url, tmp_path):
+    (tmp_path / "cli.env").write_text("DATABASE_URL=postgresql://nobody@127.0.0.1:9/none\n")
+    env = settings_env(db_url) | {"ATREZZO_DEV_DATA": str(tmp_path)}
+    result = run_cli(env, *ADD_PROVIDER)
+    assert result.returncode == 0, result.stderr
+    assert "dev stack" not in result.stderr

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test bench install browser compose-checker clean-data
+.PHONY: dev test bench proving-ground install browser compose-checker clean-data
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ test: $(STAMP) browser compose-checker
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The production topology on loopback, broken on purpose; `PROVING_GROUND_ARGS=--only 1,3`.
+proving-ground: $(STAMP)
+	$(BIN)/python -m provingground $(PROVING_GROUND_ARGS)
 
 clean-data:
 	rm -rf .devdata

@@ -16,6 +16,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.contracts import CodeDelivery, LinkDelivery, Notice, Sent
+from activities.sends import this_send
 from domain import digests
 from domain.durations import in_words
 from engine import metrics
@@ -30,6 +31,7 @@ class EmailActivities:
         self._tracer = tracer or opentelemetry.trace.NoOpTracer()
         self._code_key = digests.derive_key(settings.secret_key, digests.CODE_KEY)
         self._link_key = digests.derive_key(settings.secret_key, digests.LINK_KEY)
+        self._send_key = digests.derive_key(settings.secret_key, digests.SEND_KEY)
         self._templates = Environment(
             loader=PackageLoader("activities", "templates/email"),
             autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
@@ -38,7 +40,7 @@ class EmailActivities:
 
     @activity.defn(name="send_code_email")
     async def send_code_email(self, delivery: CodeDelivery) -> Sent:
-        code = digests.generate_code()
+        code = digests.code_for_send(self._send_key, this_send())
         await self.send(
             delivery.destination,
             "verification_code",
@@ -52,7 +54,7 @@ class EmailActivities:
 
     @activity.defn(name="send_link_email")
     async def send_link_email(self, delivery: LinkDelivery) -> Sent:
-        token = digests.generate_token()
+        token = digests.token_for_send(self._send_key, this_send())
         flow_id = activity.info().workflow_id
         url = f"{self._settings.public_base_url.rstrip('/')}{delivery.path}?flow={flow_id}&token={token}"
         await self.send(

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.service import RPCError
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from api.emailed_links import LinkStillOpening
+from api.error_schema import describe_errors
 from api.flows import FlowGone, is_api
 from api.input_guard import InputGuard
 from api.request_telemetry import RequestTelemetry
-from api.resources import Resources, Unavailable
+from api.resources import Resources, Unavailable, database_outage, temporal_outage
 from api.routes import codec, enrollment, first_login, health, login, portal, registration, registration_reset, twilio
 from api.routes import admin_reset, manage_users, operations, password_reset
 from api.security import SecurityHeaders, Signer
@@ -24,6 +31,9 @@ from api.sessions import SignInRequired, sign_in_required
 from domain import digests
 from engine.telemetry import Telemetry, for_process
 from settings import Settings
+
+log = logging.getLogger("atrezzo.api")
+UNAVAILABLE = "The portal is temporarily unavailable. Please try again in a few minutes."
 
 _HERE = Path(__file__).parent
 
@@ -48,6 +58,7 @@ def create_app(
         description="Self-service accounts for the Atrezzo Provider Portal. JSON twins of every screen live under /api/v1.",
         lifespan=lifespan,
     )
+    describe_errors(app)
     app.state.resources = resources
     app.state.health = health.HealthProbe(resources)
     app.state.signer = Signer(digests.derive_key(settings.secret_key, digests.COOKIE_KEY))
@@ -91,6 +102,32 @@ def _install_error_pages(app: FastAPI) -> None:
     async def flow_gone(request: Request, exc: FlowGone) -> Response:
         return page(request, "This page has expired. Please start again.", 404)
 
+    @app.exception_handler(LinkStillOpening)
+    async def link_still_opening(request: Request, exc: LinkStillOpening) -> Response:
+        return page(request, exc.args[0], 503)
+
     @app.exception_handler(Unavailable)
-    async def unavailable(request: Request, exc: Unavailable) -> Response:
-        return page(request, "The portal is temporarily unavailable. Please try again in a few minutes.", 503)
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        return page(request, UNAVAILABLE, 503)
+
+    async def temporal_not_answering(request: Request, exc: Exception) -> Response:
+        # Wherever a route met it: Temporal down or unreachable is "try again", never a trace.
+        if not temporal_outage(exc):
+            # A refusal no route expected: a bug to fix, answered as one (re-raising from a
+            # handler would drop the connection without any answer).
+            log.error("%s %s: Temporal refused", request.method, request.url.path, exc_info=exc)
+            return page(request, "Something went wrong. Please try again.", 500)
+        log.warning("%s %s: Temporal did not answer (%s)", request.method, request.url.path, exc)
+        return page(request, UNAVAILABLE, 503)
+
+    async def database_not_answering(request: Request, exc: Exception) -> Response:
+        if not database_outage(exc):
+            log.error("%s %s: unexpected error", request.method, request.url.path, exc_info=exc)
+            return page(request, "Something went wrong. Please try again.", 500)
+        log.warning("%s %s: PostgreSQL did not answer (%s: %s)", request.method, request.url.path, type(exc).__name__, exc)
+        return page(request, UNAVAILABLE, 503)
+
+    for error in (asyncpg.PostgresError, asyncpg.InterfaceError, ConnectionError, asyncio.TimeoutError):
+        app.add_exception_handler(error, database_not_answering)
+    app.add_exception_handler(RPCError, temporal_not_answering)
+    app.add_exception_handler(WorkflowUpdateRPCTimeoutOrCancelledError, temporal_not_answering)

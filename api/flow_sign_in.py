@@ -6,6 +6,7 @@ password or admin reset, disabling) since the flow was bound to this browser."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
 from fastapi import Request, Response
@@ -15,24 +16,51 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.client_address import client_ip
 from api.flows import Binding
 from api.sessions import SignInRefused, sign_in
+from domain.digests import COOKIE_KEY, derive_key, token_digest
 from engine.codec import PayloadRefused
 from store import audit
+from workflows.flow import ClaimedSignIn
 
 REFUSED = "This sign-in could not be completed. Please log in again."
+# How long after a claim the same browser may claim again (its first answer was lost).
+REPEAT_WINDOW = timedelta(minutes=2)
 
 
-async def claim_sign_in(request: Request, flow_id: str) -> str | None:
+async def claim_sign_in(request: Request, flow_id: str, bound: Binding | None = None) -> str | None:
     """The account a finished flow hands to the browser that finished it, or None when it
-    was claimed already (the flow refuses a second claim, or has ended after the first)."""
+    was claimed already (the flow refuses a second claim, or has ended after the first) —
+    unless by this same browser moments ago: the answer to its claim was lost on the way (the
+    API process died mid-request), and the person pressed again."""
     client = await request.app.state.resources.temporal()
+    handle = client.get_workflow_handle(flow_id)
+    claim = _claim_digest(request, bound)
     try:
-        return await client.get_workflow_handle(flow_id).execute_update("claim_sign_in", result_type=str)
+        return await handle.execute_update("claim_sign_in", claim, result_type=str)
     except WorkflowUpdateFailedError:
-        return None
+        pass
     except RPCError as exc:
-        if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+        if exc.status not in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+            raise
+    if not claim:
+        return None
+    try:
+        # A query reaches a flow that has ended too: a worker replays its history to answer.
+        taken = await handle.query("repeat_claim", claim, result_type=ClaimedSignIn | None)
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:
             return None
         raise
+    if taken is None or datetime.now(timezone.utc) - taken.claimed_at > REPEAT_WINDOW:
+        return None
+    return taken.account_id
+
+
+def _claim_digest(request: Request, bound: Binding | None) -> str:
+    """What only the browser bound to the flow can make the API send: a digest of its binding."""
+    if bound is None:
+        return ""
+    key = derive_key(request.app.state.resources.settings.secret_key, COOKIE_KEY)
+    return token_digest(key, f"claim {bound.flow_id} {bound.account_id} {bound.bound_at.isoformat()}")
 
 
 async def sign_in_from_flow(
@@ -45,7 +73,8 @@ async def sign_in_from_flow(
     account_id = await claim_bound(request, flow_id, bound)
     if account_id is not None:
         assert bound is not None
-        await sign_in(request, response, account_id, not_before=bound.bound_at if since_binding else None)
+        await sign_in(request, response, account_id, not_before=bound.bound_at if since_binding else None,
+                      from_claim=_claim_digest(request, bound))
     return account_id
 
 
@@ -54,7 +83,7 @@ async def claim_bound(request: Request, flow_id: str, bound: Binding | None) -> 
     was claimed already. SignInRefused (audited) when the flow answers for another account (a
     flow under a stolen id) or in clear (a worker that holds no keys)."""
     try:
-        account_id = await claim_sign_in(request, flow_id)
+        account_id = await claim_sign_in(request, flow_id, bound)
     except PayloadRefused:
         await _refused(request, flow_id, None, "not_encrypted")
         raise SignInRefused("not_encrypted") from None

@@ -9,10 +9,10 @@ import dataclasses
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import HTTPException, Request
 from fastapi.encoders import jsonable_encoder
@@ -23,7 +23,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import cookies
-from api.resources import Unavailable
+from api.resources import Unavailable, temporal_outage
 from api.security import CSRF_FIELD, CSRF_HEADER, Signer
 from domain import digests
 from engine.codec import PayloadRefused
@@ -38,6 +38,10 @@ class FlowGone(Exception):
     """The browser has no live flow of this process (never started, finished long ago, forged)."""
 
 
+class FlowEnded(FlowGone):
+    """Temporal refused an action because the flow has ended (or never ran)."""
+
+
 @dataclass(frozen=True)
 class Binding:
     flow_id: str
@@ -47,9 +51,9 @@ class Binding:
 
 # The account a bound flow is for, beside the flow's own cookie (Flows.bind).
 _BINDING = "atrezzo_bound_{}"
+T = TypeVar("T")
 # A flow answers its view in milliseconds; this only bounds one no worker answers for.
 _QUERY_TIMEOUT = timedelta(seconds=10)
-_NO_ANSWER = (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED, RPCStatusCode.UNAVAILABLE)
 
 
 class Flows:
@@ -66,15 +70,19 @@ class Flows:
         return flow_id
 
     async def view(self, flow_id: str) -> FlowView:
+        return await self.query(flow_id, "view", None, FlowView)
+
+    async def query(self, flow_id: str, name: str, arg: Any, result_type: type[T]) -> T:
         handle = self._client.get_workflow_handle(flow_id)
+        args = [] if arg is None else [arg]
         try:
-            return await handle.query("view", result_type=FlowView, rpc_timeout=_QUERY_TIMEOUT)
+            return await handle.query(name, args=args, result_type=result_type, rpc_timeout=_QUERY_TIMEOUT)
         except PayloadRefused as exc:
             raise _forged(flow_id, exc) from None
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:
                 raise FlowGone() from exc
-            if exc.status in _NO_ANSWER:
+            if temporal_outage(exc):
                 # No worker took the query in time (all down, or the flow's task keeps failing).
                 raise Unavailable("temporal") from exc
             raise
@@ -112,8 +120,24 @@ class Flows:
             raise
         except RPCError as exc:
             if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-                raise FlowGone() from exc
+                raise FlowEnded() from exc
             raise
+
+    async def act(self, flow_id: str, action: Callable[[str], Awaitable[FlowView]]) -> FlowView:
+        """A person's action on their flow, answered with its view — or, when the flow has
+        ended since, with the screen it ended on: the answer to an earlier press may have
+        been lost on the way (the API process died mid-request) and this is the press again.
+        Only a flow that ended done is shown: its sign-in may still be this browser's."""
+        try:
+            return await action(flow_id)
+        except FlowEnded as ended:
+            try:
+                view = await self.view(flow_id)
+            except (RPCError, FlowGone, Unavailable):
+                raise ended from None  # no screen to show either (a flow none of our workers runs)
+            if view.step != "done":  # ended otherwise (abandoned, cancelled): nothing to go on to
+                raise
+            return view
 
     async def verify_code(self, flow_id: str, typed: str) -> FlowView:
         """Hash the code the person typed at the edge: only its digest reaches the flow."""

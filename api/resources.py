@@ -11,7 +11,8 @@ import logging
 
 import asyncpg
 import httpx
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.service import RPCError, RPCStatusCode
 
 from engine.client import connect
 from engine.telemetry import Telemetry
@@ -19,6 +20,36 @@ from settings import Settings
 from store.pool import create_pool
 
 log = logging.getLogger("atrezzo.api")
+
+
+# Temporal did not answer: down, unreachable, overloaded, or no worker took a query in time.
+_NO_ANSWER = (RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED, RPCStatusCode.UNAVAILABLE,
+              RPCStatusCode.RESOURCE_EXHAUSTED)
+
+
+def temporal_outage(exc: BaseException) -> bool:
+    """An error that means "Temporal is not answering right now", not "this request is wrong"."""
+    if isinstance(exc, WorkflowUpdateRPCTimeoutOrCancelledError):
+        return True
+    if not isinstance(exc, RPCError):
+        return False
+    # The SDK's core reports a connection it could not make as UNKNOWN "transport error".
+    return exc.status in _NO_ANSWER or (exc.status == RPCStatusCode.UNKNOWN and "transport error" in exc.message)
+
+
+# PostgreSQL going away or not taking connections (a restart, a failover, a full server).
+_DATABASE_GONE = (asyncpg.OperatorInterventionError, asyncpg.PostgresConnectionError, asyncpg.TooManyConnectionsError)
+
+
+def database_outage(exc: BaseException) -> bool:
+    """An error that means "the database is not answering right now": a restart cut the
+    connection or refuses new ones. Once it is back, the pool replaces the dead connections."""
+    if isinstance(exc, _DATABASE_GONE):
+        return True
+    if isinstance(exc, asyncpg.InterfaceError):
+        return "connection is closed" in str(exc) or "connection was closed" in str(exc)
+    # asyncpg reports a socket that closed under it, or a connect that was refused, as these.
+    return isinstance(exc, (ConnectionError, OSError, asyncio.TimeoutError)) and not isinstance(exc, RPCError)
 
 
 class Unavailable(Exception):

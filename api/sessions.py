@@ -11,13 +11,11 @@ from uuid import UUID
 from fastapi import Depends, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
+from api import cookies
 from api.client_address import client_ip
 from api.flows import is_api
-from api import cookies
 from domain.digests import SESSION_KEY, derive_key, generate_token, token_digest
-from store import audit
-from store import remember_me
-from store.sql import query
+from store import audit, remember_me
 from store.sessions import (
     ActiveSession,
     SessionUser,
@@ -27,6 +25,7 @@ from store.sessions import (
     revoke_session,
     touch_session,
 )
+from store.sql import query
 
 SESSION_COOKIE = "atrezzo_session"
 _USER_AGENT_MAX = 300
@@ -48,12 +47,14 @@ async def sign_in(
     *,
     not_before: datetime | None = None,
     authenticated_at: datetime | None = None,
+    from_claim: str = "",
 ) -> None:
     """Start a fresh session for ``account_id`` on ``response``. Any session this browser
     already had ends first: a new sign-in never reuses an id (session fixation). Only an
     active account signs in, and — with ``not_before``, when the flow asking was bound — only
     if its sign-ins were not ended since then (SignInRefused, audited). ``authenticated_at``:
-    when the person proved who they are, if not now (Remember Me)."""
+    when the person proved who they are, if not now (Remember Me). ``from_claim``: the
+    flow claim it comes from (store.sessions.create_session)."""
     resources = request.app.state.resources
     settings = resources.settings
     key = derive_key(settings.secret_key, SESSION_KEY)
@@ -78,6 +79,7 @@ async def sign_in(
                 user_agent=request.headers.get("user-agent", "")[:_USER_AGENT_MAX],
                 client_ip=ip,
                 authenticated_at=authenticated_at,
+                from_claim=from_claim,
             )
             await audit.record(conn, "session.started", subject=user_id, client_ip=ip)
     if refusal:

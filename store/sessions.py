@@ -43,13 +43,22 @@ async def create_session(
     client_ip: str | None = None,
     now: datetime | None = None,
     authenticated_at: datetime | None = None,
+    from_claim: str = "",
 ) -> None:
     """``authenticated_at``: when the person proved who they are, if not now (a Remember Me
-    sign-in): the absolute timeout counts from then."""
+    sign-in): the absolute timeout counts from then. ``from_claim``: the digest of the flow
+    claim the sign-in came from; the session an earlier sign-in from it left ends (call this
+    inside a transaction)."""
     if not is_digest(id_digest):
         raise ValueError("sessions are stored by the 64-hex digest of their token, never the token")
+    if from_claim:
+        if not is_digest(from_claim):
+            raise ValueError("a claim is stored by its 64-hex digest")
+        await conn.execute(query("sessions/lock_claim"), from_claim)
+        await conn.execute(query("sessions/end_same_claim"), from_claim)
     await conn.execute(
-        query("sessions/create"), id_digest, _uuid(user_id), idle, absolute, user_agent, client_ip, now, authenticated_at
+        query("sessions/create"), id_digest, _uuid(user_id), idle, absolute, user_agent, client_ip, now,
+        authenticated_at, from_claim,
     )
 
 

@@ -25,12 +25,22 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ChildWorkflowError, is_cancelled_exception
+from temporalio.exceptions import (
+    ActivityError,
+    ChildWorkflowError,
+    is_cancelled_exception,
+)
 from temporalio.workflow import ChildWorkflowHandle, ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import AdminResetEnded, AdminResetRequested, AuditEntry, LinkDelivery
-    from workflows.enrollment import PROCESS as ENROLLMENT, EnrollmentStart, MfaEnrollmentWorkflow
+    from activities.contracts import (
+        AdminResetEnded,
+        AdminResetRequested,
+        AuditEntry,
+        LinkDelivery,
+    )
+    from workflows.enrollment import PROCESS as ENROLLMENT
+    from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow
     from workflows.flow import FlowView, FlowWorkflow, field_error
     from workflows.notices import PATCH as NOTICES_PATCH
     from workflows.timings import Timings

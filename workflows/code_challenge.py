@@ -10,12 +10,12 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import SPOKEN_CODE, CodeDelivery, Sent
     from domain.digests import digests_match
+    from workflows.deliveries import send_options
 
 CHANNELS = ("email", "sms", "voice")
 # Activity names, registered by activities/email.py and activities/phone.py.
@@ -104,10 +104,13 @@ class CodeChallenge:
 
     async def send(self) -> bool:
         """Deliver a new code (the old one stops working). False when delivery failed."""
+        # A code's life starts when it is asked for: a send retried after a crash repeats the
+        # code it may already have delivered, and that first copy must not outlive its TTL.
+        asked_at = workflow.now()
         if not self.deliver:
             # Take about as long as a real delivery, so the answer's timing names no account.
             await workflow.sleep(timedelta(milliseconds=workflow.random().randint(60, 400)))
-            self._record(f"{workflow.random().getrandbits(256):064x}")
+            self._record(f"{workflow.random().getrandbits(256):064x}", asked_at)
             return True
         try:
             sent: Sent = await workflow.execute_activity(
@@ -118,19 +121,19 @@ class CodeChallenge:
                     expires_in_seconds=int(self.policy.ttl.total_seconds()),
                 ),
                 result_type=Sent,
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=RetryPolicy(maximum_attempts=3, non_retryable_error_types=["InvalidDestination"]),
+                # Retried through a provider's outage, never past the code's life.
+                **send_options(self.policy.ttl),
             )
         except ActivityError:
             return False
-        self._record(sent.digest)
+        self._record(sent.digest, asked_at)
         self.awaits_keypress = self.channel == "voice" and sent.detail.get(SPOKEN_CODE) != "yes"
         return True
 
-    def _record(self, digest: str) -> None:
+    def _record(self, digest: str, asked_at: datetime) -> None:
         self.sends += 1
         self._digest = digest
-        self._sent_at = workflow.now()
+        self._sent_at = asked_at
         self._wrong_tries = 0
 
     def verify(self, digest: str, now: datetime) -> Outcome:

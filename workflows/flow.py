@@ -12,8 +12,8 @@ import asyncio
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
@@ -21,6 +21,14 @@ with workflow.unsafe.imports_passed_through():
     from activities.contracts import LinkDelivery, Sent
     from domain.digests import digests_match, is_digest
     from workflows.code_challenge import MESSAGES, SEND_FAILED, CodeChallenge, CodeStatus, Outcome
+    from workflows.deliveries import (
+        STILL_SENDING_CODE,
+        STILL_SENDING_LINK,
+        done_soon,
+        done_soon_or,
+        retries_within_life,
+        send_options,
+    )
 
 FIELD_ERROR = "FieldError"
 # How long a finished flow waits for its browser to turn it into a signed-in session.
@@ -54,6 +62,24 @@ class PendingLink:
     digest: str
     expires_at: datetime
     clicked: bool = False
+    # The digest of the browser's own value that came with the click taken (api/emailed_links.py).
+    clicked_by: str = ""
+
+
+@dataclass(frozen=True)
+class ClaimedSignIn:
+    account_id: str
+    claimed_at: datetime
+    claim: str  # the digest the claim came with
+
+
+@dataclass(frozen=True)
+class LinkClick:
+    """An emailed link opened: its token's digest, and the digest of a value the opening browser
+    keeps, so that browser (and only it) can be told later that its click was the one taken."""
+
+    token_digest: str
+    click_digest: str
 
 
 @dataclass(frozen=True)
@@ -84,6 +110,7 @@ class FlowWorkflow:
         # Set by flows that end signed in: the account the browser may claim, once.
         self._sign_in_account = ""
         self._claimed = False
+        self._claim: ClaimedSignIn | None = None
         self._restarting = False
 
     def _start_flow(self, process: str, step: str, *, provider_npi: str = "", account_id: str = "") -> None:
@@ -122,21 +149,24 @@ class FlowWorkflow:
     async def _email_link(self, delivery: LinkDelivery) -> bool:
         """Email a fresh single-use link (any earlier one stops working). False when it could not be sent."""
         self._sending_link = True
+        # As for codes: the link's life starts when it is asked for (a retried send repeats it).
+        asked_at = workflow.now()
+        life = timedelta(seconds=delivery.expires_in_seconds)
+        notice = self._view.notice
         try:
-            sent: Sent = await workflow.execute_activity(
-                "send_link_email",
-                delivery,
-                result_type=Sent,
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=RetryPolicy(maximum_attempts=3, non_retryable_error_types=["InvalidDestination"]),
-            )
+            sending = workflow.start_activity("send_link_email", delivery, result_type=Sent, **send_options(life))
+            if retries_within_life() and not await done_soon(sending):
+                self._view.notice = STILL_SENDING_LINK  # the screen waiting for the email says so
+            sent: Sent = await sending
+            if self._view.notice == STILL_SENDING_LINK:
+                self._view.notice = notice
         except ActivityError as error:
             if is_cancelled_exception(error):
                 raise  # an operator's cancel, not a failed send: the flow's clean-up handles it
             return False
         finally:
             self._sending_link = False
-        self._link = PendingLink(sent.digest, workflow.now() + timedelta(seconds=delivery.expires_in_seconds))
+        self._link = PendingLink(sent.digest, asked_at + timedelta(seconds=delivery.expires_in_seconds))
         return True
 
     async def _wait_for_click(self) -> bool:
@@ -162,14 +192,31 @@ class FlowWorkflow:
 
     @workflow.signal
     async def link_clicked(self, token_digest: str) -> None:
+        """How API processes from before link_clicked_by report a click (a rolling deploy)."""
+        await self._take_click(LinkClick(token_digest, ""))
+
+    @workflow.signal
+    async def link_clicked_by(self, click: LinkClick) -> None:
+        await self._take_click(click)
+
+    @workflow.query
+    def took_click(self, click_digest: str) -> bool:
+        """Whether the click taken came from the browser holding this value."""
+        link = self._link
+        return bool(link and link.clicked and link.clicked_by and click_digest and digests_match(click_digest, link.clicked_by))
+
+    async def _take_click(self, click: LinkClick) -> None:
         # The email arrives before the send activity's result does: a quick click waits for it.
         await workflow.wait_condition(lambda: not self._sending_link)
         link = self._link
         usable = link is not None and not link.clicked and link.digest and workflow.now() < link.expires_at
-        if usable and digests_match(token_digest, link.digest):
+        if usable and digests_match(click.token_digest, link.digest):
             link.clicked = True
             link.digest = ""  # single use
+            link.clicked_by = click.click_digest
             return
+        if click.click_digest and self.took_click(click.click_digest):
+            return  # the same browser again (its first open's answer was "try again"): no refusal
         # A signal has no answer: counting refusals lets the page that sent one stop waiting.
         refused = int(self._view.fields.get("links_refused", "0")) + 1
         self._view.fields["links_refused"] = str(refused)
@@ -194,13 +241,24 @@ class FlowWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
 
     @workflow.update
-    def claim_sign_in(self) -> str:
-        """Once, for the browser that finished: the account to sign in."""
+    def claim_sign_in(self, claim: str = "") -> str:
+        """Once, for the browser that finished: the account to sign in. ``claim``: a digest
+        of that browser's binding, by which a repeat of a claim whose answer was lost (the API
+        died mid-request) is recognised, even after the flow has ended (``repeat_claim``)."""
         self._claimed = True
+        self._claim = ClaimedSignIn(self._sign_in_account, workflow.now(), claim)
         return self._sign_in_account
 
+    @workflow.query
+    def repeat_claim(self, claim: str) -> ClaimedSignIn | None:
+        """The sign-in claimed with this same ``claim`` digest, or None."""
+        taken = self._claim
+        if taken is None or not claim or not taken.claim or not digests_match(claim, taken.claim):
+            return None
+        return taken
+
     @claim_sign_in.validator
-    def _check_claim(self) -> None:
+    def _check_claim(self, claim: str = "") -> None:
         if self._view.step != "done" or self._claimed or not self._sign_in_account:
             raise field_error("form", "This step is already complete. Please log in.")
 
@@ -215,6 +273,21 @@ class FlowWorkflow:
         assert self.challenge is not None
         self._touch()
         self._sending = True
+        if not retries_within_life():
+            await self._deliver_code()
+            return self.view()
+        delivery = asyncio.create_task(self._deliver_code())
+        if not await done_soon(delivery):
+            # The provider is slow or down: say so now; the send goes on, and the screen
+            # shows "sent" (or that it failed) once it is over.
+            self._view.errors = {}
+            self._view.notice = STILL_SENDING_CODE
+            return self.view()
+        await delivery
+        return self.view()
+
+    async def _deliver_code(self) -> None:
+        assert self.challenge is not None
         try:
             delivered = await self.challenge.send()
         finally:
@@ -223,8 +296,8 @@ class FlowWorkflow:
             self._view.errors = {}
             self._view.notice = CALL_PLACED if self.challenge.channel == "voice" else CODE_SENT
         else:
+            self._view.notice = ""
             self._show_error("code", SEND_FAILED)
-        return self.view()
 
     @send_code.validator
     def _validate_send_code(self) -> None:
@@ -242,7 +315,12 @@ class FlowWorkflow:
         self._touch()
         # The email or SMS can arrive before the sending activity's answer does: a code typed
         # in that moment is compared once it is recorded, not refused as "not sent yet".
-        await workflow.wait_condition(lambda: not self._sending)
+        if not retries_within_life():
+            await workflow.wait_condition(lambda: not self._sending)
+        elif self._sending:
+            # A send still retrying through an outage does not hold the press: the code on
+            # record until then is the one compared.
+            await done_soon_or(lambda: not self._sending)
         assert self.challenge is not None
         outcome = self.challenge.verify(code_digest, workflow.now())
         if outcome is Outcome.VERIFIED:

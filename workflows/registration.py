@@ -18,10 +18,21 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError, ChildWorkflowError, is_cancelled_exception
+from temporalio.exceptions import (
+    ActivityError,
+    ChildWorkflowError,
+    is_cancelled_exception,
+)
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import AccountProgress, AuditEntry, LinkDelivery, NewAccount, Notice, Outcome
+    from activities.contracts import (
+        AccountProgress,
+        AuditEntry,
+        LinkDelivery,
+        NewAccount,
+        Notice,
+        Outcome,
+    )
     from workflows.enrollment import EnrollmentStart, enroll
     from workflows.flow import FlowView, FlowWorkflow, field_error
     from workflows.timings import Timings

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.dependencies import FlowsDep, SettingsDep, TemplatesDep
-from api.emailed_links import UUID_PATTERN, LinkKind, follow_link
+from api.emailed_links import UUID_PATTERN, LinkKind, follow_link, opening_link
 from api.flows import FlowGone, Flows
 from workflows.admin_reset import CONFIRM_PATH, admin_reset_id
 
@@ -37,8 +37,9 @@ async def confirm_link(
     flow: Annotated[str, Query()] = "",
     token: Annotated[str, Query()] = "",
 ) -> Response:
-    if await follow_link(flows, settings.secret_key, flow, token, RESET_LINK):
-        return flows.redirect(FIRST_LOGIN_NOTICE)
+    async with opening_link(request) as click:
+        if await follow_link(flows, settings.secret_key, flow, token, click, RESET_LINK):
+            return flows.redirect(FIRST_LOGIN_NOTICE)
     return templates.TemplateResponse(request, "admin_reset/link_expired.html", {}, status_code=410)
 
 

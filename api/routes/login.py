@@ -279,7 +279,7 @@ def _ticket(request: Request, flow_id: str) -> LoginTicket:
 async def _act(request: Request, flows: Flows, csrf_token: str | None, action: Action) -> Response:
     flows.check_csrf(request, csrf_token)
     flow_id = flows.bound_flow(request, PROCESS)
-    return await _answer(request, flows, flow_id, await action(flow_id))
+    return await _answer(request, flows, flow_id, await flows.act(flow_id, action))
 
 
 async def _answer(request: Request, flows: Flows, flow_id: str, view: FlowView) -> Response:

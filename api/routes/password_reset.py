@@ -269,7 +269,7 @@ async def _act(request: Request, flows: Flows, csrf_token: str | None, action: A
     flows.check_csrf(request, csrf_token)
     try:
         flow_id = flows.bound_flow(request, PROCESS)
-        return await _answer(request, flows, flow_id, await action(flow_id))
+        return await _answer(request, flows, flow_id, await flows.act(flow_id, action))
     except FlowGone:
         return _expired(request, flows)
 

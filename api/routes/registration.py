@@ -9,13 +9,12 @@ import dataclasses
 from typing import Annotated
 
 import asyncpg
-
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from api.dependencies import FlowsDep, PoolDep, SettingsDep, TemplatesDep
-from api.emailed_links import LINK_FLOW, follow_link
+from api.emailed_links import LINK_FLOW, follow_link, opening_link
 from api.flows import FlowGone, Flows, flow_timings, is_api, view_json
 from api.registration_code import OrganizationRefused, check_registration_code
 from api.security import CSRF_FIELD
@@ -166,14 +165,15 @@ async def confirm_link(
     flow: Annotated[str, Query()] = "",
     token: Annotated[str, Query()] = "",
 ) -> Response:
-    enrollment_flow = await follow_link(flows, settings.secret_key, flow, token)
-    if enrollment_flow is None:
-        # Support cancelled this registration: "Reset" cannot help (its account is gone).
-        page = "cancelled" if await _was_cancelled(flows, flow) else "link_expired"
-        return templates.TemplateResponse(request, f"registration/{page}.html", {}, status_code=410)
-    # The enrollment the link opened is for the account its registration created (read from
-    # the flow, which answers only in encrypted payloads): the only one it may sign in.
-    account_id = (await flows.view(enrollment_flow)).fields.get("account_id", "")
+    async with opening_link(request) as click:
+        enrollment_flow = await follow_link(flows, settings.secret_key, flow, token, click)
+        if enrollment_flow is None:
+            # Support cancelled this registration: "Reset" cannot help (its account is gone).
+            page = "cancelled" if await _was_cancelled(flows, flow) else "link_expired"
+            return templates.TemplateResponse(request, f"registration/{page}.html", {}, status_code=410)
+        # The enrollment the link opened is for the account its registration created (read from
+        # the flow, which answers only in encrypted payloads): the only one it may sign in.
+        account_id = (await flows.view(enrollment_flow)).fields.get("account_id", "")
     return flows.bind(flows.redirect("/mfa"), request, "enrollment", enrollment_flow, account_id=account_id)
 
 

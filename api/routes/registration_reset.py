@@ -41,7 +41,17 @@ HELP_ANSWER = (
     "email to continue where you left off."
 )
 REQUIRED = "This field is required."
-_ANSWERED = {202: {"description": "Always this answer, whether or not an email was sent"}}
+
+
+class FormErrorsOut(BaseModel):
+    detail: str
+    errors: dict[str, str] = Field(description="What to correct, by field")
+
+
+_ANSWERED = {
+    202: {"description": "Always this answer, whether or not an email was sent"},
+    422: {"model": FormErrorsOut, "description": "A field is missing: nothing was checked or sent"},
+}
 
 
 class ResetBody(BaseModel):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from aiosmtpd.controller import Controller
 from temporalio.exceptions import ApplicationError
@@ -51,6 +53,36 @@ async def test_every_link_email_renders_both_parts(email, mail, template):
     assert link.replace("&", "&amp;") in message["html"]
     token = link.split("token=")[1]
     assert sent.digest == digests.token_digest(digests.derive_key(settings.secret_key, digests.LINK_KEY), token)
+
+
+def _attempt(number: int, activity_id: str = "1") -> ActivityEnvironment:
+    """An attempt of one scheduled send (attempts after the first are retries after a crash)."""
+    env = ActivityEnvironment()
+    env.info = dataclasses.replace(env.info, attempt=number, activity_id=activity_id)
+    return env
+
+
+async def test_a_retried_send_repeats_the_code_and_the_link_it_may_already_have_delivered(email, mail):
+    # The worker died after the first attempt handed its message over: the retry's copy must
+    # carry the same code and link, so the message the person already has keeps working.
+    settings, activities = email
+    codes, code_sends = [], []
+    for number in (1, 2):
+        code_sends.append(await _attempt(number).run(activities.send_code_email, CodeDelivery("kim@example.com", "login", 30)))
+        await mail.wait_for_messages_to("kim@example.com", number)
+        codes.append(mail.last_code_to("kim@example.com"))
+    assert codes[0] == codes[1] and code_sends[0] == code_sends[1]
+    delivery = LinkDelivery(to="lee@example.com", template="registration_link", path="/register/confirm", expires_in_seconds=1200, greeting_name="Lee")
+    links, link_sends = [], []
+    for number in (1, 2):
+        link_sends.append(await _attempt(number, "2").run(activities.send_link_email, delivery))
+        await mail.wait_for_messages_to("lee@example.com", number)
+        links.append(mail.last_link_to("lee@example.com"))
+    assert links[0] == links[1] and link_sends[0] == link_sends[1]
+    # Send new code is another send: another activity, another code.
+    await _attempt(1, "3").run(activities.send_code_email, CodeDelivery("kim@example.com", "login", 30))
+    await mail.wait_for_messages_to("kim@example.com", 3)
+    assert mail.last_code_to("kim@example.com") != codes[0]
 
 
 class _RefuseEveryone:

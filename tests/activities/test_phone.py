@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -36,6 +37,17 @@ async def test_sms_carries_the_code_and_returns_its_digest(phone, phones):
     assert sms["sid"] == sent.provider_id and "expires in 10 minutes" in sms["body"]
     assert sms["from"] == settings.twilio_from_number
     assert sent.digest == digests.code_digest(digests.derive_key(settings.secret_key, digests.CODE_KEY), "test", code)
+
+
+async def test_a_retried_sms_repeats_the_code_it_may_already_have_delivered(phone, phones):
+    settings, activities = phone
+    env = ActivityEnvironment()
+    codes, sends = [], []
+    for number in (1, 2):
+        env.info = dataclasses.replace(env.info, attempt=number)
+        sends.append(await env.run(activities.send_code_sms, CodeDelivery(NUMBER, "login", 600)))
+        codes.append(phones.last_code_sms_to(NUMBER))
+    assert codes[0] == codes[1] and sends[0].digest == sends[1].digest
 
 
 async def test_a_call_speaks_its_code_digit_by_digit_twice_and_returns_only_its_digest(phone, phones):

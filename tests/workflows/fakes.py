@@ -67,6 +67,9 @@ class FakeSenders:
         self.sent: list[CodeDelivery] = []
         self.links: list[LinkDelivery] = []
         self.hold_sending: asyncio.Event | None = None
+        # The provider is down: code and link deliveries fail (and are retried) while this is set.
+        self.provider_down = False
+        self.refused = 0
         # Calls that ask for "#" instead of speaking CODE, as workers placed them before.
         self.press_pound_calls = False
         self.sending = asyncio.Event()
@@ -105,6 +108,7 @@ class FakeSenders:
 
         @activity.defn(name="send_link_email")
         async def send_link_email(delivery: LinkDelivery) -> Sent:
+            self._unless_down()
             self.links.append(delivery)
             token = self.next_link_tokens.pop(0) if self.next_link_tokens else LINK_TOKEN
             # The email is out; its result may reach the flow later than the click does.
@@ -119,7 +123,13 @@ class FakeSenders:
 
         return [send_code_email, send_code_sms, place_verification_call, send_link_email, send_notice_email]
 
+    def _unless_down(self) -> None:
+        if self.provider_down:
+            self.refused += 1
+            raise RuntimeError("the provider refused the connection")
+
     async def _deliver(self, delivery: CodeDelivery) -> None:
+        self._unless_down()
         self.sent.append(delivery)
         self.sending.set()
         if self.hold_sending is not None:

@@ -3,11 +3,12 @@ the decoy that delivers nothing, and the successor that keeps the limits across 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 
 import pytest
-from temporalio.client import WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateStage
 from temporalio.worker import Worker
 
 from domain import digests
@@ -15,7 +16,8 @@ from tests.support.challenge_flow import ChallengeFlow, ChallengeStart
 from tests.support.temporal import client_for, make_settings
 from tests.workflows.fakes import CODE, VOICE_TOKEN, FakeSenders
 from tests.workflows.harness import scheduled_activities, without_clock
-from workflows.code_challenge import MESSAGES, Outcome
+from workflows.code_challenge import MESSAGES, SEND_FAILED, Outcome
+from workflows.deliveries import STILL_SENDING_CODE
 from workflows.flow import CODE_SENT, FlowView, Keypress
 
 PHONE = "+12025550143"
@@ -38,6 +40,14 @@ async def flow_env(temporal_env):
             return handle
 
         yield start, senders, temporal_env
+
+
+async def view_when(handle, condition, within: float = 30) -> FlowView:
+    """The flow's view once ``condition`` holds (what finishes in the background, in real time)."""
+    async with asyncio.timeout(within):
+        while not condition(view := await handle.query("view", result_type=FlowView)):
+            await asyncio.sleep(0.1)
+    return view
 
 
 async def send(handle) -> FlowView:
@@ -253,3 +263,59 @@ async def test_the_successor_of_a_decoy_is_a_decoy(flow_env):
     await move_to(handle, "voice")
     assert (await send(handle)).notice.startswith("We are calling you now")
     assert senders.sent == [] and not await scheduled_activities(handle)
+
+
+async def test_a_slow_send_does_not_lengthen_the_life_of_the_code_it_may_already_have_delivered(flow_env):
+    # A send whose worker died after handing the message over is retried, and the retry repeats
+    # the same code (activities/sends.py): the copy out since the first attempt must still
+    # expire 30 seconds after it was asked for, not 30 seconds after the retry finished.
+    start, senders, env = flow_env
+    senders.hold_sending = asyncio.Event()
+    handle = await start(ttl_seconds=30)
+    sending = await handle.start_update("send_code", wait_for_stage=WorkflowUpdateStage.ACCEPTED, result_type=FlowView)
+    await senders.sending.wait()
+    await env.fast_forward(handle, timedelta(seconds=20))
+    assert (await sending.result()).notice == STILL_SENDING_CODE  # the press was answered at 8 s
+    senders.hold_sending.set()
+    assert (await view_when(handle, lambda v: v.code.sent)).notice == CODE_SENT
+    await env.fast_forward(handle, timedelta(seconds=11))
+    assert (await verify(handle, senders, CODE)).errors == {"code": MESSAGES[Outcome.EXPIRED]}
+
+
+async def test_a_send_through_a_provider_outage_answers_at_once_and_delivers_once_it_is_back(flow_env):
+    start, senders, env = flow_env
+    senders.provider_down = True
+    handle = await start(ttl_seconds=600)
+    sending = await handle.start_update("send_code", wait_for_stage=WorkflowUpdateStage.ACCEPTED, result_type=FlowView)
+    await view_when(handle, lambda v: senders.refused >= 1)
+    await env.fast_forward(handle, timedelta(seconds=9))
+    answer = await sending.result()
+    assert answer.notice == STILL_SENDING_CODE and not answer.code.sent and not answer.errors
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await send(handle)  # Send new code while the first is still trying: one message, not two
+    assert "already on its way" in refused.value.cause.message
+    senders.provider_down = False
+    sent = await view_when(handle, lambda v: v.code.sent)
+    assert sent.notice == CODE_SENT and len(senders.sent) == 1
+    assert (await verify(handle, senders, CODE)).status == "completed"
+
+
+async def test_a_send_that_outlasts_the_code_stops_at_its_expiry_and_says_so(flow_env):
+    start, senders, env = flow_env
+    senders.provider_down = True
+    handle = await start(ttl_seconds=60)
+    sending = await handle.start_update("send_code", wait_for_stage=WorkflowUpdateStage.ACCEPTED, result_type=FlowView)
+    await view_when(handle, lambda v: senders.refused >= 1)
+    await env.fast_forward(handle, timedelta(seconds=9))
+    assert (await sending.result()).notice == STILL_SENDING_CODE
+    # Verify code pressed meanwhile is answered at once, not held until the send gives up.
+    assert (await verify(handle, senders, CODE)).errors == {"code": MESSAGES[Outcome.NOT_SENT]}
+    await env.fast_forward(handle, timedelta(seconds=60))  # the next failed attempt finds the code's life over
+    failed = await view_when(handle, lambda v: v.errors.get("code") == SEND_FAILED)
+    assert failed.errors == {"code": SEND_FAILED} and not failed.code.sent
+    refused_by_then = senders.refused
+    senders.provider_down = False
+    await asyncio.sleep(3)
+    assert senders.sent == [] and senders.refused == refused_by_then  # no attempt after the code's life
+    assert (await send(handle)).notice == CODE_SENT  # the person asks again once it is back
+

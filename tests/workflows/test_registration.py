@@ -12,10 +12,18 @@ from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
 from temporalio.exceptions import CancelledError
 
 from activities.contracts import NewAccount
-from tests.workflows.fakes import NEW_ACCOUNT, PROVIDER_ID, PROVIDER_NPI, TAKEN_EMAIL, TAKEN_USERNAME, USERNAME_TAKEN
+from tests.workflows.fakes import (
+    NEW_ACCOUNT,
+    PROVIDER_ID,
+    PROVIDER_NPI,
+    TAKEN_EMAIL,
+    TAKEN_USERNAME,
+    USERNAME_TAKEN,
+)
 from tests.workflows.harness import without_clock
+from workflows.deliveries import STILL_SENDING_LINK
 from workflows.enrollment import EnrollmentStart
-from workflows.flow import FlowView
+from workflows.flow import FlowView, LinkClick
 from workflows.registration import ProviderRegistrationWorkflow, RegistrationStart
 from workflows.timings import Timings
 
@@ -87,6 +95,22 @@ async def test_user_info_creates_a_pending_account_and_emails_the_link(flows):
     [link] = flows.senders.links
     assert (link.to, link.template, link.path) == (NEW_ACCOUNT.email, "registration_link", "/register/confirm")
     assert (link.expires_in_seconds, link.greeting_name) == (20 * 60, "Pat")
+
+
+async def test_a_link_sent_through_a_mail_outage_says_so_and_arrives_once_mail_is_back(flows):
+    flows.senders.provider_down = True
+    handle = await start(flows)
+    assert (await submit(handle)).step == "check_email"  # the press is answered; the send goes on
+    await flows.until(handle, lambda _: flows.senders.refused >= 1)
+    await flows.fast_forward(handle, seconds=9)
+    slow = await flows.until(handle, notice=STILL_SENDING_LINK)
+    assert slow.step == "check_email"
+    flows.senders.provider_down = False
+    await flows.until(handle, lambda view: "within 20 minutes" in view.notice)
+    await flows.link_taken_in(handle)
+    assert len(flows.senders.links) == 1
+    await click(flows, handle)
+    await flows.until(handle, step="enrolling")
 
 
 async def test_link_clicked_at_19_minutes_starts_enrollment(flows):
@@ -192,6 +216,21 @@ async def test_the_link_works_once(flows):
     await click(flows, handle)
     view = await flows.until(handle, refusals(1))
     assert (view.step, view.fields["enrollment_flow"]) == ("enrolling", child.id)
+
+
+async def test_the_browser_whose_click_was_taken_is_known_and_its_repeat_is_no_refusal(flows):
+    # The page told that browser "try again" (the flow was slow): its second open must find
+    # its own click taken, while another browser with the same link is refused.
+    mine, theirs = "a" * 64, "b" * 64
+    handle = await registered(flows)
+    await handle.signal("link_clicked_by", LinkClick(flows.senders.link_digest(), mine))
+    await flows.until(handle, step="enrolling")
+    await handle.signal("link_clicked_by", LinkClick(flows.senders.link_digest(), mine))
+    await handle.signal("link_clicked_by", LinkClick(flows.senders.link_digest(), theirs))
+    await flows.until(handle, refusals(1))
+    assert await handle.query("took_click", mine, result_type=bool)
+    assert not await handle.query("took_click", theirs, result_type=bool)
+    assert not await handle.query("took_click", "", result_type=bool)
 
 
 async def test_a_completed_enrollment_completes_the_registration(flows):

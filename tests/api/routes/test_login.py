@@ -15,7 +15,7 @@ from datetime import timedelta
 from temporalio.testing import ActivityEnvironment
 
 from activities.postgres import AccountActivities
-from api import login_credentials
+from api import flow_sign_in, login_credentials
 from api.flows import Flows, flow_timings
 from api.login_ticket import TICKET_COOKIE
 from api.remember_me import REMEMBER_COOKIE
@@ -508,6 +508,52 @@ async def test_a_login_begun_before_the_password_was_reset_cannot_finish_into_a_
         assert await signed_in_name(http) == "Dana Doctor"
     reasons = [e["detail"]["reason"] for e in await events(live_app, "session.refused")]
     assert reasons == ["sign_ins_ended"]
+
+
+async def test_continue_pressed_again_after_its_answer_was_lost_signs_in_that_browser(live_app, mail, monkeypatch):
+    # The API process died after the flow handed over the sign-in and before the browser got
+    # its session (the proving ground's kill -9 mid-request): the flow has ended, and the
+    # person's second press must still sign this browser in — and no other.
+    await add_user(live_app.pool, "email")
+    real_sign_in = flow_sign_in.sign_in
+
+    async def dies_after_the_claim(*args, **kwargs):
+        monkeypatch.setattr(flow_sign_in, "sign_in", real_sign_in)
+        raise ConnectionResetError("the process died here")
+
+    monkeypatch.setattr(flow_sign_in, "sign_in", dies_after_the_claim)
+    async with live_app.http() as http, live_app.http() as other:
+        assert (await sign_in_api(http, "email")).status_code == 201
+        await act(http, "email/send")
+        await mail.wait_for_messages_to(EMAIL)
+        await act(http, "code/verify", {"code": mail.last_code_to(EMAIL)})
+        flow_id = http.cookies[FLOW_COOKIE].rsplit(".", 1)[0]
+        assert (await http.post("/api/v1/login/continue", json={})).status_code == 503  # "try again"
+        await live_app.client.get_workflow_handle(flow_id).result()  # the flow has ended
+        # Someone holding only the flow's cookie (not this browser's binding) gets nothing.
+        other.cookies.set(FLOW_COOKIE, http.cookies[FLOW_COOKIE])
+        assert (await other.post("/api/v1/login/continue", json={})).status_code in (403, 404)
+        assert await signed_in_name(other) is None
+        assert (await act(http, "continue"))["step"] == "done"
+        assert await signed_in_name(http) == "Dana Doctor"
+
+
+async def test_continue_pressed_twice_at_once_leaves_one_sign_in(live_app, mail):
+    # A double click (or two tabs) on Continue: the second press is the same browser claiming
+    # again, and it may sign in; the first session it replaces must end, not live on unused.
+    user_id = await add_user(live_app.pool, "email")
+    async with live_app.http() as http:
+        assert (await sign_in_api(http, "email")).status_code == 201
+        await act(http, "email/send")
+        await mail.wait_for_messages_to(EMAIL)
+        await act(http, "code/verify", {"code": mail.last_code_to(EMAIL)})
+        presses = await asyncio.gather(*(http.post("/api/v1/login/continue", json={}) for _ in range(4)))
+        assert {p.status_code for p in presses} <= {200, 403, 404}, [(p.status_code, p.text) for p in presses]
+        assert await signed_in_name(http) == "Dana Doctor"
+    async with live_app.pool.acquire() as conn:
+        live = await conn.fetchval(
+            "SELECT count(*) FROM sessions WHERE user_id = $1 AND revoked_at IS NULL", uuid.UUID(user_id))
+    assert live == 1
 
 
 async def test_a_disabled_account_finishes_no_login_under_way(live_app, mail):

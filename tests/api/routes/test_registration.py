@@ -13,10 +13,10 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from starlette.requests import Request
 
-from api import registration_code
+from api import emailed_links, registration_code
 from api.app import create_app
-from api.throttling import POLICIES
 from api.flows import Flows
+from api.throttling import POLICIES
 from domain.npi import npi_check_digit
 from domain.passwords import hash_password
 from domain.us_states import US_STATES
@@ -383,8 +383,13 @@ async def test_the_emailed_link_hands_the_browser_to_enrollment_once(live_app, m
         assert enrollment.startswith("enrollment-")
         screen = await elsewhere.get("/mfa")
         assert screen.status_code == 200
+        # The same browser opening it again goes back to its enrollment (the answer to its
+        # first open may have been lost); any other browser finds the link used.
         again = await elsewhere.get(link)
-        assert again.status_code == 410 and EXPIRED in again.text
+        assert again.status_code == 303 and again.headers["location"] == "/mfa"
+        async with live_app.http() as third:
+            used = await third.get(link)
+            assert used.status_code == 410 and EXPIRED in used.text
     view = await view_of(live_app, flow_id)
     assert view["step"] == "enrolling" and view["fields"]["enrollment_flow"] == enrollment
     history = await live_app.client.get_workflow_handle(flow_id).fetch_history()
@@ -408,6 +413,29 @@ async def test_a_tampered_token_opens_nothing_and_the_real_link_still_works(live
         assert (await view_of(live_app, flow_id))["step"] == "check_email"
         opened = await http.get(link)
         assert opened.status_code == 303 and opened.headers["location"] == "/mfa"
+
+
+async def test_a_link_its_flow_takes_late_says_try_again_and_opens_for_that_browser_only(live_app, mail, monkeypatch):
+    # The flow takes the click after the page has stopped waiting (as when its worker dies
+    # mid-step and another takes over): "expired" would strand the person, whose click the
+    # flow then takes. The page says try again, and the same browser's next open goes on.
+    monkeypatch.setattr(emailed_links, "_WAIT_AT_MOST", 0.0)
+    await add_organization(live_app.pool)
+    async with live_app.http() as http:
+        flow_id = await registered(live_app, http)
+    await mail.wait_for_messages_to(EMAIL)
+    link = mail.last_link_to(EMAIL)
+    async with live_app.http() as browser, live_app.http() as other:
+        slow = await browser.get(link)
+        assert slow.status_code == 503 and emailed_links.STILL_OPENING in slow.text
+        for _ in range(100):
+            if (await view_of(live_app, flow_id))["step"] == "enrolling":
+                break
+            await asyncio.sleep(0.1)
+        assert (await other.get(link)).status_code == 410
+        opened = await browser.get(link)
+        assert opened.status_code == 303 and opened.headers["location"] == "/mfa"
+        assert (await browser.get("/mfa")).status_code == 200
 
 
 async def test_links_to_no_flow_or_the_wrong_kind_of_flow_are_refused(live_app):

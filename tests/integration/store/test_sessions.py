@@ -1,5 +1,5 @@
+import asyncio
 import secrets
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -174,3 +174,25 @@ async def test_a_session_past_its_absolute_deadline_is_not_listed(conn, user_id)
         await touch_session(conn, session, idle=IDLE, now=T0 + timedelta(minutes=minutes))
     assert len(await live_for_user(conn, user_id, now=T0 + timedelta(minutes=59))) == 1
     assert await live_for_user(conn, user_id, now=T0 + timedelta(hours=1)) == []
+
+
+async def test_sign_ins_from_one_claim_leave_only_the_last_session_live(db, add_user):
+    # Two presses of Continue at once claim the same flow sign-in: each makes a session, and
+    # each ends the one before it, however the two transactions interleave.
+    async with db.acquire() as conn:
+        user_id = await add_user(conn)
+    claim = digest()
+
+    async def sign_in() -> str:
+        session = digest()
+        async with db.acquire() as conn, conn.transaction():
+            await create_session(conn, session, user_id, idle=IDLE, absolute=ABSOLUTE, from_claim=claim)
+        return session
+
+    made = await asyncio.gather(*(sign_in() for _ in range(5)))
+    async with db.acquire() as conn:
+        await create_session(conn, digest(), user_id, idle=IDLE, absolute=ABSOLUTE)  # a sign-in of its own
+        live = {row["id_digest"] for row in await conn.fetch(
+            "SELECT id_digest FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND from_claim = $2", user_id, claim)}
+        assert len(live) == 1 and live <= set(made)
+        assert await conn.fetchval("SELECT count(*) FROM sessions WHERE user_id = $1 AND revoked_at IS NULL", user_id) == 2

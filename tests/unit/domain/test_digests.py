@@ -8,15 +8,17 @@ from domain.digests import (
     CODE_KEY,
     COOKIE_KEY,
     LINK_KEY,
+    SEND_KEY,
     VOICE_KEY,
     code_digest,
+    code_for_send,
     derive_key,
     digests_match,
-    generate_code,
     generate_token,
     is_digest,
     normalise_code,
     token_digest,
+    token_for_send,
 )
 
 SECRET = "s" * 40
@@ -24,11 +26,30 @@ codes = st.text(alphabet="0123456789", min_size=6, max_size=6)
 flow_ids = st.text(min_size=1, max_size=60)
 
 
-def test_generated_codes_are_six_digits_and_vary():
-    seen = {generate_code() for _ in range(500)}
+SEND = derive_key(SECRET, SEND_KEY)
+
+
+def test_codes_for_sends_are_six_digits_and_vary_from_send_to_send():
+    seen = {code_for_send(SEND, f"registration-1/run/{n}") for n in range(500)}
     assert all(len(code) == 6 and code.isdigit() for code in seen)
     assert len(seen) > 450
-    assert any(code.startswith("0") for code in (generate_code() for _ in range(5000)))
+    assert any(code_for_send(SEND, f"flow/run/{n}").startswith("0") for n in range(5000))
+
+
+def test_every_attempt_of_one_send_carries_the_same_code_and_token_and_nothing_else_does():
+    # A send retried after a crash repeats its message; any other send (another flow, run,
+    # activity or server key) carries another secret.
+    assert code_for_send(SEND, "flow/run/7") == code_for_send(SEND, "flow/run/7")
+    assert token_for_send(SEND, "flow/run/7") == token_for_send(SEND, "flow/run/7")
+    others = ("flow/run/8", "flow/other-run/7", "other-flow/run/7")
+    assert len({token_for_send(SEND, send) for send in ("flow/run/7", *others)}) == 4
+    assert token_for_send(derive_key(SECRET + "x", SEND_KEY), "flow/run/7") != token_for_send(SEND, "flow/run/7")
+    assert token_for_send(derive_key(SECRET, LINK_KEY), "flow/run/7") != token_for_send(SEND, "flow/run/7")
+
+
+def test_tokens_for_sends_are_long_and_url_safe():
+    url_safe = set(string.ascii_letters + string.digits + "-_")
+    assert all(len(t) >= 43 and set(t) <= url_safe for t in (token_for_send(SEND, f"f/r/{n}") for n in range(50)))
 
 
 def test_tokens_are_long_url_safe_and_unique():

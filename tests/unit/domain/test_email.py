@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.email import mask_email, normalise_email
 from domain.errors import FieldError
@@ -36,3 +38,16 @@ def test_mask_hides_the_length_of_the_local_part():
 def test_mask_refuses_what_is_not_an_address():
     with pytest.raises(ValueError):
         mask_email("example.com")
+
+
+@given(st.text())
+def test_any_text_is_an_address_that_normalises_to_itself_or_a_field_error(text):
+    # Bad input at scale (proving ground, scenario 7): never another exception, never a 500.
+    try:
+        address = normalise_email(text)
+    except FieldError as refused:
+        assert refused.field == "email" and refused.message
+        return
+    assert normalise_email(address) == address
+    assert mask_email(address).endswith(address.rpartition("@")[2])
+

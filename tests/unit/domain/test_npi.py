@@ -55,3 +55,13 @@ def test_exactly_one_check_digit_fits(first_nine):
 def test_check_digit_needs_nine_digits():
     with pytest.raises(ValueError):
         npi_check_digit("12345678")
+
+
+@given(st.text())
+def test_any_text_is_ten_digits_with_their_check_digit_or_a_field_error(text):
+    try:
+        npi = parse_npi(text)
+    except FieldError as refused:
+        assert refused.field == "npi" and refused.message and not is_valid_npi(text)
+        return
+    assert len(npi) == 10 and npi.isascii() and npi.isdigit() and npi_check_digit(npi[:9]) == npi[9]

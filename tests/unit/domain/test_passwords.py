@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain.errors import FieldError
 from domain.passwords import (
@@ -95,3 +97,14 @@ def test_password_built_from_the_users_own_details_is_refused(password):
 def test_short_names_do_not_forbid_unrelated_words():
     password = "quartz-lemur-violin-doe42"
     check_password_policy(password, password, user_inputs=["Al", "Doe"])
+
+
+@settings(max_examples=60, deadline=None)  # zxcvbn takes milliseconds per password
+@given(st.text(max_size=MAX_LENGTH + 8), st.lists(st.text(max_size=40), max_size=4))
+def test_any_password_and_details_are_accepted_or_refused_with_a_field_error(password, details):
+    try:
+        check_password_policy(password, password, user_inputs=details)
+    except FieldError as refused:
+        assert refused.field == "password" and refused.message
+        return
+    assert len(password) <= MAX_LENGTH

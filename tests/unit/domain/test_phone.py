@@ -100,3 +100,15 @@ def test_other_refusals_keep_the_guide_s_words(text):
     with pytest.raises(FieldError) as caught:
         parse_us_direct_line(text)
     assert caught.value.message == "Enter a 10-digit direct line; extensions are not supported."
+
+
+@given(st.text())
+def test_any_text_is_a_us_number_in_e164_or_a_field_error(text):
+    for parse, field in ((parse_us_direct_line, "phone_number"), (parse_us_fax, "fax")):
+        try:
+            e164 = parse(text)
+        except FieldError as refused:
+            assert refused.field == field and refused.message
+            continue
+        assert e164.startswith("+1") and len(e164) == 12 and e164[1:].isdigit()
+        assert mask_phone(e164) == f"XXX-XXX-{e164[-4:]}"

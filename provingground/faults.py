@@ -1,0 +1,138 @@
+"""A small TCP fault proxy: it stands between the app and one dependency (PostgreSQL, Temporal's
+gRPC, SMTP, Twilio's HTTP) and, as the harness tells it, passes bytes through, refuses new
+connections, stalls (accepts, then forwards nothing), cuts every connection mid-stream, or adds
+latency to each chunk. It listens on TCP and reaches its target over TCP or a Unix socket
+(embedded PostgreSQL listens on one). Faults change at once, for connections already open too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import socket
+from dataclasses import dataclass, field
+
+_CHUNK = 64 * 1024
+
+
+class Mode(str, enum.Enum):
+    PASS = "pass"
+    REFUSE = "refuse"  # nothing listens (connection refused); open connections are cut
+    STALL = "stall"  # connections are accepted and held; nothing is forwarded either way
+    CUT = "cut"  # every open connection is cut now; new ones pass (a mid-stream failure)
+
+
+@dataclass
+class Target:
+    host: str = "127.0.0.1"
+    port: int = 0
+    unix_path: str = ""  # when set, the target is this Unix socket
+
+    async def connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        if self.unix_path:
+            return await asyncio.open_unix_connection(self.unix_path)
+        return await asyncio.open_connection(self.host, self.port)
+
+
+@dataclass
+class Counters:
+    connections: int = 0
+    refused: int = 0
+    cut: int = 0
+
+
+@dataclass
+class FaultProxy:
+    name: str
+    target: Target
+    listen_port: int = 0
+    mode: Mode = Mode.PASS
+    latency: float = 0.0  # seconds added before each chunk is forwarded, either way
+    counters: Counters = field(default_factory=Counters)
+
+    def __post_init__(self) -> None:
+        self._server: asyncio.base_events.Server | None = None
+        self._open: set[asyncio.Task] = set()
+        self._flowing = asyncio.Event()
+        self._flowing.set()
+
+    async def start(self) -> None:
+        sock = socket.create_server(("127.0.0.1", self.listen_port), reuse_port=False)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._server = await asyncio.start_server(self._accept, sock=sock)
+        self.listen_port = sock.getsockname()[1]
+
+    async def stop(self) -> None:
+        await self._stop_listening()
+        self.cut_all()
+
+    async def _stop_listening(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+            with contextlib.suppress(Exception):
+                await server.wait_closed()
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.listen_port}"
+
+    async def set(self, mode: Mode, *, latency: float | None = None) -> None:
+        """Change the fault now. CUT cuts what is open and then passes again."""
+        if latency is not None:
+            self.latency = latency
+        if mode in (Mode.REFUSE, Mode.CUT):
+            self.cut_all()
+        if mode is Mode.REFUSE:
+            await self._stop_listening()
+        elif self._server is None:
+            await self.start()  # the same port again
+        self.mode = Mode.PASS if mode is Mode.CUT else mode
+        if self.mode is Mode.STALL:
+            self._flowing.clear()
+        else:
+            self._flowing.set()
+
+    def cut_all(self) -> None:
+        for task in list(self._open):
+            task.cancel()
+        self.counters.cut += len(self._open)
+
+    async def _accept(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        self.counters.connections += 1
+        task = asyncio.current_task()
+        assert task is not None
+        self._open.add(task)
+        try:
+            await self._flowing.wait()
+            try:
+                target_reader, target_writer = await self.target.connect()
+            except OSError:  # the dependency itself is down: the app sees the connection close
+                self.counters.refused += 1
+                return
+            try:
+                await asyncio.gather(
+                    self._pipe(client_reader, target_writer), self._pipe(target_reader, client_writer)
+                )
+            finally:
+                target_writer.close()
+        except asyncio.CancelledError:
+            pass  # cut by the harness: both ends simply close
+        finally:
+            self._open.discard(task)
+            client_writer.close()
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while chunk := await reader.read(_CHUNK):
+                await self._flowing.wait()
+                if self.latency:
+                    await asyncio.sleep(self.latency)
+                writer.write(chunk)
+                await writer.drain()
+        except (ConnectionError, OSError):
+            pass
+        finally:
+            with contextlib.suppress(Exception):
+                writer.write_eof()

@@ -1,0 +1,140 @@
+"""What survived, read afterwards from the database, the mail sink and Temporal — never from
+what the app said about itself.
+
+- lost: a person who could not finish, a finished registration without an active account, a
+  finished login without a session, an account a registration left half made;
+- duplicated: a step recorded twice for one flow, and messages delivered more often than the
+  at-least-once rule allows: a send retried after a crash (the worker died between handing
+  the message over and reporting it sent) may deliver the same message again — same code,
+  same link — so there may be one identical copy per retried send attempt, never more;
+- server errors: every 5xx but the 503 "try again" page, as the people saw them;
+- stuck: a running flow whose workflow task or activity keeps failing once the faults are over;
+- violations: answers outside the API's documented schema (the bad-input scenario).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from dataclasses import dataclass, field
+
+import asyncpg
+import httpx
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
+
+from store import integrity
+
+SENDS = {"send_link_email", "send_code_email", "send_notice_email", "send_code_sms", "place_verification_call"}
+PROBLEMS = ("lost", "duplicated", "server_errors", "stuck", "violations")
+# Once the faults are over, how long a failing flow gets to heal before it counts as stuck.
+SETTLE_SECONDS = 90.0
+
+
+@dataclass
+class Outcome:
+    flows: int = 0
+    faults: int = 0
+    lost: list[str] = field(default_factory=list)
+    duplicated: list[str] = field(default_factory=list)
+    server_errors: list[str] = field(default_factory=list)
+    stuck: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+    answers: Counter = field(default_factory=Counter)
+    retried_sends: int = 0
+    # What a scenario measures besides the counts (its table shows them).
+    figures: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.lost or self.duplicated or self.server_errors or self.stuck or self.violations)
+
+    def add(self, other: "Outcome") -> None:
+        self.flows += other.flows
+        self.faults += other.faults
+        for name in PROBLEMS:
+            getattr(self, name).extend(getattr(other, name))
+        self.answers.update(other.answers)
+        self.retried_sends += other.retried_sends
+
+    def line(self) -> str:
+        return (f"proving ground: {self.flows} flows, {self.faults} faults, {len(self.lost)} lost, "
+                f"{len(self.duplicated)} duplicated, {len(self.server_errors)} server errors, {len(self.stuck)} stuck")
+
+
+async def judge(load: dict, *, database_url: str, mail_url: str, temporal: Client, faults: int) -> Outcome:
+    """The outcome of one load run (provingground/load.py's OUTCOME)."""
+    people = load["people"]
+    outcome = Outcome(flows=len(people), faults=faults, answers=Counter(load["tally"]["answers"]))
+    outcome.server_errors = list(load["tally"]["server_errors"])
+    outcome.lost = [f"{p['kind']} of {p['username']}: {p['error']} (flows {', '.join(p.get('flows', [])) or 'none'})"
+                    for p in people if not p["finished"]]
+    finished = [p for p in people if p["finished"]]
+    conn = await asyncpg.connect(database_url)
+    try:
+        await _check_accounts(conn, finished, outcome)
+    finally:
+        await conn.close()
+    outcome.retried_sends = await retried_sends(temporal)
+    await _check_mail(mail_url, people, outcome)
+    outcome.stuck = await stuck_flows(temporal)
+    return outcome
+
+
+async def _check_accounts(conn: asyncpg.Connection, finished: list[dict], outcome: Outcome) -> None:
+    registered = [p["username"] for p in finished if p["kind"] == "registration"]
+    status = await integrity.account_status(conn, registered)
+    outcome.lost += [f"registration of {name}: account is {status.get(name, 'missing')}"
+                     for name in registered if status.get(name) != "active"]
+    logged_in = [p["username"] for p in finished if p["kind"] == "login"]
+    sessions = await integrity.sessions_of(conn, logged_in)
+    outcome.lost += [f"login of {name}: no session" for name in logged_in if not sessions.get(name)]
+    outcome.lost += await integrity.half_accounts(conn)
+    outcome.duplicated += await integrity.repeated_events(conn)
+
+
+async def _check_mail(mail_url: str, people: list[dict], outcome: Outcome) -> None:
+    """Copies: messages to one address identical to an earlier one (a retried send repeats its
+    code or link, activities/sends.py). Two presses of Send are two sends, each its own code."""
+    async with httpx.AsyncClient(timeout=30) as http:
+        messages = (await http.get(f"{mail_url}/api/messages")).json()
+    ours = {p["email"].casefold() for p in people}
+    sent = Counter((to.casefold(), m["subject"], m["text"]) for m in messages for to in m["to"] if to.casefold() in ours)
+    copies = sum(times - 1 for times in sent.values())
+    if copies > outcome.retried_sends:
+        outcome.duplicated.append(
+            f"{copies - outcome.retried_sends} messages delivered twice beyond the at-least-once rule "
+            f"({copies} copies, {outcome.retried_sends} sends retried)")
+
+
+async def retried_sends(temporal: Client) -> int:
+    """Send attempts after the first, over every flow: each may have delivered its message again."""
+    retried = 0
+    async for execution in temporal.list_workflows():
+        scheduled: dict[int, str] = {}
+        async for event in temporal.get_workflow_handle(execution.id, run_id=execution.run_id).fetch_history_events():
+            if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+                scheduled[event.event_id] = event.activity_task_scheduled_event_attributes.activity_type.name
+            elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+                attributes = event.activity_task_started_event_attributes
+                if scheduled.get(attributes.scheduled_event_id) in SENDS:
+                    retried += attributes.attempt - 1
+    return retried
+
+
+async def stuck_flows(temporal: Client, settle: float = SETTLE_SECONDS) -> list[str]:
+    """Running flows whose workflow task or an activity is failing, after ``settle`` seconds to heal."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + settle
+    while True:
+        failing = []
+        async for execution in temporal.list_workflows('ExecutionStatus = "Running"'):
+            description = (await temporal.get_workflow_handle(execution.id).describe()).raw_description
+            task = description.pending_workflow_task
+            if task.attempt > 1:
+                failing.append(f"{execution.id}: workflow task on attempt {task.attempt}")
+            failing += [f"{execution.id}: {a.activity_type.name} on attempt {a.attempt}: {a.last_failure.message}"
+                        for a in description.pending_activities if a.attempt > 1]
+        if not failing or loop.time() > deadline:
+            return failing
+        await asyncio.sleep(5)

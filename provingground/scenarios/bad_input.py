@@ -57,7 +57,9 @@ async def _schemathesis(api_url: str, report: Path, examples: int, headers: list
         "-H", "X-Forwarded-For: 10.251.0.1", *headers,
     ]
     log = report.with_suffix(".log")
-    process = await asyncio.create_subprocess_exec(*command, stdout=open(log, "wb"), stderr=asyncio.subprocess.STDOUT)
+    # Its cache of found failures goes to the scenario's folder, not the checkout.
+    process = await asyncio.create_subprocess_exec(*command, cwd=report.parent, stdout=open(log, "wb"),
+                                                   stderr=asyncio.subprocess.STDOUT)
     await process.wait()
     if not report.exists():
         raise RuntimeError(f"schemathesis wrote no report (exit {process.returncode}); see {log}")

@@ -127,7 +127,8 @@ def _install_error_pages(app: FastAPI) -> None:
         log.warning("%s %s: PostgreSQL did not answer (%s: %s)", request.method, request.url.path, type(exc).__name__, exc)
         return page(request, UNAVAILABLE, 503)
 
-    for error in (asyncpg.PostgresError, asyncpg.InterfaceError, ConnectionError, asyncio.TimeoutError):
+    for error in (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.exceptions.InternalClientError,
+                  ConnectionError, asyncio.TimeoutError):
         app.add_exception_handler(error, database_not_answering)
     app.add_exception_handler(RPCError, temporal_not_answering)
     app.add_exception_handler(WorkflowUpdateRPCTimeoutOrCancelledError, temporal_not_answering)

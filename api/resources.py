@@ -46,6 +46,9 @@ def database_outage(exc: BaseException) -> bool:
     connection or refuses new ones. Once it is back, the pool replaces the dead connections."""
     if isinstance(exc, _DATABASE_GONE):
         return True
+    if isinstance(exc, asyncpg.exceptions.InternalClientError):
+        # A connection broken mid-operation leaves asyncpg's protocol in a state it reports so.
+        return "cannot switch to state" in str(exc)
     if isinstance(exc, asyncpg.InterfaceError):
         return "connection is closed" in str(exc) or "connection was closed" in str(exc)
     # asyncpg reports a socket that closed under it, or a connect that was refused, as these.

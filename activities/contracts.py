@@ -34,6 +34,8 @@ class LinkDelivery:
 # In a verification call's Sent.detail: the call spoke a code to type. Calls placed before this
 # asked for "#" instead, and their flows still take the key press.
 SPOKEN_CODE = "spoken_code"
+# The failure type of a send the provider refused for its address: no retry can help.
+INVALID_DESTINATION = "InvalidDestination"
 
 
 @dataclass(frozen=True)

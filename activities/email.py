@@ -15,14 +15,14 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.contracts import CodeDelivery, LinkDelivery, Notice, Sent
-from activities.sends import this_send
+from activities.contracts import INVALID_DESTINATION, CodeDelivery, LinkDelivery, Notice, Sent
+from activities.sends import attempt_timeout, this_send
 from domain import digests
 from domain.durations import in_words
 from engine import metrics
 from settings import Settings
 
-INVALID_DESTINATION = "InvalidDestination"
+SMTP_TIMEOUT_SECONDS = 20.0
 
 
 class EmailActivities:
@@ -98,7 +98,7 @@ class EmailActivities:
                     start_tls=self._settings.smtp_starttls,
                     use_tls=self._settings.smtp_tls,
                     cert_bundle=self._settings.smtp_tls_ca_file or None,
-                    timeout=20,
+                    timeout=attempt_timeout(SMTP_TIMEOUT_SECONDS),
                 )
             except aiosmtplib.SMTPRecipientsRefused as exc:
                 mark_failed(span, exc, "email", "refused")

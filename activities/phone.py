@@ -8,21 +8,27 @@ import opentelemetry.trace
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 from twilio.twiml.voice_response import VoiceResponse
 
-from activities.contracts import SPOKEN_CODE, CodeDelivery, Sent
-from activities.email import INVALID_DESTINATION, mark_failed
+from activities.contracts import INVALID_DESTINATION, SPOKEN_CODE, CodeDelivery, Sent
+from activities.email import mark_failed
 from activities.sends import this_send
 from domain import digests
 from engine import metrics
 from settings import Settings
 
 VOICE_WEBHOOK_PATH = "/webhooks/twilio/voice"
+# Per connect and per read. The client's default is to wait forever: a stalled connection to
+# Twilio held a worker thread for good, long after Temporal had retried the send elsewhere.
+# Below the shortest send attempt (workflows/deliveries.py: a third of a 30-second code's life).
+TWILIO_TIMEOUT_SECONDS = 8
 
 
 def twilio_client(settings: Settings) -> Client:
-    client = Client(settings.twilio_account_sid, settings.twilio_auth_token)
+    http = TwilioHttpClient(timeout=TWILIO_TIMEOUT_SECONDS)
+    client = Client(settings.twilio_account_sid, settings.twilio_auth_token, http_client=http)
     if settings.twilio_api_base_url:
         client.api.base_url = settings.twilio_api_base_url.rstrip("/")
     return client

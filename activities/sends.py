@@ -12,3 +12,10 @@ from temporalio import activity
 def this_send() -> str:
     info = activity.info()
     return f"{info.workflow_id}/{info.workflow_run_id}/{info.activity_id}"
+
+
+def attempt_timeout(ceiling: float) -> float:
+    """Seconds a client call of this attempt may take: no longer than Temporal waits for the
+    attempt, after which it retries the send elsewhere and this one only delivers late."""
+    limit = activity.info().start_to_close_timeout
+    return min(ceiling, limit.total_seconds()) if limit else ceiling

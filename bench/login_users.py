@@ -1,5 +1,5 @@
 """The people the login rows sign in: active portal users who finished MFA registration with
-the email method, put straight into the database before measuring — a login is measured,
+the email method (or the phone method, given their numbers), put straight into the database before measuring — a login is measured,
 not the registration before it. They share one password hash: hashing is not what is timed."""
 
 from __future__ import annotations
@@ -19,12 +19,17 @@ from store.users import import_legacy_user
 class LoginUser:
     username: str
     email: str
+    phone: str = ""
 
 
-async def add_email_users(pool: asyncpg.Pool, npi: str, password_hash: str, count: int) -> list[LoginUser]:
-    """``count`` users of the provider with ``npi``, named for this call so none repeats."""
+async def add_email_users(
+    pool: asyncpg.Pool, npi: str, password_hash: str, count: int, *, phones: list[str] | None = None
+) -> list[LoginUser]:
+    """``count`` users of the provider with ``npi``, named for this call so none repeats; with
+    ``phones`` (one each), registered with the phone method on those numbers instead."""
     run = uuid.uuid4().hex[:8]
-    users = [LoginUser(f"bench-login-{run}-{i}", f"bench-login-{run}-{i}@example.com") for i in range(count)]
+    numbers = phones or [""] * count
+    users = [LoginUser(f"bench-login-{run}-{i}", f"bench-login-{run}-{i}@example.com", numbers[i]) for i in range(count)]
     accounts = AccountActivities(pool)
     async with pool.acquire() as conn:
         provider = await get_provider_by_npi(conn, npi)
@@ -40,5 +45,6 @@ async def add_email_users(pool: asyncpg.Pool, npi: str, password_hash: str, coun
         verified = await accounts.verify_account_email(EmailToVerify(str(user_id), user.email))
         if verified.error:
             raise RuntimeError(f"{user.email}: {verified.error}")
-        await accounts.complete_mfa_registration(MfaChoice(str(user_id), "email", ""))
+        method = "phone" if user.phone else "email"
+        await accounts.complete_mfa_registration(MfaChoice(str(user_id), method, user.phone))
     return users

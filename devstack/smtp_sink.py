@@ -200,8 +200,8 @@ class SmtpSink:
         self._inbox.stop()
 
 
-async def serve(smtp_port: int, http_port: int, host: str = "127.0.0.1") -> None:
-    sink = SmtpSink(Mailbox(), host, smtp_port, http_port)
+async def serve(smtp_port: int, http_port: int, host: str = "127.0.0.1", *, keep: int = 1000) -> None:
+    sink = SmtpSink(Mailbox(keep), host, smtp_port, http_port)
     print(f"SMTP sink: smtp://{host}:{sink.smtp_port}  inbox {sink.http_url}/", flush=True)
     await sink.run()
 
@@ -220,9 +220,10 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--smtp-port", type=int, default=1025)
     parser.add_argument("--http-port", type=int, default=8025)
+    parser.add_argument("--keep", type=int, default=1000, help="how many messages to keep (the oldest go)")
     args = parser.parse_args()
     try:
-        asyncio.run(serve(args.smtp_port, args.http_port, args.host))
+        asyncio.run(serve(args.smtp_port, args.http_port, args.host, keep=args.keep))
     except KeyboardInterrupt:
         pass
 

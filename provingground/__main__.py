@@ -20,8 +20,10 @@ from provingground.report import table
 from provingground.scenarios import SCENARIOS
 from provingground.topology import Topology
 
-FULL = Size(registrations=200, logins=200, concurrency=20, outage_seconds=30, racers=20, soak_flows=10_000)
-SHORT = Size(registrations=6, logins=6, concurrency=6, outage_seconds=20, racers=10, soak_flows=300)
+FULL = Size(registrations=200, logins=200, concurrency=20, outage_seconds=30, provider_outage_seconds=120,
+            racers=20, soak_flows=10_000)
+SHORT = Size(registrations=6, logins=6, concurrency=6, outage_seconds=20, provider_outage_seconds=20,
+             racers=10, soak_flows=300)
 
 
 async def run_scenario(number: int, size: Size, folder: Path) -> tuple[Outcome, float]:
@@ -43,7 +45,8 @@ async def main(numbers: list[int], size: Size) -> Outcome:
     for number in numbers:
         folder = Path(tempfile.mkdtemp(prefix=f"atrezzo-proving-ground-{number}-"))
         outcome, seconds = await run_scenario(number, size, folder)
-        title = SCENARIOS[number].TITLE.format(outage=size.outage_seconds, racers=size.racers, soak=size.soak_flows)
+        title = SCENARIOS[number].TITLE.format(outage=size.outage_seconds, provider_outage=size.provider_outage_seconds,
+                                               racers=size.racers, soak=size.soak_flows)
         print(table(title, outcome, seconds), flush=True)
         if outcome.clean:
             shutil.rmtree(folder, ignore_errors=True)

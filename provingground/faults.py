@@ -1,7 +1,7 @@
 """A small TCP fault proxy: it stands between the app and one dependency (PostgreSQL, Temporal's
 gRPC, SMTP, Twilio's HTTP) and, as the harness tells it, passes bytes through, refuses new
-connections, stalls (accepts, then forwards nothing), cuts every connection mid-stream, or adds
-latency to each chunk. It listens on TCP and reaches its target over TCP or a Unix socket
+connections, stalls (accepts, then forwards nothing), cuts every connection mid-stream, adds
+latency to each chunk, or — for an HTTP dependency — answers every request with a 500 itself. It listens on TCP and reaches its target over TCP or a Unix socket
 (embedded PostgreSQL listens on one). Faults change at once, for connections already open too.
 """
 
@@ -14,6 +14,10 @@ import socket
 from dataclasses import dataclass, field
 
 _CHUNK = 64 * 1024
+_ERROR_BODY = (b'{"code": 20500, "message": "Internal Server Error", "status": 500, '
+               b'"more_info": "https://www.twilio.com/docs/errors/20500"}')
+_SERVER_ERROR = (b"HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(_ERROR_BODY), _ERROR_BODY))
 
 
 class Mode(str, enum.Enum):
@@ -21,6 +25,7 @@ class Mode(str, enum.Enum):
     REFUSE = "refuse"  # nothing listens (connection refused); open connections are cut
     STALL = "stall"  # connections are accepted and held; nothing is forwarded either way
     CUT = "cut"  # every open connection is cut now; new ones pass (a mid-stream failure)
+    SERVER_ERROR = "500"  # HTTP: each request is answered 500 by the proxy, as a failing provider does
 
 
 @dataclass
@@ -82,8 +87,8 @@ class FaultProxy:
         """Change the fault now. CUT cuts what is open and then passes again."""
         if latency is not None:
             self.latency = latency
-        if mode in (Mode.REFUSE, Mode.CUT):
-            self.cut_all()
+        if mode in (Mode.REFUSE, Mode.CUT, Mode.SERVER_ERROR):
+            self.cut_all()  # kept-alive connections too meet the new fault
         if mode is Mode.REFUSE:
             await self._stop_listening()
         elif self._server is None:
@@ -106,6 +111,9 @@ class FaultProxy:
         self._open.add(task)
         try:
             await self._flowing.wait()
+            if self.mode is Mode.SERVER_ERROR:
+                await _answer_server_error(client_reader, client_writer)
+                return
             try:
                 target_reader, target_writer = await self.target.connect()
             except OSError:  # the dependency itself is down: the app sees the connection close
@@ -136,3 +144,16 @@ class FaultProxy:
         finally:
             with contextlib.suppress(Exception):
                 writer.write_eof()
+
+
+async def _answer_server_error(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Read one HTTP request (head and body) and answer it 500, closing the connection."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+        length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                       if line.lower().startswith(b"content-length:")), 0)
+        await reader.readexactly(length)
+        writer.write(_SERVER_ERROR)
+        await writer.drain()
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, ValueError):
+        pass

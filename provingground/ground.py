@@ -35,7 +35,8 @@ class Size:
     registrations: int
     logins: int
     concurrency: int
-    outage_seconds: float  # how long Temporal, SMTP or Twilio stays broken
+    outage_seconds: float  # how long Temporal stays down
+    provider_outage_seconds: float  # how long SMTP and Twilio stay broken
     racers: int  # simultaneous requests in each race
     soak_flows: int
 
@@ -45,6 +46,7 @@ class Ground:
     topology: Topology
     temporal: Client
     _runs: int = field(default=0)
+    _phones: int = field(default=0)  # numbers handed out in this topology (each SMS inbox is one person's)
 
     @classmethod
     async def connect(cls, topology: Topology) -> "Ground":
@@ -65,15 +67,22 @@ class Ground:
         random.Random(len(people)).shuffle(people)
         return people
 
-    async def returning_users(self, count: int) -> list[Registrant]:
-        """People who registered before (put straight into the database): they log in."""
+    async def returning_users(self, count: int, *, by_phone: bool = False) -> list[Registrant]:
+        """People who registered before (put straight into the database): they log in, with
+        the email method or, ``by_phone``, each with a number of their own."""
         password = uuid.uuid4().hex + "Aa1!"
+        phones = [self._new_phone() for _ in range(count)] if by_phone else None
         pool = await create_pool(self.topology.database_url)
         try:
-            users = await add_email_users(pool, seed.PROVIDER_NPI, await asyncio.to_thread(hash_password, password), count)
+            password_hash = await asyncio.to_thread(hash_password, password)
+            users = await add_email_users(pool, seed.PROVIDER_NPI, password_hash, count, phones=phones)
         finally:
             await pool.close()
-        return [Registrant(u.username, u.email, seed.PROVIDER_NPI, seed.REGISTRATION_CODE, password) for u in users]
+        return [Registrant(u.username, u.email, seed.PROVIDER_NPI, seed.REGISTRATION_CODE, password, u.phone) for u in users]
+
+    def _new_phone(self) -> str:
+        self._phones += 1
+        return f"+1202555{self._phones:04d}"
 
     async def load(self, people: list[tuple[str, Registrant]], *, concurrency: int, on_step: OnStep | None = None) -> dict:
         """Run the load generator over ``people`` ((journey, who) pairs) until all are done."""
@@ -109,4 +118,4 @@ class Ground:
 
     async def judge(self, load: dict, *, faults: int) -> Outcome:
         return await judge(load, database_url=self.topology.database_url, mail_url=self.topology.mail_url,
-                           temporal=self.temporal, faults=faults)
+                           sandbox_url=self.topology.sandbox_url, temporal=self.temporal, faults=faults)

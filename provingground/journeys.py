@@ -1,27 +1,28 @@
 """What a person does through the JSON API: a new provider's registration (organization, user
-information, the emailed link, enrollment by email, password, terms) and a returning
-provider's Login with Email. Each step reports itself, so the harness can break something
-"after the link email is sent" or "mid-enrollment". A person whose press was lost presses
-again; a person who got two copies of a message (a send retried after a crash) uses the
-newest; a person the portal signed out at the very end logs in.
+information, the emailed link, enrollment by email, password, terms), a returning provider's
+Login with Email, and one's Login with Phone by SMS. Each step reports itself, so the harness
+can break something "after the link email is sent" or "mid-enrollment". A person whose press
+was lost presses again; a person who got two copies of a message (a send retried after a crash)
+uses the newest; a code that does not come is asked for again (provingground/code_screen.py);
+a person the portal signed out at the very end logs in.
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from provingground.person import GaveUp, Person, Refused
+from provingground.code_screen import CodeScreen, email_inbox, sms_inbox
+from provingground.person import GaveUp, Person
 
 LINK = re.compile(r"https?://\S+/register/confirm\?\S+")
-CODE = re.compile(r"verification code is: (\d{6})")
 REGISTRATION_STEPS = ("organization", "user_info", "link", "method", "email", "code", "password", "terms")
 LOGIN_STEPS = ("start", "password", "send", "code", "continue")
-# How long a person waits for a newer message after a code was refused before giving up.
-NEWER_CODE_WAIT = 90
+PHONE_LOGIN_STEPS = ("start", "password", "send", "code")
+STEPS = {"registration": REGISTRATION_STEPS, "login": LOGIN_STEPS, "phone_login": PHONE_LOGIN_STEPS}
+LOGINS = ("login", "phone_login")
 
 Progress = Callable[[str], None]
 
@@ -33,6 +34,9 @@ class Registrant:
     npi: str
     registration_code: str
     password: str = ""
+    phone: str = ""  # the number on record (E.164), for Login with Phone
+    # A late typist types their first code a second after this many seconds (its life).
+    late_after: float = 0.0
 
     @classmethod
     def named(cls, name: str, npi: str, registration_code: str) -> "Registrant":
@@ -49,9 +53,10 @@ async def register(person: Person, who: Registrant, progress: Progress) -> None:
     progress("link")
     await person.submit("mfa/method", {"method": "email"}, want="email")
     progress("method")
-    await person.submit("mfa/email", {"email": who.email}, want="email_code")
+    screen = CodeScreen(person, "mfa", email_inbox(person, who.email), seen=link_number)
+    await screen.press_send("mfa/email", {"email": who.email}, want="email_code")
     progress("email")
-    await _enter_code(person, who.email, "mfa/code/verify", "password", newer_than=link_number)
+    await screen.enter(want="password")
     progress("code")
     await person.submit("mfa/password", {"password": who.password, "confirm_password": who.password}, want="terms")
     progress("password")
@@ -67,25 +72,42 @@ async def register(person: Person, who: Registrant, progress: Progress) -> None:
 
 async def log_in(person: Person, who: Registrant, progress: Progress, *, mail_seen: int = 0, stop_before: str = "") -> None:
     """Login with Email; ``stop_before`` a step leaves the person on that step's screen (the races)."""
-    button = await person.view("login/email?remember=false")
-    if button.get("signed_in") is not False:
-        raise GaveUp(f"Login with Email answered {button}")
-    progress("start")
-    await person.submit("login/email", {"email": who.email, "password": who.password, "remember": False},
-                        want="email", status=201)
-    progress("password")
+    await _sign_in_with_password(person, who, "email", progress)
     if stop_before == "send":
         return
-    await person.submit("login/email/send", {}, want="email_code")
+    screen = CodeScreen(person, "login", email_inbox(person, who.email), seen=mail_seen, late_after=who.late_after)
+    await screen.press_send("login/email/send", {}, want="email_code")
     progress("send")
     if stop_before == "code":
         return
-    await _enter_code(person, who.email, "login/code/verify", "verified", newer_than=mail_seen)
+    await screen.enter(want="verified")
     progress("code")
     await person.submit("login/continue", {}, want="done")
     progress("continue")
     if not await _signed_in_as(person, who.username):
         raise GaveUp(f"{who.username} finished the login but is not signed in")
+
+
+async def log_in_by_phone(person: Person, who: Registrant, progress: Progress) -> None:
+    """Login with Phone: the password, Send Code, the code from the SMS; that signs in."""
+    await _sign_in_with_password(person, who, "phone", progress)
+    screen = CodeScreen(person, "login", sms_inbox(person, who.phone), late_after=who.late_after)
+    await screen.press_send("login/phone/send", {"channel": "sms"}, want="phone_code")
+    progress("send")
+    await screen.enter(want="done")
+    progress("code")
+    if not await _signed_in_as(person, who.username):
+        raise GaveUp(f"{who.username} finished the login by phone but is not signed in")
+
+
+async def _sign_in_with_password(person: Person, who: Registrant, option: str, progress: Progress) -> None:
+    button = await person.view(f"login/{option}?remember=false")
+    if button.get("signed_in") is not False:
+        raise GaveUp(f"Login with {option} answered {button}")
+    progress("start")
+    await person.submit(f"login/{option}", {"email": who.email, "password": who.password, "remember": False},
+                        want=option, status=201)
+    progress("password")
 
 
 async def _open_link(person: Person, email: str) -> int:
@@ -97,33 +119,6 @@ async def _open_link(person: Person, email: str) -> int:
     if response.status_code != 303 and (await person.view("mfa")).get("step") == "method":
         return number
     raise GaveUp(f"the emailed link answered {response.status_code} to {response.headers.get('location')!r}")
-
-
-async def _enter_code(person: Person, email: str, path: str, want: str, *, newer_than: int) -> None:
-    number, code = await person.mail(email, CODE, newer_than=newer_than)
-    while True:
-        try:
-            await person.submit(path, {"code": code}, want=want)
-            return
-        except Refused as refused:
-            error = refused.view.get("errors", {}).get("code", "")
-            if refused.status == 429 or not error:
-                raise GaveUp(str(refused)) from None
-        if "Send new code" in error:
-            # Expired (an outage outlasted a 30-second code) or spent: the person asks again.
-            await _send_new_code(person, path.split("/", 1)[0])
-        # Otherwise wrong: the person waits for a newer message and types that.
-        number, code = await person.mail(email, CODE, newer_than=number, within=NEWER_CODE_WAIT)
-
-
-async def _send_new_code(person: Person, process: str) -> None:
-    """Send new code, pressed again while the cooldown says "please wait"."""
-    for _ in range(NEWER_CODE_WAIT // 5):
-        response = await person.call("POST", f"/api/v1/{process}/code/send", {})
-        if response.status_code == 200 and not response.json().get("errors"):
-            return
-        await asyncio.sleep(5)
-    raise GaveUp(f"Send new code did not send: {response.status_code} {response.text[:200]}")
 
 
 async def _signed_in_as(person: Person, username: str) -> bool:

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import httpx
 
-from provingground.journeys import Registrant, log_in, register
+from provingground.journeys import Registrant, log_in, log_in_by_phone, register
 from provingground.person import GaveUp, Person, Portal, Refused, Tally
 
-JOURNEYS = {"registration": register, "login": log_in}
+JOURNEYS = {"registration": register, "login": log_in, "phone_login": log_in_by_phone}
 
 
 async def run(spec: dict) -> dict:
@@ -32,7 +32,8 @@ async def run(spec: dict) -> dict:
     async def one(index: int, kind: str, who: Registrant) -> dict:
         async with gate:
             started = time.monotonic()
-            result = {"kind": kind, "username": who.username, "email": who.email, "finished": False, "error": ""}
+            result = {"kind": kind, "username": who.username, "email": who.email, "phone": who.phone,
+                      "finished": False, "error": ""}
             # Every person's own browser (cookie jar) and own network address.
             async with httpx.AsyncClient(timeout=90, follow_redirects=False) as http:
                 person = Person(portal, http, _address(index), tally, first_api=index)
@@ -43,6 +44,7 @@ async def run(spec: dict) -> dict:
                     result["error"] = str(error)
                 except Exception as error:  # a surprise in the generator itself: the person is lost, visibly
                     result["error"] = f"{type(error).__name__}: {error}"
+                result["notes"] = person.notes
                 if not result["finished"]:  # which flows to look at in the Temporal UI
                     result["flows"] = sorted({c.value.rsplit(".", 1)[0] for c in http.cookies.jar if c.name.startswith("atrezzo_flow_")})
             result["seconds"] = round(time.monotonic() - started, 2)

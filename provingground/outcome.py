@@ -9,7 +9,8 @@ what the app said about itself.
   same link — so there may be one identical copy per retried send attempt, never more;
 - server errors: every 5xx but the 503 "try again" page, as the people saw them;
 - stuck: a running flow whose workflow task or activity keeps failing once the faults are over;
-- violations: answers outside the API's documented schema (the bad-input scenario).
+- violations: answers outside the API's documented schema (the bad-input scenario), and a code
+  taken after its life (the late typists of the provider-outage scenario).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import httpx
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
+from provingground.journeys import LOGINS
 from store import integrity
 
 SENDS = {"send_link_email", "send_code_email", "send_notice_email", "send_code_sms", "place_verification_call"}
@@ -62,13 +64,14 @@ class Outcome:
                 f"{len(self.duplicated)} duplicated, {len(self.server_errors)} server errors, {len(self.stuck)} stuck")
 
 
-async def judge(load: dict, *, database_url: str, mail_url: str, temporal: Client, faults: int) -> Outcome:
+async def judge(load: dict, *, database_url: str, mail_url: str, sandbox_url: str, temporal: Client, faults: int) -> Outcome:
     """The outcome of one load run (provingground/load.py's OUTCOME)."""
     people = load["people"]
     outcome = Outcome(flows=len(people), faults=faults, answers=Counter(load["tally"]["answers"]))
     outcome.server_errors = list(load["tally"]["server_errors"])
     outcome.lost = [f"{p['kind']} of {p['username']}: {p['error']} (flows {', '.join(p.get('flows', [])) or 'none'})"
                     for p in people if not p["finished"]]
+    _count_late_codes(people, outcome)
     finished = [p for p in people if p["finished"]]
     conn = await asyncpg.connect(database_url)
     try:
@@ -76,9 +79,23 @@ async def judge(load: dict, *, database_url: str, mail_url: str, temporal: Clien
     finally:
         await conn.close()
     outcome.retried_sends = await retried_sends(temporal)
-    await _check_mail(mail_url, people, outcome)
+    await _check_messages(mail_url, sandbox_url, people, outcome)
     outcome.stuck = await stuck_flows(temporal)
     return outcome
+
+
+def _count_late_codes(people: list[dict], outcome: Outcome) -> None:
+    """Late typists (provingground/code_screen.py): a code the portal took after its life is a
+    violation, however it was delivered."""
+    notes: Counter = Counter()
+    for person in people:
+        notes.update(person.get("notes", {}))
+    if notes["late_codes"]:
+        outcome.figures["codes typed a second after their life"] = (
+            f"{notes['late_codes']} ({notes['late_arrivals']} arrived late, through a retry); "
+            f"{notes['late_codes_taken']} taken")
+    outcome.violations += [f"{p['kind']} of {p['username']}: a code was taken after its life"
+                           for p in people if p.get("notes", {}).get("late_codes_taken")]
 
 
 async def _check_accounts(conn: asyncpg.Connection, finished: list[dict], outcome: Outcome) -> None:
@@ -86,20 +103,23 @@ async def _check_accounts(conn: asyncpg.Connection, finished: list[dict], outcom
     status = await integrity.account_status(conn, registered)
     outcome.lost += [f"registration of {name}: account is {status.get(name, 'missing')}"
                      for name in registered if status.get(name) != "active"]
-    logged_in = [p["username"] for p in finished if p["kind"] == "login"]
+    logged_in = [p["username"] for p in finished if p["kind"] in LOGINS]
     sessions = await integrity.sessions_of(conn, logged_in)
     outcome.lost += [f"login of {name}: no session" for name in logged_in if not sessions.get(name)]
     outcome.lost += await integrity.half_accounts(conn)
     outcome.duplicated += await integrity.repeated_events(conn)
 
 
-async def _check_mail(mail_url: str, people: list[dict], outcome: Outcome) -> None:
-    """Copies: messages to one address identical to an earlier one (a retried send repeats its
-    code or link, activities/sends.py). Two presses of Send are two sends, each its own code."""
+async def _check_messages(mail_url: str, sandbox_url: str, people: list[dict], outcome: Outcome) -> None:
+    """Copies: emails and SMS to one person identical to an earlier one (a retried send repeats
+    its code or link, activities/sends.py). Two presses of Send are two sends, each its own code."""
     async with httpx.AsyncClient(timeout=30) as http:
-        messages = (await http.get(f"{mail_url}/api/messages")).json()
-    ours = {p["email"].casefold() for p in people}
-    sent = Counter((to.casefold(), m["subject"], m["text"]) for m in messages for to in m["to"] if to.casefold() in ours)
+        mail = (await http.get(f"{mail_url}/api/messages")).json()
+        sms = (await http.get(f"{sandbox_url}/api/messages")).json()
+    addresses = {p["email"].casefold() for p in people}
+    phones = {p["phone"] for p in people if p.get("phone")}
+    sent = Counter((to.casefold(), m["subject"], m["text"]) for m in mail for to in m["to"] if to.casefold() in addresses)
+    sent.update((m["to"], "", m["body"]) for m in sms if m["to"] in phones)
     copies = sum(times - 1 for times in sent.values())
     if copies > outcome.retried_sends:
         outcome.duplicated.append(

@@ -19,6 +19,8 @@ PATIENCE = 240.0  # seconds one screen may take, retries included, before the pe
 RETRY_PAUSE = 1.0
 MAIL_POLL = 0.25
 RELOAD_PATIENCE = 30.0  # how long a person reloads a screen that did not move on
+# How a screen says a message is late or did not go (workflows/deliveries.py, code_challenge.py).
+COULD_NOT_SEND = "We could not send"
 
 
 class GaveUp(Exception):
@@ -48,6 +50,8 @@ class Person:
         self._headers = {"X-Forwarded-For": address}
         self._tally = tally
         self._api = first_api % len(portal.api_urls)
+        # What this person met that the judgement counts (provingground/code_screen.py).
+        self.notes: dict[str, int] = {}
 
     async def call(self, method: str, path: str, body: Any = None, *, params: dict | None = None) -> httpx.Response:
         """One screen's request, pressed again until the portal gives an answer that is not an
@@ -78,7 +82,7 @@ class Person:
         says otherwise, the person reloads the page for a while, as people do: an earlier
         press may have gone through with its answer lost, and its screen is the one to go on."""
         response = await self.call("POST", f"/api/v1/{path}", body)
-        view = _json(response)
+        view = self._saw(_json(response))
         if response.status_code in (status, 200, 201) and view.get("step") == want:
             return view
         loop = asyncio.get_running_loop()
@@ -86,13 +90,21 @@ class Person:
         process = path.split("/", 1)[0]
         while process != path and loop.time() < deadline:  # a flow's first screen has nothing to reload
             reloaded = await self.call("GET", f"/api/v1/{process}")
-            if reloaded.status_code == 200 and _json(reloaded).get("step") == want:
+            if reloaded.status_code == 200 and self._saw(_json(reloaded)).get("step") == want:
                 return _json(reloaded)
             await asyncio.sleep(RETRY_PAUSE)
         raise Refused(path, response.status_code, view)
 
     async def view(self, path: str) -> dict:
-        return _json(await self.call("GET", f"/api/v1/{path}"))
+        return self._saw(_json(await self.call("GET", f"/api/v1/{path}")))
+
+    def _saw(self, view: dict) -> dict:
+        """Tallies a screen that says a message could not be sent (yet)."""
+        errors = view.get("errors")
+        said = [view.get("notice"), *(errors.values() if isinstance(errors, dict) else [])]
+        if any(isinstance(text, str) and text.startswith(COULD_NOT_SEND) for text in said):
+            self._tally.answers["could not send"] += 1
+        return view
 
     async def follow(self, link: str) -> httpx.Response:
         """Open an emailed link in this browser, on whichever API answers."""

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import asyncpg
 import httpx
 
-from provingground.journeys import CODE, Registrant, log_in, user_info
+from provingground.code_screen import CODE
+from provingground.journeys import Registrant, log_in, user_info
 from provingground.person import GaveUp, Person, Portal, Refused, Tally
 from store import integrity
 

@@ -34,6 +34,7 @@ from store.migrate import migrate
 BIN = Path(sys.executable).parent
 DATABASE = "atrezzo"
 REPLICAS = ("1", "2")
+KEEP_MESSAGES = 1_000_000
 
 
 class TopologyError(Exception):
@@ -174,13 +175,15 @@ class Topology:
             "--db-filename", str(self.folder / "temporal.db"), "--log-level", "warn", *sa.dev_server_flags(),
         ], temporal)
         smtp, inbox = _free_port(), _free_port()
+        # Every message of the run is kept: the judgement counts copies over all of them.
         self._add("smtp-sink", [sys.executable, "-m", "devstack.smtp_sink", "--smtp-port", str(smtp),
-                                "--http-port", str(inbox)], inbox)
+                                "--http-port", str(inbox), "--keep", str(KEEP_MESSAGES)], inbox)
         self._smtp_port = smtp
         sandbox = _free_port()
         self._add("twilio-sandbox", [
             sys.executable, "-m", "devstack.twilio_sandbox", "--port", str(sandbox),
             "--account-sid", self.secrets["TWILIO_ACCOUNT_SID"], "--auth-token", self.secrets["TWILIO_AUTH_TOKEN"],
+            "--keep", str(KEEP_MESSAGES),
         ], sandbox)
 
     def _service_port(self, name: str) -> int:

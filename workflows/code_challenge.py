@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import SPOKEN_CODE, CodeDelivery, Sent
+    from activities.contracts import INVALID_DESTINATION, SPOKEN_CODE, CodeDelivery, Sent
     from domain.digests import digests_match
     from workflows.deliveries import send_options
 
@@ -59,6 +59,8 @@ MESSAGES = {
     Outcome.NOT_SENT: "Please request a verification code first.",
 }
 SEND_FAILED = "We could not send the verification code. Please check the address and try again."
+# The provider did not take the message within the code's life (an outage): the address is fine.
+SEND_TIMED_OUT = "We could not send the verification code in time. Please click Send new code to try again."
 
 
 class CodeChallenge:
@@ -102,8 +104,9 @@ class CodeChallenge:
             return f"Please wait {wait} seconds before requesting a new code."
         return None
 
-    async def send(self) -> bool:
-        """Deliver a new code (the old one stops working). False when delivery failed."""
+    async def send(self) -> str:
+        """Deliver a new code (the old one stops working): "" once delivered, or why it was not
+        (SEND_FAILED: the address was refused; SEND_TIMED_OUT: not delivered within its life)."""
         # A code's life starts when it is asked for: a send retried after a crash repeats the
         # code it may already have delivered, and that first copy must not outlive its TTL.
         asked_at = workflow.now()
@@ -111,7 +114,7 @@ class CodeChallenge:
             # Take about as long as a real delivery, so the answer's timing names no account.
             await workflow.sleep(timedelta(milliseconds=workflow.random().randint(60, 400)))
             self._record(f"{workflow.random().getrandbits(256):064x}", asked_at)
-            return True
+            return ""
         try:
             sent: Sent = await workflow.execute_activity(
                 _SENDERS[self.channel],
@@ -124,11 +127,12 @@ class CodeChallenge:
                 # Retried through a provider's outage, never past the code's life.
                 **send_options(self.policy.ttl),
             )
-        except ActivityError:
-            return False
+        except ActivityError as error:
+            refused = isinstance(error.cause, ApplicationError) and error.cause.type == INVALID_DESTINATION
+            return SEND_FAILED if refused else SEND_TIMED_OUT
         self._record(sent.digest, asked_at)
         self.awaits_keypress = self.channel == "voice" and sent.detail.get(SPOKEN_CODE) != "yes"
-        return True
+        return ""
 
     def _record(self, digest: str, asked_at: datetime) -> None:
         self.sends += 1

@@ -17,17 +17,27 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
+with workflow.unsafe.imports_passed_through():
+    from activities.contracts import INVALID_DESTINATION
+
 RETRY_WITHIN_LIFE = "sends-retry-within-life"
 # How long a person's press waits for its send before the screen says it is still going.
 SLOW_AFTER = timedelta(seconds=8)
 # Between attempts while the provider is down: soon enough to catch its return.
 _LONGEST_PAUSE = timedelta(seconds=10)
 _ATTEMPT = timedelta(seconds=30)
-_NOT_RETRIED = ["InvalidDestination"]
+# A worker killed mid-send holds its attempt until the attempt times out: a third of the
+# message's life leaves the retry (on another worker) time to deliver within it, even for a
+# 30-second login code, which a 30-second attempt left no retry at all.
+_ATTEMPTS_PER_LIFE = 3
+_NOT_RETRIED = [INVALID_DESTINATION]
 
 STILL_SENDING_CODE = ("We could not send the verification code yet. We are still trying, and it will "
                       "arrive as soon as it can be sent.")
 STILL_SENDING_LINK = "We could not send the email yet. We are still trying, and it will arrive as soon as it can be sent."
+# Verify code pressed while the first code is still being sent: nothing was compared.
+CODE_ON_ITS_WAY = ("We are still confirming that your verification code was sent. Please wait a moment, "
+                   "then click Verify code again.")
 
 
 def retries_within_life() -> bool:
@@ -39,7 +49,7 @@ def send_options(life: timedelta) -> dict[str, Any]:
     if not retries_within_life():
         return {"start_to_close_timeout": _ATTEMPT, "retry_policy": RetryPolicy(maximum_attempts=3, non_retryable_error_types=_NOT_RETRIED)}
     return {
-        "start_to_close_timeout": min(_ATTEMPT, life),
+        "start_to_close_timeout": min(_ATTEMPT, life / _ATTEMPTS_PER_LIFE),
         "schedule_to_close_timeout": life,
         "retry_policy": RetryPolicy(maximum_interval=_LONGEST_PAUSE, non_retryable_error_types=_NOT_RETRIED),
     }

@@ -20,8 +20,9 @@ with workflow.unsafe.imports_passed_through():
     from engine import search_attributes as sa
     from activities.contracts import LinkDelivery, Sent
     from domain.digests import digests_match, is_digest
-    from workflows.code_challenge import MESSAGES, SEND_FAILED, CodeChallenge, CodeStatus, Outcome
+    from workflows.code_challenge import MESSAGES, CodeChallenge, CodeStatus, Outcome
     from workflows.deliveries import (
+        CODE_ON_ITS_WAY,
         STILL_SENDING_CODE,
         STILL_SENDING_LINK,
         done_soon,
@@ -289,15 +290,15 @@ class FlowWorkflow:
     async def _deliver_code(self) -> None:
         assert self.challenge is not None
         try:
-            delivered = await self.challenge.send()
+            failure = await self.challenge.send()
         finally:
             self._sending = False
-        if delivered:
+        if not failure:
             self._view.errors = {}
             self._view.notice = CALL_PLACED if self.challenge.channel == "voice" else CODE_SENT
         else:
             self._view.notice = ""
-            self._show_error("code", SEND_FAILED)
+            self._show_error("code", failure)
 
     @send_code.validator
     def _validate_send_code(self) -> None:
@@ -326,6 +327,10 @@ class FlowWorkflow:
         if outcome is Outcome.VERIFIED:
             self._view.errors = {}
             await self._code_verified()
+        elif outcome is Outcome.NOT_SENT and self._sending:
+            # The code can be in the person's hands before its send is confirmed (a worker
+            # died after handing it over, and the retry is on its way): ask again, not anew.
+            self._show_error("code", CODE_ON_ITS_WAY)
         else:
             self._show_error("code", MESSAGES[outcome])
         return self.view()

@@ -34,7 +34,8 @@ from domain.errors import FieldError
 from engine import search_attributes as sa
 from store import audit
 from store.accounts import Account, account_by_email, account_by_id
-from workflows.code_challenge import MESSAGES, SEND_FAILED, Outcome
+from workflows.code_challenge import MESSAGES, SEND_FAILED, SEND_TIMED_OUT, Outcome
+from workflows.deliveries import CODE_ON_ITS_WAY
 from workflows.enrollment import PROCESS as ENROLLMENT
 from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow
 from workflows.flow import CODE_SENT, FlowView
@@ -293,9 +294,9 @@ def _shown(view: FlowView) -> FlowView:
     if view.step != "email_code":
         return view
     errors = dict(view.errors)
-    if errors.get("code") == MESSAGES[Outcome.NOT_SENT]:
+    if errors.get("code") in (MESSAGES[Outcome.NOT_SENT], CODE_ON_ITS_WAY):
         errors["code"] = MESSAGES[Outcome.WRONG]
-    if errors.get("code") == SEND_FAILED:
+    if errors.get("code") in (SEND_FAILED, SEND_TIMED_OUT):
         del errors["code"]
     return dataclasses.replace(view, notice=CODE_SENT, code=None, errors=errors)
 

@@ -18,10 +18,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8026)
     parser.add_argument("--account-sid", default=os.environ.get("TWILIO_ACCOUNT_SID"))
     parser.add_argument("--auth-token", default=os.environ.get("TWILIO_AUTH_TOKEN"))
+    parser.add_argument("--keep", type=int, default=1000, help="how many SMS and calls to keep (the oldest go)")
     args = parser.parse_args()
     if not (args.account_sid and args.auth_token):
         parser.error("give --account-sid and --auth-token (or TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN)")
     try:
-        asyncio.run(serve(args.port, args.account_sid, args.auth_token, args.host))
+        asyncio.run(serve(args.port, args.account_sid, args.auth_token, args.host, keep=args.keep))
     except KeyboardInterrupt:
         pass

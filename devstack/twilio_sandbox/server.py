@@ -7,9 +7,9 @@ from devstack.twilio_sandbox.app import create_sandbox_app
 from devstack.twilio_sandbox.state import SandboxState
 
 
-async def serve(port: int, account_sid: str, auth_token: str, host: str = "127.0.0.1") -> None:
+async def serve(port: int, account_sid: str, auth_token: str, host: str = "127.0.0.1", *, keep: int = 1000) -> None:
     """Serve until cancelled (for `atrezzo dev`, which runs everything on one loop)."""
-    server = AppServer(create_sandbox_app(account_sid, auth_token), host, port)
+    server = AppServer(create_sandbox_app(account_sid, auth_token, SandboxState(keep)), host, port)
     print(f"Twilio sandbox: {server.url}/", flush=True)
     await server.run()
 

@@ -6,10 +6,12 @@ from provingground.scenarios import (
     api_crash,
     bad_input,
     postgres_restart,
+    provider_outages,
     races,
     soak,
     temporal_outage,
     worker_crash,
 )
 
-SCENARIOS = {1: worker_crash, 2: api_crash, 3: temporal_outage, 5: postgres_restart, 6: races, 7: bad_input, 8: soak}
+SCENARIOS = {1: worker_crash, 2: api_crash, 3: temporal_outage, 4: provider_outages, 5: postgres_restart, 6: races,
+             7: bad_input, 8: soak}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 
 from provingground.ground import Ground, Size
-from provingground.journeys import LOGIN_STEPS, REGISTRATION_STEPS
+from provingground.journeys import STEPS
 from provingground.outcome import Outcome
 
 TITLE = "5. PostgreSQL restarted twice mid-load"
@@ -17,8 +17,7 @@ RESTARTS = 2
 
 async def run(ground: Ground, size: Size) -> Outcome:
     people = await ground.people(size.registrations, size.logins)
-    steps = {"registration": len(REGISTRATION_STEPS), "login": len(LOGIN_STEPS)}
-    total = sum(steps[kind] for kind, _ in people)
+    total = sum(len(STEPS[kind]) for kind, _ in people)
     strike_at = {max(1, total * (n + 1) // (RESTARTS + 1)) for n in range(RESTARTS)}
     done = 0
     restarts: list[asyncio.Task] = []

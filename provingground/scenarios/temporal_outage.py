@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 
 from provingground.ground import Ground, Size
-from provingground.journeys import LOGIN_STEPS, REGISTRATION_STEPS
+from provingground.journeys import STEPS
 from provingground.outcome import Outcome
 
 TITLE = "3. Temporal stopped for {outage:.0f} s mid-load"
@@ -16,8 +16,7 @@ TITLE = "3. Temporal stopped for {outage:.0f} s mid-load"
 async def run(ground: Ground, size: Size) -> Outcome:
     people = await ground.people(size.registrations, size.logins)
     # A quarter of the way in: every kind of screen is in flight somewhere.
-    steps = {"registration": len(REGISTRATION_STEPS), "login": len(LOGIN_STEPS)}
-    strike_after = max(1, sum(steps[kind] for kind, _ in people) // 4)
+    strike_after = max(1, sum(len(STEPS[kind]) for kind, _ in people) // 4)
     done = 0
     outage: asyncio.Task | None = None
 

@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+from datetime import timedelta
 
+import aiosmtplib
 import pytest
 from aiosmtpd.controller import Controller
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.contracts import CodeDelivery, LinkDelivery, Notice
-from activities.email import INVALID_DESTINATION, EmailActivities
+from activities.contracts import INVALID_DESTINATION, CodeDelivery, LinkDelivery, Notice
+from activities.email import EmailActivities
 from domain import digests
 from tests.support.app import free_port
 from tests.support.temporal import make_settings
 
+# What a flow gives one attempt of a 30-second code's send (workflows/deliveries.py).
+ATTEMPT = timedelta(seconds=10)
 LINK_TEMPLATES = ["registration_link", "registration_reset_link", "enrollment_resume_link", "admin_reset_link"]
+
+
+def _attempt(number: int = 1, activity_id: str = "1", *, within: timedelta = ATTEMPT) -> ActivityEnvironment:
+    """An attempt of one scheduled send (attempts after the first are retries after a crash)."""
+    env = ActivityEnvironment()
+    env.info = dataclasses.replace(env.info, attempt=number, activity_id=activity_id, start_to_close_timeout=within)
+    return env
 
 
 @pytest.fixture
@@ -31,7 +43,7 @@ def email(smtp_sink):
 ])
 async def test_code_email_sends_a_code_and_returns_only_its_digest(email, mail, purpose, seconds, wording):
     settings, activities = email
-    sent = await ActivityEnvironment().run(activities.send_code_email, CodeDelivery("kim@example.com", purpose, seconds))
+    sent = await _attempt().run(activities.send_code_email, CodeDelivery("kim@example.com", purpose, seconds))
     [message] = await mail.wait_for_messages_to("kim@example.com")
     assert message["subject"] == "Your Atrezzo verification code"
     code = mail.last_code_to("kim@example.com")
@@ -45,7 +57,7 @@ async def test_code_email_sends_a_code_and_returns_only_its_digest(email, mail, 
 async def test_every_link_email_renders_both_parts(email, mail, template):
     settings, activities = email
     delivery = LinkDelivery(to="kim@example.com", template=template, path="/register/verify", expires_in_seconds=1200, greeting_name="Kim")
-    sent = await ActivityEnvironment().run(activities.send_link_email, delivery)
+    sent = await _attempt().run(activities.send_link_email, delivery)
     [message] = await mail.wait_for_messages_to("kim@example.com")
     link = mail.last_link_to("kim@example.com")
     assert link.startswith("https://portal.example/register/verify?flow=test&token=")
@@ -55,11 +67,6 @@ async def test_every_link_email_renders_both_parts(email, mail, template):
     assert sent.digest == digests.token_digest(digests.derive_key(settings.secret_key, digests.LINK_KEY), token)
 
 
-def _attempt(number: int, activity_id: str = "1") -> ActivityEnvironment:
-    """An attempt of one scheduled send (attempts after the first are retries after a crash)."""
-    env = ActivityEnvironment()
-    env.info = dataclasses.replace(env.info, attempt=number, activity_id=activity_id)
-    return env
 
 
 async def test_a_retried_send_repeats_the_code_and_the_link_it_may_already_have_delivered(email, mail):
@@ -85,6 +92,23 @@ async def test_a_retried_send_repeats_the_code_and_the_link_it_may_already_have_
     assert mail.last_code_to("kim@example.com") != codes[0]
 
 
+async def test_a_stalled_mail_server_holds_an_attempt_no_longer_than_temporal_waits_for_it():
+    # Past its attempt's timeout Temporal retries the send elsewhere: this attempt would only
+    # deliver late, and held its worker slot for the client's own 20 seconds.
+    async def say_nothing(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()
+
+    server = await asyncio.start_server(say_nothing, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    activities = EmailActivities(make_settings(smtp_host="127.0.0.1", smtp_port=port))
+    try:
+        async with asyncio.timeout(10):
+            with pytest.raises(aiosmtplib.SMTPTimeoutError):
+                await _attempt(within=timedelta(seconds=1)).run(activities.send_code_email, CodeDelivery("kim@example.com", "login", 30))
+    finally:
+        server.close()
+
+
 class _RefuseEveryone:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         return "550 5.1.1 No such mailbox"
@@ -96,7 +120,7 @@ async def test_refused_address_is_not_retried():
     try:
         activities = EmailActivities(make_settings(smtp_host="127.0.0.1", smtp_port=controller.port))
         with pytest.raises(ApplicationError) as refused:
-            await ActivityEnvironment().run(activities.send_code_email, CodeDelivery("nobody@example.com", "login", 30))
+            await _attempt().run(activities.send_code_email, CodeDelivery("nobody@example.com", "login", 30))
         assert refused.value.type == INVALID_DESTINATION and refused.value.non_retryable
     finally:
         controller.stop()
@@ -105,7 +129,7 @@ async def test_refused_address_is_not_retried():
 async def test_the_cancelled_registration_notice_says_how_to_start_again_and_carries_no_token(email, mail):
     _, activities = email
     notice = Notice(to="kim@example.com", template="registration_cancelled", greeting_name="Kim")
-    await ActivityEnvironment().run(activities.send_notice_email, notice)
+    await _attempt().run(activities.send_notice_email, notice)
     [message] = await mail.wait_for_messages_to("kim@example.com")
     assert message["subject"] == "Your Atrezzo registration was cancelled"
     assert "Hello Kim," in message["text"] and "https://portal.example/register" in message["text"]
@@ -116,7 +140,7 @@ async def test_the_cancelled_registration_notice_says_how_to_start_again_and_car
 async def test_an_admin_reset_link_says_its_life_as_people_do(email, mail):
     _, activities = email
     delivery = LinkDelivery(to="kim@example.com", template="admin_reset_link", path="/admin-reset/confirm", expires_in_seconds=7 * 86400)
-    await ActivityEnvironment().run(activities.send_link_email, delivery)
+    await _attempt().run(activities.send_link_email, delivery)
     [message] = await mail.wait_for_messages_to("kim@example.com")
     assert "within 7 days" in message["text"] and "10080" not in message["text"]
     assert "https://portal.example/first-login" in message["text"]
@@ -127,7 +151,7 @@ async def test_an_expired_registration_link_points_to_registration_reset(email, 
     """Someone who never verified their email cannot use "Having trouble logging in?"."""
     _, activities = email
     delivery = LinkDelivery(to="kim@example.com", template=template, path="/register/confirm", expires_in_seconds=1200)
-    await ActivityEnvironment().run(activities.send_link_email, delivery)
+    await _attempt().run(activities.send_link_email, delivery)
     [message] = await mail.wait_for_messages_to("kim@example.com")
     assert "Registration Error → Reset (https://portal.example/register/reset)" in message["text"]
     assert 'href="https://portal.example/register/reset"' in message["html"]
@@ -145,7 +169,7 @@ async def test_an_expired_registration_link_points_to_registration_reset(email, 
 )
 async def test_security_notices_say_what_changed_and_what_to_do_if_it_was_not_you(email, mail, template, detail, says):
     _, activities = email
-    await ActivityEnvironment().run(activities.send_notice_email, Notice(to="kim@example.com", template=template, detail=detail))
+    await _attempt().run(activities.send_notice_email, Notice(to="kim@example.com", template=template, detail=detail))
     [message] = await mail.wait_for_messages_to("kim@example.com")
     assert says in message["text"] and says.split(" ")[-1] in message["html"]
     for part in (message["text"], message["html"]):
@@ -162,5 +186,5 @@ async def test_mail_goes_over_implicit_tls_with_its_own_ca_when_asked(monkeypatc
 
     monkeypatch.setattr("activities.email.aiosmtplib.send", send)
     settings = make_settings(smtp_host="mail.example", smtp_port=465, smtp_tls=True, smtp_tls_ca_file="/etc/ssl/mail-ca.pem")
-    await ActivityEnvironment().run(EmailActivities(settings).send_code_email, CodeDelivery("kim@example.com", "login", 30))
+    await _attempt().run(EmailActivities(settings).send_code_email, CodeDelivery("kim@example.com", "login", 30))
     assert (seen["use_tls"], seen["start_tls"], seen["cert_bundle"], seen["port"]) == (True, False, "/etc/ssl/mail-ca.pem", 465)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import xml.etree.ElementTree as ET
 
 import pytest
+import requests
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.contracts import CodeDelivery
-from activities.email import INVALID_DESTINATION
-from activities.phone import PhoneActivities, twilio_client
+from activities.contracts import INVALID_DESTINATION, CodeDelivery
+from activities.phone import TWILIO_TIMEOUT_SECONDS, PhoneActivities, twilio_client
 from domain import digests
 from tests.support.temporal import make_settings
 
@@ -72,3 +73,21 @@ async def test_a_number_twilio_refuses_is_not_retried(phone):
     with pytest.raises(ApplicationError) as refused:
         await ActivityEnvironment().run(activities.send_code_sms, CodeDelivery("", "login", 600))
     assert refused.value.type == INVALID_DESTINATION and refused.value.non_retryable
+
+
+async def test_a_stalled_connection_to_twilio_fails_the_attempt_instead_of_holding_its_thread():
+    # The twilio client waits forever by default: each stalled send kept a worker thread for
+    # good while Temporal retried the send elsewhere.
+    async def say_nothing(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()
+
+    server = await asyncio.start_server(say_nothing, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    settings = make_settings(twilio_api_base_url=f"http://127.0.0.1:{port}")
+    activities = PhoneActivities(settings, twilio_client(settings))
+    try:
+        async with asyncio.timeout(TWILIO_TIMEOUT_SECONDS * 3):
+            with pytest.raises(requests.exceptions.Timeout):
+                await ActivityEnvironment().run(activities.send_code_sms, CodeDelivery(NUMBER, "login", 600))
+    finally:
+        server.close()

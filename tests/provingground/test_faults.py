@@ -6,8 +6,11 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from twilio.base.exceptions import TwilioRestException
 
+from activities.phone import twilio_client
 from provingground.faults import FaultProxy, Mode, Target
+from tests.support.temporal import make_settings
 
 
 @pytest.fixture
@@ -81,3 +84,25 @@ async def test_latency_is_added_to_each_chunk(proxy):
     await proxy.set(Mode.PASS, latency=0.05)
     assert await talk(proxy) == b"ping"
     assert proxy.latency == 0.05
+
+
+async def test_an_http_dependency_answers_500_to_the_real_twilio_client_then_recovers(twilio_sandbox):
+    proxy = FaultProxy("twilio", Target(port=int(twilio_sandbox.url.rsplit(":", 1)[1])))
+    await proxy.start()
+    settings = make_settings(twilio_account_sid=twilio_sandbox.account_sid, twilio_auth_token=twilio_sandbox.auth_token,
+                             twilio_api_base_url=f"http://{proxy.address}")
+    client = twilio_client(settings)
+
+    def send() -> str:
+        return client.messages.create(to="+12025550143", from_=settings.twilio_from_number, body="hello").sid
+
+    try:
+        assert (await asyncio.to_thread(send)).startswith("SM")  # a kept-alive connection now
+        await proxy.set(Mode.SERVER_ERROR)
+        with pytest.raises(TwilioRestException) as failed:
+            await asyncio.to_thread(send)
+        assert failed.value.status == 500
+        await proxy.set(Mode.PASS)
+        assert (await asyncio.to_thread(send)).startswith("SM")
+    finally:
+        await proxy.stop()

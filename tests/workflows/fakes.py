@@ -8,8 +8,10 @@ import asyncio
 import dataclasses
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from activities.contracts import (
+    INVALID_DESTINATION,
     SPOKEN_CODE,
     AccountProgress,
     AdminResetEnded,
@@ -70,6 +72,10 @@ class FakeSenders:
         # The provider is down: code and link deliveries fail (and are retried) while this is set.
         self.provider_down = False
         self.refused = 0
+        # The provider refuses the address itself (no retry can help).
+        self.address_refused = False
+        # Attempts whose worker dies after handing the message over: they never report back.
+        self.lost_attempts = 0
         # Calls that ask for "#" instead of speaking CODE, as workers placed them before.
         self.press_pound_calls = False
         self.sending = asyncio.Event()
@@ -130,8 +136,13 @@ class FakeSenders:
 
     async def _deliver(self, delivery: CodeDelivery) -> None:
         self._unless_down()
+        if self.address_refused:
+            raise ApplicationError("the mail server refused the address", type=INVALID_DESTINATION, non_retryable=True)
         self.sent.append(delivery)
         self.sending.set()
+        if self.lost_attempts:
+            self.lost_attempts -= 1
+            await asyncio.Event().wait()  # its worker is gone: only the attempt's timeout ends it
         if self.hold_sending is not None:
             await self.hold_sending.wait()
 

@@ -16,8 +16,8 @@ from tests.support.challenge_flow import ChallengeFlow, ChallengeStart
 from tests.support.temporal import client_for, make_settings
 from tests.workflows.fakes import CODE, VOICE_TOKEN, FakeSenders
 from tests.workflows.harness import scheduled_activities, without_clock
-from workflows.code_challenge import MESSAGES, SEND_FAILED, Outcome
-from workflows.deliveries import STILL_SENDING_CODE
+from workflows.code_challenge import MESSAGES, SEND_FAILED, SEND_TIMED_OUT, Outcome
+from workflows.deliveries import CODE_ON_ITS_WAY, STILL_SENDING_CODE
 from workflows.flow import CODE_SENT, FlowView, Keypress
 
 PHONE = "+12025550143"
@@ -309,13 +309,52 @@ async def test_a_send_that_outlasts_the_code_stops_at_its_expiry_and_says_so(flo
     await env.fast_forward(handle, timedelta(seconds=9))
     assert (await sending.result()).notice == STILL_SENDING_CODE
     # Verify code pressed meanwhile is answered at once, not held until the send gives up.
-    assert (await verify(handle, senders, CODE)).errors == {"code": MESSAGES[Outcome.NOT_SENT]}
+    assert (await verify(handle, senders, CODE)).errors == {"code": CODE_ON_ITS_WAY}
     await env.fast_forward(handle, timedelta(seconds=60))  # the next failed attempt finds the code's life over
-    failed = await view_when(handle, lambda v: v.errors.get("code") == SEND_FAILED)
-    assert failed.errors == {"code": SEND_FAILED} and not failed.code.sent
+    failed = await view_when(handle, lambda v: v.errors.get("code") == SEND_TIMED_OUT)
+    assert failed.errors == {"code": SEND_TIMED_OUT} and not failed.code.sent
     refused_by_then = senders.refused
     senders.provider_down = False
     await asyncio.sleep(3)
     assert senders.sent == [] and senders.refused == refused_by_then  # no attempt after the code's life
     assert (await send(handle)).notice == CODE_SENT  # the person asks again once it is back
 
+
+
+async def test_a_send_whose_worker_died_mid_attempt_is_retried_within_a_30_second_codes_life(flow_env):
+    # The worker handed the code over and died: its attempt ends only when it times out. An
+    # attempt as long as the code's life left no retry, and the person's code never counted.
+    start, senders, env = flow_env
+    senders.lost_attempts = 1
+    handle = await start(ttl_seconds=30)
+    sending = await handle.start_update("send_code", wait_for_stage=WorkflowUpdateStage.ACCEPTED, result_type=FlowView)
+    await senders.sending.wait()
+    await env.fast_forward(handle, timedelta(seconds=9))
+    assert (await sending.result()).notice == STILL_SENDING_CODE
+    # The person types the code the dead worker handed over; the retry confirms it in time.
+    assert (await verify(handle, senders, CODE)).status == "completed"
+    assert len(senders.sent) == 2
+
+
+async def test_a_code_typed_before_its_send_is_confirmed_is_neither_refused_nor_counted(flow_env):
+    start, senders, env = flow_env
+    senders.lost_attempts = 1
+    handle = await start(ttl_seconds=60)  # attempts of 20 s
+    sending = await handle.start_update("send_code", wait_for_stage=WorkflowUpdateStage.ACCEPTED, result_type=FlowView)
+    await senders.sending.wait()
+    await env.fast_forward(handle, timedelta(seconds=9))
+    assert (await sending.result()).notice == STILL_SENDING_CODE
+    on_its_way = await verify(handle, senders, CODE)
+    assert on_its_way.errors == {"code": CODE_ON_ITS_WAY} and on_its_way.code.tries_left == 5
+    await env.fast_forward(handle, timedelta(seconds=5))  # the attempt times out; another delivers
+    sent = await view_when(handle, lambda v: v.code.sent)
+    assert sent.notice == CODE_SENT and len(senders.sent) == 2
+    assert (await verify(handle, senders, CODE)).status == "completed"
+
+
+async def test_a_refused_address_says_to_check_it_not_to_wait(flow_env):
+    start, senders, env = flow_env
+    senders.address_refused = True
+    handle = await start(ttl_seconds=600)
+    refused = await send(handle)
+    assert refused.errors == {"code": SEND_FAILED} and not refused.code.sent and len(senders.sent) == 0

@@ -1,0 +1,81 @@
+"""Scenario 4: the mail and SMS providers fail while people register and log in. First SMTP
+refuses every connection while Twilio answers every request with a 500; then both stall
+(connections accepted, nothing moves) — each for two minutes, then they recover. Link and code
+sends retry within their life and succeed once the provider is back; the screens say "We could
+not send…" meanwhile, never a 500; and no code works past its life because a retry delivered
+it: late typists type their first code a second after its life and must be refused.
+
+Codes here live a minute (ENROLLMENT_CODE_TTL, which Login with Phone uses too) instead of ten,
+so a late typist's wait stays short; Login with Email keeps the guide's 30 seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import random
+from collections import Counter
+
+from provingground.faults import Mode
+from provingground.ground import Ground, Size
+from provingground.journeys import Registrant
+from provingground.outcome import Outcome
+
+TITLE = "4. SMTP refused and Twilio 500s, then both stalled, {provider_outage:.0f} s each"
+FAULTS = ({"smtp": Mode.REFUSE, "twilio": Mode.SERVER_ERROR}, {"smtp": Mode.STALL, "twilio": Mode.STALL})
+CODE_LIFE = 60
+EMAIL_LOGIN_CODE_LIFE = 30  # settings.login_email_code_ttl's default: the guide's 30 seconds
+LATE_EVERY = 5  # every fifth person logging in is a late typist
+
+
+def app_settings(size: Size) -> dict[str, str]:
+    return {"ENROLLMENT_CODE_TTL": f"PT{CODE_LIFE}S"}
+
+
+async def run(ground: Ground, size: Size) -> Outcome:
+    loads = []
+    for modes in FAULTS:
+        people = await _people(ground, size)
+        outage: list[asyncio.Task] = []
+
+        async def on_step(journey: str, step: str, modes: dict = modes) -> None:
+            if not outage:  # the load is under way: break the providers now
+                outage.append(asyncio.create_task(_outage(ground, modes, size.provider_outage_seconds)))
+
+        loads.append(await ground.load(people, concurrency=size.concurrency, on_step=on_step))
+        await asyncio.gather(*outage)
+    return await ground.judge(_merged(loads), faults=len(FAULTS) * 2)
+
+
+async def _people(ground: Ground, size: Size) -> list[tuple[str, Registrant]]:
+    """A quarter of the run's registrations, email logins and phone logins for each fault."""
+    share = max(2, size.logins // 4)
+    people = await ground.people(max(2, size.registrations // 4), share)
+    by_phone = await ground.returning_users(share, by_phone=True)
+    people += [("phone_login", who) for who in by_phone]
+    random.Random(len(people)).shuffle(people)
+    return [(kind, _late(who, kind) if kind != "registration" and n % LATE_EVERY == 0 else who)
+            for n, (kind, who) in enumerate(people)]
+
+
+def _late(who: Registrant, kind: str) -> Registrant:
+    return dataclasses.replace(who, late_after=EMAIL_LOGIN_CODE_LIFE if kind == "login" else CODE_LIFE)
+
+
+async def _outage(ground: Ground, modes: dict[str, Mode], seconds: float) -> None:
+    proxies = ground.topology.proxies
+    for name, mode in modes.items():
+        await proxies[name].set(mode)
+    await asyncio.sleep(seconds)
+    for name in modes:
+        await proxies[name].set(Mode.PASS)
+
+
+def _merged(loads: list[dict]) -> dict:
+    answers: Counter = Counter()
+    for load in loads:
+        answers.update(load["tally"]["answers"])
+    return {
+        "people": [person for load in loads for person in load["people"]],
+        "tally": {"answers": dict(answers), "server_errors": [e for load in loads for e in load["tally"]["server_errors"]]},
+    }

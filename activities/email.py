@@ -16,7 +16,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.contracts import INVALID_DESTINATION, CodeDelivery, LinkDelivery, Notice, Sent
-from activities.sends import attempt_timeout, this_send
+from activities.attempts import attempt_timeout, this_activity
 from domain import digests
 from domain.durations import in_words
 from engine import metrics
@@ -40,7 +40,7 @@ class EmailActivities:
 
     @activity.defn(name="send_code_email")
     async def send_code_email(self, delivery: CodeDelivery) -> Sent:
-        code = digests.code_for_send(self._send_key, this_send())
+        code = digests.code_for_send(self._send_key, this_activity())
         await self.send(
             delivery.destination,
             "verification_code",
@@ -54,7 +54,7 @@ class EmailActivities:
 
     @activity.defn(name="send_link_email")
     async def send_link_email(self, delivery: LinkDelivery) -> Sent:
-        token = digests.token_for_send(self._send_key, this_send())
+        token = digests.token_for_send(self._send_key, this_activity())
         flow_id = activity.info().workflow_id
         url = f"{self._settings.public_base_url.rstrip('/')}{delivery.path}?flow={flow_id}&token={token}"
         await self.send(

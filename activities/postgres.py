@@ -16,6 +16,7 @@ import asyncpg
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.attempts import this_activity
 from activities.contracts import (
     AccountProgress,
     AdminResetEnded,
@@ -104,7 +105,7 @@ class AccountActivities:
         async with self._connection() as conn, conn.transaction():
             if await conn.fetchval(query("accounts/release_pending"), user_id) is not None:
                 detail = {"flow": activity.info().workflow_id or ""}
-                await audit.record(conn, "registration.account_released", subject=user_id, detail=detail)
+                await _audit(conn, "registration.account_released", subject=user_id, detail=detail)
 
     @activity.defn(name="expire_unverified_account")
     async def expire_unverified_account(self, account_id: str) -> bool:
@@ -115,7 +116,7 @@ class AccountActivities:
             released = await conn.fetchval(query("accounts/expire_unverified"), user_id) is not None
             if released:
                 detail = {"flow": activity.info().workflow_id or ""}
-                await audit.record(conn, "registration.account_released", subject=user_id, detail=detail)
+                await _audit(conn, "registration.account_released", subject=user_id, detail=detail)
         return released
 
     @activity.defn(name="verify_account_email")
@@ -170,14 +171,14 @@ class AccountActivities:
                 "sessions": ended_sessions,
                 "remember_me_tokens": ended_tokens,
             }
-            await audit.record(conn, "sign_ins.revoked", subject=user_id, detail=detail)
+            await _audit(conn, "sign_ins.revoked", subject=user_id, detail=detail)
         return ended_sessions + ended_tokens
 
     @activity.defn(name="record_audit")
     async def record_audit(self, entry: AuditEntry) -> None:
         subject = _account_uuid(entry.subject) if entry.subject else None
         async with self._connection() as conn:
-            await audit.record(conn, entry.event, subject=subject, detail=dict(entry.detail))
+            await _audit(conn, entry.event, subject=subject, detail=dict(entry.detail))
 
     @activity.defn(name="clear_mfa_registration")
     async def clear_mfa_registration(self, account_id: str) -> None:
@@ -188,7 +189,7 @@ class AccountActivities:
             if not await admin_resets.clear_mfa(conn, user_id):
                 raise ApplicationError(f"No account {account_id}.", type=ACCOUNT_NOT_FOUND, non_retryable=True)
             detail = {"flow": activity.info().workflow_id or ""}
-            await audit.record(conn, "mfa.registration_cleared", subject=user_id, detail=detail)
+            await _audit(conn, "mfa.registration_cleared", subject=user_id, detail=detail)
 
     @activity.defn(name="mark_admin_reset_pending")
     async def mark_admin_reset_pending(self, requested: AdminResetRequested) -> None:
@@ -204,7 +205,7 @@ class AccountActivities:
             )
             if opened:
                 detail = {"flow": info.workflow_id, "run": info.workflow_run_id}
-                await audit.record(conn, "admin_reset.requested", actor=admin_id, subject=user_id, detail=detail)
+                await _audit(conn, "admin_reset.requested", actor=admin_id, subject=user_id, detail=detail)
 
     @activity.defn(name="mark_admin_reset_ended")
     async def mark_admin_reset_ended(self, ended: AdminResetEnded) -> None:
@@ -218,7 +219,7 @@ class AccountActivities:
                 raise _invalid(str(exc)) from None
             if closed is not None:
                 detail = {"flow": info.workflow_id, "run": info.workflow_run_id}
-                await audit.record(conn, f"admin_reset.{ended.state}", subject=user_id, detail=detail)
+                await _audit(conn, f"admin_reset.{ended.state}", subject=user_id, detail=detail)
 
     @activity.defn(name="find_registration_account")
     async def find_registration_account(self, flow_id: str) -> AccountProgress:
@@ -267,7 +268,7 @@ async def _insert_pending(conn: asyncpg.Connection, account: NewAccount, flow: s
             account.email, account.phone, account.fax,
         )
         await conn.execute(query("users/add_membership"), account_id, account.provider_id, False)
-        await audit.record(
+        await _audit(
             conn,
             "registration.account_created",
             subject=account_id,
@@ -275,6 +276,13 @@ async def _insert_pending(conn: asyncpg.Connection, account: NewAccount, flow: s
             detail={"flow": flow, "provider_id": str(account.provider_id)},
         )
     return account_id
+
+
+async def _audit(conn: asyncpg.Connection, event: str, **fields) -> None:
+    """An audit row written once per scheduled activity and event: a retry of a write that had
+    committed (its worker died, or Temporal was away when it finished) records nothing twice."""
+    once_per = f"{this_activity()}/{event}" if activity.in_activity() else None
+    await audit.record(conn, event, once_per=once_per, **fields)
 
 
 def _refusal(exc: asyncpg.IntegrityConstraintViolationError) -> Outcome:

@@ -112,7 +112,7 @@ async def _check_accounts(conn: asyncpg.Connection, finished: list[dict], outcom
 
 async def _check_messages(mail_url: str, sandbox_url: str, people: list[dict], outcome: Outcome) -> None:
     """Copies: emails and SMS to one person identical to an earlier one (a retried send repeats
-    its code or link, activities/sends.py). Two presses of Send are two sends, each its own code."""
+    its code or link, activities/attempts.py). Two presses of Send are two sends, each its own code."""
     async with httpx.AsyncClient(timeout=30) as http:
         mail = (await http.get(f"{mail_url}/api/messages")).json()
         sms = (await http.get(f"{sandbox_url}/api/messages")).json()

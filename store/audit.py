@@ -24,11 +24,13 @@ async def record(
     subject: UUID | None = None,
     client_ip: str | IpAddress | None = None,
     detail: dict[str, Any] | None = None,
-) -> int:
+    once_per: str | None = None,
+) -> int | None:
     """Append one event, e.g. record(conn, "login.failed", subject=user_id); returns its id.
 
     ``detail`` must never carry a password, code, token or digest: the trail is read by
-    support staff and kept for years.
+    support staff and kept for years. ``once_per``: a key this event is written once for (a
+    workflow activity's, activities/postgres.py); None, and nothing, when it already was.
     """
     if not event.strip():
         raise ValueError("an audit event needs a name, such as 'login.failed'")
@@ -36,7 +38,7 @@ async def record(
         raise TypeError("audit detail is a dict of JSON values")
     ip = ipaddress.ip_address(client_ip) if isinstance(client_ip, str) else client_ip
     return await conn.fetchval(
-        query("audit/record"), event, actor, subject, ip, json.dumps(detail or {})
+        query("audit/record"), event, actor, subject, ip, json.dumps(detail or {}), once_per
     )
 
 

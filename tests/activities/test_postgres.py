@@ -60,9 +60,11 @@ def new_account(provider_id):
     )
 
 
-def run(fn, *args, flow: str = "registration-1"):
+def run(fn, *args, flow: str = "registration-1", activity_id: str = "", attempt: int = 1):
+    """One attempt of an activity a flow scheduled; each call is its own activity unless
+    ``activity_id`` names an earlier one (then it is a retry of that one)."""
     env = ActivityEnvironment()
-    env.info = dataclasses.replace(env.info, workflow_id=flow)
+    env.info = dataclasses.replace(env.info, workflow_id=flow, activity_id=activity_id or uuid.uuid4().hex, attempt=attempt)
     return env.run(fn, *args)
 
 
@@ -429,6 +431,23 @@ async def test_audit_entries_land_in_the_trail(accounts, pool):
     assert with_subject["subject_user_id"] == subject
     assert with_subject["detail"] == detail
     assert without["subject_user_id"] is None and without["detail"] == {}
+
+
+async def test_a_retried_audit_write_that_had_committed_records_nothing_twice(accounts, pool):
+    # The worker died (or Temporal was away) after the row committed: the same activity runs again.
+    subject = str(uuid.uuid4())
+    for attempt in (1, 2):
+        await run(accounts.record_audit, AuditEntry("mfa.registered", subject, {"flow": "e-1"}), activity_id="7", attempt=attempt)
+    await run(accounts.record_audit, AuditEntry("mfa.registered", subject, {"flow": "e-1"}))  # another activity
+    assert len(await events(pool, "mfa.registered")) == 2
+
+
+async def test_a_retried_revocation_keeps_the_first_count_in_the_trail(accounts, pool, new_account):
+    account_id = await create(accounts, new_account)
+    for attempt in (1, 2):
+        await run(accounts.revoke_sign_ins, account_id, activity_id="9", attempt=attempt)
+    [revoked] = await events(pool, "sign_ins.revoked")
+    assert revoked["subject_user_id"] == uuid.UUID(account_id)
 
 
 async def test_an_audit_subject_that_is_no_account_id_fails_for_good(accounts):

@@ -267,7 +267,7 @@ async def test_the_successor_of_a_decoy_is_a_decoy(flow_env):
 
 async def test_a_slow_send_does_not_lengthen_the_life_of_the_code_it_may_already_have_delivered(flow_env):
     # A send whose worker died after handing the message over is retried, and the retry repeats
-    # the same code (activities/sends.py): the copy out since the first attempt must still
+    # the same code (activities/attempts.py): the copy out since the first attempt must still
     # expire 30 seconds after it was asked for, not 30 seconds after the retry finished.
     start, senders, env = flow_env
     senders.hold_sending = asyncio.Event()

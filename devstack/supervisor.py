@@ -25,6 +25,7 @@ import asyncpg
 
 from devstack import dev_secrets, seed
 from devstack.processes import AlreadyRunning, PidFile, die_with_parent
+from devstack.temporal_state import state_file_flags
 from devstack.postgres import database_url, start_embedded, stop_embedded
 from engine import search_attributes as sa
 from store.migrate import migrate
@@ -213,7 +214,7 @@ def _start_temporal(stack: Stack) -> None:
         [
             str(BIN / "temporal"), "server", "start-dev",
             "--ip", "127.0.0.1", "--port", str(stack.ports["temporal"]), "--ui-port", str(stack.ports["temporal_ui"]),
-            "--db-filename", str(stack.data / "temporal.db"),
+            *state_file_flags(stack.data / "temporal.db"),
             "--ui-codec-endpoint", stack.env["PUBLIC_BASE_URL"] + "/codec",
             "--log-level", "warn",
             *sa.dev_server_flags(),

@@ -67,7 +67,8 @@ class CodeScreen:
                 return taken  # the portal took a spent code: the judgement counts it
             await self.send_new_code()
             number, code = await self._next_code()
-        while True:
+        deadline = time.monotonic() + PATIENCE
+        while time.monotonic() < deadline:
             try:
                 return await self.person.submit(f"{self.process}/code/verify", {"code": code}, want=want)
             except Refused as refused:
@@ -81,6 +82,7 @@ class CodeScreen:
                 await self.send_new_code()
             self.seen = number
             number, code = await self._next_code(within=NEWER_CODE_WAIT)
+        raise GaveUp(f"no code was taken on the {self.process} screen within {PATIENCE:.0f} s")
 
     async def send_new_code(self) -> None:
         """Send new code, pressed again while the cooldown says "please wait"."""

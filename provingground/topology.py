@@ -27,6 +27,7 @@ from devstack.postgres import (
     stop_embedded,
 )
 from devstack.processes import die_with_parent
+from devstack.temporal_state import state_file_flags
 from engine import search_attributes as sa
 from provingground.faults import FaultProxy, Target
 from store.migrate import migrate
@@ -172,7 +173,7 @@ class Topology:
         self._add("temporal", [
             str(BIN / "temporal"), "server", "start-dev", "--headless", "--ip", "127.0.0.1",
             "--port", str(temporal), "--http-port", str(temporal_http),
-            "--db-filename", str(self.folder / "temporal.db"), "--log-level", "warn", *sa.dev_server_flags(),
+            *state_file_flags(self.folder / "temporal.db"), "--log-level", "warn", *sa.dev_server_flags(),
         ], temporal)
         smtp, inbox = _free_port(), _free_port()
         # Every message of the run is kept: the judgement counts copies over all of them.

@@ -1,9 +1,9 @@
-"""Scenario 4: the mail and SMS providers fail while people register and log in. First SMTP
-refuses every connection while Twilio answers every request with a 500; then both stall
-(connections accepted, nothing moves) — each for two minutes, then they recover. Link and code
-sends retry within their life and succeed once the provider is back; the screens say "We could
-not send…" meanwhile, never a 500; and no code works past its life because a retry delivered
-it: late typists type their first code a second after its life and must be refused.
+"""Scenario 4: the mail and SMS providers fail while people register and log in: SMTP refuses
+every connection while Twilio answers every request with a 500, for two minutes; then both
+stall (connections accepted, nothing moves) for another minute; then they recover. Link and
+code sends retry within their life and succeed once the provider is back; the screens say "We
+could not send…" meanwhile, never a 500; and no code works past its life because a retry
+delivered it: late typists type their first code a second after its life and must be refused.
 
 Codes here live a minute (ENROLLMENT_CODE_TTL, which Login with Phone uses too) instead of ten,
 so a late typist's wait stays short; Login with Email keeps the guide's 30 seconds.
@@ -14,15 +14,15 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import random
-from collections import Counter
 
 from provingground.faults import Mode
 from provingground.ground import Ground, Size
 from provingground.journeys import Registrant
 from provingground.outcome import Outcome
 
-TITLE = "4. SMTP refused and Twilio 500s, then both stalled, {provider_outage:.0f} s each"
-FAULTS = ({"smtp": Mode.REFUSE, "twilio": Mode.SERVER_ERROR}, {"smtp": Mode.STALL, "twilio": Mode.STALL})
+TITLE = "4. SMTP refused and Twilio 500s for {provider_outage:.0f} s, then both stalled for half as long"
+# (what each provider does, for what share of the outage), one after the other.
+FAULTS = (({"smtp": Mode.REFUSE, "twilio": Mode.SERVER_ERROR}, 1.0), ({"smtp": Mode.STALL, "twilio": Mode.STALL}, 0.5))
 CODE_LIFE = 60
 EMAIL_LOGIN_CODE_LIFE = 30  # settings.login_email_code_ttl's default: the guide's 30 seconds
 LATE_EVERY = 5  # every fifth person logging in is a late typist
@@ -33,22 +33,21 @@ def app_settings(size: Size) -> dict[str, str]:
 
 
 async def run(ground: Ground, size: Size) -> Outcome:
-    loads = []
-    for modes in FAULTS:
-        people = await _people(ground, size)
-        outage: list[asyncio.Task] = []
+    people = await _people(ground, size)
+    outage: list[asyncio.Task] = []
 
-        async def on_step(journey: str, step: str, modes: dict = modes) -> None:
-            if not outage:  # the load is under way: break the providers now
-                outage.append(asyncio.create_task(_outage(ground, modes, size.provider_outage_seconds)))
+    async def on_step(journey: str, step: str) -> None:
+        if not outage:  # the load is under way: break the providers now
+            outage.append(asyncio.create_task(_outage(ground, size.provider_outage_seconds)))
 
-        loads.append(await ground.load(people, concurrency=size.concurrency, on_step=on_step))
-        await asyncio.gather(*outage)
-    return await ground.judge(_merged(loads), faults=len(FAULTS) * 2)
+    load = await ground.load(people, concurrency=size.concurrency, on_step=on_step)
+    await asyncio.gather(*outage)
+    return await ground.judge(load, faults=sum(len(modes) for modes, _ in FAULTS))
 
 
 async def _people(ground: Ground, size: Size) -> list[tuple[str, Registrant]]:
-    """A quarter of the run's registrations, email logins and phone logins for each fault."""
+    """A quarter of the run's registrations, email logins and phone logins (a quarter of its
+    logins again), shuffled; every fifth login a late typist."""
     share = max(2, size.logins // 4)
     people = await ground.people(max(2, size.registrations // 4), share)
     by_phone = await ground.returning_users(share, by_phone=True)
@@ -62,20 +61,11 @@ def _late(who: Registrant, kind: str) -> Registrant:
     return dataclasses.replace(who, late_after=EMAIL_LOGIN_CODE_LIFE if kind == "login" else CODE_LIFE)
 
 
-async def _outage(ground: Ground, modes: dict[str, Mode], seconds: float) -> None:
+async def _outage(ground: Ground, seconds: float) -> None:
     proxies = ground.topology.proxies
-    for name, mode in modes.items():
-        await proxies[name].set(mode)
-    await asyncio.sleep(seconds)
-    for name in modes:
+    for modes, share in FAULTS:
+        for name, mode in modes.items():
+            await proxies[name].set(mode)
+        await asyncio.sleep(seconds * share)
+    for name in FAULTS[0][0]:
         await proxies[name].set(Mode.PASS)
-
-
-def _merged(loads: list[dict]) -> dict:
-    answers: Counter = Counter()
-    for load in loads:
-        answers.update(load["tally"]["answers"])
-    return {
-        "people": [person for load in loads for person in load["people"]],
-        "tally": {"answers": dict(answers), "server_errors": [e for load in loads for e in load["tally"]["server_errors"]]},
-    }

@@ -19,7 +19,7 @@ from api.flows import flow_timings
 from provingground.ground import Ground, Size
 from provingground.journeys import Registrant
 from provingground.outcome import Outcome, stuck_flows
-from provingground.person import Portal, Tally
+from provingground.person import GaveUp, Portal, Refused, Tally
 from provingground.races import Races
 from settings import Settings
 from store.pool import create_pool
@@ -39,7 +39,7 @@ def app_settings(size: Size) -> dict[str, str]:
     return {"LOGIN_IDLE_TIMEOUT": f"PT{idle_seconds(size)}S"}
 
 
-STARTING_AT_ONCE = 40
+STARTING_AT_ONCE = 20
 PROBES = 20  # Login presses timed at each moment
 FIRE_GRACE = 180  # seconds past the last idle deadline for every timer to have fired
 
@@ -54,6 +54,9 @@ async def run(ground: Ground, size: Size) -> Outcome:
     idle = idle_seconds(size)
     flow_ids = await _open_flows(ground, soaker, size.soak_flows, idle)
     opened_in = time.monotonic() - started_at
+    # "All open" is measured once every flow has run its first task and waits on its timer:
+    # until then a new login's first task queues behind thousands of starts.
+    waiting_in = await _until_all_wait(ground, len(flow_ids), until=started_at + idle) - started_at
     during = (_rss(ground), await _login_times(races, probers))
     open_until = started_at + idle + FIRE_GRACE + opened_in
     still_open = await _wait_until_closed(ground, flow_ids, until=open_until)
@@ -63,8 +66,10 @@ async def run(ground: Ground, size: Size) -> Outcome:
     outcome = Outcome(flows=len(flow_ids) + 3 * PROBES, faults=1, answers=races.tally.answers)
     outcome.server_errors = list(races.tally.server_errors)
     outcome.lost = [f"{flow_id}: still open {FIRE_GRACE:.0f} s past its idle timer" for flow_id in still_open]
+    outcome.lost += [failure for _, (_, (_, failures)) in _moments(before, during, after) for failure in failures]
     outcome.figures["flows opened in"] = f"{opened_in:.0f} s ({len(flow_ids) / opened_in:.0f}/s), idle timer {idle} s"
-    for label, (rss, times) in (("before", before), ("all open", during), ("all fired", after)):
+    outcome.figures["all waiting on their timers after"] = f"{waiting_in:.0f} s"
+    for label, (rss, (times, _)) in _moments(before, during, after):
         outcome.figures[f"worker RSS, {label}"] = f"{rss / 1024:.0f} MiB (both workers)"
         outcome.figures[f"Login answer p50/p95, {label}"] = f"{_ms(times, 50)} / {_ms(times, 95)} ms"
     outcome.figures["timers fired"] = f"{len(flow_ids) - len(still_open)} of {len(flow_ids)}"
@@ -107,16 +112,33 @@ async def _wait_until_closed(ground: Ground, flow_ids: list[str], *, until: floa
     return still_open
 
 
-async def _login_times(races: Races, people: list[Registrant]) -> list[float]:
-    """Seconds each person's Login press (password checked, login flow started) took."""
-    times = []
+def _moments(before, during, after):
+    return (("before", before), ("all open", during), ("all fired", after))
+
+
+async def _until_all_wait(ground: Ground, count: int, *, until: float) -> float:
+    """When (monotonic) every soak flow has run its first task (its step is set), or ``until``."""
+    waiting = 'WorkflowId STARTS_WITH "login-soak-" AND AtrezzoStep = "email"'
+    while time.monotonic() < until and (await ground.temporal.count_workflows(waiting)).count < count:
+        await asyncio.sleep(5)
+    return time.monotonic()
+
+
+async def _login_times(races: Races, people: list[Registrant]) -> tuple[list[float], list[str]]:
+    """Seconds each person's Login press (password checked, login flow started) took, and the
+    presses that got nowhere (a person who gave up is a lost login)."""
+    times, failures = [], []
     for who in people:
         person = races.browser()
         began = time.monotonic()
-        await person.submit("login/email", {"email": who.email, "password": who.password, "remember": False},
-                            want="email", status=201)
+        try:
+            await person.submit("login/email", {"email": who.email, "password": who.password, "remember": False},
+                                want="email", status=201)
+        except (GaveUp, Refused) as error:
+            failures.append(f"login of {who.username}: {error}")
+            continue
         times.append(time.monotonic() - began)
-    return times
+    return times, failures
 
 
 async def _account_id(ground: Ground, username: str) -> str:

@@ -47,18 +47,19 @@ async def run(ground: Ground, size: Size) -> Outcome:
 
 async def _people(ground: Ground, size: Size) -> list[tuple[str, Registrant]]:
     """A quarter of the run's registrations, email logins and phone logins (a quarter of its
-    logins again), shuffled; every fifth login a late typist."""
+    logins again), shuffled; the first of every five of each kind of login a late typist."""
     share = max(2, size.logins // 4)
-    people = await ground.people(max(2, size.registrations // 4), share)
-    by_phone = await ground.returning_users(share, by_phone=True)
-    people += [("phone_login", who) for who in by_phone]
+    email_logins = await ground.returning_users(share)
+    phone_logins = await ground.returning_users(share, by_phone=True)
+    people = [("registration", who) for who in ground.registrants(max(2, size.registrations // 4))]
+    people += [("login", _late(who, EMAIL_LOGIN_CODE_LIFE) if n % LATE_EVERY == 0 else who) for n, who in enumerate(email_logins)]
+    people += [("phone_login", _late(who, CODE_LIFE) if n % LATE_EVERY == 0 else who) for n, who in enumerate(phone_logins)]
     random.Random(len(people)).shuffle(people)
-    return [(kind, _late(who, kind) if kind != "registration" and n % LATE_EVERY == 0 else who)
-            for n, (kind, who) in enumerate(people)]
+    return people
 
 
-def _late(who: Registrant, kind: str) -> Registrant:
-    return dataclasses.replace(who, late_after=EMAIL_LOGIN_CODE_LIFE if kind == "login" else CODE_LIFE)
+def _late(who: Registrant, life: float) -> Registrant:
+    return dataclasses.replace(who, late_after=life)
 
 
 async def _outage(ground: Ground, seconds: float) -> None:

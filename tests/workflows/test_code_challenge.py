@@ -54,6 +54,15 @@ async def send(handle) -> FlowView:
     return await handle.execute_update("send_code", result_type=FlowView)
 
 
+async def pressed_while_it_cannot_send(handle, env, first_attempt_made) -> FlowView:
+    """Send code pressed while its first attempt cannot finish (the provider is down, or its
+    worker died): the answer, which comes 8 s later while the send goes on."""
+    sending = await handle.start_update("send_code", wait_for_stage=WorkflowUpdateStage.ACCEPTED, result_type=FlowView)
+    await first_attempt_made
+    await env.fast_forward(handle, timedelta(seconds=9))
+    return await sending.result()
+
+
 async def verify(handle, senders, code: str) -> FlowView:
     return await handle.execute_update(
         "verify_code", digests.code_digest(senders.code_key, handle.id, code), result_type=FlowView
@@ -286,10 +295,7 @@ async def test_a_send_through_a_provider_outage_answers_at_once_and_delivers_onc
     start, senders, env = flow_env
     senders.provider_down = True
     handle = await start(ttl_seconds=600)
-    sending = await handle.start_update("send_code", wait_for_stage=WorkflowUpdateStage.ACCEPTED, result_type=FlowView)
-    await view_when(handle, lambda v: senders.refused >= 1)
-    await env.fast_forward(handle, timedelta(seconds=9))
-    answer = await sending.result()
+    answer = await pressed_while_it_cannot_send(handle, env, view_when(handle, lambda v: senders.refused >= 1))
     assert answer.notice == STILL_SENDING_CODE and not answer.code.sent and not answer.errors
     with pytest.raises(WorkflowUpdateFailedError) as refused:
         await send(handle)  # Send new code while the first is still trying: one message, not two
@@ -304,10 +310,8 @@ async def test_a_send_that_outlasts_the_code_stops_at_its_expiry_and_says_so(flo
     start, senders, env = flow_env
     senders.provider_down = True
     handle = await start(ttl_seconds=60)
-    sending = await handle.start_update("send_code", wait_for_stage=WorkflowUpdateStage.ACCEPTED, result_type=FlowView)
-    await view_when(handle, lambda v: senders.refused >= 1)
-    await env.fast_forward(handle, timedelta(seconds=9))
-    assert (await sending.result()).notice == STILL_SENDING_CODE
+    answer = await pressed_while_it_cannot_send(handle, env, view_when(handle, lambda v: senders.refused >= 1))
+    assert answer.notice == STILL_SENDING_CODE
     # Verify code pressed meanwhile is answered at once, not held until the send gives up.
     assert (await verify(handle, senders, CODE)).errors == {"code": CODE_ON_ITS_WAY}
     await env.fast_forward(handle, timedelta(seconds=60))  # the next failed attempt finds the code's life over
@@ -320,17 +324,13 @@ async def test_a_send_that_outlasts_the_code_stops_at_its_expiry_and_says_so(flo
     assert (await send(handle)).notice == CODE_SENT  # the person asks again once it is back
 
 
-
 async def test_a_send_whose_worker_died_mid_attempt_is_retried_within_a_30_second_codes_life(flow_env):
     # The worker handed the code over and died: its attempt ends only when it times out. An
     # attempt as long as the code's life left no retry, and the person's code never counted.
     start, senders, env = flow_env
     senders.lost_attempts = 1
     handle = await start(ttl_seconds=30)
-    sending = await handle.start_update("send_code", wait_for_stage=WorkflowUpdateStage.ACCEPTED, result_type=FlowView)
-    await senders.sending.wait()
-    await env.fast_forward(handle, timedelta(seconds=9))
-    assert (await sending.result()).notice == STILL_SENDING_CODE
+    assert (await pressed_while_it_cannot_send(handle, env, senders.sending.wait())).notice == STILL_SENDING_CODE
     # The person types the code the dead worker handed over; the retry confirms it in time.
     assert (await verify(handle, senders, CODE)).status == "completed"
     assert len(senders.sent) == 2
@@ -340,10 +340,7 @@ async def test_a_code_typed_before_its_send_is_confirmed_is_neither_refused_nor_
     start, senders, env = flow_env
     senders.lost_attempts = 1
     handle = await start(ttl_seconds=60)  # attempts of 20 s
-    sending = await handle.start_update("send_code", wait_for_stage=WorkflowUpdateStage.ACCEPTED, result_type=FlowView)
-    await senders.sending.wait()
-    await env.fast_forward(handle, timedelta(seconds=9))
-    assert (await sending.result()).notice == STILL_SENDING_CODE
+    assert (await pressed_while_it_cannot_send(handle, env, senders.sending.wait())).notice == STILL_SENDING_CODE
     on_its_way = await verify(handle, senders, CODE)
     assert on_its_way.errors == {"code": CODE_ON_ITS_WAY} and on_its_way.code.tries_left == 5
     await env.fast_forward(handle, timedelta(seconds=5))  # the attempt times out; another delivers

@@ -24,9 +24,9 @@ from pathlib import Path
 import asyncpg
 
 from devstack import dev_secrets, seed
+from devstack.postgres import database_url, start_embedded, stop_embedded
 from devstack.processes import AlreadyRunning, PidFile, die_with_parent
 from devstack.temporal_state import state_file_flags
-from devstack.postgres import database_url, start_embedded, stop_embedded
 from engine import search_attributes as sa
 from store.migrate import migrate
 

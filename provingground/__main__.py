@@ -14,11 +14,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from devstack.topology import Topology
+from provingground.faults import FaultProxies
 from provingground.ground import Ground, Size
 from provingground.outcome import Outcome
 from provingground.report import table
 from provingground.scenarios import SCENARIOS
-from provingground.topology import Topology
 
 FULL = Size(registrations=200, logins=200, concurrency=20, outage_seconds=30, provider_outage_seconds=120,
             racers=20, soak_flows=10_000)
@@ -29,7 +30,7 @@ SHORT = Size(registrations=6, logins=6, concurrency=6, outage_seconds=20, provid
 async def run_scenario(number: int, size: Size, folder: Path) -> tuple[Outcome, float]:
     scenario = SCENARIOS[number]
     app_settings = scenario.app_settings(size) if hasattr(scenario, "app_settings") else {}
-    topology = Topology(folder, app_settings=app_settings)
+    topology = Topology(folder, app_settings=app_settings, gateway=FaultProxies())
     started = time.monotonic()
     await topology.start()
     try:

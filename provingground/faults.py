@@ -13,6 +13,8 @@ import enum
 import socket
 from dataclasses import dataclass, field
 
+from devstack.topology import Target
+
 _CHUNK = 64 * 1024
 _ERROR_BODY = (b'{"code": 20500, "message": "Internal Server Error", "status": 500, '
                b'"more_info": "https://www.twilio.com/docs/errors/20500"}')
@@ -26,18 +28,6 @@ class Mode(str, enum.Enum):
     STALL = "stall"  # connections are accepted and held; nothing is forwarded either way
     CUT = "cut"  # every open connection is cut now; new ones pass (a mid-stream failure)
     SERVER_ERROR = "500"  # HTTP: each request is answered 500 by the proxy, as a failing provider does
-
-
-@dataclass
-class Target:
-    host: str = "127.0.0.1"
-    port: int = 0
-    unix_path: str = ""  # when set, the target is this Unix socket
-
-    async def connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        if self.unix_path:
-            return await asyncio.open_unix_connection(self.unix_path)
-        return await asyncio.open_connection(self.host, self.port)
 
 
 @dataclass
@@ -115,7 +105,7 @@ class FaultProxy:
                 await _answer_server_error(client_reader, client_writer)
                 return
             try:
-                target_reader, target_writer = await self.target.connect()
+                target_reader, target_writer = await _connect(self.target)
             except OSError:  # the dependency itself is down: the app sees the connection close
                 self.counters.refused += 1
                 return
@@ -157,3 +147,30 @@ async def _answer_server_error(reader: asyncio.StreamReader, writer: asyncio.Str
         await writer.drain()
     except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, ValueError):
         pass
+
+
+async def _connect(target: Target) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    if target.unix_path:
+        return await asyncio.open_unix_connection(target.unix_path)
+    return await asyncio.open_connection(target.host, target.port)
+
+
+@dataclass
+class FaultProxies:
+    """The topology's gateway (devstack/topology.py): a fault proxy before each dependency, by
+    its name ("postgres", "temporal", "smtp", "twilio")."""
+
+    proxies: dict[str, FaultProxy] = field(default_factory=dict)
+
+    async def open(self, name: str, target: Target) -> str:
+        proxy = FaultProxy(name, target)
+        await proxy.start()
+        self.proxies[name] = proxy
+        return proxy.address
+
+    async def close(self) -> None:
+        for proxy in self.proxies.values():
+            await proxy.stop()
+
+    def __getitem__(self, name: str) -> FaultProxy:
+        return self.proxies[name]

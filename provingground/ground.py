@@ -16,11 +16,12 @@ from temporalio.client import Client
 
 from bench.login_users import add_email_users
 from devstack import seed
+from devstack.topology import Topology
 from domain.passwords import hash_password
 from engine.client import connect
+from provingground.faults import FaultProxies
 from provingground.journeys import Registrant
 from provingground.outcome import Outcome, judge
-from provingground.topology import Topology
 from settings import Settings
 from store.pool import create_pool
 
@@ -45,6 +46,7 @@ class Size:
 class Ground:
     topology: Topology
     temporal: Client
+    faults: FaultProxies
     _runs: int = field(default=0)
     _phones: int = field(default=0)  # numbers handed out in this topology (each SMS inbox is one person's)
 
@@ -54,7 +56,8 @@ class Ground:
             secret_key=topology.secrets["SECRET_KEY"], payload_keys=topology.secrets["PAYLOAD_KEYS"],
             twilio_auth_token=topology.secrets["TWILIO_AUTH_TOKEN"], temporal_address=topology.temporal_address,
         )
-        return cls(topology, await connect(settings))
+        assert isinstance(topology.gateway, FaultProxies)
+        return cls(topology, await connect(settings), topology.gateway)
 
     def registrants(self, count: int, *, prefix: str = "pg") -> list[Registrant]:
         run = uuid.uuid4().hex[:6]

@@ -4,10 +4,10 @@ other API: the screen works, and no account is left half made."""
 
 from __future__ import annotations
 
+from devstack.topology import REPLICAS
 from provingground.ground import Ground, Size
 from provingground.outcome import Outcome
 from provingground.strikes import EveryStep
-from provingground.topology import REPLICAS
 
 TITLE = "2. kill -9 an API process mid-request at every step"
 RESTART_AFTER = 2.0

@@ -63,7 +63,7 @@ def _late(who: Registrant, life: float) -> Registrant:
 
 
 async def _outage(ground: Ground, seconds: float) -> None:
-    proxies = ground.topology.proxies
+    proxies = ground.faults
     for modes, share in FAULTS:
         for name, mode in modes.items():
             await proxies[name].set(mode)

@@ -4,10 +4,10 @@ finishes, nothing is doubled beyond the at-least-once rule, nothing is stuck."""
 
 from __future__ import annotations
 
+from devstack.topology import REPLICAS
 from provingground.ground import Ground, Size
 from provingground.outcome import Outcome
 from provingground.strikes import EveryStep
-from provingground.topology import REPLICAS
 
 TITLE = "1. kill -9 a worker at every step"
 RESTART_AFTER = 3.0  # seconds a killed worker stays down (an orchestrator's restart delay)

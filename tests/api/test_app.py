@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from api.app import UNAVAILABLE, create_app
-from provingground.faults import FaultProxy, Mode, Target
+from devstack.topology import Target
+from provingground.faults import FaultProxy, Mode
 from tests.api.test_flows import csrf_of
 from tests.support import challenge_routes
 from tests.support.app import TEMPLATES, asgi_client

@@ -9,7 +9,8 @@ import pytest
 from twilio.base.exceptions import TwilioRestException
 
 from activities.phone import twilio_client
-from provingground.faults import FaultProxy, Mode, Target
+from devstack.topology import Target
+from provingground.faults import FaultProxy, Mode
 from tests.support.temporal import make_settings
 
 

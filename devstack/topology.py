@@ -1,9 +1,9 @@
 """The production topology on loopback, as separate OS processes: embedded PostgreSQL, the
 Temporal dev server (its state in a file, so a stop and start keeps every flow), the SMTP sink,
 the Twilio sandbox, two API processes and two workers — replicas, as docker-compose.yml has
-them. The app reaches every dependency through a fault proxy (provingground/faults.py) the
-harness controls; the harness itself reads the database, the sink, the sandbox and Temporal
-directly, so what it checks never passes through a fault.
+them. The proving ground and the benchmarks run on it. A *gateway* may stand between the app
+and each dependency (the proving ground's fault proxies); whoever runs the topology reads the
+database, the sink, the sandbox and Temporal directly, never through it.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import asyncpg
 
@@ -29,7 +30,6 @@ from devstack.postgres import (
 from devstack.processes import die_with_parent
 from devstack.temporal_state import state_file_flags
 from engine import search_attributes as sa
-from provingground.faults import FaultProxy, Target
 from store.migrate import migrate
 
 BIN = Path(sys.executable).parent
@@ -40,6 +40,24 @@ KEEP_MESSAGES = 1_000_000
 
 class TopologyError(Exception):
     pass
+
+
+@dataclass(frozen=True)
+class Target:
+    """A dependency's own address: TCP, or a Unix socket (embedded PostgreSQL listens on one)."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    unix_path: str = ""
+
+
+class Gateway(Protocol):
+    """Stands between the app and its dependencies."""
+
+    async def open(self, name: str, target: Target) -> str:
+        """Start standing before ``target``: the host:port the app is to use for it instead."""
+
+    async def close(self) -> None: ...
 
 
 @dataclass
@@ -61,8 +79,8 @@ class Topology:
     folder: Path
     # Settings the API and workers get on top of the topology's own (shorter timeouts, ...).
     app_settings: dict[str, str] = field(default_factory=dict)
+    gateway: Gateway | None = None
     processes: dict[str, Process] = field(default_factory=dict)
-    proxies: dict[str, FaultProxy] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
     database_url: str = ""  # direct, for the harness's checks
     temporal_address: str = ""  # direct, for the harness's checks
@@ -70,6 +88,8 @@ class Topology:
     def __post_init__(self) -> None:
         self.logs = self.folder / "logs"
         self.pgdata = self.folder / "postgres"
+        # host:port (a Unix socket's folder for PostgreSQL) the app uses for each dependency.
+        self._reach: dict[str, str] = {}
 
     # --- the addresses a load generator and the checks use -------------------
     @property
@@ -97,8 +117,9 @@ class Topology:
         self._plan_dependencies()
         for name in ("temporal", "smtp-sink", "twilio-sandbox"):
             await self.start_process(name)
-        for name, dependency in (("temporal", "temporal"), ("smtp", "smtp-sink"), ("twilio", "twilio-sandbox")):
-            await self._proxy(name, Target(port=self._service_port(dependency)))
+        self._reach["temporal"] = await self._through("temporal", Target(port=self.processes["temporal"].ready_port))
+        self._reach["smtp"] = await self._through("smtp", Target(port=self._smtp_port))
+        self._reach["twilio"] = await self._through("twilio", Target(port=self.processes["twilio-sandbox"].ready_port))
         self._plan_app()
         for replica in REPLICAS:
             await self.start_process(f"worker-{replica}")
@@ -108,8 +129,8 @@ class Topology:
     async def stop(self) -> None:
         for name in reversed(list(self.processes)):
             await self.stop_process(name)
-        for proxy in self.proxies.values():
-            await proxy.stop()
+        if self.gateway is not None:
+            await self.gateway.close()
         await asyncio.to_thread(stop_embedded, self.pgdata)
 
     async def start_process(self, name: str) -> None:
@@ -160,59 +181,62 @@ class Topology:
         await migrate(self.database_url)
         await seed.seed_demo(self.database_url)
         socket_dir = server_url.split("host=", 1)[1].split("&", 1)[0]
-        await self._proxy("postgres", Target(unix_path=f"{socket_dir}/.s.PGSQL.5432"))
+        if self.gateway is None:
+            self._app_database_url = self.database_url
+        else:
+            address = await self.gateway.open("postgres", Target(unix_path=f"{socket_dir}/.s.PGSQL.5432"))
+            self._app_database_url = f"postgresql://postgres@{address}/{DATABASE}"
 
-    async def _proxy(self, name: str, target: Target) -> None:
-        proxy = FaultProxy(name, target)
-        await proxy.start()
-        self.proxies[name] = proxy
+    async def _through(self, name: str, target: Target) -> str:
+        if self.gateway is None:
+            return f"{target.host}:{target.port}"
+        return await self.gateway.open(name, target)
 
     def _plan_dependencies(self) -> None:
         temporal, temporal_http = _free_port(), _free_port()
         self.temporal_address = f"127.0.0.1:{temporal}"
-        self._add("temporal", [
+        self.add("temporal", [
             str(BIN / "temporal"), "server", "start-dev", "--headless", "--ip", "127.0.0.1",
             "--port", str(temporal), "--http-port", str(temporal_http),
             *state_file_flags(self.folder / "temporal.db"), "--log-level", "warn", *sa.dev_server_flags(),
         ], temporal)
         smtp, inbox = _free_port(), _free_port()
         # Every message of the run is kept: the judgement counts copies over all of them.
-        self._add("smtp-sink", [sys.executable, "-m", "devstack.smtp_sink", "--smtp-port", str(smtp),
+        self.add("smtp-sink", [sys.executable, "-m", "devstack.smtp_sink", "--smtp-port", str(smtp),
                                 "--http-port", str(inbox), "--keep", str(KEEP_MESSAGES)], inbox)
         self._smtp_port = smtp
         sandbox = _free_port()
-        self._add("twilio-sandbox", [
+        self.add("twilio-sandbox", [
             sys.executable, "-m", "devstack.twilio_sandbox", "--port", str(sandbox),
             "--account-sid", self.secrets["TWILIO_ACCOUNT_SID"], "--auth-token", self.secrets["TWILIO_AUTH_TOKEN"],
             "--keep", str(KEEP_MESSAGES),
         ], sandbox)
 
-    def _service_port(self, name: str) -> int:
-        return self._smtp_port if name == "smtp-sink" else self.processes[name].ready_port
-
     def _plan_app(self) -> None:
         api_ports = {replica: _free_port() for replica in REPLICAS}
         shared = {
             **self.secrets,
-            "DATABASE_URL": f"postgresql://postgres@{self.proxies['postgres'].address}/{DATABASE}",
-            "TEMPORAL_ADDRESS": self.proxies["temporal"].address,
-            "SMTP_HOST": "127.0.0.1",
-            "SMTP_PORT": str(self.proxies["smtp"].listen_port),
-            "TWILIO_API_BASE_URL": f"http://{self.proxies['twilio'].address}",
+            "DATABASE_URL": self._app_database_url,
+            "TEMPORAL_ADDRESS": self._reach["temporal"],
+            "SMTP_HOST": self._reach["smtp"].rsplit(":", 1)[0],
+            "SMTP_PORT": self._reach["smtp"].rsplit(":", 1)[1],
+            "TWILIO_API_BASE_URL": f"http://{self._reach['twilio']}",
             "PUBLIC_BASE_URL": f"http://127.0.0.1:{api_ports['1']}",
             "LOG_FORMAT": "text",
             **self.app_settings,
         }
         for replica in REPLICAS:
             metrics = _free_port()
-            self._add(f"worker-{replica}", [str(BIN / "atrezzo"), "worker"], metrics,
+            self.add(f"worker-{replica}", [str(BIN / "atrezzo"), "worker"], metrics,
                       {**shared, "METRICS_ADDRESS": f"127.0.0.1:{metrics}"})
         for replica in REPLICAS:
-            self._add(f"api-{replica}", [str(BIN / "atrezzo"), "api"], api_ports[replica],
+            self.add(f"api-{replica}", [str(BIN / "atrezzo"), "api"], api_ports[replica],
                       {**shared, "API_PORT": str(api_ports[replica]), "METRICS_ADDRESS": ""})
 
-    def _add(self, name: str, args: list[str], ready_port: int, env: dict[str, str] | None = None) -> None:
+    def add(self, name: str, args: list[str], ready_port: int, env: dict[str, str] | None = None) -> Process:
+        """One more process of this topology (started by ``start_process``, stopped with the rest)."""
         self.processes[name] = Process(name, args, ready_port, env or {})
+        return self.processes[name]
 
 
 def _free_port() -> int:

@@ -1,39 +1,43 @@
-"""`python -m bench`: start the engine, run a worker in-process, measure every scenario and
-print one table whose ratios all come from this run, then each process's steps one by one."""
+"""`python -m bench`: the application as it is deployed — API and worker processes apart, two
+of each — on loopback, a load generator in a process of its own, and one table whose ratios all
+come from this run: every row read against the engine floor measured beside it, then each
+process's steps one by one, then what one flow cost each kind of process on the CPU."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import json
 import os
 import platform
+import secrets
 import sys
-from contextlib import AsyncExitStack
+import tempfile
 from importlib.metadata import version
+from pathlib import Path
 
-from temporalio.worker import PollerBehaviorAutoscaling, Worker
+from bench.deployed import Deployed, deployed
+from bench.login_users import add_email_users
+from bench.measure import Stats, StepStats
+from bench.report import cpu_table, step_tables, table
+from bench.rows import rows
+from bench.scenario import LOGIN, Row
+from devstack import seed
+from domain.passwords import hash_password
+from store.pool import create_pool
 
-from bench.app_stack import AppStackOnDemand
-from bench.measure import measure, noop_flow
-from bench.report import SCENARIOS, step_tables, table
-from bench.scenario import Bench
-from bench.stack import bench_settings, engine_description, start_engine
-
-WARMUP_FLOWS = 20
-REGISTRATIONS = 100
-LOGINS = 100
+LOAD_GENERATOR = "load generator"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--flows", type=int, default=200, help="flows per engine floor row (default 200)")
     parser.add_argument(
         "--concurrency", type=int, default=50, help="flows in flight in the concurrent engine floor row (default 50)"
     )
-    parser.add_argument(
-        "--registrations", type=int, default=REGISTRATIONS, help=f"registrations per registration row (default {REGISTRATIONS})"
-    )
-    parser.add_argument("--logins", type=int, default=LOGINS, help=f"logins per login row (default {LOGINS})")
+    parser.add_argument("--registrations", type=int, default=100, help="registrations per registration row (default 100)")
+    parser.add_argument("--logins", type=int, default=100, help="logins per login row (default 100)")
     parser.add_argument(
         "--quick", action="store_true", help="10 flows, concurrency 5, 3 registrations, 3 logins: a smoke run"
     )
@@ -46,43 +50,71 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 async def run(args: argparse.Namespace) -> None:
-    settings = bench_settings()
-    workflows = list(dict.fromkeys(w for s in SCENARIOS for w in s.workflows))
-    activities = list(dict.fromkeys(a for s in SCENARIOS for a in s.activities))
     print(
-        f"engine: {engine_description()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"temporalio {version('temporalio')}; {args.flows} flows per engine floor row, "
-        f"{args.registrations} per registration row, {args.logins} per login row",
+        f"engine: embedded Temporal dev server, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"temporalio {version('temporalio')}; API and worker processes apart (2 + 2), load generator apart; "
+        f"{args.flows} flows per engine floor row, {args.registrations} per registration row, {args.logins} per login row",
         flush=True,
     )
-    async with start_engine(settings) as client, AsyncExitStack() as app_resources:
-        # Polled like the production worker (worker.py), so the floor is the engine as deployed.
-        async with Worker(
-            client,
-            task_queue=settings.temporal_task_queue,
-            workflows=workflows,
-            activities=activities,
-            workflow_task_poller_behavior=PollerBehaviorAutoscaling(),
-            activity_task_poller_behavior=PollerBehaviorAutoscaling(),
-        ):
-            bench = Bench(
-                client,
-                settings.temporal_task_queue,
-                args.flows,
-                args.concurrency,
-                args.registrations,
-                args.logins,
-                AppStackOnDemand(app_resources, client, settings),
-            )
-            # Not measured: the first flows pay for worker start-up, workflow cache and connections.
-            await measure(noop_flow(client, bench.task_queue), min(WARMUP_FLOWS, args.flows * 2), args.concurrency)
-            rows = []
-            for scenario in SCENARIOS:
-                rows.append((scenario.title(bench), await scenario.run(bench)))
-    print(table(rows), flush=True)
-    per_step = [row for row, scenario in zip(rows, SCENARIOS) if scenario.per_step]
-    for steps in step_tables(per_step):
+    measured: list[tuple[Row, Stats, dict[str, float]]] = []
+    async with deployed() as app:
+        for row in rows(args):
+            stats, cpu = await _measure(app, row)
+            measured.append((row, stats, cpu))
+    named = [(row.name, stats) for row, stats, _ in measured]
+    print(table(named), flush=True)
+    for steps in step_tables([(row.name, stats) for row, stats, _ in measured if row.per_step]):
         print(f"\n{steps}", flush=True)
+    print(f"\n{cpu_table([(row.name, cpu) for row, _, cpu in measured])}", flush=True)
+
+
+async def _measure(app: Deployed, row: Row) -> tuple[Stats, dict[str, float]]:
+    """One row through the load generator; CPU-seconds per flow of each kind of process."""
+    with tempfile.TemporaryDirectory(prefix="atrezzo-bench-load-") as folder:
+        spec, out = Path(folder) / "spec.json", Path(folder) / "out.json"
+        spec.write_text(json.dumps({"row": dataclasses.asdict(row), **await _reach(app, row)}))
+        generator = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bench.load", str(spec), str(out),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        )
+        assert generator.stdin is not None and generator.stdout is not None
+        warm = await generator.stdout.readline()
+        before = app.cpu_seconds()
+        if warm.strip() == b"warm":
+            generator.stdin.write(b"go\n")
+            await generator.stdin.drain()
+        await generator.wait()
+        after = app.cpu_seconds()
+        if generator.returncode != 0 or not out.exists():
+            raise RuntimeError(f"the load generator failed on {row.name!r} (exit {generator.returncode})")
+        result = json.loads(out.read_text())
+    stats = result["stats"]
+    stats = Stats(**{**stats, "steps": {name: StepStats(**step) for name, step in stats["steps"].items()}})
+    cpu = {kind: (after[kind] - before[kind]) / row.count for kind in after}
+    cpu[LOAD_GENERATOR] = result["cpu_seconds"] / row.count
+    return stats, cpu
+
+
+async def _reach(app: Deployed, row: Row) -> dict:
+    """What the load generator needs besides the row: the app's addresses and settings, and for
+    a login row, its people (made in the database first: a login is measured, not a registration)."""
+    topology = app.topology
+    reach = {
+        "api_urls": topology.api_urls, "mail_url": topology.mail_url,
+        "npi": seed.PROVIDER_NPI, "registration_code": seed.REGISTRATION_CODE,
+        "settings": {"secret_key": topology.secrets["SECRET_KEY"], "payload_keys": topology.secrets["PAYLOAD_KEYS"],
+                     "twilio_auth_token": topology.secrets["TWILIO_AUTH_TOKEN"], "temporal_address": topology.temporal_address},
+    }
+    if row.kind == LOGIN:
+        password = secrets.token_urlsafe(18)
+        pool = await create_pool(topology.database_url)
+        try:
+            users = await add_email_users(pool, seed.PROVIDER_NPI, await asyncio.to_thread(hash_password, password),
+                                          row.warmup + row.count)
+        finally:
+            await pool.close()
+        reach |= {"password": password, "users": [dataclasses.asdict(user) for user in users]}
+    return reach
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -7,33 +7,27 @@ ones, and a single refusal fails the run."""
 
 from __future__ import annotations
 
-import asyncio
-import secrets
 from collections.abc import Sequence
 
 import httpx
 
 from bench.api_calls import answer_json, check_signed_in, post_step
-from bench.app_stack import AppStack
-from bench.login_users import LoginUser, add_email_users
-from bench.measure import Flow, Recorder, Stats, measure
-from bench.scenario import Bench
-from domain.passwords import hash_password
+from bench.login_users import LoginUser
+from bench.measure import Flow, Recorder
+from bench.portal import Portal
 
 CONCURRENCY = 50  # fixed by the issue, whatever --concurrency says
-# Not measured: the first logins pay for templates, pools and workflow caches.
-WARMUP = 2
 STEPS = ("start", "password", "send", "code", "continue")
 
 
-def login_flow(stack: AppStack, users: Sequence[LoginUser], password: str) -> Flow:
+def login_flow(stack: Portal, users: Sequence[LoginUser], password: str) -> Flow:
     """Login number ``index`` signs ``users[index]`` in."""
 
     async def flow(index: int, recorder: Recorder) -> None:
         user = users[index]
         credentials = {"email": user.email, "password": password, "remember": False}
         # Its own client and cookie jar, as every person has their own browser; no TLS on loopback.
-        async with httpx.AsyncClient(base_url=stack.url, timeout=60, verify=False) as http:
+        async with httpx.AsyncClient(base_url=stack.api_for(index), timeout=60, verify=False) as http:
             await recorder.step("start", _press_login_with_email(http))
             await recorder.step("password", post_step(http, "login/email", credentials, "email", status=201))
             await recorder.step("send", post_step(http, "login/email/send", {}, "email_code"))
@@ -44,24 +38,6 @@ def login_flow(stack: AppStack, users: Sequence[LoginUser], password: str) -> Fl
     return flow
 
 
-async def sequential(bench: Bench) -> Stats:
-    return await _measured(bench, 1)
-
-
-async def concurrent(bench: Bench) -> Stats:
-    return await _measured(bench, CONCURRENCY)
-
-
-async def _measured(bench: Bench, concurrency: int) -> Stats:
-    stack = await bench.app_stack()
-    password = secrets.token_urlsafe(18)
-    password_hash = await asyncio.to_thread(hash_password, password)
-    warmup = min(WARMUP, bench.logins)
-    users = await add_email_users(stack.pool, stack.npi, password_hash, warmup + bench.logins)
-    await measure(login_flow(stack, users[:warmup], password), warmup, concurrency)
-    return await measure(login_flow(stack, users[warmup:], password), bench.logins, concurrency)
-
-
 async def _press_login_with_email(http: httpx.AsyncClient) -> None:
     # Remember Me unchecked: the answer must be "sign in with your email address".
     button = answer_json(await http.get("/api/v1/login/email", params={"remember": "false"}), "GET /api/v1/login/email", 200)
@@ -69,7 +45,7 @@ async def _press_login_with_email(http: httpx.AsyncClient) -> None:
         raise RuntimeError(f"GET /api/v1/login/email: expected not signed in, got {button}")
 
 
-async def _verify_code(http: httpx.AsyncClient, stack: AppStack, email: str) -> None:
+async def _verify_code(http: httpx.AsyncClient, stack: Portal, email: str) -> None:
     # Each person gets exactly one email here: the code this login sent.
     code = await stack.mail.code_to(email, 1)
     await post_step(http, "login/code/verify", {"code": code}, "verified")

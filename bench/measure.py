@@ -112,20 +112,20 @@ async def measure(flow: Flow, flows: int, concurrency: int = 1) -> Stats:
     return Stats.from_samples(concurrency, time.perf_counter() - started, durations, recorder.steps)
 
 
-def noop_flow(client: Client, task_queue: str) -> Flow:
-    """The engine floor's flow: start, three updates, await the result."""
+def noop_flow(client: Client, task_queue: str, updates: int = STEPS) -> Flow:
+    """The engine floor's flow: start, ``updates`` updates, await the result."""
     run = uuid.uuid4().hex[:8]
 
     async def flow(index: int, recorder: Recorder) -> None:
         handle = await client.start_workflow(
-            NoopWorkflow.run, id=f"bench-noop-{run}-{index}", task_queue=task_queue
+            NoopWorkflow.run, updates, id=f"bench-noop-{run}-{index}", task_queue=task_queue
         )
-        for n in range(1, STEPS + 1):
+        for n in range(1, updates + 1):
             answer = await recorder.update(handle.execute_update(NoopWorkflow.step, n))
             if answer != n:
                 raise RuntimeError(f"noop flow {index}: step {n} answered {answer}")
         applied = await handle.result()
-        if applied != STEPS:
-            raise RuntimeError(f"noop flow {index}: finished after {applied} steps, not {STEPS}")
+        if applied != updates:
+            raise RuntimeError(f"noop flow {index}: finished after {applied} steps, not {updates}")
 
     return flow

@@ -1,10 +1,5 @@
-"""The scenarios a run measures and the tables it prints. Every row is read against the
-first one, the sequential engine floor, measured in the same run on the same machine.
-
-Adding a process is one entry in SCENARIOS below (its flow lives in a bench/ module of its own)::
-
-    Scenario("registration via HTTP, sequential", registration.sequential, per_step=True),
-"""
+"""The tables a run prints. Every row is read against the first one, the sequential engine
+floor, measured in the same run on the same machine."""
 
 from __future__ import annotations
 
@@ -12,31 +7,7 @@ import math
 import os
 from collections.abc import Sequence
 
-from bench import login, registration
-from bench.measure import Stats, measure, noop_flow
-from bench.noop_workflow import NoopWorkflow
-from bench.password_verification import verifications
-from bench.scenario import Bench, Scenario
-
-
-async def _floor_sequential(bench: Bench) -> Stats:
-    return await measure(noop_flow(bench.client, bench.task_queue), bench.flows)
-
-
-async def _floor_concurrent(bench: Bench) -> Stats:
-    return await measure(noop_flow(bench.client, bench.task_queue), bench.flows, bench.concurrency)
-
-
-# The first entry is the baseline of the "× floor" column: keep it first.
-SCENARIOS: list[Scenario] = [
-    Scenario("engine floor, sequential", _floor_sequential, workflows=(NoopWorkflow,)),
-    Scenario("engine floor, {concurrency} concurrent", _floor_concurrent, workflows=(NoopWorkflow,)),
-    Scenario("one password verification (argon2id)", verifications),
-    Scenario("registration via HTTP, sequential", registration.sequential, per_step=True),
-    Scenario(f"registration via HTTP, {registration.CONCURRENCY} concurrent", registration.concurrent, per_step=True),
-    Scenario("login via HTTP, sequential", login.sequential, per_step=True),
-    Scenario(f"login via HTTP, {login.CONCURRENCY} concurrent", login.concurrent, per_step=True),
-]
+from bench.measure import Stats
 
 COLUMNS = ("scenario", "flows/s", "step p50", "step p99", "flow p50", "flow p99", "× floor")
 
@@ -110,3 +81,14 @@ def _rate(per_second: float) -> str:
 
 def _ms(value: float) -> str:
     return "n/a" if math.isnan(value) else f"{value:.1f} ms"
+
+
+def cpu_table(rows: Sequence[tuple[str, dict[str, float]]]) -> str:
+    """CPU-seconds one flow cost each kind of process (the columns, as the rows name them),
+    and in all."""
+    if not rows:
+        raise ValueError("no rows to report")
+    kinds = list(dict.fromkeys(kind for _, spent in rows for kind in spent))
+    header = ["CPU-seconds per flow", *kinds, "all"]
+    lines = [[name, *(f"{spent.get(kind, 0.0):.4f}" for kind in kinds), f"{sum(spent.values()):.4f}"] for name, spent in rows]
+    return _aligned([header, *lines])

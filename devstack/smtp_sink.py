@@ -155,8 +155,9 @@ def create_inbox_app(mailbox: Mailbox) -> FastAPI:
         return PlainTextResponse(message_or_404(message_id).raw.decode("utf-8", "replace"))
 
     @app.get("/api/messages")
-    async def list_messages(to: str | None = None) -> list[dict]:
-        return [m.as_json() for m in mailbox.newest_first(to)]
+    async def list_messages(to: str | None = None, after: int = 0) -> list[dict]:
+        """Newest first; ``after`` an id: only the messages since (what a watcher has not seen)."""
+        return [m.as_json() for m in mailbox.newest_first(to) if m.id > after]
 
     @app.delete("/api/messages", status_code=204)
     async def clear_messages() -> Response:

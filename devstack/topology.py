@@ -82,6 +82,7 @@ class Topology:
     gateway: Gateway | None = None
     processes: dict[str, Process] = field(default_factory=dict)
     secrets: dict[str, str] = field(default_factory=dict)
+    app_env: dict[str, str] = field(default_factory=dict)  # the settings API and workers run with
     database_url: str = ""  # direct, for the harness's checks
     temporal_address: str = ""  # direct, for the harness's checks
 
@@ -193,19 +194,19 @@ class Topology:
         return await self.gateway.open(name, target)
 
     def _plan_dependencies(self) -> None:
-        temporal, temporal_http = _free_port(), _free_port()
+        temporal, temporal_http = free_port(), free_port()
         self.temporal_address = f"127.0.0.1:{temporal}"
         self.add("temporal", [
             str(BIN / "temporal"), "server", "start-dev", "--headless", "--ip", "127.0.0.1",
             "--port", str(temporal), "--http-port", str(temporal_http),
             *state_file_flags(self.folder / "temporal.db"), "--log-level", "warn", *sa.dev_server_flags(),
         ], temporal)
-        smtp, inbox = _free_port(), _free_port()
+        smtp, inbox = free_port(), free_port()
         # Every message of the run is kept: the judgement counts copies over all of them.
         self.add("smtp-sink", [sys.executable, "-m", "devstack.smtp_sink", "--smtp-port", str(smtp),
                                 "--http-port", str(inbox), "--keep", str(KEEP_MESSAGES)], inbox)
         self._smtp_port = smtp
-        sandbox = _free_port()
+        sandbox = free_port()
         self.add("twilio-sandbox", [
             sys.executable, "-m", "devstack.twilio_sandbox", "--port", str(sandbox),
             "--account-sid", self.secrets["TWILIO_ACCOUNT_SID"], "--auth-token", self.secrets["TWILIO_AUTH_TOKEN"],
@@ -213,8 +214,8 @@ class Topology:
         ], sandbox)
 
     def _plan_app(self) -> None:
-        api_ports = {replica: _free_port() for replica in REPLICAS}
-        shared = {
+        api_ports = {replica: free_port() for replica in REPLICAS}
+        self.app_env = shared = {
             **self.secrets,
             "DATABASE_URL": self._app_database_url,
             "TEMPORAL_ADDRESS": self._reach["temporal"],
@@ -226,7 +227,7 @@ class Topology:
             **self.app_settings,
         }
         for replica in REPLICAS:
-            metrics = _free_port()
+            metrics = free_port()
             self.add(f"worker-{replica}", [str(BIN / "atrezzo"), "worker"], metrics,
                       {**shared, "METRICS_ADDRESS": f"127.0.0.1:{metrics}"})
         for replica in REPLICAS:
@@ -239,7 +240,7 @@ class Topology:
         return self.processes[name]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]

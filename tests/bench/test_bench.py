@@ -1,5 +1,6 @@
-"""The benchmark harness runs end to end and reports what it measured. Speed itself is never
-asserted here: `python -m bench` prints ratios measured in one run (DESIGN.md §9)."""
+"""The benchmark harness runs end to end, the app deployed as separate processes, and reports
+what it measured. Speed itself is never asserted here: `python -m bench` prints ratios measured
+in one run (DESIGN.md §9)."""
 
 from __future__ import annotations
 
@@ -14,13 +15,14 @@ import pytest
 
 from bench import login, registration
 from bench.measure import Recorder, Stats, StepStats, percentile
-from bench.report import step_table, step_tables, table
+from bench.report import cpu_table, step_table, step_tables, table
 
 REPO = Path(__file__).resolve().parents[2]
 NUMBER = r"\d+(?:\.\d+)?"
 ROWS = {
     "engine floor, sequential",
     "engine floor, 5 concurrent",
+    "engine floor, 8 updates, sequential",
     "one password verification (argon2id)",
     "registration via HTTP, sequential",
     "registration via HTTP, 20 concurrent",
@@ -33,6 +35,7 @@ ROW = re.compile(
     re.MULTILINE,
 )
 STEP_ROW = re.compile(rf"^([a-z_]+)\s+({NUMBER}) ms\s+({NUMBER}) ms\s+({NUMBER}) ms\s+({NUMBER}) ms\s*$", re.MULTILINE)
+CPU_KINDS = ["API", "workers", "Temporal", "floor worker", "PostgreSQL", "load generator", "all"]
 STEP_TABLES = {
     "registration via HTTP  sequential p50  sequential p99  20 concurrent p50  20 concurrent p99": registration.STEPS,
     "login via HTTP  sequential p50  sequential p99  50 concurrent p50  50 concurrent p99": login.STEPS,
@@ -63,6 +66,14 @@ def test_quick_run_prints_every_row_and_each_process_steps():
         assert list(steps) == list(expected), blocks[header]
         for values in steps.values():
             assert all(math.isfinite(v) and v > 0 for v in values), values
+    # What one flow cost each kind of process: the app's processes do the app's rows, the floor
+    # worker the floor's, and nobody's CPU goes negative.
+    cpu = blocks[next(header for header in blocks if header.startswith("CPU-seconds per flow"))].splitlines()
+    assert re.split(r"\s{2,}", cpu[0].strip())[1:] == CPU_KINDS, cpu[0]
+    spent = {cells[0]: [float(v) for v in cells[1:]] for cells in (re.split(r"\s{2,}", line.strip()) for line in cpu[2:])}
+    assert set(spent) == ROWS
+    assert all(v >= 0 for values in spent.values() for v in values)
+    assert spent["registration via HTTP, sequential"][1] > 0 and spent["engine floor, sequential"][3] > 0
 
 
 def test_percentile_is_nearest_rank():
@@ -165,3 +176,14 @@ def test_step_tables_give_each_process_its_own_table():
     assert login_steps == step_table(rows[2:])
     assert login_steps.splitlines()[0].startswith("login via HTTP  sequential p50")
     assert step_tables([]) == []
+
+
+def test_cpu_table_lists_each_kind_of_process_and_the_sum():
+    text = cpu_table([("engine floor, sequential", {"Temporal": 0.05, "floor worker": 0.02}),
+                      ("login via HTTP, sequential", {"API": 0.06, "Temporal": 0.07})])
+    header, rule, floor, login_row = text.splitlines()
+    assert header.split()[:4] == ["CPU-seconds", "per", "flow", "Temporal"] and header.endswith("API     all")
+    assert floor.split()[-4:] == ["0.0500", "0.0200", "0.0000", "0.0700"]
+    assert login_row.split()[-4:] == ["0.0700", "0.0000", "0.0600", "0.1300"]
+    with pytest.raises(ValueError):
+        cpu_table([])

@@ -1,6 +1,6 @@
 """Following an emailed link (registration, registration reset, "having trouble", admin
-reset): the token's digest reaches its flow as the link_clicked_by signal, and the page waits
-until the flow has taken the click — for most links by starting MFA enrollment, whose id the
+reset): the token's digest reaches its flow in one update, ``open_link``, which answers once
+the flow has taken the click with what it opened — for most links the MFA enrollment the
 browser is then bound to. Only digests leave this module.
 
 Each click also carries a digest of this browser's id (the random cookie every browser gets,
@@ -13,23 +13,24 @@ and the same browser opening the same link again is recognised as the one whose 
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 
 from starlette.requests import Request
+from temporalio.client import WorkflowUpdateFailedError
 
-from api.flows import FlowGone, Flows
+from api.flows import ActionRefused, FlowGone, Flows
 from api.resources import Unavailable, temporal_outage
 from domain.digests import COOKIE_KEY, LINK_KEY, derive_key, token_digest
-from workflows.flow import FlowView, LinkClick
+from workflows.emailed_link import EmailedLink, LinkClick, LinkOpened
 
 UUID_PATTERN = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 LINK_FLOW = re.compile(f"(registration|registration_reset|enrollment_help)-{UUID_PATTERN}")
 _TOKEN_MAX = 128
-# The flow takes a few workflow tasks to record the click; a refusal shows at once in its
-# links_refused count. This only bounds a flow that does not answer.
+# A flow answers a click it took in a few workflow tasks; this bounds one that is slow to
+# (its worker died mid-step and another is taking over).
 _WAIT_AT_MOST = 20.0
 STILL_OPENING = "We are still opening your link. Please open it again in a moment."
 
@@ -39,25 +40,6 @@ class LinkStillOpening(Exception):
 
     def __init__(self) -> None:
         super().__init__(STILL_OPENING)
-
-
-@dataclass(frozen=True)
-class LinkKind:
-    """Which flows a link may name, when such a flow takes a click, and what it answers."""
-
-    flows: re.Pattern[str]
-    # Once a click was taken, the same link (opened twice, or forwarded) must not hand the
-    # flow to another browser: only a flow still waiting for its click takes one.
-    waiting: Callable[[FlowView], bool]
-    # What the taken click opened (e.g. the enrollment's id), or None while not yet taken.
-    opened: Callable[[FlowView], str | None]
-
-
-ENROLLMENT_LINK = LinkKind(
-    LINK_FLOW,
-    waiting=lambda view: view.step == "check_email",
-    opened=lambda view: view.fields.get("enrollment_flow") or None,
-)
 
 
 @asynccontextmanager
@@ -74,45 +56,23 @@ async def opening_link(request: Request) -> AsyncIterator[str]:
 
 
 async def follow_link(
-    flows: Flows, secret_key: str, flow_id: str, token: str, click: str, kind: LinkKind = ENROLLMENT_LINK
-) -> str | None:
-    """What the link opened (for most links, the enrollment flow's id), or None: expired,
-    used, forged, or its flow has ended. Raises LinkStillOpening when the flow is slow.
-    ``click``: what opening_link gives (the browser's id)."""
-    if not kind.flows.fullmatch(flow_id) or not token or len(token) > _TOKEN_MAX:
+    flows: Flows, secret_key: str, flow_id: str, token: str, click: str, kind: re.Pattern[str] = LINK_FLOW
+) -> LinkOpened | None:
+    """What the link opened, or None: expired, used, forged, or its flow has ended. Raises
+    LinkStillOpening when the flow is slow. ``click``: what opening_link gives (the browser's
+    id); ``kind``: the flows such a link may name."""
+    if not kind.fullmatch(flow_id) or not token or len(token) > _TOKEN_MAX:
         return None
-    click_digest = token_digest(derive_key(secret_key, COOKIE_KEY), f"link click {click}")
-    try:
-        view = await flows.view(flow_id)
-    except FlowGone:
-        return None
-    if view.status != "running":
-        return None
-    if not kind.waiting(view):
-        # Taken already: by this browser's own earlier open, whose answer was lost or "try again"?
-        return kind.opened(view) if await _took(flows, flow_id, click_digest) else None
-    before = int(view.fields.get("links_refused", "0"))
-    digest = token_digest(derive_key(secret_key, LINK_KEY), token)
-    if not await flows.signal(flow_id, "link_clicked_by", LinkClick(digest, click_digest)):
-        return None
-
-    def refused(view: FlowView) -> bool:
-        return int(view.fields.get("links_refused", "0")) > before
-
-    view = await flows.view_when(
-        flow_id,
-        lambda view: view is None or refused(view) or bool(kind.opened(view)) or view.status != "running",
-        within=_WAIT_AT_MOST,
+    opening = LinkClick(
+        token_digest(derive_key(secret_key, LINK_KEY), token),
+        token_digest(derive_key(secret_key, COOKIE_KEY), f"link click {click}"),
     )
-    if view is not None and view.status == "running" and not refused(view) and not kind.opened(view):
-        raise LinkStillOpening()
-    if view is None or refused(view):
-        return None
-    return kind.opened(view)
-
-
-async def _took(flows: Flows, flow_id: str, click_digest: str) -> bool:
     try:
-        return await flows.query(flow_id, "took_click", click_digest, bool)
-    except FlowGone:
-        return False
+        opened: LinkOpened = await flows.call(flow_id, EmailedLink.open_link, opening, within=_WAIT_AT_MOST)
+    except (ActionRefused, FlowGone):
+        return None
+    except WorkflowUpdateFailedError:
+        return None  # the flow ended before it took the click (cancelled by support)
+    except asyncio.TimeoutError:
+        raise LinkStillOpening() from None
+    return opened

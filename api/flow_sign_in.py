@@ -19,7 +19,7 @@ from api.sessions import SignInRefused, sign_in
 from domain.digests import COOKIE_KEY, derive_key, token_digest
 from engine.codec import PayloadRefused
 from store import audit
-from workflows.flow import ClaimedSignIn
+from workflows.sign_in_hand_over import ClaimedSignIn
 
 REFUSED = "This sign-in could not be completed. Please log in again."
 # How long after a claim the same browser may claim again (its first answer was lost).

@@ -18,7 +18,8 @@ from fastapi import HTTPException, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError, WorkflowUpdateStage
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -28,7 +29,7 @@ from api.security import CSRF_FIELD, CSRF_HEADER, Signer
 from domain import digests
 from engine.codec import PayloadRefused
 from settings import Settings
-from workflows.flow import FIELD_ERROR, FlowView
+from workflows.flow import FIELD_ERROR, FlowView, FlowWorkflow
 from workflows.timings import Timings
 
 log = logging.getLogger("atrezzo.api")
@@ -40,6 +41,15 @@ class FlowGone(Exception):
 
 class FlowEnded(FlowGone):
     """Temporal refused an action because the flow has ended (or never ran)."""
+
+
+class ActionRefused(Exception):
+    """The flow refused a user action, with a message for one field of its screen."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field_name = field_name
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,8 @@ _BINDING = "atrezzo_bound_{}"
 T = TypeVar("T")
 # A flow answers its view in milliseconds; this only bounds one no worker answers for.
 _QUERY_TIMEOUT = timedelta(seconds=10)
+# Likewise for a worker to take (validate and record) an update.
+_TAKEN_WITHIN = 10.0
 
 
 class Flows:
@@ -68,6 +80,23 @@ class Flows:
         flow_id = f"{process}-{uuid.uuid4()}"
         await self._client.start_workflow(run, arg, id=flow_id, task_queue=self._settings.temporal_task_queue)
         return flow_id
+
+    async def start_showing(self, process: str, run: Any, arg: Any) -> tuple[str, FlowView]:
+        """Start a flow and answer its first screen in one call (update-with-start)."""
+        flow_id = f"{process}-{uuid.uuid4()}"
+        starting = WithStartWorkflowOperation(
+            run, arg, id=flow_id, id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            task_queue=self._settings.temporal_task_queue,
+        )
+        try:
+            view = await self._client.execute_update_with_start_workflow(
+                FlowWorkflow.first_screen, start_workflow_operation=starting
+            )
+        except WorkflowUpdateFailedError:
+            # A worker from before first_screen (workers are deployed first, but a straggler
+            # may take the task): the flow started all the same.
+            view = await self.view(flow_id)
+        return flow_id, view
 
     async def view(self, flow_id: str) -> FlowView:
         return await self.query(flow_id, "view", None, FlowView)
@@ -106,17 +135,38 @@ class Flows:
 
     async def update(self, flow_id: str, name: str, arg: Any) -> FlowView:
         """Send a user action. A rejected action comes back as the view with the field's error."""
+        try:
+            return await self.call(flow_id, name, arg, result_type=FlowView)
+        except ActionRefused as refused:
+            view = await self.view(flow_id)
+            return dataclasses.replace(view, errors={refused.field_name: refused.message})
+
+    async def call(
+        self, flow_id: str, update: Any, arg: Any, *, result_type: type | None = None, within: float | None = None
+    ) -> Any:
+        """An update (``Workflow.method``, or a name with its ``result_type``), answered with its
+        own result. Raises ActionRefused with the field and message the flow refused it with,
+        and FlowEnded when the flow has ended. With ``within``: Unavailable when no worker takes
+        it, and asyncio.TimeoutError when the flow took it but did not answer ``within``
+        seconds (it goes on: the answer is late)."""
         handle = self._client.get_workflow_handle(flow_id)
         try:
-            return await handle.execute_update(name, arg, result_type=FlowView)
+            if within is None:
+                return await handle.execute_update(update, arg, result_type=result_type)
+            try:
+                taken = await asyncio.wait_for(
+                    handle.start_update(update, arg, wait_for_stage=WorkflowUpdateStage.ACCEPTED, result_type=result_type),
+                    _TAKEN_WITHIN,
+                )
+            except asyncio.TimeoutError:
+                raise Unavailable("temporal") from None
+            return await asyncio.wait_for(taken.result(), within)
         except PayloadRefused as exc:
             raise _forged(flow_id, exc) from None
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause
             if isinstance(cause, ApplicationError) and cause.type == FIELD_ERROR:
-                view = await self.view(flow_id)
-                field_name = cause.details[0] if cause.details else "form"
-                return dataclasses.replace(view, errors={str(field_name): cause.message})
+                raise ActionRefused(str(cause.details[0]) if cause.details else "form", cause.message) from None
             raise
         except RPCError as exc:
             if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):

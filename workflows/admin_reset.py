@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import (
     ActivityError,
     ChildWorkflowError,
@@ -39,16 +38,17 @@ with workflow.unsafe.imports_passed_through():
         AuditEntry,
         LinkDelivery,
     )
+    from workflows.database_steps import database_step
+    from workflows.emailed_link import EmailedLink, LinkOpened
     from workflows.enrollment import PROCESS as ENROLLMENT
     from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow
-    from workflows.flow import FlowView, FlowWorkflow, field_error
+    from workflows.flow import FlowView, field_error
     from workflows.notices import PATCH as NOTICES_PATCH
     from workflows.timings import Timings
 
 PROCESS = "admin_reset"
 CONFIRM_PATH = "/admin-reset/confirm"
 LINK_TTL_SECONDS = 7 * 24 * 60 * 60
-_DB = {"start_to_close_timeout": timedelta(seconds=15), "retry_policy": RetryPolicy(maximum_attempts=5)}
 # Steps while the flow can still hand the user to enrollment.
 _FOLLOWING = ("resetting", "awaiting_user", "enrolling")
 NOT_NOW = "This registration reset has ended. Please try again."
@@ -72,7 +72,7 @@ class AdminResetStart:
 
 
 @workflow.defn
-class ProviderAdminResetWorkflow(FlowWorkflow):
+class ProviderAdminResetWorkflow(EmailedLink):
     @workflow.init
     def __init__(self, start: AdminResetStart) -> None:
         super().__init__()
@@ -109,9 +109,9 @@ class ProviderAdminResetWorkflow(FlowWorkflow):
     async def _reset_and_follow(self, start: AdminResetStart) -> str:
         deadline = workflow.now() + timedelta(seconds=start.link_ttl_seconds)
         requested = AdminResetRequested(start.account_id, start.requested_by, workflow.now().isoformat())
-        await workflow.execute_activity("mark_admin_reset_pending", requested, **_DB)
-        await workflow.execute_activity("clear_mfa_registration", start.account_id, **_DB)
-        await workflow.execute_activity("revoke_sign_ins", start.account_id, result_type=int, **_DB)
+        await database_step("mark_admin_reset_pending", requested)
+        await database_step("clear_mfa_registration", start.account_id)
+        await database_step("revoke_sign_ins", start.account_id, result_type=int)
         sent = bool(start.email) and await self._email_link(
             LinkDelivery(
                 to=start.email,
@@ -194,7 +194,8 @@ class ProviderAdminResetWorkflow(FlowWorkflow):
     async def _note_link(self) -> None:
         self._link_noted = True
         await self._audit("admin_reset.link_clicked")
-        self._view.fields["link_clicked"] = "yes"  # the link's page waits for this: recorded first
+        self._view.fields["link_clicked"] = "yes"  # what link pages from before open_link waited for
+        self._link_opened(LinkOpened(self._start.account_id))  # answered once the click is recorded
 
     async def _restart(self) -> str:
         await self._cancel_enrollment()
@@ -206,11 +207,10 @@ class ProviderAdminResetWorkflow(FlowWorkflow):
         """End this run: the link stops working, waiting handlers are let go, an enrollment
         still running is cancelled, and the database says how it ended."""
         self._closing = True
-        if self._link is not None:
-            self._link.digest = ""
+        self._close_links()
         await self._cancel_enrollment()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        await workflow.execute_activity("mark_admin_reset_ended", AdminResetEnded(self._start.account_id, state), **_DB)
+        await database_step("mark_admin_reset_ended", AdminResetEnded(self._start.account_id, state))
 
     async def _cancel_enrollment(self) -> None:
         child, self._child = self._child, None
@@ -224,7 +224,7 @@ class ProviderAdminResetWorkflow(FlowWorkflow):
 
     async def _audit(self, event: str, **detail: str) -> None:
         entry = AuditEntry(event, subject=self._start.account_id, detail={"flow": workflow.info().workflow_id, **detail})
-        await workflow.execute_activity("record_audit", entry, **_DB)
+        await database_step("record_audit", entry)
 
     # --- what the API asks --------------------------------------------------------------
     @workflow.signal

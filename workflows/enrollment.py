@@ -10,10 +10,8 @@ so an abandoned enrollment resumes where it stopped.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
@@ -27,15 +25,17 @@ with workflow.unsafe.imports_passed_through():
     from domain.phone import mask_phone
     from domain.terms import TERMS_VERSION
     from workflows.code_challenge import CodeChallenge
+    from workflows.database_steps import database_step
+    from workflows.emailed_link import EmailedLink, LinkOpened
     from workflows.enrollment_email import EmailStep
-    from workflows.flow import FlowView, FlowWorkflow, field_error
+    from workflows.flow import FlowView, field_error
     from workflows.notices import MFA_REGISTERED, PASSWORD_CHANGED, Notices
+    from workflows.sign_in_hand_over import SignInHandOver
     from workflows.timings import Timings
 
 PROCESS = "enrollment"
 METHODS = ("phone", "email")
 PHONE_CHANNELS = ("sms", "voice")
-_DB = {"start_to_close_timeout": timedelta(seconds=15), "retry_policy": RetryPolicy(maximum_attempts=5)}
 PASSWORD_NOT_ACCEPTED = "The password could not be accepted. Please try again."
 
 
@@ -69,7 +69,7 @@ class PhoneEntry:
 
 
 @workflow.defn
-class MfaEnrollmentWorkflow(EmailStep):
+class MfaEnrollmentWorkflow(EmailStep, SignInHandOver):
     @workflow.init
     def __init__(self, start: EnrollmentStart) -> None:
         super().__init__()
@@ -135,9 +135,7 @@ class MfaEnrollmentWorkflow(EmailStep):
         self._touch()
         self._saving_password = True
         try:
-            applied = await workflow.execute_activity(
-                "apply_staged_password", self._start.account_id, result_type=bool, **_DB
-            )
+            applied = await database_step("apply_staged_password", self._start.account_id, result_type=bool)
             if applied:
                 await self._password_saved()
             else:
@@ -157,7 +155,7 @@ class MfaEnrollmentWorkflow(EmailStep):
         self._touch()
         self._saving_password = True
         try:
-            await workflow.execute_activity("set_account_password", NewPassword(self._start.account_id, password_hash), **_DB)
+            await database_step("set_account_password", NewPassword(self._start.account_id, password_hash))
             await self._password_saved()
         finally:
             self._saving_password = False
@@ -229,7 +227,7 @@ class MfaEnrollmentWorkflow(EmailStep):
     @workflow.update
     async def accept_terms(self, version: str) -> FlowView:
         self._touch()
-        await workflow.execute_activity("accept_terms", TermsAccepted(self._start.account_id, version), **_DB)
+        await database_step("accept_terms", TermsAccepted(self._start.account_id, version))
         self._finish("completed", "done")
         return self.view()
 
@@ -244,9 +242,8 @@ class MfaEnrollmentWorkflow(EmailStep):
         """Restarted by support: start from what the account already holds, not from the
         first run's start input (email verified and password created: only the phone is left)
         — where the link that began it proved the mailbox; a password alone starts over."""
-        saved: AccountProgress = await workflow.execute_activity(
-            "account_progress", self._start.account_id, result_type=AccountProgress, **_DB
-        )
+        account_id = self._start.account_id
+        saved: AccountProgress = await database_step("account_progress", account_id, result_type=AccountProgress)
         if not self._start.mailbox_proven:
             self._on_record = saved.email
             self._offer_email_on_record()
@@ -268,7 +265,7 @@ class MfaEnrollmentWorkflow(EmailStep):
 
     async def _complete(self, method: str) -> None:
         phone = self._phone if method == "phone" else ""
-        await workflow.execute_activity("complete_mfa_registration", MfaChoice(self._start.account_id, method, phone), **_DB)
+        await database_step("complete_mfa_registration", MfaChoice(self._start.account_id, method, phone))
         await self._audit("mfa.registered", method=method)
         if self._start.purpose in ESTABLISHED:
             masked = mask_phone(phone) if phone else ""
@@ -280,14 +277,14 @@ class MfaEnrollmentWorkflow(EmailStep):
 
     async def _audit(self, event: str, **detail: str) -> None:
         entry = AuditEntry(event, subject=self._start.account_id, detail={"flow": workflow.info().workflow_id, **detail})
-        await workflow.execute_activity("record_audit", entry, **_DB)
+        await database_step("record_audit", entry)
 
     def _expect(self, *steps: str) -> None:
         if self._view.step not in steps:
             raise field_error("form", "This step is already complete. Please continue from the current page.")
 
 
-async def enroll(parent: FlowWorkflow, start: EnrollmentStart) -> str:
+async def enroll(parent: EmailedLink, start: EnrollmentStart) -> str:
     """Run MFA enrollment as a child of ``parent`` and follow it to its end. The parent's view
     names the child so the browser that clicked the link can be bound to it."""
     child = await workflow.start_child_workflow(
@@ -296,7 +293,8 @@ async def enroll(parent: FlowWorkflow, start: EnrollmentStart) -> str:
         id=f"{PROCESS}-{workflow.uuid4()}",
         parent_close_policy=ParentClosePolicy.REQUEST_CANCEL,
     )
-    parent._view.fields["enrollment_flow"] = child.id
+    parent._view.fields["enrollment_flow"] = child.id  # what link pages from before open_link waited for
+    parent._link_opened(LinkOpened(start.account_id, child.id))
     parent._go("enrolling")
     result = await child
     if result == "completed":

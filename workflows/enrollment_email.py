@@ -10,26 +10,24 @@ state these steps read: ``_start``, ``_email``, ``_on_record``, ``_email_confirm
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import EmailToVerify, Outcome
     from domain.email import mask_email
     from workflows.code_challenge import CodeChallenge
-    from workflows.flow import FlowView, FlowWorkflow, field_error
+    from workflows.code_step import CodeStep
+    from workflows.database_steps import database_step
+    from workflows.flow import FlowView, field_error
     from workflows.notices import EMAIL_CHANGED
 
-_DB = {"start_to_close_timeout": timedelta(seconds=15), "retry_policy": RetryPolicy(maximum_attempts=5)}
 ON_RECORD_FIRST = (
     "First verify the email address we have on record: click Send verification code. "
     "You can change the address once its code is verified."
 )
 
 
-class EmailStep(FlowWorkflow):
+class EmailStep(CodeStep):
     """Email Address, Send verification code, the code, Change — and the send limits that
     both of enrollment's code steps (email and phone) carry across changed addresses."""
 
@@ -90,9 +88,8 @@ class EmailStep(FlowWorkflow):
         """The email code was right: the address is the account's now (the database refuses
         one another account holds), and a changed address tells both mailboxes."""
         assert self.challenge is not None
-        outcome: Outcome = await workflow.execute_activity(
-            "verify_account_email", EmailToVerify(self._start.account_id, self._email), result_type=Outcome, **_DB
-        )
+        to_verify = EmailToVerify(self._start.account_id, self._email)
+        outcome: Outcome = await database_step("verify_account_email", to_verify, result_type=Outcome)
         if outcome.error:
             # The spent challenge would refuse every new send ("already verified"); its
             # successor lets the person try another address within the same send limits.

@@ -16,7 +16,9 @@ with workflow.unsafe.imports_passed_through():
     from domain.email import mask_email
     from domain.phone import mask_phone
     from workflows.code_challenge import CodeChallenge
-    from workflows.flow import FlowView, FlowWorkflow, field_error
+    from workflows.code_step import CodeStep
+    from workflows.flow import FlowView, field_error
+    from workflows.sign_in_hand_over import SignInHandOver
     from workflows.timings import Timings
 
 PROCESS = "login"
@@ -35,7 +37,7 @@ class LoginStart:
 
 
 @workflow.defn
-class LoginWorkflow(FlowWorkflow):
+class LoginWorkflow(CodeStep, SignInHandOver):
     @workflow.init
     def __init__(self, start: LoginStart) -> None:
         super().__init__()

@@ -15,6 +15,7 @@ from temporalio.exceptions import ActivityError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import AuditEntry, Notice
+    from workflows.database_steps import database_step
 
 PATCH = "security-notices"
 # Templates in activities/templates/email.
@@ -26,7 +27,6 @@ _SEND = {
     "start_to_close_timeout": timedelta(seconds=30),
     "retry_policy": RetryPolicy(maximum_attempts=5, non_retryable_error_types=["InvalidDestination"]),
 }
-_DB = {"start_to_close_timeout": timedelta(seconds=15), "retry_policy": RetryPolicy(maximum_attempts=5)}
 
 
 async def notify(account_id: str, template: str, *addresses: str, **detail: str) -> None:
@@ -45,7 +45,7 @@ async def notify(account_id: str, template: str, *addresses: str, **detail: str)
                 raise
             event = "notice.failed"
         entry = AuditEntry(event, subject=account_id, detail={"flow": workflow.info().workflow_id, "template": template})
-        await workflow.execute_activity("record_audit", entry, **_DB)
+        await database_step("record_audit", entry)
 
 
 class Notices:

@@ -11,23 +11,23 @@ delivers nothing but otherwise behaves the same, so the answers reveal no accoun
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import AuditEntry, NewPassword
     from domain.email import mask_email
     from domain.phone import mask_phone
     from workflows.code_challenge import CodeChallenge
-    from workflows.flow import FlowView, FlowWorkflow, field_error
+    from workflows.code_step import CodeStep
+    from workflows.database_steps import database_step
+    from workflows.flow import FlowView, field_error
     from workflows.notices import PASSWORD_CHANGED, Notices
+    from workflows.sign_in_hand_over import SignInHandOver
     from workflows.timings import Timings
 
 PROCESS = "password_reset"
 PHONE_CHANNELS = ("sms", "voice")
-_DB = {"start_to_close_timeout": timedelta(seconds=15), "retry_policy": RetryPolicy(maximum_attempts=5)}
 PASSWORD_NOT_ACCEPTED = "The password could not be accepted. Please try again."
 
 
@@ -43,7 +43,7 @@ class PasswordResetStart:
 
 
 @workflow.defn
-class PasswordResetWorkflow(FlowWorkflow):
+class PasswordResetWorkflow(CodeStep, SignInHandOver):
     @workflow.init
     def __init__(self, start: PasswordResetStart) -> None:
         super().__init__()
@@ -119,7 +119,7 @@ class PasswordResetWorkflow(FlowWorkflow):
         flow; this step has it applied, so no hash ever travels through history."""
         self._touch()
         self._saving_password = True
-        applied = await workflow.execute_activity("apply_staged_password", self._start.account_id, result_type=bool, **_DB)
+        applied = await database_step("apply_staged_password", self._start.account_id, result_type=bool)
         if not applied:
             self._saving_password = False
             self._show_error("password", PASSWORD_NOT_ACCEPTED)
@@ -138,7 +138,7 @@ class PasswordResetWorkflow(FlowWorkflow):
         self._touch()
         self._saving_password = True
         account = self._start.account_id
-        await workflow.execute_activity("set_account_password", NewPassword(account, password_hash), **_DB)
+        await database_step("set_account_password", NewPassword(account, password_hash))
         await self._password_changed()
         return self.view()
 
@@ -157,9 +157,9 @@ class PasswordResetWorkflow(FlowWorkflow):
     async def _password_changed(self) -> None:
         account = self._start.account_id
         # Whoever else was signed in, or remembered, must prove themselves again.
-        await workflow.execute_activity("revoke_sign_ins", account, **_DB)
+        await database_step("revoke_sign_ins", account)
         entry = AuditEntry("password.reset", subject=account, detail={"flow": workflow.info().workflow_id})
-        await workflow.execute_activity("record_audit", entry, **_DB)
+        await database_step("record_audit", entry)
         self._notices.send(account, PASSWORD_CHANGED, self._start.email, signed_out="yes")
         self._finish("completed", "done")
 

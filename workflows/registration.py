@@ -33,13 +33,14 @@ with workflow.unsafe.imports_passed_through():
         Notice,
         Outcome,
     )
+    from workflows.database_steps import database_step
+    from workflows.emailed_link import EmailedLink
     from workflows.enrollment import EnrollmentStart, enroll
-    from workflows.flow import FlowView, FlowWorkflow, field_error
+    from workflows.flow import FlowView, field_error
     from workflows.timings import Timings
 
 PROCESS = "registration"
 CONFIRM_PATH = "/register/confirm"
-_DB = {"start_to_close_timeout": timedelta(seconds=15), "retry_policy": RetryPolicy(maximum_attempts=5)}
 CHECK_EMAIL = (
     "Your registration is complete. To complete the Multi-Factor Authentication registration, "
     "you must click the link in your email within {minutes} minutes."
@@ -58,7 +59,7 @@ class RegistrationStart:
 
 
 @workflow.defn
-class ProviderRegistrationWorkflow(FlowWorkflow):
+class ProviderRegistrationWorkflow(EmailedLink):
     @workflow.init
     def __init__(self, start: RegistrationStart) -> None:
         super().__init__()
@@ -92,7 +93,9 @@ class ProviderRegistrationWorkflow(FlowWorkflow):
                 raise
             # An operator cancelled: leave no half account behind (an activated one stays).
             # A cancelled workflow may still run activities once it has caught the cancellation.
-            # A submission still being saved finishes first, so its account is released too.
+            # A submission still being saved finishes first, so its account is released too;
+            # a browser waiting on its click is let go (the click opens nothing now).
+            self._close_links()
             await workflow.wait_condition(workflow.all_handlers_finished)
             # A restart keeps the account: the next run under this id resumes with it.
             if self._account_id and not self._restarting:
@@ -142,9 +145,7 @@ class ProviderRegistrationWorkflow(FlowWorkflow):
             return self.view()
         self._saving = True
         try:
-            outcome: Outcome = await workflow.execute_activity(
-                "create_pending_account", account, result_type=Outcome, **_DB
-            )
+            outcome: Outcome = await database_step("create_pending_account", account, result_type=Outcome)
         finally:
             self._saving = False
         if outcome.error:
@@ -190,9 +191,8 @@ class ProviderRegistrationWorkflow(FlowWorkflow):
     async def _resume(self) -> None:
         """A restarted run: the account the earlier run created (if any) is this flow's, and a
         fresh link goes out for it; without one the person gives their information as before."""
-        found: AccountProgress = await workflow.execute_activity(
-            "find_registration_account", workflow.info().workflow_id, result_type=AccountProgress, **_DB
-        )
+        flow_id = workflow.info().workflow_id
+        found: AccountProgress = await database_step("find_registration_account", flow_id, result_type=AccountProgress)
         if found.account_id:
             self._progress = found
             self._account_id = found.account_id
@@ -223,9 +223,7 @@ class ProviderRegistrationWorkflow(FlowWorkflow):
         if not workflow.patched(PENDING_EXPIRY):
             return
         await workflow.sleep(max(timedelta(0), self._expires_at - workflow.now()))
-        released: bool = await workflow.execute_activity(
-            "expire_unverified_account", self._account_id, result_type=bool, **_DB
-        )
+        released: bool = await database_step("expire_unverified_account", self._account_id, result_type=bool)
         if released:
             await self._audit("registration.account_expired")
 
@@ -244,9 +242,9 @@ class ProviderRegistrationWorkflow(FlowWorkflow):
             # What it tells of happened either way, and the audit log says so.
 
     async def _release(self) -> None:
-        await workflow.execute_activity("release_pending_account", self._account_id, **_DB)
+        await database_step("release_pending_account", self._account_id)
         await self._audit("registration.cancelled")
 
     async def _audit(self, event: str) -> None:
         entry = AuditEntry(event, subject=self._account_id, detail={"flow": workflow.info().workflow_id})
-        await workflow.execute_activity("record_audit", entry, **_DB)
+        await database_step("record_audit", entry)

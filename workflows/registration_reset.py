@@ -11,8 +11,8 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import LinkDelivery
+    from workflows.emailed_link import EmailedLink
     from workflows.enrollment import EnrollmentStart, enroll
-    from workflows.flow import FlowWorkflow
     from workflows.registration import CONFIRM_PATH
     from workflows.timings import Timings
 
@@ -36,7 +36,7 @@ class ResetStart:
 
 
 @workflow.defn
-class RegistrationResetWorkflow(FlowWorkflow):
+class RegistrationResetWorkflow(EmailedLink):
     @workflow.init
     def __init__(self, start: ResetStart) -> None:
         super().__init__()

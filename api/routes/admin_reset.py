@@ -14,18 +14,14 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.dependencies import FlowsDep, SettingsDep, TemplatesDep
-from api.emailed_links import UUID_PATTERN, LinkKind, follow_link, opening_link
+from api.emailed_links import UUID_PATTERN, follow_link, opening_link
 from api.flows import FlowGone, Flows
 from workflows.admin_reset import CONFIRM_PATH, admin_reset_id
 
 router = APIRouter(tags=["admin reset"])
 FIRST_LOGIN_NOTICE = "/first-login?notice=admin_reset_link"
 # The flow notes the click (single use) and the person goes on to first login.
-RESET_LINK = LinkKind(
-    re.compile(f"admin-reset-{UUID_PATTERN}"),
-    waiting=lambda view: not view.fields.get("link_clicked"),
-    opened=lambda view: view.fields.get("link_clicked") or None,
-)
+RESET_LINK = re.compile(f"admin-reset-{UUID_PATTERN}")
 
 
 @router.get(CONFIRM_PATH, include_in_schema=False)

@@ -171,14 +171,15 @@ async def _sign_in(
     code_ttl = settings.login_email_code_ttl if option == "email" else settings.enrollment_code_ttl
     timings = flow_timings(settings, code_ttl=code_ttl, idle=settings.login_idle_timeout)
     start = LoginStart(str(account.id), option, destination, timings)
-    flow_id = await flows.start(PROCESS, LoginWorkflow.run, start)
+    if is_api(request):
+        flow_id, view = await flows.start_showing(PROCESS, LoginWorkflow.run, start)
+        response = flows.respond(request, view, template_dir=PROCESS, status_code=201)
+    else:
+        flow_id = await flows.start(PROCESS, LoginWorkflow.run, start)
+        response = flows.redirect("/login")
     async with pool.acquire() as conn:
         detail = {"option": option, "flow": flow_id}
         await audit.record(conn, "login.password_verified", subject=account.id, client_ip=client_ip(request), detail=detail)
-    if is_api(request):
-        response = flows.respond(request, await flows.view(flow_id), template_dir=PROCESS, status_code=201)
-    else:
-        response = flows.redirect("/login")
     flows.bind(response, request, PROCESS, flow_id)
     login_ticket.issue(request, response, LoginTicket(flow_id, str(account.id), remember))
     return response

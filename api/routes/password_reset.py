@@ -35,10 +35,11 @@ from engine import search_attributes as sa
 from store import audit
 from store.accounts import Account, account_by_email, account_by_id
 from workflows.code_challenge import MESSAGES, SEND_FAILED, SEND_TIMED_OUT, Outcome
+from workflows.code_step import CODE_SENT
 from workflows.deliveries import CODE_ON_ITS_WAY
 from workflows.enrollment import PROCESS as ENROLLMENT
 from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow
-from workflows.flow import CODE_SENT, FlowView
+from workflows.flow import FlowView
 from workflows.password_reset import PROCESS, PasswordResetStart, PasswordResetWorkflow
 
 HOME = "/home"

@@ -61,7 +61,7 @@ async def organization_page(
 ) -> Response:
     flows.check_csrf(request, csrf_token)
     try:
-        flow_id = await _start(request, flows, pool, settings, npi, registration_code)
+        flow_id, _ = await _start(request, flows, pool, settings, npi, registration_code)
     except OrganizationRefused as refused:
         return _screen(request, _organization_view(refused.errors), {"npi": npi}, refused.status_code)
     return flows.bind(flows.redirect("/register/account"), request, PROCESS, flow_id)
@@ -79,17 +79,19 @@ async def organization_page(
 async def organization_api(request: Request, flows: FlowsDep, pool: PoolDep, settings: SettingsDep, body: OrganizationBody) -> Response:
     flows.check_csrf(request, None)
     try:
-        flow_id = await _start(request, flows, pool, settings, body.npi, body.registration_code)
+        flow_id, view = await _start(request, flows, pool, settings, body.npi, body.registration_code)
     except OrganizationRefused as refused:
         return _screen(request, _organization_view(refused.errors), {}, refused.status_code)
-    response = flows.respond(request, await flows.view(flow_id), template_dir=PROCESS, status_code=201)
+    response = flows.respond(request, view, template_dir=PROCESS, status_code=201)
     return flows.bind(response, request, PROCESS, flow_id)
 
 
-async def _start(request: Request, flows: Flows, pool: asyncpg.Pool, settings: Settings, npi: str, code: str) -> str:
+async def _start(
+    request: Request, flows: Flows, pool: asyncpg.Pool, settings: Settings, npi: str, code: str
+) -> tuple[str, FlowView]:
     provider = await check_registration_code(request, pool, npi, code)
     start = RegistrationStart(provider.id, provider.npi, provider.name, flow_timings(settings))
-    return await flows.start(PROCESS, ProviderRegistrationWorkflow.run, start)
+    return await flows.start_showing(PROCESS, ProviderRegistrationWorkflow.run, start)
 
 
 def _organization_view(errors: dict[str, str] | None = None) -> FlowView:
@@ -166,15 +168,14 @@ async def confirm_link(
     token: Annotated[str, Query()] = "",
 ) -> Response:
     async with opening_link(request) as click:
-        enrollment_flow = await follow_link(flows, settings.secret_key, flow, token, click)
-        if enrollment_flow is None:
+        opened = await follow_link(flows, settings.secret_key, flow, token, click)
+        if opened is None:
             # Support cancelled this registration: "Reset" cannot help (its account is gone).
             page = "cancelled" if await _was_cancelled(flows, flow) else "link_expired"
             return templates.TemplateResponse(request, f"registration/{page}.html", {}, status_code=410)
-        # The enrollment the link opened is for the account its registration created (read from
-        # the flow, which answers only in encrypted payloads): the only one it may sign in.
-        account_id = (await flows.view(enrollment_flow)).fields.get("account_id", "")
-    return flows.bind(flows.redirect("/mfa"), request, "enrollment", enrollment_flow, account_id=account_id)
+    # The enrollment the link opened is for the account its registration created (the flow's
+    # answer, in encrypted payloads): the only one it may sign in.
+    return flows.bind(flows.redirect("/mfa"), request, "enrollment", opened.enrollment_flow, account_id=opened.account_id)
 
 
 async def _was_cancelled(flows: Flows, flow_id: str) -> bool:

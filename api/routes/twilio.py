@@ -16,7 +16,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from activities.phone import VOICE_WEBHOOK_PATH
 from api.dependencies import SettingsDep, get_flows
 from domain import digests
-from workflows.flow import Keypress
+from workflows.code_step import Keypress
 
 router = APIRouter(tags=["webhooks"])
 

@@ -4,8 +4,16 @@ CSRF token, a bad input comes back on the same screen, a forged cookie gets no f
 from __future__ import annotations
 
 import re
+import uuid
 
-from api.flows import Flows
+import pytest
+from temporalio import workflow
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+
+from api.flows import ActionRefused, FlowEnded, Flows
+from tests.support.challenge_flow import ChallengeFlow, ChallengeStart
+from workflows.code_step import CodeStep
+from workflows.flow import FlowView
 
 EMAIL = "sam.staff@example.com"
 
@@ -87,3 +95,54 @@ async def test_view_when_polls_until_settled_and_gives_up_at_its_bound(live_app,
     assert never is not None and never.step == "code"  # the last view, once the bound is reached
     gone = await flows.view_when("challenge-no-such-flow", lambda view: view is None)
     assert gone is None
+
+
+async def test_a_typed_call_answers_its_result_or_the_refusal_with_its_field(live_app, mail):
+    flows = Flows(live_app.client, live_app.settings, signer=None, templates=None)  # type: ignore[arg-type]
+    async with live_app.http() as http:
+        await start_in_browser(http)
+        flow_id = http.cookies[Flows.cookie_name("challenge")].rsplit(".", 1)[0]
+    with pytest.raises(ActionRefused) as refused:
+        await flows.call(flow_id, CodeStep.verify_code, "not a digest", within=10)
+    assert (refused.value.field_name, refused.value.message) == ("code", "Enter the 6-digit code.")
+    wrong = await flows.call(flow_id, CodeStep.verify_code, "0" * 64, within=10)
+    assert isinstance(wrong, FlowView) and wrong.errors["code"]
+    with pytest.raises(FlowEnded):
+        await flows.call("challenge-no-such-flow", CodeStep.verify_code, "0" * 64, within=10)
+
+
+async def test_a_flow_started_with_its_first_screen_answers_it_in_the_same_call(live_app):
+    flows = Flows(live_app.client, live_app.settings, signer=None, templates=None)  # type: ignore[arg-type]
+    start = ChallengeStart(channel="email", destination=EMAIL, deliver=False)
+    flow_id, view = await flows.start_showing("challenge", ChallengeFlow.run, start)
+    assert flow_id.startswith("challenge-") and (view.process, view.step) == ("challenge", "code")
+    assert await flows.view(flow_id) == view
+    history = await live_app.client.get_workflow_handle(flow_id).fetch_history()
+    updates = [e.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
+               for e in history.events if e.HasField("workflow_execution_update_accepted_event_attributes")]
+    assert updates == ["first_screen"]  # one call, not a start and a query
+
+
+@workflow.defn(name="FlowFromBeforeFirstScreen")
+class FlowFromBeforeFirstScreen:
+    """A flow as a worker from before ``first_screen`` runs it (a rolling deploy's straggler)."""
+
+    @workflow.run
+    async def run(self, _: str) -> None:
+        await workflow.wait_condition(lambda: False)
+
+    @workflow.query
+    def view(self) -> FlowView:
+        return FlowView(process="old", step="first")
+
+
+async def test_a_worker_without_first_screen_still_starts_the_flow_and_its_view_answers(live_app):
+    settings = live_app.settings.model_copy(update={"temporal_task_queue": f"old-{uuid.uuid4().hex[:8]}"})
+    flows = Flows(live_app.client, settings, signer=None, templates=None)  # type: ignore[arg-type]
+    async with Worker(
+        live_app.client, task_queue=settings.temporal_task_queue, workflows=[FlowFromBeforeFirstScreen],
+        workflow_runner=UnsandboxedWorkflowRunner(),
+    ):
+        flow_id, view = await flows.start_showing("old", FlowFromBeforeFirstScreen.run, "")
+        assert (view.process, view.step) == ("old", "first")
+        await live_app.client.get_workflow_handle(flow_id).terminate()

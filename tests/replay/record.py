@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime
 import os
 import sys
 from pathlib import Path
 
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 from temporalio.testing._timeskipping import TimeSkippingConfig
 from temporalio.worker import Worker
@@ -23,7 +25,6 @@ from tests.support.challenge_flow import ChallengeFlow, ChallengeStart
 from tests.support.temporal import BIN, TIME_SKIPPING_FLAG
 from tests.workflows.fakes import (
     NEW_ACCOUNT,
-    PASSWORD_HASH,
     PROVIDER_ID,
     PROVIDER_NPI,
     TAKEN_USERNAME,
@@ -33,6 +34,7 @@ from tests.workflows.fakes import (
 from tests.workflows.harness import Flows
 from workflows.admin_reset import AdminResetStart, ProviderAdminResetWorkflow, admin_reset_id
 from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow, PhoneEntry
+from workflows.emailed_link import EmailedLink, LinkClick
 from workflows.flow import FlowView
 from workflows.login import LoginStart, LoginWorkflow
 from workflows.password_reset import PasswordResetStart, PasswordResetWorkflow
@@ -59,6 +61,11 @@ async def record_challenge(flows: Flows) -> str:
     return (await handle.fetch_history()).to_json()
 
 
+async def open_link(flows: Flows, handle: WorkflowHandle) -> None:
+    """As the API opens an emailed link: one update, answered once the flow has taken the click."""
+    await handle.execute_update(EmailedLink.open_link, LinkClick(flows.senders.link_digest(), "c" * 64))
+
+
 async def record_registration(flows: Flows) -> str:
     """A taken username, the link clicked at 19 minutes, enrollment by email with the terms."""
     start = RegistrationStart(provider_id=PROVIDER_ID, provider_npi=PROVIDER_NPI, provider_name="Replay Practice")
@@ -68,7 +75,7 @@ async def record_registration(flows: Flows) -> str:
     await handle.execute_update("submit_user_info", NEW_ACCOUNT, result_type=FlowView)
     await flows.link_taken_in(handle)
     await flows.fast_forward(handle, minutes=19)
-    await handle.signal("link_clicked", flows.senders.link_digest())
+    await open_link(flows, handle)
     child = flows.child(await flows.until(handle, step="enrolling"))
     await flows.enroll_by_email(child, NEW_ACCOUNT.email)
     await handle.result()
@@ -76,19 +83,20 @@ async def record_registration(flows: Flows) -> str:
 
 
 async def record_enrollment(flows: Flows) -> str:
-    """The phone method: a wrong email code, SMS to one line, then a call to another answered with #."""
+    """The phone method: a wrong email code, SMS to one line, then a call to another and its spoken code."""
     start = EnrollmentStart(account_id="account-replay", purpose="existing_user", email=NEW_ACCOUNT.email)
     handle = await flows.start(MfaEnrollmentWorkflow.run, start, prefix="enrollment")
     await handle.execute_update("choose_method", "phone", result_type=FlowView)
     await handle.execute_update("submit_email", NEW_ACCOUNT.email, result_type=FlowView)
     await handle.execute_update("verify_code", flows.senders.code_digest(handle.id, "000000"), result_type=FlowView)
     await handle.execute_update("verify_code", flows.senders.code_digest(handle.id), result_type=FlowView)
-    await handle.execute_update("set_password", PASSWORD_HASH, result_type=FlowView)
+    await handle.execute_update("save_password", result_type=FlowView)
     await handle.execute_update("submit_phone", PhoneEntry("+12025550100", "sms"), result_type=FlowView)
     await handle.execute_update("change_phone", result_type=FlowView)
     await flows.fast_forward(handle, seconds=21)
     await handle.execute_update("submit_phone", PhoneEntry("+12025550143", "voice"), result_type=FlowView)
-    await handle.signal("phone_keypress", flows.senders.keypress())
+    # The call speaks its code; the person types it (the pound key alone approves nothing).
+    await handle.execute_update("verify_code", flows.senders.code_digest(handle.id), result_type=FlowView)
     await flows.until(handle, step="done")
     await handle.execute_update("claim_sign_in", result_type=str)
     await handle.result()
@@ -107,7 +115,7 @@ async def record_registration_reset(flows: Flows) -> str:
     )
     handle = await flows.start(RegistrationResetWorkflow.run, start, prefix="registration-reset")
     await flows.link_taken_in(handle)
-    await handle.signal("link_clicked", flows.senders.link_digest())
+    await open_link(flows, handle)
     child = flows.child(await flows.until(handle, step="enrolling"))
     await child.execute_update("use_email_instead", result_type=FlowView)
     await child.execute_update("claim_sign_in", result_type=str)
@@ -134,13 +142,14 @@ async def record_login_email(flows: Flows) -> str:
 
 
 async def record_login_phone(flows: Flows) -> str:
-    """Login with Phone: Send Code, then Call Me after the cooldown, answered with #."""
+    """Login with Phone: Send Code, then Call Me after the cooldown, and the spoken code."""
     start = LoginStart(account_id="account-replay", option="phone", destination="+12125559885")
     handle = await flows.start(LoginWorkflow.run, start, prefix="login")
     await handle.execute_update("send_phone_code", "sms", result_type=FlowView)
     await flows.fast_forward(handle, seconds=21)
     await handle.execute_update("send_phone_code", "voice", result_type=FlowView)
-    await handle.signal("phone_keypress", flows.senders.keypress())
+    # The call speaks its code; the person types it (the pound key alone approves nothing).
+    await handle.execute_update("verify_code", flows.senders.code_digest(handle.id), result_type=FlowView)
     await flows.until(handle, step="done")
     await handle.execute_update("claim_sign_in", result_type=str)
     await handle.result()
@@ -157,7 +166,7 @@ async def record_password_reset(flows: Flows) -> str:
     await handle.execute_update("continue_reset", result_type=FlowView)
     await handle.execute_update("send_phone_code", "sms", result_type=FlowView)
     await handle.execute_update("verify_code", flows.senders.code_digest(handle.id), result_type=FlowView)
-    await handle.execute_update("set_new_password", PASSWORD_HASH, result_type=FlowView)
+    await handle.execute_update("save_new_password", result_type=FlowView)
     await handle.execute_update("claim_sign_in", result_type=str)
     await handle.result()
     return (await handle.fetch_history()).to_json()
@@ -172,8 +181,7 @@ async def record_admin_reset(flows: Flows) -> str:
     )
     await flows.until(handle, step="awaiting_user")
     await flows.fast_forward(handle, days=3)
-    await handle.signal("link_clicked", flows.senders.link_digest())
-    await flows.until(handle, lambda view: view.fields.get("link_clicked") == "yes")
+    await open_link(flows, handle)
     view = await handle.execute_update("begin_enrollment", "account-replay", result_type=FlowView)
     await flows.enroll_by_email(flows.child(view), NEW_ACCOUNT.email)
     await handle.result()
@@ -207,8 +215,10 @@ async def main(names: list[str]) -> None:
             workflows=[ChallengeFlow, *WORKFLOWS],
             activities=flows.senders.activities() + flows.accounts.activities(),
         ):
+            recording = HISTORIES / datetime.date.today().isoformat()
+            recording.mkdir(exist_ok=True)
             for name in names:
-                (HISTORIES / name).write_text(await RECORDINGS[name](flows))
+                (recording / name).write_text(await RECORDINGS[name](flows))
     finally:
         await env.shutdown()
 

@@ -10,7 +10,8 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from workflows.code_challenge import CodeChallenge, CodePolicy
-    from workflows.flow import FlowView, FlowWorkflow
+    from workflows.code_step import CodeStep
+    from workflows.flow import FlowView
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class ChallengeStart:
 
 
 @workflow.defn
-class ChallengeFlow(FlowWorkflow):
+class ChallengeFlow(CodeStep):
     # State is built in __init__ so an update arriving with the first task finds it.
     @workflow.init
     def __init__(self, start: ChallengeStart) -> None:

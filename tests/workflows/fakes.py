@@ -29,7 +29,7 @@ from activities.contracts import (
     TermsAccepted,
 )
 from domain import digests
-from workflows.flow import Keypress
+from workflows.code_step import Keypress
 
 CODE = "246810"
 VOICE_TOKEN = "voice-token-for-tests"
@@ -149,13 +149,16 @@ class FakeSenders:
 
 class FakeAccounts:
     """The account activities: usernames and emails are unique as in the database, and
-    ``hold_creation`` (when set to an unset Event) keeps create_pending_account in flight."""
+    ``hold_creation`` (when set to an unset Event) keeps create_pending_account in flight;
+    ``hold_audit`` likewise the audit entry of the event it names."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, object]] = []
         self.created = 0
         self.hold_creation: asyncio.Event | None = None
         self.creating = asyncio.Event()
+        self.hold_audit: tuple[str, asyncio.Event] | None = None
+        self.auditing = asyncio.Event()
         # What "the database" holds, as the restart look-ups read it: account id -> progress,
         # and the registration flow id -> the account it created.
         self.saved: dict[str, AccountProgress] = {}
@@ -242,6 +245,9 @@ class FakeAccounts:
         @activity.defn(name="record_audit")
         async def record_audit(entry: AuditEntry) -> None:
             self.calls.append(("record_audit", entry))
+            if self.hold_audit is not None and self.hold_audit[0] == entry.event:
+                self.auditing.set()
+                await self.hold_audit[1].wait()
 
         @activity.defn(name="clear_mfa_registration")
         async def clear_mfa_registration(account_id: str) -> None:

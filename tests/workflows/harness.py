@@ -14,6 +14,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from domain.terms import TERMS_VERSION
+from operations.flows import LOCAL_ACTIVITY_MARKER
 from tests.workflows.fakes import FakeAccounts, FakeSenders
 from workflows.flow import FlowView
 
@@ -118,7 +119,6 @@ class Flows:
     async def fast_forward(self, handle: WorkflowHandle, **duration: float) -> None:
         await self.env.fast_forward(handle, timedelta(**duration))
 
-
 def without_clock(view: FlowView) -> FlowView:
     """A view with its instants left out, to compare two flows: each keeps its own clock."""
     code = view.code and dataclasses.replace(view.code, expires_at=None, resend_available_at=None)
@@ -126,12 +126,16 @@ def without_clock(view: FlowView) -> FlowView:
 
 
 async def scheduled_activities(handle: WorkflowHandle) -> list[str]:
-    """The names of the activities a flow has asked for so far, in order."""
+    """The names of the activities a flow has asked for so far, in order; a database step run
+    as a local activity (workflows/database_steps.py) is its marker's, encrypted: "local"."""
     history = await handle.fetch_history()
     return [
         e.activity_task_scheduled_event_attributes.activity_type.name
+        if e.HasField("activity_task_scheduled_event_attributes")
+        else "local"
         for e in history.events
         if e.HasField("activity_task_scheduled_event_attributes")
+        or e.marker_recorded_event_attributes.marker_name == LOCAL_ACTIVITY_MARKER
     ]
 
 

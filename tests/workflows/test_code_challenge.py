@@ -17,8 +17,9 @@ from tests.support.temporal import client_for, make_settings
 from tests.workflows.fakes import CODE, VOICE_TOKEN, FakeSenders
 from tests.workflows.harness import scheduled_activities, without_clock
 from workflows.code_challenge import MESSAGES, SEND_FAILED, SEND_TIMED_OUT, Outcome
+from workflows.code_step import CODE_SENT, Keypress
 from workflows.deliveries import CODE_ON_ITS_WAY, STILL_SENDING_CODE
-from workflows.flow import CODE_SENT, FlowView, Keypress
+from workflows.flow import FlowView
 
 PHONE = "+12025550143"
 

@@ -10,13 +10,19 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
-from activities.contracts import AccountProgress, EmailToVerify, MfaChoice, TermsAccepted
+from activities.contracts import (
+    AccountProgress,
+    EmailToVerify,
+    MfaChoice,
+    TermsAccepted,
+)
 from domain.terms import TERMS_VERSION
 from tests.workflows.fakes import CODE, EMAIL_IN_USE, PASSWORD_HASH, TAKEN_EMAIL
+from workflows.code_challenge import MESSAGES, Outcome
+from workflows.code_step import CODE_SENT
 from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow, PhoneEntry
 from workflows.enrollment_email import ON_RECORD_FIRST
-from workflows.code_challenge import MESSAGES, Outcome
-from workflows.flow import CODE_SENT, RESTARTED_FROM, FlowView
+from workflows.flow import RESTARTED_FROM, FlowView
 from workflows.timings import Timings
 
 ACCOUNT = "account-42"

@@ -12,7 +12,8 @@ from temporalio.service import RPCError
 
 from tests.workflows.fakes import CODE
 from workflows.code_challenge import MESSAGES, Outcome
-from workflows.flow import CALL_PLACED, CODE_SENT, FlowView
+from workflows.code_step import CALL_PLACED, CODE_SENT
+from workflows.flow import FlowView
 from workflows.login import VERIFIED, LoginStart, LoginWorkflow
 from workflows.timings import Timings
 

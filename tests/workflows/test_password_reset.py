@@ -15,7 +15,8 @@ from activities.contracts import AuditEntry
 from tests.workflows.fakes import CODE, PASSWORD_HASH
 from tests.workflows.harness import scheduled_activities, without_clock
 from workflows.code_challenge import MESSAGES, Outcome
-from workflows.flow import CALL_PLACED, CODE_SENT, FlowView
+from workflows.code_step import CALL_PLACED, CODE_SENT
+from workflows.flow import FlowView
 from workflows.password_reset import PasswordResetStart, PasswordResetWorkflow
 from workflows.timings import Timings
 

@@ -1,0 +1,130 @@
+"""The code step a flow opts into (enrollment, login, password reset): Send Code / Call Me,
+Verify code, and the voice call's key press, around the flow's ``challenge``
+(workflows/code_challenge.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from domain.digests import is_digest
+    from workflows.code_challenge import MESSAGES, CodeChallenge, CodeStatus, Outcome
+    from workflows.deliveries import (
+        CODE_ON_ITS_WAY,
+        STILL_SENDING_CODE,
+        done_soon,
+        done_soon_or,
+        retries_within_life,
+    )
+    from workflows.flow import FlowView, FlowWorkflow, field_error
+
+CODE_SENT = "Verification code has been sent. Please copy it to the input box below."
+CALL_PLACED = "We are calling you now. Answer the call and enter the 6-digit code you hear below."
+
+
+@dataclass(frozen=True)
+class Keypress:
+    """Reported by the voice webhook: the digest of the call's token and the digits pressed."""
+
+    token_digest: str
+    digits: str
+
+
+class CodeStep(FlowWorkflow):
+    def __init__(self) -> None:
+        super().__init__()
+        self.challenge: CodeChallenge | None = None
+        self._sending = False
+
+    async def _code_verified(self) -> None:
+        """Hook: the challenge was just passed; move to the next screen here so the
+        answer to the user's action already shows it."""
+
+    def _code_status(self) -> CodeStatus | None:
+        return self.challenge.status(workflow.now()) if self.challenge is not None else None
+
+    @workflow.update
+    async def send_code(self) -> FlowView:
+        """Send New Code / Send Code / Call Me: a fresh code through the challenge's channel."""
+        assert self.challenge is not None
+        self._touch()
+        self._sending = True
+        if not retries_within_life():
+            await self._deliver_code()
+            return self.view()
+        delivery = asyncio.create_task(self._deliver_code())
+        if not await done_soon(delivery):
+            # The provider is slow or down: say so now; the send goes on, and the screen
+            # shows "sent" (or that it failed) once it is over.
+            self._view.errors = {}
+            self._view.notice = STILL_SENDING_CODE
+            return self.view()
+        await delivery
+        return self.view()
+
+    async def _deliver_code(self) -> None:
+        assert self.challenge is not None
+        try:
+            failure = await self.challenge.send()
+        finally:
+            self._sending = False
+        if not failure:
+            self._view.errors = {}
+            self._view.notice = CALL_PLACED if self.challenge.channel == "voice" else CODE_SENT
+        else:
+            self._view.notice = ""
+            self._show_error("code", failure)
+
+    @send_code.validator
+    def _validate_send_code(self) -> None:
+        if self.challenge is None:
+            raise field_error("code", "There is no verification step on this screen.")
+        if self._sending:
+            raise field_error("code", "A code is already on its way.")
+        refusal = self.challenge.send_refusal(workflow.now())
+        if refusal:
+            raise field_error("code", refusal)
+
+    @workflow.update
+    async def verify_code(self, code_digest: str) -> FlowView:
+        assert self.challenge is not None
+        self._touch()
+        # The email or SMS can arrive before the sending activity's answer does: a code typed
+        # in that moment is compared once it is recorded, not refused as "not sent yet".
+        if not retries_within_life():
+            await workflow.wait_condition(lambda: not self._sending)
+        elif self._sending:
+            # A send still retrying through an outage does not hold the press: the code on
+            # record until then is the one compared.
+            await done_soon_or(lambda: not self._sending)
+        assert self.challenge is not None
+        outcome = self.challenge.verify(code_digest, workflow.now())
+        if outcome is Outcome.VERIFIED:
+            self._view.errors = {}
+            await self._code_verified()
+        elif outcome is Outcome.NOT_SENT and self._sending:
+            # The code can be in the person's hands before its send is confirmed (a worker
+            # died after handing it over, and the retry is on its way): ask again, not anew.
+            self._show_error("code", CODE_ON_ITS_WAY)
+        else:
+            self._show_error("code", MESSAGES[outcome])
+        return self.view()
+
+    @verify_code.validator
+    def _validate_verify_code(self, code_digest: str) -> None:
+        if self.challenge is None or self.challenge.awaits_keypress:
+            raise field_error("code", "There is no code to verify on this screen.")
+        if not is_digest(code_digest):
+            raise field_error("code", "Enter the 6-digit code.")
+
+    @workflow.signal
+    async def phone_keypress(self, press: Keypress) -> None:
+        if self.challenge is not None and self.challenge.confirm_keypress(
+            press.token_digest, press.digits, workflow.now()
+        ):
+            self._touch()
+            self._view.errors = {}
+            await self._code_verified()

@@ -1,0 +1,63 @@
+"""The end of a flow that signs its person in (login, enrollment, password reset): the
+account the browser that finished may claim, once."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from domain.digests import digests_match
+    from workflows.flow import FlowWorkflow, field_error
+
+# How long a finished flow waits for its browser to turn it into a signed-in session.
+_CLAIM_WINDOW = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class ClaimedSignIn:
+    account_id: str
+    claimed_at: datetime
+    claim: str  # the digest the claim came with
+
+
+class SignInHandOver(FlowWorkflow):
+    def __init__(self) -> None:
+        super().__init__()
+        # Set by the flow: the account the browser may claim, once.
+        self._sign_in_account = ""
+        self._claimed = False
+        self._claim: ClaimedSignIn | None = None
+
+    async def _hand_over_sign_in(self) -> None:
+        """Give the browser a moment to claim the sign-in, then let running handlers finish."""
+        try:
+            await workflow.wait_condition(lambda: self._claimed, timeout=_CLAIM_WINDOW)
+        except asyncio.TimeoutError:
+            pass
+        await workflow.wait_condition(workflow.all_handlers_finished)
+
+    @workflow.update
+    def claim_sign_in(self, claim: str = "") -> str:
+        """Once, for the browser that finished: the account to sign in. ``claim``: a digest
+        of that browser's binding, by which a repeat of a claim whose answer was lost (the API
+        died mid-request) is recognised, even after the flow has ended (``repeat_claim``)."""
+        self._claimed = True
+        self._claim = ClaimedSignIn(self._sign_in_account, workflow.now(), claim)
+        return self._sign_in_account
+
+    @workflow.query
+    def repeat_claim(self, claim: str) -> ClaimedSignIn | None:
+        """The sign-in claimed with this same ``claim`` digest, or None."""
+        taken = self._claim
+        if taken is None or not claim or not taken.claim or not digests_match(claim, taken.claim):
+            return None
+        return taken
+
+    @claim_sign_in.validator
+    def _check_claim(self, claim: str = "") -> None:
+        if self._view.step != "done" or self._claimed or not self._sign_in_account:
+            raise field_error("form", "This step is already complete. Please log in.")

@@ -265,14 +265,13 @@ async def _insert_pending(conn: asyncpg.Connection, account: NewAccount, flow: s
             query("accounts/insert_pending"),
             account.username, account.first_name, account.last_name,
             account.address1, account.address2, account.city, account.state, account.zip_code,
-            account.email, account.phone, account.fax,
+            account.email, account.phone, account.fax, flow,
         )
         await conn.execute(query("users/add_membership"), account_id, account.provider_id, False)
         await _audit(
             conn,
             "registration.account_created",
             subject=account_id,
-            # The flow lets a retried attempt recognise the account as its own.
             detail={"flow": flow, "provider_id": str(account.provider_id)},
         )
     return account_id

@@ -7,10 +7,5 @@ SELECT a.id::text AS account_id,
        a.email_verified,
        a.has_new_password AS has_password
 FROM account_view AS a
-WHERE a.id IN (
-    SELECT e.subject_user_id
-    FROM audit_events AS e
-    WHERE e.event = 'registration.account_created'
-      AND e.detail ->> 'flow' = $1
-)
-LIMIT 1
+JOIN users AS u ON u.id = a.id
+WHERE u.created_by_flow = $1

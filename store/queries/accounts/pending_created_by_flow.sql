@@ -4,13 +4,7 @@
 SELECT u.id
 FROM users AS u
 JOIN provider_members AS m ON m.user_id = u.id AND m.provider_id = $2
-WHERE u.username = $1::text::citext
+WHERE u.created_by_flow = $4
+  AND u.username = $1::text::citext
   AND u.email = $3::text::citext
   AND u.status = 'pending'
-  AND EXISTS (
-      SELECT 1
-      FROM audit_events AS a
-      WHERE a.subject_user_id = u.id
-        AND a.event = 'registration.account_created'
-        AND a.detail ->> 'flow' = $4
-  )

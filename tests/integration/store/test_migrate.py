@@ -1,4 +1,5 @@
 import asyncio
+import json
 
 import asyncpg
 import pytest
@@ -54,3 +55,32 @@ async def test_misnamed_migration_file_is_an_error_not_skipped(empty_db_url, tmp
 def test_migrations_live_in_the_top_level_folder():
     assert MIGRATIONS.name == "migrations"
     assert (MIGRATIONS.parent / "pyproject.toml").exists()
+
+
+async def test_accounts_made_before_are_given_the_flow_that_made_them_from_the_trail(empty_db_url, tmp_path):
+    for path in migration_files():
+        if path.stem < "0011":
+            (tmp_path / path.name).write_text(path.read_text())
+    await migrate(empty_db_url, folder=tmp_path)
+    conn = await asyncpg.connect(empty_db_url)
+    try:
+        made, imported = [
+            await conn.fetchval(
+                "INSERT INTO users (username, first_name, last_name, is_legacy) VALUES ($1, 'Pat', 'Doe', $2) RETURNING id",
+                username, legacy,
+            )
+            for username, legacy in (("pat.doe", False), ("lee.legacy", True))
+        ]
+        await conn.execute(
+            "INSERT INTO audit_events (event, subject_user_id, detail) VALUES ('registration.account_created', $1, $2::jsonb)",
+            made, json.dumps({"flow": "registration-1", "provider_id": "7"}),
+        )
+        assert await migrate(empty_db_url) == ["0011_accounts_created_by_flow"]
+        rows = dict(await conn.fetch("SELECT id, created_by_flow FROM users"))
+        assert rows == {made: "registration-1", imported: None}
+        with pytest.raises(asyncpg.UniqueViolationError):  # one account per registration flow
+            await conn.execute(
+                "INSERT INTO users (username, first_name, last_name, created_by_flow) VALUES ('sam', 'Sam', 'Doe', 'registration-1')"
+            )
+    finally:
+        await conn.close()

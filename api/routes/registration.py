@@ -61,9 +61,10 @@ async def organization_page(
 ) -> Response:
     flows.check_csrf(request, csrf_token)
     try:
-        flow_id, _ = await _start(request, flows, pool, settings, npi, registration_code)
+        start = await _registration(request, pool, settings, npi, registration_code)
     except OrganizationRefused as refused:
         return _screen(request, _organization_view(refused.errors), {"npi": npi}, refused.status_code)
+    flow_id = await flows.start(PROCESS, ProviderRegistrationWorkflow.run, start)  # the browser is redirected
     return flows.bind(flows.redirect("/register/account"), request, PROCESS, flow_id)
 
 
@@ -79,19 +80,18 @@ async def organization_page(
 async def organization_api(request: Request, flows: FlowsDep, pool: PoolDep, settings: SettingsDep, body: OrganizationBody) -> Response:
     flows.check_csrf(request, None)
     try:
-        flow_id, view = await _start(request, flows, pool, settings, body.npi, body.registration_code)
+        start = await _registration(request, pool, settings, body.npi, body.registration_code)
     except OrganizationRefused as refused:
         return _screen(request, _organization_view(refused.errors), {}, refused.status_code)
+    flow_id, view = await flows.start_showing(PROCESS, ProviderRegistrationWorkflow.run, start)
     response = flows.respond(request, view, template_dir=PROCESS, status_code=201)
     return flows.bind(response, request, PROCESS, flow_id)
 
 
-async def _start(
-    request: Request, flows: Flows, pool: asyncpg.Pool, settings: Settings, npi: str, code: str
-) -> tuple[str, FlowView]:
+async def _registration(request: Request, pool: asyncpg.Pool, settings: Settings, npi: str, code: str) -> RegistrationStart:
+    """What a registration starts with, once the organization's code is checked."""
     provider = await check_registration_code(request, pool, npi, code)
-    start = RegistrationStart(provider.id, provider.npi, provider.name, flow_timings(settings))
-    return await flows.start_showing(PROCESS, ProviderRegistrationWorkflow.run, start)
+    return RegistrationStart(provider.id, provider.npi, provider.name, flow_timings(settings))
 
 
 def _organization_view(errors: dict[str, str] | None = None) -> FlowView:

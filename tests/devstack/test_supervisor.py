@@ -15,7 +15,10 @@ from pathlib import Path
 
 import httpx
 
+from devstack.supervisor import DEFAULT_PORTS
+
 BIN = Path(sys.executable).parent
+PORTS = tuple(DEFAULT_PORTS.values())
 CONFIGURED = ("DATABASE_URL", "TEMPORAL_ADDRESS", "SMTP_HOST", "SMTP_PORT", "TWILIO_API_BASE_URL", "API_PORT", "PUBLIC_BASE_URL")
 
 
@@ -67,6 +70,18 @@ def _listening(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _offset_below_ephemeral_ports() -> int:
+    """Ports above the kernel's ephemeral floor can be taken between two starts by any outgoing
+    connection, or by the free ports the Temporal dev server picks for its own services: CI once
+    saw the API's port taken that way (uvicorn exit 3). Stay below the floor, on free ports."""
+    floor = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    highest = max(PORTS)
+    while True:
+        offset = random.randrange(10000, floor - highest, 100)
+        if not any(_listening(port + offset) for port in PORTS):
+            return offset
+
+
 def _gone(pid: int, timeout: float = 10) -> bool:
     """Exited (a zombie waiting for its reaper counts: it runs nothing)."""
     deadline = time.monotonic() + timeout
@@ -82,7 +97,7 @@ def _gone(pid: int, timeout: float = 10) -> bool:
 
 
 def test_dev_stack_comes_up_answers_and_stops_cleanly(tmp_path):
-    offset = random.randrange(20000, 50000, 100)
+    offset = _offset_below_ephemeral_ports()
     data = tmp_path / "devdata"
     stack = DevStack(data, offset)
     try:
@@ -109,7 +124,7 @@ def test_dev_stack_comes_up_answers_and_stops_cleanly(tmp_path):
     finally:
         status = stack.stop()
     assert status == 0
-    for port in (7233, 8233, 1025, 8025, 8026, 8000, 9464, 9465):
+    for port in PORTS:
         assert not _listening(port + offset), f"port {port + offset} still open after Ctrl-C"
     assert _gone(pg_pid), "PostgreSQL still running after Ctrl-C"
 
@@ -121,8 +136,6 @@ def test_dev_stack_comes_up_answers_and_stops_cleanly(tmp_path):
     finally:
         assert again.stop() == 0
 
-
-PORTS = (7233, 8233, 1025, 8025, 8026, 8000, 9464, 9465)
 
 
 def _all_closed(offset: int, timeout: float = 20) -> list[int]:
@@ -140,7 +153,7 @@ def test_every_way_of_ending_the_supervisor_ends_the_stack(tmp_path):
     """SIGINT even when it was ignored at start (a background job), SIGHUP (the terminal
     closed), and SIGKILL (no clean-up at all: the children go with it, and the next start
     finds nothing holding its ports)."""
-    offset = random.randrange(20000, 50000, 100)
+    offset = _offset_below_ephemeral_ports()
     data = tmp_path / "devdata"
     background = DevStack(data, offset, ignoring_sigint=True)
     assert background.stop(signal.SIGINT) == 0

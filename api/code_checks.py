@@ -9,6 +9,7 @@ import dataclasses
 from uuid import UUID
 
 from fastapi import Request
+from pydantic import BaseModel
 
 from api.client_address import client_ip
 from api.flows import Flows
@@ -20,6 +21,18 @@ from workflows.flow import FlowView
 # What the flow answers after comparing a code: these were guesses. Anything else (no code
 # sent yet, an expired code, not six digits) checked nothing and is given back.
 GUESSED = (MESSAGES[Outcome.WRONG], MESSAGES[Outcome.LOCKED])
+
+
+class CodeBody(BaseModel):
+    """Verification Code, Verify code."""
+
+    code: str
+
+
+class ChannelBody(BaseModel):
+    """Send Code or Call Me, to a number the flow already has."""
+
+    channel: str  # "sms" (Send Code) | "voice" (Call Me)
 
 
 @dataclasses.dataclass(frozen=True)

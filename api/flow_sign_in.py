@@ -6,22 +6,29 @@ password or admin reset, disabling) since the flow was bound to this browser."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
 from fastapi import Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.client_address import client_ip
-from api.flows import Binding
+from api.flows import Binding, is_api, view_json
 from api.sessions import SignInRefused, sign_in
 from domain.digests import COOKIE_KEY, derive_key, token_digest
 from engine.codec import PayloadRefused
 from store import audit
+from workflows.flow import FlowView
 from workflows.sign_in_hand_over import ClaimedSignIn
 
 REFUSED = "This sign-in could not be completed. Please log in again."
+HOME = "/home"
+SIGN_IN_REFUSED = "/?notice=sign_in_refused"
+# Signs the browser in on the answer it is given (or answers otherwise); None: claimed already.
+SignIn = Callable[[Response], Awaitable[Response | None]]
 # How long after a claim the same browser may claim again (its first answer was lost).
 REPEAT_WINDOW = timedelta(minutes=2)
 
@@ -76,6 +83,21 @@ async def sign_in_from_flow(
         await sign_in(request, response, account_id, not_before=bound.bound_at if since_binding else None,
                       from_claim=_claim_digest(request, bound))
     return account_id
+
+
+async def signed_in_answer(request: Request, view: FlowView, sign: SignIn, *, already_done: str, claimed_url: str) -> Response:
+    """The answer to the browser that finished a flow: its last view (JSON) or home, with the
+    session ``sign`` put on it; the refusal (403, or the login page's notice) when the sign-in
+    was refused; ``already_done`` (409), or ``claimed_url``, when it was claimed already."""
+    api = is_api(request)
+    response: Response = JSONResponse(view_json(view)) if api else RedirectResponse(HOME, status_code=303)
+    try:
+        signed = await sign(response)
+    except SignInRefused:
+        return JSONResponse({"detail": REFUSED}, status_code=403) if api else RedirectResponse(SIGN_IN_REFUSED, status_code=303)
+    if signed is None:
+        return JSONResponse({"detail": already_done}, status_code=409) if api else RedirectResponse(claimed_url, status_code=303)
+    return signed
 
 
 async def claim_bound(request: Request, flow_id: str, bound: Binding | None) -> str | None:

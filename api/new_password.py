@@ -7,12 +7,20 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 
 import asyncpg
+from pydantic import BaseModel, SecretStr
 from starlette.concurrency import run_in_threadpool
 
 from domain.passwords import check_password_policy, hash_password
 from store import staged_passwords
 from store.accounts import Account
 from workflows.flow import FlowView
+
+
+class PasswordBody(BaseModel):
+    """New Password and Confirm New Password."""
+
+    password: SecretStr
+    confirm_password: SecretStr
 
 
 async def hashed_new_password(
@@ -29,8 +37,7 @@ async def set_through_flow(
     pool: asyncpg.Pool,
     flow_id: str,
     account: Account,
-    password: str,
-    confirm: str,
+    typed: PasswordBody,
     save: Callable[[], Awaitable[FlowView]],
     *,
     also_known: Sequence[str] = (),
@@ -38,6 +45,7 @@ async def set_through_flow(
     """Check and hash the password (FieldError when it will not do), stage the hash for
     ``flow_id``, and let the flow's ``save`` step apply it. Whatever the flow answered, the
     staged hash is gone afterwards."""
+    password, confirm = typed.password.get_secret_value(), typed.confirm_password.get_secret_value()
     password_hash = await hashed_new_password(account, password, confirm, also_known=also_known)
     async with pool.acquire() as conn:
         await staged_passwords.stage(conn, flow_id, account.id, password_hash)

@@ -7,7 +7,9 @@ import hashlib
 import hmac
 import re
 import secrets
+from typing import Annotated
 
+from fastapi import Form
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,6 +19,8 @@ from api import cookies
 BROWSER_COOKIE = "atrezzo_browser"
 _BROWSER_ID = re.compile(r"[A-Za-z0-9_-]{32}")
 CSRF_FIELD = "csrf_token"
+# The token a form route takes beside its fields (Flows.check_csrf checks it).
+CsrfField = Annotated[str | None, Form()]
 CSRF_HEADER = "x-csrf-token"
 
 _HEADERS = {

@@ -18,17 +18,17 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, SecretStr
 
 from api import login_ticket
-from api.action_routes import Action, ActionRoutes, CsrfField
 from api.client_address import client_ip
-from api.code_checks import CodeCheck, verify_throttled
+from api.code_checks import ChannelBody, CodeBody, CodeCheck, verify_throttled
 from api.dependencies import FlowsDep, PoolDep, SettingsDep
-from api.flow_sign_in import REFUSED, sign_in_from_flow
-from api.flows import FlowGone, Flows, flow_timings, is_api, view_json
+from api.flow_router import Action, FlowScreens
+from api.flow_sign_in import HOME, sign_in_from_flow, signed_in_answer
+from api.flows import FlowGone, Flows, flow_timings, is_api
 from api.login_credentials import check_credentials
 from api.login_ticket import LoginTicket
 from api.remember_me import forget, remember, remembered_account
-from api.security import CSRF_FIELD
-from api.sessions import SignInRefused, sign_in
+from api.security import CSRF_FIELD, CsrfField
+from api.sessions import sign_in
 from api.throttling import POLICIES, Throttled
 from settings import Settings
 from store import audit
@@ -36,8 +36,6 @@ from store.accounts import Account
 from workflows.flow import FlowView
 from workflows.login import OPTIONS, PROCESS, LoginStart, LoginWorkflow
 
-HOME = "/home"
-SIGN_IN_REFUSED = "/?notice=sign_in_refused"
 WRONG = "Your email address or password is incorrect."
 USE_EMAIL = "You registered with email. Please use Login with Email."
 USE_PHONE = "You registered with phone. Please use Login with Phone."
@@ -52,14 +50,6 @@ ALREADY_DONE = "This login is already complete."
 CODE_POLICY = POLICIES["login_code"]
 
 router = APIRouter(tags=["login"])
-_DOCS: dict = {
-    "response_model": FlowView,
-    "responses": {
-        404: {"description": "No login is bound to this client (never started, or long finished)."},
-        409: {"description": "The login is complete and its sign-in was claimed already."},
-        415: {"description": "The body is not application/json."},
-    },
-}
 _SIGN_IN_DOCS: dict = {
     "response_model": FlowView,
     "responses": {
@@ -78,14 +68,6 @@ class SignInBody(BaseModel):
     email: str
     password: SecretStr
     remember: bool = False
-
-
-class PhoneCodeBody(BaseModel):
-    channel: str  # "sms" (Send Code) | "voice" (Call Me)
-
-
-class CodeBody(BaseModel):
-    code: str
 
 
 # --- the login buttons and "Sign in with your email address" --------------------------------
@@ -225,47 +207,16 @@ def _sign_in_page(
     return request.app.state.templates.TemplateResponse(request, "login/sign_in.html", context, status_code=status_code)
 
 
-# --- the second factor ------------------------------------------------------------------------
-@router.get("/login", include_in_schema=False)
-@router.get("/api/v1/login", summary="The current login screen (signs in once it is done)", **_DOCS)
-async def screen(request: Request, flows: FlowsDep) -> Response:
-    flow_id = flows.bound_flow(request, PROCESS)
-    return await _answer(request, flows, flow_id, await flows.view(flow_id))
-
-
-@router.post("/login/phone/send", include_in_schema=False)
-async def phone_send_form(
-    request: Request, flows: FlowsDep, channel: Annotated[str, Form()] = "", csrf_token: CsrfField = None
-) -> Response:
-    return await _act(request, flows, csrf_token, lambda flow_id: flows.update(flow_id, "send_phone_code", channel))
-
-
-@router.post("/api/v1/login/phone/send", summary="Send Code (sms) or Call Me (voice), to the number on record", **_DOCS)
-async def phone_send_api(request: Request, flows: FlowsDep, body: PhoneCodeBody) -> Response:
-    return await _act(request, flows, None, lambda flow_id: flows.update(flow_id, "send_phone_code", body.channel))
-
-
-@router.post("/login/code/verify", include_in_schema=False)
-async def verify_form(
-    request: Request, flows: FlowsDep, code: Annotated[str, Form()] = "", csrf_token: CsrfField = None
-) -> Response:
-    return await _act(request, flows, csrf_token, lambda flow_id: _verify(request, flows, flow_id, code))
-
-
-@router.post("/api/v1/login/code/verify", summary="Verification code, Verify code", **_DOCS)
-async def verify_api(request: Request, flows: FlowsDep, body: CodeBody) -> Response:
-    return await _act(request, flows, None, lambda flow_id: _verify(request, flows, flow_id, body.code))
-
-
 for _option in OPTIONS:
     _add_option(_option)
 
 
-async def _verify(request: Request, flows: Flows, flow_id: str, typed: str) -> FlowView:
+# --- the second factor ------------------------------------------------------------------------
+async def _verify(request: Request, flows: Flows, flow_id: str, body: CodeBody) -> FlowView:
     """Verify the code, throttled per account and per client on top of the flow's own limit."""
     ticket = _ticket(request, flow_id)
     check = CodeCheck(CODE_POLICY, ticket.account_id, "login", UUID(ticket.account_id))
-    return await verify_throttled(request, flows, flow_id, typed, check)
+    return await verify_throttled(request, flows, flow_id, body.code, check)
 
 
 def _ticket(request: Request, flow_id: str) -> LoginTicket:
@@ -276,53 +227,41 @@ def _ticket(request: Request, flow_id: str) -> LoginTicket:
     return ticket
 
 
-# --- answering --------------------------------------------------------------------------------
-async def _act(request: Request, flows: Flows, csrf_token: str | None, action: Action) -> Response:
-    flows.check_csrf(request, csrf_token)
-    flow_id = flows.bound_flow(request, PROCESS)
-    return await _answer(request, flows, flow_id, await flows.act(flow_id, action))
-
-
-async def _answer(request: Request, flows: Flows, flow_id: str, view: FlowView) -> Response:
-    if view.step == "done":
-        return await _complete(request, flows, flow_id, view)
-    return flows.respond(request, view, template_dir=PROCESS)
-
-
 async def _complete(request: Request, flows: Flows, flow_id: str, view: FlowView) -> Response:
     """The second factor passed: the browser that passed it is signed in, once — as the
     account whose password it gave, if no reset ended that account's sign-ins since — and
     remembered for this option if the box was checked."""
     ticket = _ticket(request, flow_id)
-    response = JSONResponse(view_json(view)) if is_api(request) else flows.redirect(HOME)
-    try:
+
+    async def sign(response: Response) -> Response | None:
         account_id = await sign_in_from_flow(request, response, flow_id, ticket.binding)
-    except SignInRefused:
-        refused = JSONResponse({"detail": REFUSED}, status_code=403) if is_api(request) else flows.redirect(SIGN_IN_REFUSED)
-        return _ended(request, refused)
-    if account_id is None:
-        if is_api(request):
-            return JSONResponse({"detail": ALREADY_DONE}, status_code=409)
-        return flows.redirect("/")
-    option = view.fields.get("option", "")
-    if ticket.remember:
-        await remember(request, response, account_id, option)
-    pool = await request.app.state.resources.pool()
-    async with pool.acquire() as conn:
-        detail = {"option": option, "flow": flow_id, "remember_me": ticket.remember}
-        await audit.record(conn, "login.succeeded", subject=UUID(account_id), client_ip=client_ip(request), detail=detail)
-    return _ended(request, response)
+        if account_id is None:
+            return None
+        option = view.fields.get("option", "")
+        if ticket.remember:
+            await remember(request, response, account_id, option)
+        pool = await request.app.state.resources.pool()
+        async with pool.acquire() as conn:
+            detail = {"option": option, "flow": flow_id, "remember_me": ticket.remember}
+            await audit.record(conn, "login.succeeded", subject=UUID(account_id), client_ip=client_ip(request), detail=detail)
+        return response
 
-
-def _ended(request: Request, response: Response) -> Response:
-    """The login is over, one way or the other: the browser forgets it."""
+    # The login is over, one way or the other: the browser forgets it.
+    response = await signed_in_answer(request, view, sign, already_done=ALREADY_DONE, claimed_url="/")
     Flows.unbind(response, request, PROCESS)
     login_ticket.drop(request, response)
     return response
 
 
-# --- buttons: route pairs of one shape -------------------------------------------------------
-_routes = ActionRoutes(router, "/login", "login_", _act, _DOCS)
-_routes.button("email/send", "send_email_code", "Send verification code, to the address on record")
-_routes.button("code/send", "send_code", "Send new code / Call me again (the cooldown and cap apply)")
-_routes.button("continue", "continue_login", "Continue, after \"E-mail address verified\"")
+SCREENS = FlowScreens(
+    PROCESS, "/login", _complete, screen_summary="The current login screen (signs in once it is done)",
+    actions=(
+        Action("phone/send", "Send Code (sms) or Call Me (voice), to the number on record",
+               LoginWorkflow.send_phone_code, ChannelBody),
+        Action("code/verify", "Verification code, Verify code", body=CodeBody, edge=_verify),
+        Action("email/send", "Send verification code, to the address on record", LoginWorkflow.send_email_code),
+        Action("code/send", "Send new code / Call me again (the cooldown and cap apply)", LoginWorkflow.send_code),
+        Action("continue", "Continue, after \"E-mail address verified\"", LoginWorkflow.continue_login),
+    ),
+)
+SCREENS.serve(router)

@@ -17,18 +17,17 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
-from api import cookies
-from api.action_routes import Action, ActionRoutes, CsrfField
+from api import reset_address
 from api.client_address import client_ip
-from api.code_checks import CodeCheck, verify_throttled
+from api.code_checks import ChannelBody, CodeBody, CodeCheck, verify_throttled
 from api.dependencies import FlowsDep
-from api.flow_sign_in import REFUSED, claim_bound
-from api.flows import FlowGone, Flows, flow_timings, is_api, view_json
-from api.new_password import set_through_flow
-from api.security import CSRF_FIELD
-from api.sessions import SignInRefused, sign_in
+from api.flow_router import Action, FlowScreens
+from api.flow_sign_in import claim_bound, signed_in_answer
+from api.flows import Flows, flow_timings, is_api
+from api.new_password import PasswordBody, set_through_flow
+from api.security import CSRF_FIELD, CsrfField
+from api.sessions import sign_in
 from api.throttling import POLICIES, Throttled, reserve
-from domain import digests
 from domain.email import normalise_email
 from domain.errors import FieldError
 from engine import search_attributes as sa
@@ -42,13 +41,7 @@ from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow
 from workflows.flow import FlowView
 from workflows.password_reset import PROCESS, PasswordResetStart, PasswordResetWorkflow
 
-HOME = "/home"
-SIGN_IN_REFUSED = "/?notice=sign_in_refused"
 SCREEN = "/password/reset/code"
-# The address typed at the start, as a keyed digest bound to the flow: wrong codes count
-# against it, and a throttle table full of email addresses would be PII nobody needs.
-ADDRESS_COOKIE = "atrezzo_password_reset_address"
-_ADDRESS_KEY = "password-reset-addresses"
 NOT_YET = {
     "email_code": "Please verify your email address first.",
     "email_verified": "Please click Continue first.",
@@ -61,26 +54,10 @@ ALREADY_DONE = "This password reset is already complete. Please log in."
 ENROLL_NEXT = "Your password has been changed. Now register your multi-factor authentication."
 
 router = APIRouter(tags=["password reset"])
-_DOCS: dict = {
-    "response_model": FlowView,
-    "responses": {
-        404: {"description": "No password reset is bound to this client, or it has expired."},
-        409: {"description": "The reset is complete and its sign-in was claimed already."},
-        415: {"description": "The body is not application/json."},
-    },
-}
 
 
 class EmailBody(BaseModel):
     email: str
-
-
-class CodeBody(BaseModel):
-    code: str
-
-
-class PhoneBody(BaseModel):
-    channel: str  # "sms" (Send Code) | "voice" (Call Me)
 
 
 # --- Email Address, Send verification code -----------------------------------------------
@@ -116,7 +93,7 @@ async def _start(request: Request, flows: Flows, typed: str) -> Response:
         address = normalise_email(typed)
     except FieldError as error:
         return _start_page(request, typed, {error.field: error.message}, 422)
-    address_key = _address_key(request, address)
+    address_key = reset_address.address_key(request, address)
     started = await _start_flow(request, flows, address, address_key)
     if is_api(request):
         response: Response = JSONResponse({"detail": CODE_SENT, "next": f"/api/v1{SCREEN}"}, status_code=202)
@@ -130,8 +107,7 @@ async def _start(request: Request, flows: Flows, typed: str) -> Response:
     flow_id, account_id = started
     # The account this reset is for ("" for an unknown address): the only one it may sign in.
     flows.bind(response, request, PROCESS, flow_id, account_id=account_id)
-    bound_address = request.app.state.signer.sign(f"{flow_id} {address_key}")
-    cookies.write(response, request, ADDRESS_COOKIE, bound_address)
+    reset_address.keep(request, response, flow_id, address_key)
     return response
 
 
@@ -180,50 +156,15 @@ def _may_reset(account: Account) -> bool:
     return account.mfa_method in (None, "email") or (account.mfa_method == "phone" and bool(account.mfa_phone))
 
 
-# --- the screens of the flow bound to this client -----------------------------------------
-@router.get(SCREEN, include_in_schema=False)
-@router.get(f"/api/v1{SCREEN}", summary="The current password reset screen (signs in once it is done)", **_DOCS)
-async def screen(request: Request, flows: FlowsDep) -> Response:
-    try:
-        flow_id = flows.bound_flow(request, PROCESS)
-        return await _answer(request, flows, flow_id, await flows.view(flow_id))
-    except FlowGone:
-        return _expired(request, flows)
-
-
-@router.post(f"{SCREEN}/verify", include_in_schema=False)
-async def verify_form(
-    request: Request, flows: FlowsDep, code: Annotated[str, Form()] = "", csrf_token: CsrfField = None
-) -> Response:
-    return await _act(request, flows, csrf_token, lambda flow_id: _verify(request, flows, flow_id, code))
-
-
-@router.post(f"/api/v1{SCREEN}/verify", summary="Verification Code, Verify code (email or SMS)", **_DOCS)
-async def verify_api(request: Request, flows: FlowsDep, body: CodeBody) -> Response:
-    return await _act(request, flows, None, lambda flow_id: _verify(request, flows, flow_id, body.code))
-
-
-@router.post("/password/reset/phone", include_in_schema=False)
-async def phone_form(
-    request: Request, flows: FlowsDep, channel: Annotated[str, Form()] = "", csrf_token: CsrfField = None
-) -> Response:
-    return await _act(request, flows, csrf_token, lambda flow_id: flows.update(flow_id, "send_phone_code", channel))
-
-
-@router.post("/api/v1/password/reset/phone", summary="Send Code (sms) or Call Me (voice), to the number on record", **_DOCS)
-async def phone_api(request: Request, flows: FlowsDep, body: PhoneBody) -> Response:
-    return await _act(request, flows, None, lambda flow_id: flows.update(flow_id, "send_phone_code", body.channel))
-
-
 # --- the edge's part of each action --------------------------------------------------------
-async def _verify(request: Request, flows: Flows, flow_id: str, typed: str) -> FlowView:
+async def _verify(request: Request, flows: Flows, flow_id: str, body: CodeBody) -> FlowView:
     """The flow compares digests; tries also count here, per address and per client, across
     every flow started for that address (and a success does not wipe them: see the policy)."""
-    check = CodeCheck(POLICIES["password_reset_code"], _bound_address(request, flow_id), "password_reset")
-    return await verify_throttled(request, flows, flow_id, typed, check)
+    check = CodeCheck(POLICIES["password_reset_code"], reset_address.bound_address(request, flow_id), "password_reset")
+    return await verify_throttled(request, flows, flow_id, body.code, check)
 
 
-async def _set_password(request: Request, flows: Flows, flow_id: str, password: str, confirm: str) -> FlowView:
+async def _set_password(request: Request, flows: Flows, flow_id: str, body: PasswordBody) -> FlowView:
     view = await flows.view(flow_id)
     if view.step != "new_password":
         return dataclasses.replace(view, errors={"form": NOT_YET.get(view.step, STALE)})
@@ -233,7 +174,7 @@ async def _set_password(request: Request, flows: Flows, flow_id: str, password: 
     pool = await request.app.state.resources.pool()
     try:
         return await set_through_flow(
-            pool, flow_id, account, password, confirm, lambda: flows.update(flow_id, "save_new_password", None)
+            pool, flow_id, account, body, lambda: flows.update(flow_id, PasswordResetWorkflow.save_new_password, None)
         )
     except FieldError as error:
         return dataclasses.replace(view, errors={error.field: error.message})
@@ -250,48 +191,17 @@ async def _account_of(request: Request, flow_id: str) -> Account | None:
         return await account_by_id(conn, account_id) if account_id else None
 
 
-# --- the address a flow was started for ---------------------------------------------------
-def _address_key(request: Request, address: str) -> str:
-    key = digests.derive_key(request.app.state.resources.settings.secret_key, _ADDRESS_KEY)
-    return digests.token_digest(key, address.casefold())
-
-
-def _bound_address(request: Request, flow_id: str) -> str:
-    """The address this flow was started for comes from its cookie, which names the flow: a
-    cookie from another flow, or none, means this browser did not start this reset."""
-    bound = request.app.state.signer.unsign(cookies.read(request, ADDRESS_COOKIE)) or ""
-    bound_flow, _, address_key = bound.partition(" ")
-    if bound_flow != flow_id or not digests.is_digest(address_key):
-        raise FlowGone()
-    return address_key
-
-
 # --- answering ------------------------------------------------------------------------------
-async def _act(request: Request, flows: Flows, csrf_token: str | None, action: Action) -> Response:
-    flows.check_csrf(request, csrf_token)
-    try:
-        flow_id = flows.bound_flow(request, PROCESS)
-        return await _answer(request, flows, flow_id, await flows.act(flow_id, action))
-    except FlowGone:
-        return _expired(request, flows)
-
-
-async def _answer(request: Request, flows: Flows, flow_id: str, view: FlowView) -> Response:
-    if view.step == "done":
-        return await _sign_in(request, flows, flow_id, view)
-    if view.status in ("failed", "cancelled"):
-        view = dataclasses.replace(view, step="expired")
-    return flows.respond(request, _shown(view), template_dir=PROCESS)
-
-
 def _shown(view: FlowView) -> FlowView:
-    """Until the email code is verified, what a screen shows must not depend on whether a code
+    """A flow that failed or was cancelled shows that it expired. Until the email code is verified, what a screen shows must not depend on whether a code
     was really sent: a flow for a known address may still be sending its first one while a
     flow for an unknown address never sends. So the notice is fixed, delivery details (sent,
     expiry, sends left) are left out, "no code yet" reads as a wrong code — a flow for an
     unknown address always has a (decoy) code — and a failed delivery says nothing: a decoy
     never fails, so "we could not send" would name a real account. The person can still ask
     for a new code."""
+    if view.status in ("failed", "cancelled"):
+        return dataclasses.replace(view, step="expired")
     if view.step != "email_code":
         return view
     errors = dict(view.errors)
@@ -311,23 +221,19 @@ async def _sign_in(request: Request, flows: Flows, flow_id: str, view: FlowView)
     """The new password is set and every other sign-in revoked: the browser that finished
     gets a fresh session, once — or, for an account that never registered MFA (a portal user
     from before it), goes on to register it, the email just proven."""
-    response: Response = JSONResponse(view_json(view)) if is_api(request) else flows.redirect(HOME)
-    try:
-        bound = flows.binding(request, PROCESS, flow_id)
-        account_id = await claim_bound(request, flow_id, bound)
+
+    async def sign(response: Response) -> Response | None:
+        account_id = await claim_bound(request, flow_id, flows.binding(request, PROCESS, flow_id))
         account = await _account_by_id(request, account_id) if account_id else None
         if account is not None and account.mfa_method is None:
-            response = await _on_to_enrollment(request, flows, account)
-        elif account_id is not None:
+            return await _on_to_enrollment(request, flows, account)
+        if account_id is not None:
             # The reset itself ended every other sign-in of the account: its own may follow.
             await sign_in(request, response, account_id)
-    except SignInRefused:
-        response = JSONResponse({"detail": REFUSED}, status_code=403) if is_api(request) else flows.redirect(SIGN_IN_REFUSED)
-        account_id = ""
-    if account_id is None:
-        if is_api(request):
-            return JSONResponse({"detail": ALREADY_DONE}, status_code=409)
-        response = flows.redirect("/")
+            return response
+        return None
+
+    response = await signed_in_answer(request, view, sign, already_done=ALREADY_DONE, claimed_url="/")
     _unbind(request, response)
     return response
 
@@ -357,7 +263,7 @@ async def _on_to_enrollment(request: Request, flows: Flows, account: Account) ->
 
 def _unbind(request: Request, response: Response) -> None:
     Flows.unbind(response, request, PROCESS)
-    cookies.forget(response, request, ADDRESS_COOKIE)
+    reset_address.forget(request, response)
 
 
 def _start_page(request: Request, typed: str, errors: dict[str, str], status_code: int) -> Response:
@@ -369,8 +275,18 @@ def _start_page(request: Request, typed: str, errors: dict[str, str], status_cod
     return templates.TemplateResponse(request, f"{PROCESS}/email.html", context, status_code=status_code)
 
 
-# --- buttons and the new password: route pairs of one shape ----------------------------------
-_routes = ActionRoutes(router, "/password/reset", "reset_", _act, _DOCS)
-_routes.new_password("password", "New Password, Confirm New Password, Continue", _set_password)
-_routes.button("code/send", "send_code", "Send new code / send a new code / Call me again (the cooldown and cap apply)")
-_routes.button("continue", "continue_reset", "Continue, once the email address is verified")
+SCREENS = FlowScreens(
+    PROCESS, "/password/reset", _sign_in, screen=SCREEN, shown=_shown, gone=_expired,
+    responses={404: {"description": "No password reset is bound to this client, or it has expired."}},
+    screen_summary="The current password reset screen (signs in once it is done)",
+    actions=(
+        Action("code/verify", "Verification Code, Verify code (email or SMS)", body=CodeBody, edge=_verify),
+        Action("phone", "Send Code (sms) or Call Me (voice), to the number on record",
+               PasswordResetWorkflow.send_phone_code, ChannelBody),
+        Action("password", "New Password, Confirm New Password, Continue", body=PasswordBody, edge=_set_password),
+        Action("code/send", "Send new code / send a new code / Call me again (the cooldown and cap apply)",
+               PasswordResetWorkflow.send_code),
+        Action("continue", "Continue, once the email address is verified", PasswordResetWorkflow.continue_reset),
+    ),
+)
+SCREENS.serve(router)

@@ -224,7 +224,7 @@ async def test_new_user_enrolls_with_email_through_the_forms_and_accepts_the_ter
 
         unchecked = await submit(http, "terms", csrf, status=422)
         assert "Please check the box" in unchecked.text
-        home = await submit(http, "terms", csrf, status=303, accept="yes")
+        home = await submit(http, "terms", csrf, status=303, accepted="yes")
         assert home.headers["location"] == "/home"
         assert "Welcome, Lee Legacy" in (await http.get("/home")).text
     enrolled = await account(live_app, user_id)

@@ -24,6 +24,8 @@ from workflows.flow import FlowView
 
 # The edge's part of an action (normalise, hash, throttle), given what was typed.
 Edge = Callable[[Request, Flows, str, Any], Awaitable[FlowView]]
+_NOT_JSON = {"description": "The body is not application/json."}
+_OFF_SCHEMA = {"description": "The body does not fit the schema", "content": {"application/json": {"schema": PROBLEM}}}
 # What the browser that finished the flow gets: a session, the next flow, ...
 Finish = Callable[[Request, Flows, str, FlowView], Awaitable[Response]]
 
@@ -112,10 +114,25 @@ class FlowScreens:
             409: {"description": "It is complete and its sign-in was claimed already."},
         }
         if action is not None:
-            errors[415] = {"description": "The body is not application/json."}
+            errors[415] = _NOT_JSON
         if action is not None and action.body is not None:
-            errors[400] = {"description": "The body does not fit the schema", "content": {"application/json": {"schema": PROBLEM}}}
+            errors[400] = _OFF_SCHEMA
         return {**errors, **self.responses}
+
+
+def serve_form(
+    router: APIRouter, path: str, api_path: str, body: type[BaseModel],
+    handler: Callable[[Request, Flows, Any], Awaitable[Response]], *, name: str, **twin: Any,
+) -> None:
+    """A form no flow is bound to yet (it starts one, or checks a password first), read as a
+    flow's actions are: one ``handler`` at the form path and at its /api/v1 twin."""
+
+    async def endpoint(request: Request, flows: FlowsDep) -> Response:
+        return await handler(request, flows, await _read_input(request, flows, body))
+
+    twin["responses"] = {415: _NOT_JSON, 400: _OFF_SCHEMA, **twin.get("responses", {})}
+    router.add_api_route(path, endpoint, methods=["POST"], name=name, include_in_schema=False)
+    router.add_api_route(api_path, endpoint, methods=["POST"], name=f"{name}_api", openapi_extra=_request_body(body), **twin)
 
 
 async def _read_input(request: Request, flows: Flows, model: type[BaseModel] | None) -> BaseModel | None:

@@ -4,19 +4,19 @@ someone who has an MFA method already is sent to the normal login."""
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, SecretStr
 from starlette.concurrency import run_in_threadpool
 
 from api.client_address import client_ip
-from api.dependencies import FlowsDep, PoolDep, SettingsDep, SignerDep, TemplatesDep
-from api.flows import Flows, flow_timings
+from api.dependencies import SignerDep, TemplatesDep
+from api.flow_router import serve_form
+from api.flows import Flows, flow_timings, is_api
 from api.routes.admin_reset import hand_over
 from api.routes.portal import NOTICES
 from api.security import CSRF_FIELD, Signer
@@ -56,55 +56,42 @@ async def login_form(request: Request, templates: TemplatesDep, signer: SignerDe
     return _page(request, templates, signer, notice=FIRST_LOGIN_NOTICES.get(notice, ""))
 
 
-@router.post("/first-login", include_in_schema=False)
-async def login_page(
-    request: Request,
-    flows: FlowsDep,
-    pool: PoolDep,
-    settings: SettingsDep,
-    templates: TemplatesDep,
-    signer: SignerDep,
-    username: Annotated[str, Form()] = "",
-    password: Annotated[str, Form()] = "",
-    csrf_token: Annotated[str | None, Form()] = None,
-) -> Response:
-    flows.check_csrf(request, csrf_token)
+async def _first_login(request: Request, flows: Flows, body: FirstLoginBody) -> Response:
+    api = is_api(request)
+    resources = request.app.state.resources
+    pool = await resources.pool()
     try:
-        account = await _authenticate(request, pool, username, password)
+        account = await _authenticate(request, pool, body.username, body.password.get_secret_value())
     except Throttled as throttled:
-        return _page(request, templates, signer, username=username, error=throttled.message, status_code=429)
+        return _refused(request, body.username, throttled.message, 429)
     if account is None:
-        return _page(request, templates, signer, username=username, error=WRONG, status_code=422)
+        return _refused(request, body.username, WRONG, 422)
     if account.mfa_method:
-        return flows.redirect(ALREADY_REGISTERED_URL)
-    flow_id = await _start_enrollment(request, flows, pool, settings, account)
-    return flows.bind(flows.redirect("/mfa"), request, PROCESS, flow_id, account_id=str(account.id))
+        return JSONResponse({"detail": ALREADY_REGISTERED}, status_code=409) if api else flows.redirect(ALREADY_REGISTERED_URL)
+    flow_id = await _start_enrollment(request, flows, pool, resources.settings, account)
+    if api:
+        response = flows.respond(request, await flows.view(flow_id), template_dir=PROCESS, status_code=201)
+    else:
+        response = flows.redirect("/mfa")
+    return flows.bind(response, request, PROCESS, flow_id, account_id=str(account.id))
 
 
-@router.post(
-    "/api/v1/first-login",
+serve_form(
+    router, "/first-login", "/api/v1/first-login", FirstLoginBody, _first_login, name="first_login", status_code=201,
     summary="Atrezzo username and password of an existing user: starts MFA enrollment",
-    status_code=201,
     responses={
         409: {"description": "MFA is registered already: log in normally"},
         422: {"description": WRONG},
         429: {"description": "Too many attempts from this client for this username: try again later"},
     },
 )
-async def login_api(request: Request, flows: FlowsDep, pool: PoolDep, settings: SettingsDep, body: FirstLoginBody) -> Response:
-    flows.check_csrf(request, None)
-    try:
-        account = await _authenticate(request, pool, body.username, body.password.get_secret_value())
-    except Throttled as throttled:
-        return JSONResponse({"errors": {"form": throttled.message}}, status_code=429)
-    if account is None:
-        return JSONResponse({"errors": {"form": WRONG}}, status_code=422)
-    if account.mfa_method:
-        return JSONResponse({"detail": ALREADY_REGISTERED}, status_code=409)
-    flow_id = await _start_enrollment(request, flows, pool, settings, account)
-    view = await flows.view(flow_id)
-    response = flows.respond(request, view, template_dir=PROCESS, status_code=201)
-    return flows.bind(response, request, PROCESS, flow_id, account_id=str(account.id))
+
+
+def _refused(request: Request, username: str, message: str, status_code: int) -> Response:
+    if is_api(request):
+        return JSONResponse({"errors": {"form": message}}, status_code=status_code)
+    return _page(request, request.app.state.templates, request.app.state.signer, username=username, error=message,
+                 status_code=status_code)
 
 
 async def _authenticate(request: Request, pool: asyncpg.Pool, username: str, password: str) -> Account | None:

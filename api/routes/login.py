@@ -9,25 +9,23 @@ browser, its screens under /login, its JSON twins under /api/v1/login.
 
 from __future__ import annotations
 
-from typing import Annotated
 from uuid import UUID
 
 import asyncpg
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, SecretStr
 
 from api import login_ticket
 from api.client_address import client_ip
 from api.code_checks import ChannelBody, CodeBody, CodeCheck, verify_throttled
-from api.dependencies import FlowsDep, PoolDep, SettingsDep
-from api.flow_router import Action, FlowScreens
+from api.flow_router import Action, FlowScreens, serve_form
 from api.flow_sign_in import HOME, sign_in_from_flow, signed_in_answer
 from api.flows import FlowGone, Flows, flow_timings, is_api
 from api.login_credentials import check_credentials
 from api.login_ticket import LoginTicket
 from api.remember_me import forget, remember, remembered_account
-from api.security import CSRF_FIELD, CsrfField
+from api.security import CSRF_FIELD
 from api.sessions import sign_in
 from api.throttling import POLICIES, Throttled
 from settings import Settings
@@ -81,35 +79,18 @@ def _add_option(option: str) -> None:
     async def button_api(request: Request, remember: bool = False) -> Response:
         return await _button(request, option, remember)
 
-    async def sign_in_form(
-        request: Request,
-        flows: FlowsDep,
-        pool: PoolDep,
-        settings: SettingsDep,
-        email: Annotated[str, Form()] = "",
-        password: Annotated[str, Form()] = "",
-        remember: Annotated[str, Form()] = "",
-        csrf_token: CsrfField = None,
-    ) -> Response:
-        flows.check_csrf(request, csrf_token)
-        return await _sign_in(request, flows, pool, settings, option, email, password, remember == "on")
-
-    async def sign_in_api(
-        request: Request, flows: FlowsDep, pool: PoolDep, settings: SettingsDep, body: SignInBody
-    ) -> Response:
-        flows.check_csrf(request, None)
-        password = body.password.get_secret_value()
-        return await _sign_in(request, flows, pool, settings, option, body.email, password, body.remember)
-
     path, api_path = f"/login/{option}", f"/api/v1/login/{option}"
     router.add_api_route(path, button, methods=["GET"], name=f"{option}_button", include_in_schema=False)
     router.add_api_route(
         api_path, button_api, methods=["GET"], name=f"{option}_button_api", response_model=LoginButton,
         summary=f"{label} button: signs a client remembered for this option in (remember=false turns Remember Me off)",
     )
-    router.add_api_route(path, sign_in_form, methods=["POST"], name=f"{option}_sign_in", include_in_schema=False)
-    router.add_api_route(
-        api_path, sign_in_api, methods=["POST"], name=f"{option}_sign_in_api", status_code=201,
+
+    async def sign_in_with(request: Request, flows: Flows, body: SignInBody) -> Response:
+        return await _sign_in(request, flows, option, body.email, body.password.get_secret_value(), body.remember)
+
+    serve_form(
+        router, path, api_path, SignInBody, sign_in_with, name=f"{option}_sign_in", status_code=201,
         summary=f"{label}: Email Address, Password, Sign in — starts the second factor", **_SIGN_IN_DOCS,
     )
 
@@ -129,10 +110,10 @@ async def _button(request: Request, option: str, remember: bool) -> Response:
     return response
 
 
-async def _sign_in(
-    request: Request, flows: Flows, pool: asyncpg.Pool, settings: Settings,
-    option: str, email: str, password: str, remember: bool,
-) -> Response:
+async def _sign_in(request: Request, flows: Flows, option: str, email: str, password: str, remember: bool) -> Response:
+    resources = request.app.state.resources
+    settings: Settings = resources.settings
+    pool = await resources.pool()
     if _staff_address(settings, email):
         # Not a question of the password: the address alone says which box to use.
         return _refused(request, option, email, remember, USE_KEPRO_BOX)

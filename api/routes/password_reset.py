@@ -11,21 +11,19 @@ client and per address, never per account, so they lock known and unknown addres
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 from api import reset_address
 from api.client_address import client_ip
 from api.code_checks import ChannelBody, CodeBody, CodeCheck, verify_throttled
-from api.dependencies import FlowsDep
-from api.flow_router import Action, FlowScreens
+from api.flow_router import Action, FlowScreens, serve_form
 from api.flow_sign_in import claim_bound, signed_in_answer
 from api.flows import Flows, flow_timings, is_api
 from api.new_password import PasswordBody, set_through_flow
-from api.security import CSRF_FIELD, CsrfField
+from api.security import CSRF_FIELD
 from api.sessions import sign_in
 from api.throttling import POLICIES, Throttled, reserve
 from domain.email import normalise_email
@@ -66,29 +64,8 @@ async def start_form(request: Request) -> Response:
     return _start_page(request, "", {}, 200)
 
 
-@router.post("/password/reset", include_in_schema=False)
-async def start_page(
-    request: Request, flows: FlowsDep, email: Annotated[str, Form()] = "", csrf_token: CsrfField = None
-) -> Response:
-    flows.check_csrf(request, csrf_token)
-    return await _start(request, flows, email)
-
-
-@router.post(
-    "/api/v1/password/reset",
-    status_code=202,
-    summary="Email Address, Send verification code: starts a reset (the same answer for any address)",
-    responses={
-        202: {"description": "Always this answer; the flow is bound to this client"},
-        422: {"description": "Not an email address"},
-    },
-)
-async def start_api(request: Request, flows: FlowsDep, body: EmailBody) -> Response:
-    flows.check_csrf(request, None)
-    return await _start(request, flows, body.email)
-
-
-async def _start(request: Request, flows: Flows, typed: str) -> Response:
+async def _start(request: Request, flows: Flows, body: EmailBody) -> Response:
+    typed = body.email
     try:
         address = normalise_email(typed)
     except FieldError as error:
@@ -109,6 +86,14 @@ async def _start(request: Request, flows: Flows, typed: str) -> Response:
     flows.bind(response, request, PROCESS, flow_id, account_id=account_id)
     reset_address.keep(request, response, flow_id, address_key)
     return response
+
+
+serve_form(
+    router, "/password/reset", "/api/v1/password/reset", EmailBody, _start, name="password_reset_start", status_code=202,
+    summary="Email Address, Send verification code: starts a reset (the same answer for any address)",
+    responses={202: {"description": "Always this answer; the flow is bound to this client"},
+               422: {"description": "Not an email address"}},
+)
 
 
 async def _start_flow(request: Request, flows: Flows, address: str, address_key: str) -> tuple[str, str] | None:

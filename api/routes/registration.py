@@ -9,12 +9,13 @@ import dataclasses
 from typing import Annotated
 
 import asyncpg
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from api.dependencies import FlowsDep, PoolDep, SettingsDep, TemplatesDep
+from api.dependencies import FlowsDep, SettingsDep, TemplatesDep
 from api.emailed_links import LINK_FLOW, follow_link, opening_link
+from api.flow_router import serve_form
 from api.flows import FlowGone, Flows, flow_timings, is_api, view_json
 from api.registration_code import OrganizationRefused, check_registration_code
 from api.security import CSRF_FIELD
@@ -27,19 +28,12 @@ from workflows.flow import FlowView
 from workflows.registration import PROCESS, ProviderRegistrationWorkflow, RegistrationStart
 
 router = APIRouter()
-_ERRORS = {
-    404: {"description": "No registration is bound to this client (never started, or long finished)."},
-    415: {"description": "The body is not application/json."},
-}
+_NOT_BOUND = {404: {"description": "No registration is bound to this client (never started, or long finished)."}}
 
 
 class OrganizationBody(BaseModel):
     npi: str
     registration_code: str = Field(repr=False)
-
-
-class UserInfoPost(UserInfoForm):
-    csrf_token: str | None = None
 
 
 # --- Create a New Account - Specify Your Organization ------------------------------------
@@ -49,43 +43,26 @@ async def organization_form(request: Request) -> Response:
     return _screen(request, _organization_view(), {}, 200)
 
 
-@router.post("/register", include_in_schema=False)
-async def organization_page(
-    request: Request,
-    flows: FlowsDep,
-    pool: PoolDep,
-    settings: SettingsDep,
-    npi: Annotated[str, Form()] = "",
-    registration_code: Annotated[str, Form()] = "",
-    csrf_token: Annotated[str | None, Form()] = None,
-) -> Response:
-    flows.check_csrf(request, csrf_token)
+async def _organization(request: Request, flows: Flows, body: OrganizationBody) -> Response:
+    resources = request.app.state.resources
     try:
-        start = await _registration(request, pool, settings, npi, registration_code)
+        start = await _registration(request, await resources.pool(), resources.settings, body.npi, body.registration_code)
     except OrganizationRefused as refused:
-        return _screen(request, _organization_view(refused.errors), {"npi": npi}, refused.status_code)
-    flow_id = await flows.start(PROCESS, ProviderRegistrationWorkflow.run, start)  # the browser is redirected
-    return flows.bind(flows.redirect("/register/account"), request, PROCESS, flow_id)
-
-
-@router.post(
-    "/api/v1/registration",
-    tags=["registration"],
-    summary="Specify Your Organization: start a registration",
-    status_code=201,
-    response_model=FlowView,
-    responses={422: {"model": FlowView, "description": "Bad NPI, or NPI and code do not match"},
-               429: {"model": FlowView, "description": "Too many attempts"}, 415: _ERRORS[415]},
-)
-async def organization_api(request: Request, flows: FlowsDep, pool: PoolDep, settings: SettingsDep, body: OrganizationBody) -> Response:
-    flows.check_csrf(request, None)
-    try:
-        start = await _registration(request, pool, settings, body.npi, body.registration_code)
-    except OrganizationRefused as refused:
-        return _screen(request, _organization_view(refused.errors), {}, refused.status_code)
+        return _screen(request, _organization_view(refused.errors), {"npi": body.npi}, refused.status_code)
+    if not is_api(request):
+        flow_id = await flows.start(PROCESS, ProviderRegistrationWorkflow.run, start)  # the browser is redirected
+        return flows.bind(flows.redirect("/register/account"), request, PROCESS, flow_id)
     flow_id, view = await flows.start_showing(PROCESS, ProviderRegistrationWorkflow.run, start)
     response = flows.respond(request, view, template_dir=PROCESS, status_code=201)
     return flows.bind(response, request, PROCESS, flow_id)
+
+
+serve_form(
+    router, "/register", "/api/v1/registration", OrganizationBody, _organization, name="registration_organization",
+    tags=["registration"], summary="Specify Your Organization: start a registration", status_code=201,
+    response_model=FlowView, responses={422: {"model": FlowView, "description": "Bad NPI, or NPI and code do not match"},
+                                        429: {"model": FlowView, "description": "Too many attempts"}},
+)
 
 
 async def _registration(request: Request, pool: asyncpg.Pool, settings: Settings, npi: str, code: str) -> RegistrationStart:
@@ -101,7 +78,7 @@ def _organization_view(errors: dict[str, str] | None = None) -> FlowView:
 # --- Create a New Account - Enter User Information ----------------------------------------
 @router.get("/register/account", include_in_schema=False)
 @router.get("/api/v1/registration", tags=["registration"], summary="The registration's current screen",
-            response_model=FlowView, responses={404: _ERRORS[404]})
+            response_model=FlowView, responses=_NOT_BOUND)
 async def current_screen(request: Request, flows: FlowsDep) -> Response:
     view = await flows.view(flows.bound_flow(request, PROCESS))
     if view.step == "user_info":
@@ -109,26 +86,8 @@ async def current_screen(request: Request, flows: FlowsDep) -> Response:
     return flows.respond(request, view, template_dir=PROCESS)
 
 
-@router.post("/register/account", include_in_schema=False)
-async def user_info_page(request: Request, flows: FlowsDep, pool: PoolDep, form: Annotated[UserInfoPost, Form()]) -> Response:
-    flows.check_csrf(request, form.csrf_token)
-    return await _submit_user_info(request, flows, pool, UserInfoForm.model_validate(form.model_dump(exclude={"csrf_token"})))
-
-
-@router.post(
-    "/api/v1/registration/user-info",
-    tags=["registration"],
-    summary="Enter User Information: create the pending account and email the link",
-    response_model=FlowView,
-    responses={422: {"model": FlowView, "description": "Every field that is wrong, with its message"},
-               404: _ERRORS[404], 415: _ERRORS[415]},
-)
-async def user_info_api(request: Request, flows: FlowsDep, pool: PoolDep, body: UserInfoForm) -> Response:
-    flows.check_csrf(request, None)
-    return await _submit_user_info(request, flows, pool, body)
-
-
-async def _submit_user_info(request: Request, flows: Flows, pool: asyncpg.Pool, form: UserInfoForm) -> Response:
+async def _submit_user_info(request: Request, flows: Flows, form: UserInfoForm) -> Response:
+    pool = await request.app.state.resources.pool()
     flow_id = flows.bound_flow(request, PROCESS)
     view = await flows.view(flow_id)
     if view.step != "user_info":
@@ -148,13 +107,21 @@ async def _submit_user_info(request: Request, flows: Flows, pool: asyncpg.Pool, 
         attempt = await reserve(request, POLICIES["user_info"], flow_id)
     except Throttled as throttled:
         return _screen(request, dataclasses.replace(view, errors={"form": throttled.message}), typed, 429)
-    view = await flows.update(flow_id, "submit_user_info", account)
+    view = await flows.update(flow_id, ProviderRegistrationWorkflow.submit_user_info, account)
     if not view.errors:
         await attempt.succeeded()
     if view.errors:
         # Taken username or email: the database said so; the typed values stay on screen.
         return _screen(request, view, typed, 422)
     return flows.respond(request, view, template_dir=PROCESS)
+
+
+serve_form(
+    router, "/register/account", "/api/v1/registration/user-info", UserInfoForm, _submit_user_info,
+    name="registration_user_info", tags=["registration"], response_model=FlowView,
+    summary="Enter User Information: create the pending account and email the link",
+    responses={422: {"model": FlowView, "description": "Every field that is wrong, with its message"}} | _NOT_BOUND,
+)
 
 
 # --- The emailed link -------------------------------------------------------------------

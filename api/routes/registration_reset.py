@@ -9,15 +9,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Annotated
 
 import asyncpg
-from fastapi import APIRouter, BackgroundTasks, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from starlette.background import BackgroundTask
 
 from api.client_address import client_ip
-from api.dependencies import FlowsDep, PoolDep, SettingsDep
+from api.flow_router import serve_form
 from api.flows import Flows, flow_timings, is_api
 from api.security import CSRF_FIELD
 from api.throttling import POLICIES, Throttled, reserve
@@ -69,26 +69,8 @@ async def reset_form(request: Request) -> Response:
     return _page(request, "reset", {}, {}, "", 200)
 
 
-@router.post("/register/reset", include_in_schema=False)
-async def reset_page(
-    request: Request, flows: FlowsDep, pool: PoolDep, settings: SettingsDep, background: BackgroundTasks,
-    username: Annotated[str, Form()] = "", csrf_token: Annotated[str | None, Form()] = None,
-) -> Response:
-    flows.check_csrf(request, csrf_token)
-    return await _reset(request, flows, pool, settings, background, username)
-
-
-@router.post("/api/v1/registration/reset", tags=["registration"], status_code=202, responses=_ANSWERED,
-             summary="Registration Error → Reset: email a new link to a registration that is not complete")
-async def reset_api(
-    request: Request, flows: FlowsDep, pool: PoolDep, settings: SettingsDep, background: BackgroundTasks, body: ResetBody
-) -> Response:
-    flows.check_csrf(request, None)
-    return await _reset(request, flows, pool, settings, background, body.username)
-
-
-async def _reset(request: Request, flows: Flows, pool: asyncpg.Pool, settings: Settings, background: BackgroundTasks, username: str) -> Response:
-    username = username.strip()
+async def _reset(request: Request, flows: Flows, body: ResetBody) -> Response:
+    username = body.username.strip()
     if not username:
         return _page(request, "reset", {}, {"username": REQUIRED}, "", 422)
     async def eligible(conn: asyncpg.Connection) -> Account | None:
@@ -97,8 +79,13 @@ async def _reset(request: Request, flows: Flows, pool: asyncpg.Pool, settings: S
         ok = account is not None and account.status == "pending" and bool(account.email) and not account.is_legacy
         return account if ok else None
 
-    await _answer_later(request, pool, username, eligible, background, _Starter(flows, settings, "registration_error"))
-    return _page(request, "reset", {}, {}, RESET_ANSWER, 202 if is_api(request) else 200)
+    starting = await _answer_later(request, username, eligible, _Starter(request, flows, "registration_error"))
+    return _page(request, "reset", {}, {}, RESET_ANSWER, 202 if is_api(request) else 200, then=starting)
+
+
+serve_form(router, "/register/reset", "/api/v1/registration/reset", ResetBody, _reset, name="registration_reset",
+           tags=["registration"], status_code=202, responses=_ANSWERED,
+           summary="Registration Error → Reset: email a new link to a registration that is not complete")
 
 
 # --- Having trouble logging in? ------------------------------------------------------------
@@ -107,26 +94,8 @@ async def help_form(request: Request) -> Response:
     return _page(request, "help", {}, {}, "", 200)
 
 
-@router.post("/help", include_in_schema=False)
-async def help_page(
-    request: Request, flows: FlowsDep, pool: PoolDep, settings: SettingsDep, background: BackgroundTasks,
-    email: Annotated[str, Form()] = "", password: Annotated[str, Form()] = "",
-    csrf_token: Annotated[str | None, Form()] = None,
-) -> Response:
-    flows.check_csrf(request, csrf_token)
-    return await _help(request, flows, pool, settings, background, email, password)
-
-
-@router.post("/api/v1/registration/help", tags=["registration"], status_code=202, responses=_ANSWERED,
-             summary="Having trouble logging in?: email a link that resumes an unfinished MFA registration")
-async def help_api(
-    request: Request, flows: FlowsDep, pool: PoolDep, settings: SettingsDep, background: BackgroundTasks, body: HelpBody
-) -> Response:
-    flows.check_csrf(request, None)
-    return await _help(request, flows, pool, settings, background, body.email, body.password)
-
-
-async def _help(request: Request, flows: Flows, pool: asyncpg.Pool, settings: Settings, background: BackgroundTasks, email: str, password: str) -> Response:
+async def _help(request: Request, flows: Flows, body: HelpBody) -> Response:
+    email, password = body.email, body.password
     errors = {name: REQUIRED for name, value in (("email", email.strip()), ("password", password)) if not value}
     if errors:
         return _page(request, "help", {"email": email}, errors, "", 422)
@@ -148,25 +117,26 @@ async def _help(request: Request, flows: Flows, pool: asyncpg.Pool, settings: Se
         matches = await asyncio.to_thread(_password_matches, hashed, password)
         return account if ok and matches else None
 
-    await _answer_later(request, pool, address or email, eligible, background, _Starter(flows, settings, "having_trouble"))
-    return _page(request, "help", {}, {}, HELP_ANSWER, 202 if is_api(request) else 200)
+    starting = await _answer_later(request, address or email, eligible, _Starter(request, flows, "having_trouble"))
+    return _page(request, "help", {}, {}, HELP_ANSWER, 202 if is_api(request) else 200, then=starting)
+
+
+serve_form(router, "/help", "/api/v1/registration/help", HelpBody, _help, name="registration_help",
+           tags=["registration"], status_code=202, responses=_ANSWERED,
+           summary="Having trouble logging in?: email a link that resumes an unfinished MFA registration")
 
 
 # --- shared ----------------------------------------------------------------------------
 async def _answer_later(
-    request: Request,
-    pool: asyncpg.Pool,
-    typed: str,
-    eligible: Callable[[asyncpg.Connection], Awaitable[Account | None]],
-    background: BackgroundTasks,
-    starter: _Starter,
-) -> None:
-    """Look the account up unless throttled, and start its flow once the answer is sent.
+    request: Request, typed: str, eligible: Callable[[asyncpg.Connection], Awaitable[Account | None]], starter: _Starter
+) -> BackgroundTask | None:
+    """Look the account up unless throttled: what starts its flow once the answer is sent.
     Every request counts, per what was typed and per client: each one may send an email."""
     try:
         await reserve(request, POLICIES[starter.policy], typed)
     except Throttled:
-        return
+        return None
+    pool = await request.app.state.resources.pool()
     async with pool.acquire() as conn:
         account = await eligible(conn)
         # Recorded for every request, so an unknown account costs the same write.
@@ -177,16 +147,15 @@ async def _answer_later(
             client_ip=client_ip(request),
             detail={"reason": starter.reason, "eligible": account is not None},
         )
-    if account is not None:
-        background.add_task(starter, account)
+    return BackgroundTask(starter, account) if account is not None else None
 
 
 class _Starter:
     """Starts the link flow for one reason ("registration_error" or "having_trouble")."""
 
-    def __init__(self, flows: Flows, settings: Settings, reason: str) -> None:
+    def __init__(self, request: Request, flows: Flows, reason: str) -> None:
         self.flows = flows
-        self.settings = settings
+        self.settings: Settings = request.app.state.resources.settings
         self.reason = reason
         self.process = REASONS[reason][0]
         self.policy = "registration_reset" if reason == "registration_error" else "help"
@@ -217,10 +186,14 @@ def _password_matches(password_hash: str | None, password: str) -> bool:
     return verify_password(password_hash, password)
 
 
-def _page(request: Request, screen: str, typed: dict[str, str], errors: dict[str, str], answer: str, status_code: int) -> Response:
+def _page(
+    request: Request, screen: str, typed: dict[str, str], errors: dict[str, str], answer: str, status_code: int,
+    *, then: BackgroundTask | None = None,
+) -> Response:
     if is_api(request):
         body = {"detail": answer} if answer else {"detail": "Please check the form.", "errors": errors}
-        return JSONResponse(body, status_code=status_code)
+        return JSONResponse(body, status_code=status_code, background=then)
     signer = request.app.state.signer
     context = {"form": typed, "errors": errors, "answer": answer, CSRF_FIELD: signer.csrf_token(request.state.browser_id)}
-    return request.app.state.templates.TemplateResponse(request, f"registration_reset/{screen}.html", context, status_code=status_code)
+    templates = request.app.state.templates
+    return templates.TemplateResponse(request, f"registration_reset/{screen}.html", context, status_code=status_code, background=then)

@@ -6,6 +6,7 @@ password or admin reset, disabling) since the flow was bound to this browser."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
@@ -40,7 +41,7 @@ async def claim_sign_in(request: Request, flow_id: str, bound: Binding | None = 
     API process died mid-request), and the person pressed again."""
     client = await request.app.state.resources.temporal()
     handle = client.get_workflow_handle(flow_id)
-    claim = _claim_digest(request, bound)
+    claim = claim_digest(request, bound)
     try:
         return await handle.execute_update("claim_sign_in", claim, result_type=str)
     except WorkflowUpdateFailedError:
@@ -62,7 +63,7 @@ async def claim_sign_in(request: Request, flow_id: str, bound: Binding | None = 
     return taken.account_id
 
 
-def _claim_digest(request: Request, bound: Binding | None) -> str:
+def claim_digest(request: Request, bound: Binding | None) -> str:
     """What only the browser bound to the flow can make the API send: a digest of its binding."""
     if bound is None:
         return ""
@@ -71,17 +72,18 @@ def _claim_digest(request: Request, bound: Binding | None) -> str:
 
 
 async def sign_in_from_flow(
-    request: Request, response: Response, flow_id: str, bound: Binding | None, *, since_binding: bool = True
+    request: Request, response: Response, flow_id: str, bound: Binding | None, *, since_binding: bool = True,
+    granted: str = "",
 ) -> str | None:
     """Sign the browser in as the account ``flow_id`` hands over; None when it was claimed
     already. SignInRefused (audited) as ``claim_bound`` says, or when the account may not
     sign in now. ``since_binding`` False: the flow itself ended the account's other sign-ins
     (a password reset), so its own may follow."""
-    account_id = await claim_bound(request, flow_id, bound)
+    account_id = await claim_bound(request, flow_id, bound, granted)
     if account_id is not None:
         assert bound is not None
         await sign_in(request, response, account_id, not_before=bound.bound_at if since_binding else None,
-                      from_claim=_claim_digest(request, bound))
+                      from_claim=claim_digest(request, bound))
     return account_id
 
 
@@ -90,7 +92,8 @@ async def signed_in_answer(request: Request, view: FlowView, sign: SignIn, *, al
     session ``sign`` put on it; the refusal (403, or the login page's notice) when the sign-in
     was refused; ``already_done`` (409), or ``claimed_url``, when it was claimed already."""
     api = is_api(request)
-    response: Response = JSONResponse(view_json(view)) if api else RedirectResponse(HOME, status_code=303)
+    shown = view_json(dataclasses.replace(view, grant=""))  # the session is the grant's answer
+    response: Response = JSONResponse(shown) if api else RedirectResponse(HOME, status_code=303)
     try:
         signed = await sign(response)
     except SignInRefused:
@@ -100,12 +103,13 @@ async def signed_in_answer(request: Request, view: FlowView, sign: SignIn, *, al
     return signed
 
 
-async def claim_bound(request: Request, flow_id: str, bound: Binding | None) -> str | None:
-    """The account a finished flow hands over, if it is the one ``bound`` names; None when it
-    was claimed already. SignInRefused (audited) when the flow answers for another account (a
-    flow under a stolen id) or in clear (a worker that holds no keys)."""
+async def claim_bound(request: Request, flow_id: str, bound: Binding | None, granted: str = "") -> str | None:
+    """The account a finished flow hands over — ``granted`` by the update that finished it,
+    or claimed now — if it is the one ``bound`` names; None when it was claimed already.
+    SignInRefused (audited) when the flow answers for another account (a flow under a stolen
+    id) or in clear (a worker that holds no keys)."""
     try:
-        account_id = await claim_sign_in(request, flow_id, bound)
+        account_id = granted or await claim_sign_in(request, flow_id, bound)
     except PayloadRefused:
         await _refused(request, flow_id, None, "not_encrypted")
         raise SignInRefused("not_encrypted") from None

@@ -76,14 +76,18 @@ class Flows:
         self._templates = templates
 
     # --- talking to Temporal -------------------------------------------------
-    async def start(self, process: str, run: Any, arg: Any) -> str:
-        flow_id = f"{process}-{uuid.uuid4()}"
+    @staticmethod
+    def new_id(process: str) -> str:
+        return f"{process}-{uuid.uuid4()}"
+
+    async def start(self, process: str, run: Any, arg: Any, *, flow_id: str = "") -> str:
+        flow_id = flow_id or self.new_id(process)
         await self._client.start_workflow(run, arg, id=flow_id, task_queue=self._settings.temporal_task_queue)
         return flow_id
 
-    async def start_showing(self, process: str, run: Any, arg: Any) -> tuple[str, FlowView]:
+    async def start_showing(self, process: str, run: Any, arg: Any, *, flow_id: str = "") -> tuple[str, FlowView]:
         """Start a flow and answer its first screen in one call (update-with-start)."""
-        flow_id = f"{process}-{uuid.uuid4()}"
+        flow_id = flow_id or self.new_id(process)
         starting = WithStartWorkflowOperation(
             run, arg, id=flow_id, id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
             task_queue=self._settings.temporal_task_queue,
@@ -217,14 +221,17 @@ class Flows:
             raise FlowGone()
         return flow_id
 
-    def bind(self, response: Response, request: Request, process: str, flow_id: str, *, account_id: str = "") -> Response:
+    def bind(
+        self, response: Response, request: Request, process: str, flow_id: str, *, account_id: str = "",
+        bound_at: datetime | None = None,
+    ) -> Response:
         """Bind ``flow_id`` to this browser; with ``account_id``, also which account the edge
-        knows this flow to be for (the one whose password it checked), and since when: the
-        sign-in the flow hands over at its end must be that account's, and newer than any
-        reset of its sign-ins."""
+        knows this flow to be for (the one whose password it checked), and since when (now, or
+        ``bound_at``, the moment the flow was started for it): the sign-in the flow hands over
+        at its end must be that account's, and newer than any reset of its sign-ins."""
         cookies.write(response, request, self.cookie_name(process), self._signer.sign(flow_id))
         if account_id:
-            value = f"{flow_id} {account_id} {int(time.time() * 1000)}"
+            value = f"{flow_id} {account_id} {to_millis(bound_at or bound_now())}"
             cookies.write(response, request, _BINDING.format(process), self._signer.sign(value))
         return response
 
@@ -287,6 +294,16 @@ def flow_timings(settings: Settings, *, code_ttl: timedelta | None = None, idle:
         idle_seconds=int((idle or settings.enrollment_idle_timeout).total_seconds()),
         pending_ttl_seconds=int(settings.pending_account_ttl.total_seconds()),
     )
+
+
+def bound_now() -> datetime:
+    """Now, as a binding keeps it (milliseconds): a claim digest made from it at the start
+    matches the one made from the cookie at the end."""
+    return datetime.fromtimestamp(round(time.time() * 1000) / 1000, timezone.utc)
+
+
+def to_millis(at: datetime) -> int:
+    return round(at.timestamp() * 1000)
 
 
 def is_api(request: Request) -> bool:

@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from fastapi import Request, Response
 
-from api.flows import Binding
+from api.flows import Binding, bound_now, to_millis
 from api import cookies
 
 TICKET_COOKIE = "atrezzo_login_ticket"
@@ -23,7 +23,7 @@ class LoginTicket:
     account_id: str
     remember: bool
     # When the password was checked: a reset of the account's sign-ins after it ends this login.
-    issued_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    issued_at: datetime = field(default_factory=bound_now)
 
     @property
     def binding(self) -> Binding:
@@ -31,7 +31,7 @@ class LoginTicket:
 
 
 def issue(request: Request, response: Response, ticket: LoginTicket) -> None:
-    issued = int(ticket.issued_at.timestamp() * 1000)
+    issued = to_millis(ticket.issued_at)
     value = f"{ticket.flow_id}|{ticket.account_id}|{'1' if ticket.remember else '0'}|{issued}"
     cookies.write(response, request, TICKET_COOKIE, request.app.state.signer.sign(value))
 

@@ -111,7 +111,7 @@ class CodeStep(FlowWorkflow):
             self._show_error("code", CODE_ON_ITS_WAY)
         else:
             self._show_error("code", MESSAGES[outcome])
-        return self.view()
+        return self._answer()
 
     @verify_code.validator
     def _validate_verify_code(self, code_digest: str) -> None:

@@ -41,6 +41,9 @@ class FlowView:
     code: CodeStatus | None = None
     # Non-secret values a screen shows or prefills (a masked address, a username).
     fields: dict[str, str] = field(default_factory=dict)
+    # Only in the answer to the update that finished a flow handing over a sign-in: the account
+    # the browser that sent it signs in as, given once (workflows/sign_in_hand_over.py).
+    grant: str = ""
 
 
 def field_error(field_name: str, message: str) -> ApplicationError:
@@ -115,6 +118,10 @@ class FlowWorkflow:
     @workflow.query
     def view(self) -> FlowView:
         return dataclasses.replace(self._view, code=self._code_status())
+
+    def _answer(self) -> FlowView:
+        """What an update that may finish the flow answers: its view (a hand-over adds the grant)."""
+        return self.view()
 
     @workflow.update
     def first_screen(self) -> FlowView:

@@ -34,6 +34,8 @@ class LoginStart:
     destination: str  # the number (E.164) or address on record
     # Email codes follow LOGIN_EMAIL_CODE_TTL (30 s); the API puts it in code_ttl_seconds.
     timings: Timings = field(default_factory=Timings)
+    # The digest of the starting browser's binding: the last update hands it the sign-in.
+    claim: str = ""
 
 
 @workflow.defn
@@ -43,6 +45,7 @@ class LoginWorkflow(CodeStep, SignInHandOver):
         super().__init__()
         self._start = start
         self._sign_in_account = start.account_id
+        self._expected_claim = start.claim
         self._start_flow(PROCESS, "phone" if start.option == "phone" else "email", account_id=start.account_id)
         self._view.fields = {"option": start.option}
         if start.option == "phone":
@@ -107,7 +110,7 @@ class LoginWorkflow(CodeStep, SignInHandOver):
         """Continue, after "E-mail address verified"."""
         self._touch()
         self._finish("completed", "done")
-        return self.view()
+        return self._answer()
 
     @continue_login.validator
     def _check_continue(self) -> None:

@@ -40,6 +40,8 @@ class PasswordResetStart:
     # The address as the person typed it, which the screens show masked (the stored spelling
     # would tell that the account exists); "" in flows started before it was kept apart.
     shown_email: str = ""
+    # The digest of the starting browser's binding: the last update hands it the sign-in.
+    claim: str = ""
 
 
 @workflow.defn
@@ -52,6 +54,7 @@ class PasswordResetWorkflow(CodeStep, SignInHandOver):
         self._saving_password = False
         self._notices = Notices()
         self._sign_in_account = start.account_id
+        self._expected_claim = start.claim
         # Search attributes carry the account only when there is one: "" is not an account.
         self._start_flow(PROCESS, "email_code", account_id=start.account_id)
         self._view.email = mask_email(start.shown_email or start.email)
@@ -125,7 +128,7 @@ class PasswordResetWorkflow(CodeStep, SignInHandOver):
             self._show_error("password", PASSWORD_NOT_ACCEPTED)
             return self.view()
         await self._password_changed()
-        return self.view()
+        return self._answer()
 
     @save_new_password.validator
     def _check_save_new_password(self) -> None:

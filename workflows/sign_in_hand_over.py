@@ -11,7 +11,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.digests import digests_match
-    from workflows.flow import FlowWorkflow, field_error
+    from workflows.flow import FlowView, FlowWorkflow, field_error
 
 # How long a finished flow waits for its browser to turn it into a signed-in session.
 _CLAIM_WINDOW = timedelta(minutes=15)
@@ -31,6 +31,9 @@ class SignInHandOver(FlowWorkflow):
         self._sign_in_account = ""
         self._claimed = False
         self._claim: ClaimedSignIn | None = None
+        # The claim digest of the browser this flow was started for, when the API that started
+        # it sent one: then the update that finishes the flow answers with the sign-in itself.
+        self._expected_claim = ""
 
     async def _hand_over_sign_in(self) -> None:
         """Give the browser a moment to claim the sign-in, then let running handlers finish."""
@@ -39,6 +42,18 @@ class SignInHandOver(FlowWorkflow):
         except asyncio.TimeoutError:
             pass
         await workflow.wait_condition(workflow.all_handlers_finished)
+
+    def _answer(self) -> FlowView:
+        """The finishing update's answer carries the sign-in, claimed by the browser the flow
+        was started for (the API sends a flow's updates only for the browser bound to it): one
+        round trip fewer than a separate claim. A lost answer is repeated through
+        ``repeat_claim``, as a claim's is. Flows started without a claim are claimed as before."""
+        answer = super()._answer()
+        if answer.step == "done" and self._expected_claim and self._sign_in_account and not self._claimed:
+            self._claimed = True
+            self._claim = ClaimedSignIn(self._sign_in_account, workflow.now(), self._expected_claim)
+            answer.grant = self._sign_in_account
+        return answer
 
     @workflow.update
     def claim_sign_in(self, claim: str = "") -> str:

@@ -20,7 +20,7 @@ from api import login_ticket
 from api.client_address import client_ip
 from api.code_checks import ChannelBody, CodeBody, CodeCheck, verify_throttled
 from api.flow_router import Action, FlowScreens, serve_form
-from api.flow_sign_in import HOME, sign_in_from_flow, signed_in_answer
+from api.flow_sign_in import HOME, claim_digest, sign_in_from_flow, signed_in_answer
 from api.flows import FlowGone, Flows, flow_timings, is_api
 from api.login_credentials import check_credentials
 from api.login_ticket import LoginTicket
@@ -133,18 +133,21 @@ async def _sign_in(request: Request, flows: Flows, option: str, email: str, pass
         return _refused(request, option, email, remember, USE_PHONE)
     code_ttl = settings.login_email_code_ttl if option == "email" else settings.enrollment_code_ttl
     timings = flow_timings(settings, code_ttl=code_ttl, idle=settings.login_idle_timeout)
-    start = LoginStart(str(account.id), option, destination, timings)
+    flow_id = flows.new_id(PROCESS)
+    ticket = LoginTicket(flow_id, str(account.id), remember)
+    # The flow hands the sign-in to this browser in its last answer: it knows this browser's claim.
+    start = LoginStart(str(account.id), option, destination, timings, claim=claim_digest(request, ticket.binding))
     if is_api(request):
-        flow_id, view = await flows.start_showing(PROCESS, LoginWorkflow.run, start)
+        _, view = await flows.start_showing(PROCESS, LoginWorkflow.run, start, flow_id=flow_id)
         response = flows.respond(request, view, template_dir=PROCESS, status_code=201)
     else:
-        flow_id = await flows.start(PROCESS, LoginWorkflow.run, start)
+        await flows.start(PROCESS, LoginWorkflow.run, start, flow_id=flow_id)
         response = flows.redirect("/login")
     async with pool.acquire() as conn:
         detail = {"option": option, "flow": flow_id}
         await audit.record(conn, "login.password_verified", subject=account.id, client_ip=client_ip(request), detail=detail)
     flows.bind(response, request, PROCESS, flow_id)
-    login_ticket.issue(request, response, LoginTicket(flow_id, str(account.id), remember))
+    login_ticket.issue(request, response, ticket)
     return response
 
 
@@ -215,7 +218,7 @@ async def _complete(request: Request, flows: Flows, flow_id: str, view: FlowView
     ticket = _ticket(request, flow_id)
 
     async def sign(response: Response) -> Response | None:
-        account_id = await sign_in_from_flow(request, response, flow_id, ticket.binding)
+        account_id = await sign_in_from_flow(request, response, flow_id, ticket.binding, granted=view.grant)
         if account_id is None:
             return None
         option = view.fields.get("option", "")

@@ -20,8 +20,8 @@ from api import reset_address
 from api.client_address import client_ip
 from api.code_checks import ChannelBody, CodeBody, CodeCheck, verify_throttled
 from api.flow_router import Action, FlowScreens, serve_form
-from api.flow_sign_in import claim_bound, signed_in_answer
-from api.flows import Flows, flow_timings, is_api
+from api.flow_sign_in import claim_bound, claim_digest, signed_in_answer
+from api.flows import Binding, Flows, bound_now, flow_timings, is_api
 from api.new_password import PasswordBody, set_through_flow
 from api.security import CSRF_FIELD
 from api.sessions import sign_in
@@ -81,10 +81,9 @@ async def _start(request: Request, flows: Flows, body: EmailBody) -> Response:
         # no reset, which depends on the client and the address typed — never on an account.
         _unbind(request, response)
         return response
-    flow_id, account_id = started
     # The account this reset is for ("" for an unknown address): the only one it may sign in.
-    flows.bind(response, request, PROCESS, flow_id, account_id=account_id)
-    reset_address.keep(request, response, flow_id, address_key)
+    flows.bind(response, request, PROCESS, started.flow_id, account_id=started.account_id, bound_at=started.bound_at)
+    reset_address.keep(request, response, started.flow_id, address_key)
     return response
 
 
@@ -96,8 +95,8 @@ serve_form(
 )
 
 
-async def _start_flow(request: Request, flows: Flows, address: str, address_key: str) -> tuple[str, str] | None:
-    """The flow started for this request and the account it resets ("" for none), or None
+async def _start_flow(request: Request, flows: Flows, address: str, address_key: str) -> Binding | None:
+    """The flow started for this request, for the account it resets ("" for none), or None
     when it was throttled. The same queries and the same one start for a known address as
     for an unknown one."""
     ip = client_ip(request)
@@ -120,8 +119,9 @@ async def _start_flow(request: Request, flows: Flows, address: str, address_key:
     if throttled:
         return None
     settings = request.app.state.resources.settings
+    started = Binding(flows.new_id(PROCESS), str(eligible.id) if eligible is not None else "", bound_now())
     start = PasswordResetStart(
-        account_id=str(eligible.id) if eligible is not None else "",
+        account_id=started.account_id,
         # The code goes to the address on record; the screens show the address as typed
         # (normalised), masked: the stored spelling ("lee" for a typed "Lee") would tell that
         # the account exists.
@@ -129,8 +129,13 @@ async def _start_flow(request: Request, flows: Flows, address: str, address_key:
         shown_email=address,
         phone=(eligible.mfa_phone or "") if eligible is not None and eligible.mfa_method == "phone" else "",
         timings=flow_timings(settings, idle=settings.login_idle_timeout),
+        # The flow hands the sign-in to this browser in its last answer.
+        claim=claim_digest(request, started),
     )
-    return await flows.start(PROCESS, PasswordResetWorkflow.run, start), start.account_id
+    await flows.start(PROCESS, PasswordResetWorkflow.run, start, flow_id=started.flow_id)
+    return started
+
+
 def _may_reset(account: Account) -> bool:
     # An active account: with its second factor on record (a phone account without its
     # number would skip it), or with none yet — a portal user from before MFA, or one an
@@ -208,7 +213,7 @@ async def _sign_in(request: Request, flows: Flows, flow_id: str, view: FlowView)
     from before it), goes on to register it, the email just proven."""
 
     async def sign(response: Response) -> Response | None:
-        account_id = await claim_bound(request, flow_id, flows.binding(request, PROCESS, flow_id))
+        account_id = await claim_bound(request, flow_id, flows.binding(request, PROCESS, flow_id), view.grant)
         account = await _account_by_id(request, account_id) if account_id else None
         if account is not None and account.mfa_method is None:
             return await _on_to_enrollment(request, flows, account)

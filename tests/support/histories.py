@@ -42,3 +42,9 @@ async def decoded_text(history: WorkflowHistory, codec: EncryptionCodec) -> str:
             parts.append(plain.data.decode("utf-8", "replace"))
             parts.extend(v.decode("utf-8", "replace") for v in plain.metadata.values())
     return "\n".join(parts)
+
+
+def update_names(history: WorkflowHistory) -> list[str]:
+    """The updates a flow accepted, in order."""
+    return [event.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
+            for event in history.events if event.HasField("workflow_execution_update_accepted_event_attributes")]

@@ -26,7 +26,7 @@ from domain import digests
 from domain.passwords import verify_password
 from engine.codec import EncryptionCodec
 from tests.support.enrolled_users import PASSWORD, PHONE, add_user
-from tests.support.histories import decoded_text
+from tests.support.histories import decoded_text, update_names
 from tests.support.password_checks import count_password_checks
 from workflows.login import LoginStart, LoginWorkflow
 
@@ -432,10 +432,13 @@ async def test_email_login_through_the_json_api(live_app, mail):
         code = mail.last_code_to(EMAIL)
         await act(http, "code/verify", {"code": code})
         done = await act(http, "continue")
-        assert (done["step"], done["status"]) == ("done", "completed")
+        assert (done["step"], done["status"], done["grant"]) == ("done", "completed", "")
         assert await signed_in_name(http) == "Dana Doctor"
     assert flow_timings(live_app.settings, code_ttl=live_app.settings.login_email_code_ttl).code_ttl_seconds == 30
     await assert_history_clean(live_app, flow_id, PASSWORD, code)
+    # Continue's own answer carried the sign-in: no separate claim followed it.
+    history = await live_app.client.get_workflow_handle(flow_id).fetch_history()
+    assert update_names(history) == ["first_screen", "send_email_code", "verify_code", "continue_login"]
 
 
 # --- pages without a login ----------------------------------------------------------------------

@@ -25,7 +25,7 @@ from engine.codec import EncryptionCodec
 from store.accounts import account_by_id
 from tests.support.enrolled_users import PASSWORD as OLD_PASSWORD
 from tests.support.enrolled_users import PHONE, add_user, session_token
-from tests.support.histories import decoded_text
+from tests.support.histories import decoded_text, update_names
 from workflows.password_reset import PasswordResetStart, PasswordResetWorkflow
 
 EMAIL = "dana.doctor@example.com"
@@ -144,6 +144,9 @@ async def test_email_only_user_resets_through_the_json_api_and_other_sessions_en
     assert verify_password(stored, NEW_PASSWORD) and not verify_password(stored, OLD_PASSWORD)
     assert not await signed_in(live_app, before)
     await assert_history_clean(live_app, flow_id, EMAIL, NEW_PASSWORD, WEAK, code)
+    # The saved password's own answer carried the sign-in: no separate claim followed it.
+    history = await live_app.client.get_workflow_handle(flow_id).fetch_history()
+    assert "claim_sign_in" not in update_names(history)
 
 
 async def test_email_only_user_resets_through_the_forms(live_app, mail):

@@ -17,18 +17,8 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.attempts import this_activity
-from activities.contracts import (
-    AccountProgress,
-    AdminResetEnded,
-    AdminResetRequested,
-    AuditEntry,
-    EmailToVerify,
-    MfaChoice,
-    NewAccount,
-    NewPassword,
-    Outcome,
-    TermsAccepted,
-)
+from activities.contracts import AccountProgress, AdminResetEnded, AdminResetRequested, AuditEntry, EmailToVerify
+from activities.contracts import MfaChoice, NewAccount, NewPassword, Outcome, TermsAccepted
 from store import admin_resets, audit, remember_me, sessions, staged_passwords
 from store.sql import query
 

@@ -14,8 +14,10 @@ from pydantic import BaseModel
 from api.client_address import client_ip
 from api.flows import Flows
 from api.throttling import Policy, Throttled, reserve, too_many_attempts
+from domain import digests
 from store import audit
 from workflows.code_challenge import MESSAGES, Outcome
+from workflows.code_step import CodeStep
 from workflows.flow import FlowView
 
 # What the flow answers after comparing a code: these were guesses. Anything else (no code
@@ -48,7 +50,7 @@ async def verify_throttled(request: Request, flows: Flows, flow_id: str, typed: 
         attempt = await reserve(request, check.policy, check.subject)
     except Throttled as throttled:
         return dataclasses.replace(await flows.view(flow_id), errors={"code": throttled.message})
-    view = await flows.verify_code(flow_id, typed)
+    view = await verify_code(request, flows, flow_id, typed)
     if not view.errors:
         await attempt.succeeded()
         return view
@@ -65,3 +67,12 @@ async def verify_throttled(request: Request, flows: Flows, flow_id: str, typed: 
     if attempt.locks_for is not None:
         return dataclasses.replace(view, errors={"code": too_many_attempts(attempt.locks_for)})
     return view
+
+
+async def verify_code(request: Request, flows: Flows, flow_id: str, typed: str) -> FlowView:
+    """Hash the code the person typed at the edge: only its digest reaches the flow."""
+    code = digests.normalise_code(typed)
+    if code is None:
+        return dataclasses.replace(await flows.view(flow_id), errors={"code": "Enter the 6-digit code."})
+    key = digests.derive_key(request.app.state.resources.settings.secret_key, digests.CODE_KEY)
+    return await flows.update(flow_id, CodeStep.verify_code, digests.code_digest(key, flow_id, code))

@@ -26,11 +26,9 @@ from temporalio.service import RPCError, RPCStatusCode
 from api import cookies
 from api.resources import Unavailable, temporal_outage
 from api.security import CSRF_FIELD, CSRF_HEADER, Signer
-from domain import digests
 from engine.codec import PayloadRefused
 from settings import Settings
 from workflows.flow import FIELD_ERROR, FlowView, FlowWorkflow
-from workflows.timings import Timings
 
 log = logging.getLogger("atrezzo.api")
 
@@ -193,14 +191,6 @@ class Flows:
                 raise
             return view
 
-    async def verify_code(self, flow_id: str, typed: str) -> FlowView:
-        """Hash the code the person typed at the edge: only its digest reaches the flow."""
-        code = digests.normalise_code(typed)
-        if code is None:
-            return dataclasses.replace(await self.view(flow_id), errors={"code": "Enter the 6-digit code."})
-        key = digests.derive_key(self._settings.secret_key, digests.CODE_KEY)
-        return await self.update(flow_id, "verify_code", digests.code_digest(key, flow_id, code))
-
     async def signal(self, flow_id: str, name: str, arg: Any) -> bool:
         try:
             await self._client.get_workflow_handle(flow_id).signal(name, arg)
@@ -280,20 +270,6 @@ def _forged(flow_id: str, refused: PayloadRefused) -> FlowGone:
     """A flow that answered in clear was not started by this engine: it shows nothing."""
     log.warning("flow %s answered with a payload the codec refused: %s", flow_id, refused)
     return FlowGone()
-
-
-def flow_timings(settings: Settings, *, code_ttl: timedelta | None = None, idle: timedelta | None = None) -> Timings:
-    """The durations a flow is started with (workflows cannot read settings themselves).
-    ``code_ttl`` and ``idle`` override the enrollment values, e.g. for the 30-second login code."""
-    return Timings(
-        link_ttl_seconds=int(settings.registration_link_ttl.total_seconds()),
-        code_ttl_seconds=int((code_ttl or settings.enrollment_code_ttl).total_seconds()),
-        resend_cooldown_seconds=int(settings.code_resend_cooldown.total_seconds()),
-        max_sends=settings.code_max_sends,
-        max_wrong_tries=settings.code_max_wrong_tries,
-        idle_seconds=int((idle or settings.enrollment_idle_timeout).total_seconds()),
-        pending_ttl_seconds=int(settings.pending_account_ttl.total_seconds()),
-    )
 
 
 def bound_now() -> datetime:

@@ -16,7 +16,8 @@ from starlette.concurrency import run_in_threadpool
 from api.client_address import client_ip
 from api.dependencies import SignerDep, TemplatesDep
 from api.flow_router import serve_form
-from api.flows import Flows, flow_timings, is_api
+from api.flow_timings import flow_timings
+from api.flows import Flows, is_api
 from api.routes.admin_reset import hand_over
 from api.routes.portal import NOTICES
 from api.security import CSRF_FIELD, Signer

@@ -24,7 +24,8 @@ from pydantic import BaseModel, SecretStr
 from api.admin_confirmation import password_confirms
 from api.client_address import client_ip
 from api.dependencies import FlowsDep, PoolDep, SettingsDep, SignerDep, TemplatesDep
-from api.flows import Flows, flow_timings
+from api.flow_timings import flow_timings
+from api.flows import Flows
 from api.security import CSRF_FIELD
 from api.sessions import SignedIn
 from api.throttling import Throttled

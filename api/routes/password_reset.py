@@ -21,7 +21,8 @@ from api.client_address import client_ip
 from api.code_checks import ChannelBody, CodeBody, CodeCheck, verify_throttled
 from api.flow_router import Action, FlowScreens, serve_form
 from api.flow_sign_in import claim_bound, claim_digest, signed_in_answer
-from api.flows import Binding, Flows, bound_now, flow_timings, is_api
+from api.flow_timings import flow_timings
+from api.flows import Binding, Flows, bound_now, is_api
 from api.new_password import PasswordBody, set_through_flow
 from api.security import CSRF_FIELD
 from api.sessions import sign_in

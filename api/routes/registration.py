@@ -16,7 +16,8 @@ from pydantic import BaseModel, Field
 from api.dependencies import FlowsDep, SettingsDep, TemplatesDep
 from api.emailed_links import LINK_FLOW, follow_link, opening_link
 from api.flow_router import serve_form
-from api.flows import FlowGone, Flows, flow_timings, is_api, view_json
+from api.flow_timings import flow_timings
+from api.flows import FlowGone, Flows, is_api, view_json
 from api.registration_code import OrganizationRefused, check_registration_code
 from api.security import CSRF_FIELD
 from api.throttling import POLICIES, Throttled, reserve

@@ -18,7 +18,8 @@ from starlette.background import BackgroundTask
 
 from api.client_address import client_ip
 from api.flow_router import serve_form
-from api.flows import Flows, flow_timings, is_api
+from api.flow_timings import flow_timings
+from api.flows import Flows, is_api
 from api.security import CSRF_FIELD
 from api.throttling import POLICIES, Throttled, reserve
 from domain.email import normalise_email

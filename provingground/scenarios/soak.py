@@ -15,7 +15,7 @@ from pathlib import Path
 
 from temporalio.client import WorkflowExecutionStatus
 
-from api.flows import flow_timings
+from api.flow_timings import flow_timings
 from provingground.ground import Ground, Size
 from provingground.journeys import Registrant
 from provingground.outcome import Outcome, stuck_flows

@@ -15,7 +15,8 @@ import temporalio.converter
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from api.flows import Flows, flow_timings
+from api.flow_timings import flow_timings
+from api.flows import Flows
 from tests.support.enrolled_users import PASSWORD, add_user
 from workflows.login import LoginStart, LoginWorkflow
 from workflows.registry import WORKFLOWS

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from pydantic import BaseModel
 
+from api.code_checks import verify_code
 from api.dependencies import FlowsDep, SignerDep, TemplatesDep
 from tests.support.challenge_flow import ChallengeFlow, ChallengeStart
 
@@ -77,11 +78,11 @@ async def verify_page(
 ):
     flows.check_csrf(request, csrf_token)
     flow_id = flows.bound_flow(request, PROCESS)
-    return flows.respond(request, await flows.verify_code(flow_id, code), template_dir=PROCESS)
+    return flows.respond(request, await verify_code(request, flows, flow_id, code), template_dir=PROCESS)
 
 
 @router.post("/api/v1/challenge/verify")
 async def verify_api(request: Request, flows: FlowsDep, body: CodeBody):
     flows.check_csrf(request, None)
     flow_id = flows.bound_flow(request, PROCESS)
-    return flows.respond(request, await flows.verify_code(flow_id, body.code), template_dir=PROCESS)
+    return flows.respond(request, await verify_code(request, flows, flow_id, body.code), template_dir=PROCESS)

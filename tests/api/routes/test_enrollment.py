@@ -14,7 +14,8 @@ from datetime import timedelta
 from temporalio.testing import ActivityEnvironment
 
 from activities.postgres import AccountActivities
-from api.flows import Flows, flow_timings
+from api.flow_timings import flow_timings
+from api.flows import Flows
 from api.security import Signer
 from domain import digests
 from domain.passwords import hash_password

@@ -16,7 +16,8 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.postgres import AccountActivities
 from api import flow_sign_in, login_credentials
-from api.flows import Flows, flow_timings
+from api.flow_timings import flow_timings
+from api.flows import Flows
 from api.login_ticket import TICKET_COOKIE
 from api.remember_me import REMEMBER_COOKIE
 from api.security import Signer

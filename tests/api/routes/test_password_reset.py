@@ -13,7 +13,8 @@ from datetime import timedelta
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
-from api.flows import Flows, flow_timings
+from api.flow_timings import flow_timings
+from api.flows import Flows
 from api.routes import password_reset
 from workflows.code_challenge import SEND_FAILED
 from workflows.flow import FlowView

@@ -17,6 +17,10 @@ import asyncio
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import Query
+from pydantic import BaseModel
 
 from starlette.requests import Request
 from temporalio.client import WorkflowUpdateFailedError
@@ -33,6 +37,17 @@ _TOKEN_MAX = 128
 # (its worker died mid-step and another is taking over).
 _WAIT_AT_MOST = 20.0
 STILL_OPENING = "We are still opening your link. Please open it again in a moment."
+
+
+class EmailedLinkQuery(BaseModel):
+    """What an emailed link carries: its flow and its token (never logged: api/request_telemetry.py)."""
+
+    flow: str = ""
+    token: str = ""
+
+
+# A link's route takes it as ``link: LinkQuery``.
+LinkQuery = Annotated[EmailedLinkQuery, Query()]
 
 
 class LinkStillOpening(Exception):
@@ -56,11 +71,12 @@ async def opening_link(request: Request) -> AsyncIterator[str]:
 
 
 async def follow_link(
-    flows: Flows, secret_key: str, flow_id: str, token: str, click: str, kind: re.Pattern[str] = LINK_FLOW
+    flows: Flows, secret_key: str, link: EmailedLinkQuery, click: str, kind: re.Pattern[str] = LINK_FLOW
 ) -> LinkOpened | None:
     """What the link opened, or None: expired, used, forged, or its flow has ended. Raises
     LinkStillOpening when the flow is slow. ``click``: what opening_link gives (the browser's
     id); ``kind``: the flows such a link may name."""
+    flow_id, token = link.flow, link.token
     if not kind.fullmatch(flow_id) or not token or len(token) > _TOKEN_MAX:
         return None
     opening = LinkClick(

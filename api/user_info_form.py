@@ -75,18 +75,8 @@ def new_account(form: UserInfoForm, provider_id: int) -> NewAccount:
     if errors:
         raise InvalidUserInfo(errors)
     return NewAccount(
-        provider_id=provider_id,
-        username=username,
-        first_name=first_name,
-        last_name=last_name,
-        email=email,
-        fax=fax,
-        address1=address1,
-        address2=address2,
-        city=city,
-        state=state,
-        zip_code=zip_code,
-        phone=phone,
+        provider_id=provider_id, username=username, first_name=first_name, last_name=last_name, email=email, fax=fax,
+        address1=address1, address2=address2, city=city, state=state, zip_code=zip_code, phone=phone,
     )
 
 

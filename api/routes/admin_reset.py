@@ -8,13 +8,12 @@ are asked for. Whoever holds the mailbox alone cannot take the account over."""
 from __future__ import annotations
 
 import re
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from api.dependencies import FlowsDep, SettingsDep, TemplatesDep
-from api.emailed_links import UUID_PATTERN, follow_link, opening_link
+from api.emailed_links import UUID_PATTERN, LinkQuery, follow_link, opening_link
 from api.flows import FlowGone, Flows
 from workflows.admin_reset import CONFIRM_PATH, admin_reset_id
 
@@ -25,16 +24,9 @@ RESET_LINK = re.compile(f"admin-reset-{UUID_PATTERN}")
 
 
 @router.get(CONFIRM_PATH, include_in_schema=False)
-async def confirm_link(
-    request: Request,
-    flows: FlowsDep,
-    settings: SettingsDep,
-    templates: TemplatesDep,
-    flow: Annotated[str, Query()] = "",
-    token: Annotated[str, Query()] = "",
-) -> Response:
+async def confirm_link(request: Request, flows: FlowsDep, settings: SettingsDep, templates: TemplatesDep, link: LinkQuery) -> Response:
     async with opening_link(request) as click:
-        if await follow_link(flows, settings.secret_key, flow, token, click, RESET_LINK):
+        if await follow_link(flows, settings.secret_key, link, click, RESET_LINK):
             return flows.redirect(FIRST_LOGIN_NOTICE)
     return templates.TemplateResponse(request, "admin_reset/link_expired.html", {}, status_code=410)
 

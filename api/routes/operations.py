@@ -130,20 +130,28 @@ async def act_on_flow_page(
     return RedirectResponse(f"/operations/flows/{flow_id}?done={done}", status_code=303)
 
 
-@router.post("/api/v1/operations/flows/{flow_id}/cancel", tags=_TAG, response_model=FlowAction,
-             summary="Cancel a flow (its root, for a child); the workflow cleans up",
-             responses={**_STAFF, 404: {"description": "No such flow."}, 409: {"description": "The flow is not running."}})
-async def cancel_api(request: Request, flow_id: str, user: Staff, resources: ResourcesDep, templates: TemplatesDep, flows: FlowsDep) -> Response:
-    flows.check_csrf(request, None)
-    return await _api_action(request, flow_id, user, resources, templates, "cancel")
+_API_ACTIONS = {
+    "cancel": "Cancel a flow (its root, for a child); the workflow cleans up",
+    "restart": "Restart a flow (its root, for a child): same id, same start input, saved progress kept",
+}
 
 
-@router.post("/api/v1/operations/flows/{flow_id}/restart", tags=_TAG, response_model=FlowAction,
-             summary="Restart a flow (its root, for a child): same id, same start input, saved progress kept",
-             responses={**_STAFF, 404: {"description": "No such flow."}, 409: {"description": "The flow is not running."}})
-async def restart_api(request: Request, flow_id: str, user: Staff, resources: ResourcesDep, templates: TemplatesDep, flows: FlowsDep) -> Response:
-    flows.check_csrf(request, None)
-    return await _api_action(request, flow_id, user, resources, templates, "restart")
+def _add_api_action(action: str, summary: str) -> None:
+    async def endpoint(
+        request: Request, flow_id: str, user: Staff, resources: ResourcesDep, templates: TemplatesDep, flows: FlowsDep
+    ) -> Response:
+        flows.check_csrf(request, None)
+        return await _api_action(request, flow_id, user, resources, templates, action)
+
+    router.add_api_route(
+        f"/api/v1/operations/flows/{{flow_id}}/{action}", endpoint, methods=["POST"], name=f"{action}_api", tags=_TAG,
+        response_model=FlowAction, summary=summary,
+        responses={**_STAFF, 404: {"description": "No such flow."}, 409: {"description": "The flow is not running."}},
+    )
+
+
+for _action, _summary in _API_ACTIONS.items():
+    _add_api_action(_action, _summary)
 
 
 async def _api_action(request: Request, flow_id: str, user: SessionUser, resources, templates, action: str) -> Response:

@@ -6,15 +6,14 @@ browser over to MFA enrollment. The two form screens have JSON twins under /api/
 from __future__ import annotations
 
 import dataclasses
-from typing import Annotated
 
 import asyncpg
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from api.dependencies import FlowsDep, SettingsDep, TemplatesDep
-from api.emailed_links import LINK_FLOW, follow_link, opening_link
+from api.emailed_links import LINK_FLOW, LinkQuery, follow_link, opening_link
 from api.flow_router import serve_form
 from api.flow_timings import flow_timings
 from api.flows import FlowGone, Flows, is_api, view_json
@@ -127,19 +126,12 @@ serve_form(
 
 # --- The emailed link -------------------------------------------------------------------
 @router.get("/register/confirm", include_in_schema=False)
-async def confirm_link(
-    request: Request,
-    flows: FlowsDep,
-    settings: SettingsDep,
-    templates: TemplatesDep,
-    flow: Annotated[str, Query()] = "",
-    token: Annotated[str, Query()] = "",
-) -> Response:
+async def confirm_link(request: Request, flows: FlowsDep, settings: SettingsDep, templates: TemplatesDep, link: LinkQuery) -> Response:
     async with opening_link(request) as click:
-        opened = await follow_link(flows, settings.secret_key, flow, token, click)
+        opened = await follow_link(flows, settings.secret_key, link, click)
         if opened is None:
             # Support cancelled this registration: "Reset" cannot help (its account is gone).
-            page = "cancelled" if await _was_cancelled(flows, flow) else "link_expired"
+            page = "cancelled" if await _was_cancelled(flows, link.flow) else "link_expired"
             return templates.TemplateResponse(request, f"registration/{page}.html", {}, status_code=410)
     # The enrollment the link opened is for the account its registration created (the flow's
     # answer, in encrypted payloads): the only one it may sign in.

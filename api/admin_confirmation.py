@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.client_address import client_ip
 from api.throttling import POLICIES, reserve
-from domain.passwords import dummy_verify, verify_password
+from domain.passwords import opens
 from store import audit
 from store.accounts import account_by_id
 from store.sessions import SessionUser
@@ -22,16 +22,9 @@ async def password_confirms(request: Request, pool: asyncpg.Pool, admin: Session
     async with pool.acquire() as conn:
         account = await account_by_id(conn, admin.id)
     hashed = account.password_hash if account is not None else None
-    if await run_in_threadpool(_matches, hashed, password):
+    if await run_in_threadpool(opens, hashed, password):
         await attempt.succeeded()
         return True
     async with pool.acquire() as conn:
         await audit.record(conn, "manage_users.password_refused", actor=admin.id, client_ip=client_ip(request))
     return False
-
-
-def _matches(password_hash: str | None, password: str) -> bool:
-    if not password_hash or not password:
-        dummy_verify()
-        return False
-    return verify_password(password_hash, password)

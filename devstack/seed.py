@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncpg
 
 from domain.passwords import hash_password
+from store.accounts import account_by_username
 from store.providers import add_provider, get_provider_by_npi
-from store.users import find_user_by_username, grant_admin, import_legacy_user
+from store.users import grant_admin, import_legacy_user
 
 PROVIDER_NPI = "1234567893"  # a valid check digit (Luhn over the 80840 prefix)
 PROVIDER_NAME = "Demo Family Practice"
@@ -26,7 +27,7 @@ async def seed_demo(database_url: str) -> list[str]:
                 conn, PROVIDER_NPI, PROVIDER_NAME, hash_password(REGISTRATION_CODE)
             )
             for person in (LEGACY, ADMIN):
-                if await find_user_by_username(conn, person["username"]) is None:
+                if await account_by_username(conn, person["username"]) is None:
                     fields = {k: v for k, v in person.items() if k != "password"}
                     await import_legacy_user(conn, password_hash=hash_password(person["password"]), provider_id=provider_id, **fields)
             await grant_admin(conn, ADMIN["username"], PROVIDER_NPI)

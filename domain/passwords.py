@@ -64,6 +64,16 @@ def dummy_verify() -> None:
     verify_password(_DUMMY_HASH, "not the password")
 
 
+def opens(password_hash: str | None, secret: str) -> bool:
+    """Whether ``secret`` matches the hash, taking one verification's time either way: with no
+    hash (no such account) or nothing typed, a dummy one, so timing does not tell them apart.
+    Call it off the event loop: it is argon2id."""
+    if not password_hash or not secret:
+        dummy_verify()
+        return False
+    return verify_password(password_hash, secret)
+
+
 def check_password_policy(
     password: str, confirm: str, *, user_inputs: Sequence[str] = ()
 ) -> None:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import asyncpg
 
 from operations.errors import UnknownUser
+from store.accounts import account_by_username
 from store.audit import AuditEvent, trail
-from store.users import find_user_by_username
 
 PAGE_MAX = 200
 
@@ -22,7 +22,7 @@ class TrailPage:
 
 
 async def user_trail(conn: asyncpg.Connection, username: str, *, limit: int = 50, before: int | None = None) -> TrailPage:
-    user = await find_user_by_username(conn, username.strip())
+    user = await account_by_username(conn, username.strip())
     if user is None:
         raise UnknownUser(f"No user named {username!r}.")
     limit = max(1, min(limit, PAGE_MAX))

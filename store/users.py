@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from uuid import UUID
 
 import asyncpg
 
 from store import remember_me, sessions
+from store.accounts import account_by_username
 from store.errors import AlreadyExists, NotApplicable, NotFound
 from store.providers import get_provider_by_npi
 from store.sql import query
@@ -18,27 +18,6 @@ _TAKEN = {
     "users_username_unique": "The username {username!r} is already taken.",
     "users_email_unique": "The email address {email} is already used by another account.",
 }
-
-
-@dataclass(frozen=True)
-class User:
-    id: UUID
-    username: str
-    first_name: str
-    last_name: str
-    email: str | None
-    status: str
-    mfa_method: str | None
-    mfa_phone: str | None
-    is_legacy: bool
-    is_staff: bool
-    password_hash: str | None = field(repr=False)
-
-
-async def find_user_by_username(conn: asyncpg.Connection, username: str) -> User | None:
-    """The user whose username matches, ignoring case, or None."""
-    row = await conn.fetchrow(query("users/by_username"), username)
-    return User(**dict(row)) if row else None
 
 
 async def import_legacy_user(
@@ -79,7 +58,7 @@ async def add_membership(
 
 async def grant_admin(conn: asyncpg.Connection, username: str, npi: str) -> UUID:
     """Make ``username`` an administrator of the provider with ``npi``; returns the user id."""
-    user = await find_user_by_username(conn, username)
+    user = await account_by_username(conn, username)
     if user is None:
         raise NotFound(f"No user named {username!r}.")
     provider = await get_provider_by_npi(conn, npi)

@@ -11,9 +11,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, SecretStr
-from starlette.concurrency import run_in_threadpool
 
 from api.client_address import client_ip
+from api.credentials import FIRST_LOGIN, check_credentials
 from api.dependencies import SignerDep, TemplatesDep
 from api.flow_router import serve_form
 from api.flow_timings import flow_timings
@@ -21,8 +21,7 @@ from api.flows import Flows, is_api
 from api.routes.admin_reset import hand_over
 from api.routes.portal import NOTICES
 from api.security import CSRF_FIELD, Signer
-from api.throttling import POLICIES, Throttled, reserve
-from domain.passwords import dummy_verify, verify_password
+from api.throttling import Throttled
 from settings import Settings
 from store import audit
 from store.accounts import Account, account_by_username
@@ -39,7 +38,6 @@ FIRST_LOGIN_NOTICES = {
         "To register again, enter your Atrezzo username and password and click Login."
     ),
 }
-POLICY = POLICIES["first_login"]
 # One more than the longest username the database holds: longer input matches no account,
 # and throttle keys stay bounded.
 _TYPED_USERNAME_MAX = 101
@@ -96,41 +94,13 @@ def _refused(request: Request, username: str, message: str, status_code: int) ->
 
 
 async def _authenticate(request: Request, pool: asyncpg.Pool, username: str, password: str) -> Account | None:
-    """The account these credentials open, or None — the same None for an unknown user, a
-    wrong password and an account that may not sign in, taking the same time for each, so
-    none of them can be told apart from outside. Throttled (nothing checked) when this client
-    has tried this username too often."""
+    """The account these credentials open, or None (api/credentials.py)."""
     username = username.strip()[:_TYPED_USERNAME_MAX]
-    ip = client_ip(request)
-    try:
-        attempt = await reserve(request, POLICY, username)
-    except Throttled:
-        async with pool.acquire() as conn:
-            await audit.record(conn, "mfa.first_login_failed", client_ip=ip, detail={"reason": "throttled"})
-        raise
-    async with pool.acquire() as conn:
-        account = await account_by_username(conn, username) if username else None
-    matches = await run_in_threadpool(_password_matches, account, password)
-    # Only active accounts: a pending registration finishes through "Having trouble logging in?".
-    if matches and account is not None and account.status == "active":
-        await attempt.succeeded()
-        return account
-    async with pool.acquire() as conn:
-        await audit.record(
-            conn,
-            "mfa.first_login_failed",
-            subject=account.id if account is not None else None,
-            client_ip=ip,
-            detail={"reason": "credentials"},
-        )
-    return None
 
+    async def lookup(conn: asyncpg.Connection) -> Account | None:
+        return await account_by_username(conn, username) if username else None
 
-def _password_matches(account: Account | None, password: str) -> bool:
-    if account is None or not account.password_hash:
-        dummy_verify()
-        return False
-    return verify_password(account.password_hash, password)
+    return await check_credentials(request, pool, FIRST_LOGIN, username, lookup, password)
 
 
 async def _start_enrollment(request: Request, flows: Flows, pool: asyncpg.Pool, settings: Settings, account: Account) -> str:

@@ -23,15 +23,17 @@ from api.flow_router import Action, FlowScreens, serve_form
 from api.flow_sign_in import HOME, claim_digest, sign_in_from_flow, signed_in_answer
 from api.flow_timings import flow_timings
 from api.flows import FlowGone, Flows, is_api
-from api.login_credentials import check_credentials
+from api.credentials import LOGIN, Lookup, check_credentials, typed_address
 from api.login_ticket import LoginTicket
 from api.remember_me import forget, remember, remembered_account
 from api.security import CSRF_FIELD
 from api.sessions import sign_in
 from api.throttling import POLICIES, Throttled
+from domain.email import normalise_email
+from domain.errors import FieldError
 from settings import Settings
 from store import audit
-from store.accounts import Account
+from store.accounts import Account, account_by_email
 from workflows.flow import FlowView
 from workflows.login import OPTIONS, PROCESS, LoginStart, LoginWorkflow
 
@@ -119,7 +121,8 @@ async def _sign_in(request: Request, flows: Flows, option: str, email: str, pass
         # Not a question of the password: the address alone says which box to use.
         return _refused(request, option, email, remember, USE_KEPRO_BOX)
     try:
-        account = await check_credentials(request, pool, email, password, option)
+        typed = typed_address(email)
+        account = await check_credentials(request, pool, LOGIN, typed, _by_email(email), password, option=option)
     except Throttled as throttled:
         return _refused(request, option, email, remember, throttled.message, status_code=429)
     if account is None:
@@ -150,6 +153,16 @@ async def _sign_in(request: Request, flows: Flows, option: str, email: str, pass
     flows.bind(response, request, PROCESS, flow_id)
     login_ticket.issue(request, response, ticket)
     return response
+
+
+def _by_email(typed: str) -> Lookup:
+    async def lookup(conn: asyncpg.Connection) -> Account | None:
+        try:
+            return await account_by_email(conn, normalise_email(typed))
+        except FieldError:
+            return None
+
+    return lookup
 
 
 def _staff_address(settings: Settings, typed: str) -> bool:

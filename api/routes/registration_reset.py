@@ -24,7 +24,7 @@ from api.security import CSRF_FIELD
 from api.throttling import POLICIES, Throttled, reserve
 from domain.email import normalise_email
 from domain.errors import FieldError
-from domain.passwords import dummy_verify, verify_password
+from domain.passwords import opens
 from settings import Settings
 from store import audit
 from store.accounts import Account, account_by_email, account_by_username
@@ -115,7 +115,7 @@ async def _help(request: Request, flows: Flows, body: HelpBody) -> Response:
             and account.mfa_method is None
         )
         hashed = account.password_hash if account is not None else None
-        matches = await asyncio.to_thread(_password_matches, hashed, password)
+        matches = await asyncio.to_thread(opens, hashed, password)
         return account if ok and matches else None
 
     starting = await _answer_later(request, address or email, eligible, _Starter(request, flows, "having_trouble"))
@@ -179,12 +179,6 @@ class _Starter:
         except Exception:  # the answer has gone out; all that is left is to say why nothing followed
             log.exception("could not start a %s flow for account %s", self.process, account.id)
 
-
-def _password_matches(password_hash: str | None, password: str) -> bool:
-    if not password_hash:
-        dummy_verify()
-        return False
-    return verify_password(password_hash, password)
 
 
 def _page(

@@ -18,9 +18,10 @@ from domain import digests
 from provingground.form_fuzzer import fuzz
 from provingground.ground import Ground, Size
 from provingground.outcome import Outcome, stuck_flows
+from store.accounts import account_by_username
 from store.pool import create_pool
 from store.sessions import create_session
-from store.users import find_user_by_username, grant_admin, grant_staff
+from store.users import grant_admin, grant_staff
 
 TITLE = "7. bad input: schemathesis over /openapi.json, the form fuzzer"
 CHECKS = "not_a_server_error,response_schema_conformance"
@@ -85,7 +86,7 @@ async def _signed_in_admin(ground: Ground) -> str:
         async with pool.acquire() as conn:
             await grant_admin(conn, admin.username, seed.PROVIDER_NPI)
             await grant_staff(conn, admin.username)
-            user = await find_user_by_username(conn, admin.username)
+            user = await account_by_username(conn, admin.username)
             assert user is not None
             await create_session(conn, digests.token_digest(key, token), user.id, idle=SESSION_LIFE, absolute=SESSION_LIFE)
     finally:

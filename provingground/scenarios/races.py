@@ -10,8 +10,9 @@ from provingground.ground import Ground, Size
 from provingground.outcome import Outcome, stuck_flows
 from provingground.person import Portal, Tally
 from provingground.races import RaceResult, Races
+from store.accounts import account_by_username
 from store.pool import create_pool
-from store.users import find_user_by_username, grant_admin
+from store.users import grant_admin
 from workflows.admin_reset import admin_reset_id
 
 TITLE = "6. races: {racers} at once on one username, one email; doubled presses"
@@ -49,7 +50,7 @@ async def _make_admins(database_url: str, admins, target) -> str:
         async with pool.acquire() as conn:
             for admin in admins:
                 await grant_admin(conn, admin.username, seed.PROVIDER_NPI)
-            user = await find_user_by_username(conn, target.username)
+            user = await account_by_username(conn, target.username)
             assert user is not None
             return str(user.id)
     finally:

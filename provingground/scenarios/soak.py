@@ -22,8 +22,8 @@ from provingground.outcome import Outcome, stuck_flows
 from provingground.person import GaveUp, Portal, Refused, Tally
 from provingground.races import Races
 from settings import Settings
+from store.accounts import account_by_username
 from store.pool import create_pool
-from store.users import find_user_by_username
 from workflows.login import LoginStart, LoginWorkflow
 
 TITLE = "8. soak: {soak} open flows waiting on their timers"
@@ -145,7 +145,7 @@ async def _account_id(ground: Ground, username: str) -> str:
     pool = await create_pool(ground.topology.database_url)
     try:
         async with pool.acquire() as conn:
-            user = await find_user_by_username(conn, username)
+            user = await account_by_username(conn, username)
             assert user is not None
             return str(user.id)
     finally:

@@ -4,21 +4,22 @@ are ever checked, whatever the answers said."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from types import ModuleType
 
 import pytest
 
+from domain import passwords
 
-def count_password_checks(monkeypatch: pytest.MonkeyPatch, module: ModuleType) -> Callable[[], int]:
-    """Wrap ``module``'s verify_password and dummy_verify (the API runs in this process, on its
-    own thread); the returned function tells how many ran, real or dummy."""
-    calls: list[str] = []
-    for name in ("verify_password", "dummy_verify"):
-        original = getattr(module, name)
 
-        def counted(*args, _original=original, _name=name, **kwargs):
-            calls.append(_name)  # list.append is atomic: the checks run on worker threads
-            return _original(*args, **kwargs)
+def count_password_checks(monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
+    """Wrap argon2id verification (domain.passwords.verify_password: a dummy check runs it too,
+    and the API runs in this process, on its own threads); the returned function tells how
+    many checks ran, real or dummy."""
+    calls: list[int] = []
+    original = passwords.verify_password
 
-        monkeypatch.setattr(module, name, counted)
+    def counted(*args, **kwargs):
+        calls.append(1)  # list.append is atomic: the checks run on worker threads
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(passwords, "verify_password", counted)
     return lambda: len(calls)

@@ -9,7 +9,6 @@ import re
 import uuid
 
 from api.flows import Flows
-from api.routes import first_login
 from api.throttling import POLICIES
 from domain.passwords import hash_password
 from store.providers import add_provider
@@ -27,13 +26,15 @@ ATTACKER = {"X-Forwarded-For": "203.0.113.66"}
 DESK = {"X-Forwarded-For": "198.51.100.20"}
 
 
-async def add_legacy_user(pool, *, username: str = USERNAME, email: str = EMAIL, npi: str = "1234567893") -> str:
+async def add_legacy_user(
+    pool, *, username: str = USERNAME, email: str = EMAIL, npi: str = "1234567893", password_hash: str = ""
+) -> str:
     async with pool.acquire() as conn, conn.transaction():
         provider_id = await add_provider(conn, npi, "Demo Family Practice", hash_password("DEMO-REG-2026"))
         user_id = await import_legacy_user(
             conn,
             username=username,
-            password_hash=hash_password(PASSWORD),
+            password_hash=password_hash or hash_password(PASSWORD),
             first_name="Lee",
             last_name="Legacy",
             email=email,
@@ -147,7 +148,7 @@ async def test_fifty_parallel_wrong_passwords_are_checked_at_most_ten_times(live
     """The race the throttle used to lose: every parallel request read "unlocked" before any
     failure was counted. Reserved first, only the limit are ever checked."""
     await add_legacy_user(live_app.pool)
-    checks = count_password_checks(monkeypatch, first_login)
+    checks = count_password_checks(monkeypatch)
     async with live_app.http() as http:
         answers = await asyncio.gather(
             *(http.post("/api/v1/first-login", json={"username": USERNAME, "password": f"wrong-{n}"}) for n in range(50))
@@ -192,6 +193,23 @@ async def test_a_success_clears_the_username_failures(live_app):
         assert started.status_code == 201 and started.json()["step"] == "method"
     async with live_app.pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM throttles WHERE key LIKE 'first_login:user:%'") == 0
+
+
+async def test_a_legacy_hash_with_old_parameters_is_replaced_once_the_password_is_proven(live_app):
+    # The legacy portal's import may carry weaker argon2 parameters: the one credential check
+    # (api/credentials.py) upgrades them here as at login.
+    from argon2 import PasswordHasher
+
+    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
+    user_id = await add_legacy_user(live_app.pool, password_hash=weak)
+    async with live_app.http() as http:
+        answer = await http.post("/api/v1/first-login", json={"username": USERNAME, "password": PASSWORD})
+    assert answer.status_code == 201
+    async with live_app.pool.acquire() as conn:
+        stored = await conn.fetchval("SELECT password_hash FROM users WHERE id = $1", uuid.UUID(user_id))
+        rehashed = await conn.fetchval(
+            "SELECT count(*) FROM audit_events WHERE event = 'login.password_rehashed' AND subject_user_id = $1", uuid.UUID(user_id))
+    assert stored != weak and "m=19456,t=2,p=1" in stored and rehashed == 1
 
 
 async def test_forms_need_the_csrf_token(live_app):

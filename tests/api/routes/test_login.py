@@ -15,7 +15,7 @@ from datetime import timedelta
 from temporalio.testing import ActivityEnvironment
 
 from activities.postgres import AccountActivities
-from api import flow_sign_in, login_credentials
+from api import flow_sign_in
 from api.flow_timings import flow_timings
 from api.flows import Flows
 from api.login_ticket import TICKET_COOKIE
@@ -194,7 +194,7 @@ async def test_fifty_parallel_wrong_passwords_are_checked_at_most_ten_times(live
     failure was counted, so all fifty were checked. Reserved first, only ten ever are, and
     then the account answers as locked, the right password included."""
     await add_user(live_app.pool, "email")
-    checks = count_password_checks(monkeypatch, login_credentials)
+    checks = count_password_checks(monkeypatch)
     async with live_app.http() as http:
         answers = await asyncio.gather(*(sign_in_api(http, "email", EMAIL, f"wrong-{n}") for n in range(50)))
         right = await sign_in_api(http, "email")
@@ -576,7 +576,7 @@ async def test_a_disabled_account_finishes_no_login_under_way(live_app, mail):
 
 async def test_a_kepro_address_is_pointed_to_the_kepro_box(live_app, monkeypatch):
     """Guide, "Customer or Provider Login": users with a kepro.com address use the Kepro box."""
-    checks = count_password_checks(monkeypatch, login_credentials)
+    checks = count_password_checks(monkeypatch)
     async with live_app.http() as http:
         api = await sign_in_api(http, "email", "Sam.Staff@KEPRO.com", PASSWORD)
         page = await sign_in_form(http, "phone", "sam.staff@kepro.com", PASSWORD)

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from starlette.requests import Request
 
-from api import emailed_links, registration_code
+from api import emailed_links
 from api.app import create_app
 from api.flows import Flows
 from api.throttling import POLICIES
@@ -179,7 +179,7 @@ async def test_wrong_codes_lock_the_npi_on_this_client(live_app):
 
 async def test_fifty_parallel_wrong_codes_are_checked_only_up_to_the_limit(live_app, monkeypatch):
     await add_organization(live_app.pool)
-    checks = count_password_checks(monkeypatch, registration_code)
+    checks = count_password_checks(monkeypatch)
     async with live_app.http() as http:
         body = lambda n: {"npi": NPI, "registration_code": f"GUESS-{n}"}  # noqa: E731
         answers = await asyncio.gather(*(http.post("/api/v1/registration", json=body(n)) for n in range(50)))

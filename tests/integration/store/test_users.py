@@ -7,15 +7,8 @@ import pytest
 from domain.passwords import hash_password
 from store.errors import AlreadyExists, NotFound
 from store.providers import add_provider
-from store.users import (
-    add_membership,
-    find_user_by_username,
-    grant_admin,
-    grant_staff,
-    import_legacy_user,
-    taken_emails,
-    taken_usernames,
-)
+from store.accounts import account_by_username
+from store.users import add_membership, grant_admin, grant_staff, import_legacy_user, taken_emails, taken_usernames
 
 NPI = "1234567893"
 OTHER_NPI = "1245319599"
@@ -55,7 +48,7 @@ async def test_legacy_user_is_active_without_mfa_and_a_member(
 ):
     async with db.acquire() as conn:
         user_id = await add_user(conn)
-        user = await find_user_by_username(conn, "jdoe")
+        user = await account_by_username(conn, "jdoe")
         membership = await conn.fetchrow(
             "SELECT * FROM provider_members WHERE user_id = $1", user_id
         )
@@ -106,7 +99,7 @@ async def test_two_racing_inserts_of_one_username_leave_exactly_one_user(db, add
 
 async def test_unknown_username_is_none(db):
     async with db.acquire() as conn:
-        assert await find_user_by_username(conn, "nobody") is None
+        assert await account_by_username(conn, "nobody") is None
 
 
 async def test_grant_admin_makes_a_member_an_admin(db, add_user, provider_id):
@@ -148,7 +141,7 @@ async def test_grant_staff(db, add_user):
     async with db.acquire() as conn:
         user_id = await add_user(conn)
         assert await grant_staff(conn, "JDOE") == user_id
-        assert (await find_user_by_username(conn, "jdoe")).is_staff
+        assert (await account_by_username(conn, "jdoe")).is_staff
         with pytest.raises(NotFound, match="nobody"):
             await grant_staff(conn, "nobody")
 

@@ -1,0 +1,94 @@
+"""The one password check at the edge, for Login with Phone / Email and for the first login of
+a portal user: the password never reaches a workflow.
+
+From outside, every failure looks the same: an unknown address or username, a wrong password
+and an account that may not sign in all give None, and each costs one argon2 verification (a
+dummy one when there is no account). Each try is reserved before it is checked
+(api.throttling): what was typed, from one client, locks after its policy's tries, the client
+and what was typed are slowed down beyond theirs; a refused try raises Throttled without being
+checked, the same for every address. A hash made with older parameters is replaced once the
+password is proven.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import asyncpg
+from fastapi import Request
+from starlette.concurrency import run_in_threadpool
+
+from api.client_address import client_ip
+from api.throttling import POLICIES, Policy, Throttled, reserve
+from domain.email import normalise_email
+from domain.errors import FieldError
+from domain.passwords import hash_password, needs_rehash, opens
+from store import audit
+from store.accounts import Account, rehash_password
+
+# Longer than any address the database accepts: longer input matches no account.
+_TYPED_EMAIL_MAX = 320
+Lookup = Callable[[asyncpg.Connection], Awaitable[Account | None]]
+
+
+@dataclass(frozen=True)
+class CredentialCheck:
+    policy: Policy  # the tries it allows, per what was typed and per client
+    failed: str  # the audit event of a refused try (reason "throttled" or "credentials")
+    locked: str | None  # the audit event of the try that locks, when it has one
+    may_sign_in: tuple[str, ...]  # account statuses a right password opens
+
+
+# Pending accounts may sign in as far as being told to finish their registration.
+LOGIN = CredentialCheck(POLICIES["login"], "login.failed", "login.locked_out", ("active", "pending"))
+# Only active accounts: a pending registration finishes through "Having trouble logging in?".
+FIRST_LOGIN = CredentialCheck(POLICIES["first_login"], "mfa.first_login_failed", None, ("active",))
+
+
+def typed_address(typed_email: str) -> str:
+    """The address as the throttles count it: normalised when it is one, else as typed."""
+    try:
+        return normalise_email(typed_email)
+    except FieldError:
+        return typed_email.strip()[:_TYPED_EMAIL_MAX]
+
+
+async def check_credentials(
+    request: Request, pool: asyncpg.Pool, check: CredentialCheck, typed: str, lookup: Lookup, password: str,
+    **detail: object,
+) -> Account | None:
+    """The account ``lookup`` finds if ``password`` opens it, or None for every kind of failure;
+    Throttled (nothing checked) when this client has tried ``typed`` too often. ``detail``
+    goes into the audit entries."""
+    try:
+        attempt = await reserve(request, check.policy, typed)
+    except Throttled:
+        await _audit(request, pool, check.failed, None, reason="throttled", **detail)
+        raise
+    async with pool.acquire() as conn:
+        account = await lookup(conn)
+    hashed = account.password_hash if account is not None else None
+    matches = await run_in_threadpool(opens, hashed, password)
+    if matches and account is not None and account.status in check.may_sign_in:
+        await attempt.succeeded()
+        if hashed and needs_rehash(hashed):
+            await _rehash(pool, account, hashed, password)
+        return account
+    await _audit(request, pool, check.failed, account, reason="credentials", **detail)
+    if attempt.locks_for is not None and check.locked:
+        await _audit(request, pool, check.locked, account, seconds=int(attempt.locks_for.total_seconds()), **detail)
+    return None
+
+
+async def _rehash(pool: asyncpg.Pool, account: Account, old_hash: str, password: str) -> None:
+    new_hash = await run_in_threadpool(hash_password, password)
+    async with pool.acquire() as conn, conn.transaction():
+        if await rehash_password(conn, account.id, old_hash, new_hash):
+            await audit.record(conn, "login.password_rehashed", subject=account.id)
+
+
+async def _audit(request: Request, pool: asyncpg.Pool, event: str, account: Account | None, **detail: object) -> None:
+    async with pool.acquire() as conn:
+        subject = account.id if account is not None else None
+        await audit.record(conn, event, subject=subject, client_ip=client_ip(request), detail=detail)

@@ -1,11 +1,12 @@
-"""Account activities against a real PostgreSQL, each run as Temporal runs an activity."""
+"""Account activities against a real PostgreSQL, each run as Temporal runs an activity: the
+names the workflows call, the pending account a registration creates and releases, and what
+a flow support restarted reads back."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import uuid
-from datetime import timedelta
 
 import asyncpg
 import pytest
@@ -13,51 +14,16 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
-from activities.contracts import AuditEntry, EmailToVerify, MfaChoice, NewAccount, NewPassword, Outcome, TermsAccepted
+from activities.contracts import EmailToVerify, MfaChoice, NewPassword, Outcome
 from activities.postgres import (
-    ACCOUNT_NOT_FOUND,
-    EMAIL_IN_USE,
     INVALID_ACCOUNT_DATA,
-    INVALID_ACCOUNT_ID,
     USERNAME_TAKEN,
     AccountActivities,
 )
 from domain.passwords import hash_password
-from store.providers import add_provider
-from store.remember_me import issue_token, remembered_user
-from store.sessions import create_session, touch_session
 from tests.support.app import free_port
 
-NPI = "1234567893"
 PASSWORD = "Harbour-Lantern-Quilt-42"
-
-
-@pytest.fixture
-async def provider_id(pool):
-    async with pool.acquire() as conn:
-        return await add_provider(conn, NPI, "Harrisburg Clinic", hash_password("REG-CODE-0001"))
-
-
-@pytest.fixture
-def accounts(pool):
-    return AccountActivities(pool)
-
-
-@pytest.fixture
-def new_account(provider_id):
-    return NewAccount(
-        provider_id=provider_id,
-        username="JDoe",
-        first_name="Jane",
-        last_name="Doe",
-        email="jane.doe@example.com",
-        fax="+17175550100",
-        address1="1 Market St",
-        city="Harrisburg",
-        state="PA",
-        zip_code="17101",
-        phone="+17175550101",
-    )
 
 
 def run(fn, *args, flow: str = "registration-1", activity_id: str = "", attempt: int = 1):
@@ -259,205 +225,6 @@ async def test_release_of_an_account_already_gone_is_a_no_op(accounts, pool, new
     await run(accounts.release_pending_account, account_id)
     await run(accounts.release_pending_account, account_id)  # a retry after a lost reply
     assert len(await events(pool, "registration.account_released")) == 1
-
-
-# --- verify_account_email ----------------------------------------------------------------
-
-
-async def test_verifying_an_email_stores_it_with_the_time(accounts, pool, new_account):
-    account_id = await create(accounts, new_account)
-    outcome = await run(accounts.verify_account_email, EmailToVerify(account_id, "jane@work.example"))
-    assert outcome.error == "" and outcome.account_id == account_id
-    user = await user_row(pool, account_id)
-    assert user["email"] == "jane@work.example" and user["email_verified_at"] is not None
-
-
-async def test_an_email_of_another_account_is_an_outcome_and_changes_nothing(accounts, pool, new_account):
-    jane = await create(accounts, new_account)
-    kim = await create(accounts, dataclasses.replace(new_account, username="kim", email="kim@example.com"))
-    outcome = await run(accounts.verify_account_email, EmailToVerify(kim, "JANE.DOE@example.com"))
-    assert outcome == EMAIL_IN_USE
-    assert outcome.error == "This email address is already used by another account."
-    user = await user_row(pool, kim)
-    assert user["email"] == "kim@example.com" and user["email_verified_at"] is None
-    assert (await user_row(pool, jane))["email"] == "jane.doe@example.com"
-
-
-async def test_only_an_email_address_can_be_verified(accounts, pool, new_account):
-    account_id = await create(accounts, new_account)
-    with pytest.raises(ApplicationError) as failure:
-        await run(accounts.verify_account_email, EmailToVerify(account_id, ""))
-    assert failure.value.non_retryable and failure.value.type == INVALID_ACCOUNT_DATA
-    assert (await user_row(pool, account_id))["email_verified_at"] is None
-
-
-@pytest.mark.parametrize("account_id,error_type", [
-    ("not-an-id", INVALID_ACCOUNT_ID),
-    (str(uuid.uuid4()), ACCOUNT_NOT_FOUND),
-])
-async def test_an_account_id_that_names_no_account_fails_for_good(accounts, account_id, error_type):
-    for fn, arg in (
-        (accounts.verify_account_email, EmailToVerify(account_id, "kim@example.com")),
-        (accounts.set_account_password, NewPassword(account_id, hash_password(PASSWORD))),
-        (accounts.complete_mfa_registration, MfaChoice(account_id, "email")),
-        (accounts.accept_terms, TermsAccepted(account_id, "2026-01")),
-    ):
-        with pytest.raises(ApplicationError) as failure:
-            await run(fn, arg)
-        assert failure.value.non_retryable and failure.value.type == error_type
-
-
-async def test_release_of_a_malformed_id_fails_for_good(accounts):
-    with pytest.raises(ApplicationError) as failure:
-        await run(accounts.release_pending_account, "not-an-id")
-    assert failure.value.non_retryable and failure.value.type == INVALID_ACCOUNT_ID
-
-
-# --- set_account_password -------------------------------------------------------------------
-
-
-async def test_only_the_argon2id_hash_of_a_password_reaches_the_database(accounts, pool, new_account):
-    account_id = await create(accounts, new_account)
-    password_hash = hash_password(PASSWORD)
-    await run(accounts.set_account_password, NewPassword(account_id, password_hash))
-    user = await user_row(pool, account_id)
-    assert user["password_hash"] == password_hash and password_hash.startswith("$argon2id$")
-    assert user["password_changed_at"] is not None
-    async with pool.acquire() as conn:
-        everything = await conn.fetchval(
-            "SELECT string_agg(t::text, ' ') FROM (SELECT row_to_json(u) AS t FROM users u"
-            " UNION ALL SELECT row_to_json(a) FROM audit_events a) AS rows"
-        )
-    assert PASSWORD not in everything
-
-
-async def test_a_password_that_is_not_an_argon2id_hash_is_refused_for_good(accounts, pool, new_account):
-    account_id = await create(accounts, new_account)
-    with pytest.raises(ApplicationError) as failure:
-        await run(accounts.set_account_password, NewPassword(account_id, PASSWORD))
-    assert failure.value.non_retryable and failure.value.type == INVALID_ACCOUNT_DATA
-    assert PASSWORD not in str(failure.value)
-    user = await user_row(pool, account_id)
-    assert user["password_hash"] is None and user["password_changed_at"] is None
-
-
-# --- complete_mfa_registration ----------------------------------------------------------
-
-
-async def test_the_phone_method_keeps_its_phone_and_activates_the_account(accounts, pool, new_account):
-    account_id = await create(accounts, new_account)
-    await run(accounts.complete_mfa_registration, MfaChoice(account_id, "phone", "+17175550123"))
-    user = await user_row(pool, account_id)
-    assert (user["mfa_method"], user["mfa_phone"], user["status"]) == ("phone", "+17175550123", "active")
-
-
-async def test_the_email_method_clears_an_earlier_phone(accounts, pool, new_account):
-    account_id = await create(accounts, new_account)
-    await run(accounts.complete_mfa_registration, MfaChoice(account_id, "phone", "+17175550123"))
-    await run(accounts.complete_mfa_registration, MfaChoice(account_id, "email", "+17175550123"))
-    user = await user_row(pool, account_id)
-    assert (user["mfa_method"], user["mfa_phone"], user["status"]) == ("email", None, "active")
-
-
-async def test_a_disabled_account_stays_disabled(accounts, pool, new_account):
-    account_id = await create(accounts, new_account)
-    async with pool.acquire() as conn:
-        await conn.execute("UPDATE users SET status = 'disabled' WHERE id = $1", uuid.UUID(account_id))
-    await run(accounts.complete_mfa_registration, MfaChoice(account_id, "email"))
-    assert (await user_row(pool, account_id))["status"] == "disabled"
-
-
-@pytest.mark.parametrize("choice", [MfaChoice("", "phone", ""), MfaChoice("", "fax", "+17175550123")])
-async def test_an_incomplete_mfa_choice_fails_for_good(accounts, pool, new_account, choice):
-    account_id = await create(accounts, new_account)
-    with pytest.raises(ApplicationError) as failure:
-        await run(accounts.complete_mfa_registration, dataclasses.replace(choice, account_id=account_id))
-    assert failure.value.non_retryable and failure.value.type == INVALID_ACCOUNT_DATA
-    assert (await user_row(pool, account_id))["status"] == "pending"
-
-
-# --- revoke_sign_ins --------------------------------------------------------------------
-
-
-async def sign_in_everywhere(pool, account_id) -> tuple[str, str]:
-    """One live session and one Remember Me token, as a browser would have them."""
-    session, token = "a" * 64, "b" * 64
-    async with pool.acquire() as conn:
-        await create_session(conn, session, account_id, idle=timedelta(minutes=30), absolute=timedelta(hours=12))
-        await issue_token(conn, token, account_id, "email", ttl=timedelta(hours=4))
-    return session, token
-
-
-async def test_revoking_sign_ins_ends_every_session_and_remember_me_and_audits_it(accounts, pool, new_account):
-    account_id = await create(accounts, new_account)
-    await run(accounts.complete_mfa_registration, MfaChoice(account_id, "email"))
-    session, token = await sign_in_everywhere(pool, account_id)
-    assert await run(accounts.revoke_sign_ins, account_id, flow="password_reset-1") == 2
-    async with pool.acquire() as conn:
-        assert await touch_session(conn, session, idle=timedelta(minutes=30)) is None
-        assert await remembered_user(conn, token, "email") is None
-    [revoked] = await events(pool, "sign_ins.revoked")
-    assert revoked["subject_user_id"] == uuid.UUID(account_id)
-    assert revoked["detail"] == {"flow": "password_reset-1", "sessions": 1, "remember_me_tokens": 1}
-
-
-async def test_a_retried_revocation_ends_nothing_more(accounts, pool, new_account):
-    account_id = await create(accounts, new_account)
-    await sign_in_everywhere(pool, account_id)
-    await run(accounts.revoke_sign_ins, account_id)
-    assert await run(accounts.revoke_sign_ins, account_id) == 0
-
-
-async def test_revoking_the_sign_ins_of_a_malformed_id_fails_for_good(accounts):
-    with pytest.raises(ApplicationError) as failure:
-        await run(accounts.revoke_sign_ins, "jane.doe@example.com")
-    assert failure.value.non_retryable and failure.value.type == INVALID_ACCOUNT_ID
-
-
-# --- accept_terms and record_audit -------------------------------------------------------
-
-
-async def test_accepting_terms_stores_the_version_with_the_time(accounts, pool, new_account):
-    account_id = await create(accounts, new_account)
-    await run(accounts.accept_terms, TermsAccepted(account_id, "2026-01"))
-    user = await user_row(pool, account_id)
-    assert user["terms_version"] == "2026-01" and user["terms_accepted_at"] is not None
-
-
-async def test_audit_entries_land_in_the_trail(accounts, pool):
-    subject = uuid.uuid4()
-    detail = {"flow": "enrollment-1", "method": "sms"}
-    await run(accounts.record_audit, AuditEntry("mfa.registered", str(subject), detail))
-    await run(accounts.record_audit, AuditEntry("registration.cancelled"))
-    [with_subject] = await events(pool, "mfa.registered")
-    [without] = await events(pool, "registration.cancelled")
-    assert with_subject["subject_user_id"] == subject
-    assert with_subject["detail"] == detail
-    assert without["subject_user_id"] is None and without["detail"] == {}
-
-
-async def test_a_retried_audit_write_that_had_committed_records_nothing_twice(accounts, pool):
-    # The worker died (or Temporal was away) after the row committed: the same activity runs again.
-    subject = str(uuid.uuid4())
-    for attempt in (1, 2):
-        await run(accounts.record_audit, AuditEntry("mfa.registered", subject, {"flow": "e-1"}), activity_id="7", attempt=attempt)
-    await run(accounts.record_audit, AuditEntry("mfa.registered", subject, {"flow": "e-1"}))  # another activity
-    assert len(await events(pool, "mfa.registered")) == 2
-
-
-async def test_a_retried_revocation_keeps_the_first_count_in_the_trail(accounts, pool, new_account):
-    account_id = await create(accounts, new_account)
-    for attempt in (1, 2):
-        await run(accounts.revoke_sign_ins, account_id, activity_id="9", attempt=attempt)
-    [revoked] = await events(pool, "sign_ins.revoked")
-    assert revoked["subject_user_id"] == uuid.UUID(account_id)
-
-
-async def test_an_audit_subject_that_is_no_account_id_fails_for_good(accounts):
-    with pytest.raises(ApplicationError) as failure:
-        await run(accounts.record_audit, AuditEntry("mfa.registered", "jane.doe@example.com"))
-    assert failure.value.non_retryable and failure.value.type == INVALID_ACCOUNT_ID
-    assert "jane.doe" not in str(failure.value)
 
 
 # --- what a flow support restarted reads back ----------------------------------------------------

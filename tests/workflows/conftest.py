@@ -1,11 +1,15 @@
 """The registration engine's workflows on a worker of their own, with fake activities, in the
-time-skipping environment: each flow's clock moves only with ``fast_forward``."""
+time-skipping environment: each flow's clock moves only with ``fast_forward``. The code
+challenge alone, in a flow made to test it, on a worker of its own too."""
 
 from __future__ import annotations
+
+import uuid
 
 import pytest
 from temporalio.worker import Worker
 
+from tests.support.challenge_flow import ChallengeFlow, ChallengeStart
 from tests.support.temporal import client_for, make_settings
 from tests.workflows.fakes import FakeAccounts, FakeSenders
 from tests.workflows.harness import Flows
@@ -25,3 +29,22 @@ async def flows(temporal_env):
         activities=senders.activities() + accounts.activities(),
     ):
         yield Flows(temporal_env, client, settings.temporal_task_queue, senders, accounts)
+
+
+@pytest.fixture
+async def flow_env(temporal_env):
+    settings = make_settings()
+    client = client_for(temporal_env, settings)
+    senders = FakeSenders(settings.secret_key)
+    async with Worker(client, task_queue=settings.temporal_task_queue, workflows=[ChallengeFlow], activities=senders.activities()):
+
+        async def start(**kwargs):
+            handle = await client.start_workflow(
+                ChallengeFlow.run,
+                ChallengeStart(**({"channel": "email", "destination": "pat@example.com"} | kwargs)),
+                id=f"challenge-{uuid.uuid4()}",
+                task_queue=settings.temporal_task_queue,
+            )
+            return handle
+
+        yield start, senders, temporal_env

@@ -1,20 +1,17 @@
-"""The code challenge in the time-skipping environment: expiry, cooldown, cap, tries, voice,
-the decoy that delivers nothing, and the successor that keeps the limits across channels."""
+"""The code challenge in the time-skipping environment: voice, the search attributes, the decoy
+that delivers nothing, the successor that keeps the limits across channels, and sends that are
+slow, fail, or outlast the code they carry."""
 
 from __future__ import annotations
 
 import asyncio
-import uuid
 from datetime import timedelta
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError, WorkflowUpdateStage
-from temporalio.worker import Worker
 
 from domain import digests
-from tests.support.challenge_flow import ChallengeFlow, ChallengeStart
-from tests.support.temporal import client_for, make_settings
-from tests.workflows.fakes import CODE, VOICE_TOKEN, FakeSenders
+from tests.workflows.fakes import CODE, VOICE_TOKEN
 from tests.workflows.harness import scheduled_activities, without_clock
 from workflows.code_challenge import MESSAGES, SEND_FAILED, SEND_TIMED_OUT, Outcome
 from workflows.code_step import CODE_SENT, Keypress
@@ -22,25 +19,6 @@ from workflows.deliveries import CODE_ON_ITS_WAY, STILL_SENDING_CODE
 from workflows.flow import FlowView
 
 PHONE = "+12025550143"
-
-
-@pytest.fixture
-async def flow_env(temporal_env):
-    settings = make_settings()
-    client = client_for(temporal_env, settings)
-    senders = FakeSenders(settings.secret_key)
-    async with Worker(client, task_queue=settings.temporal_task_queue, workflows=[ChallengeFlow], activities=senders.activities()):
-
-        async def start(**kwargs):
-            handle = await client.start_workflow(
-                ChallengeFlow.run,
-                ChallengeStart(**({"channel": "email", "destination": "pat@example.com"} | kwargs)),
-                id=f"challenge-{uuid.uuid4()}",
-                task_queue=settings.temporal_task_queue,
-            )
-            return handle
-
-        yield start, senders, temporal_env
 
 
 async def view_when(handle, condition, within: float = 30) -> FlowView:
@@ -68,93 +46,6 @@ async def verify(handle, senders, code: str) -> FlowView:
     return await handle.execute_update(
         "verify_code", digests.code_digest(senders.code_key, handle.id, code), result_type=FlowView
     )
-
-
-async def test_code_is_accepted_at_29_seconds(flow_env):
-    start, senders, env = flow_env
-    handle = await start(ttl_seconds=30)
-    view = await send(handle)
-    assert view.notice.startswith("Verification code has been sent")
-    assert view.code.expires_at is not None
-    await env.fast_forward(handle, timedelta(seconds=29))
-    view = await verify(handle, senders, CODE)
-    assert view.status == "completed" and view.code.verified
-    assert await handle.result() == "verified"
-
-
-async def test_code_is_refused_at_31_seconds(flow_env):
-    start, senders, env = flow_env
-    handle = await start(ttl_seconds=30)
-    await send(handle)
-    await env.fast_forward(handle, timedelta(seconds=31))
-    view = await verify(handle, senders, CODE)
-    assert view.errors == {"code": "The verification code has expired. Please click Send new code."}
-    assert view.status == "running"
-
-
-async def test_five_wrong_tries_spend_the_code(flow_env):
-    start, senders, env = flow_env
-    handle = await start()
-    await send(handle)
-    for attempt in range(1, 6):
-        view = await verify(handle, senders, "000000")
-        assert view.code.tries_left == 5 - attempt
-    assert view.errors["code"].startswith("Too many incorrect attempts")
-    # Even the right code no longer works: only a new code does.
-    view = await verify(handle, senders, CODE)
-    assert view.errors["code"].startswith("Too many incorrect attempts")
-    await env.fast_forward(handle, timedelta(seconds=21))
-    await send(handle)
-    view = await verify(handle, senders, CODE)
-    assert view.status == "completed"
-
-
-async def test_resend_waits_for_the_cooldown(flow_env):
-    start, senders, env = flow_env
-    handle = await start(cooldown_seconds=20)
-    await send(handle)
-    with pytest.raises(WorkflowUpdateFailedError) as refused:
-        await send(handle)
-    assert "before requesting a new code" in refused.value.cause.message
-    view = await handle.query("view", result_type=FlowView)
-    assert view.code.can_resend is False
-    await env.fast_forward(handle, timedelta(seconds=21))
-    view = await send(handle)
-    assert view.code.sends_left == 8
-    assert len(senders.sent) == 2
-
-
-async def test_resend_cap(flow_env):
-    start, senders, env = flow_env
-    handle = await start(cooldown_seconds=1, max_sends=3)
-    for _ in range(3):
-        await send(handle)
-        await env.fast_forward(handle, timedelta(seconds=2))
-    with pytest.raises(WorkflowUpdateFailedError) as refused:
-        await send(handle)
-    assert "Too many codes" in refused.value.cause.message
-    assert len(senders.sent) == 3
-
-
-async def test_malformed_code_is_rejected_before_history(flow_env):
-    start, senders, env = flow_env
-    handle = await start()
-    await send(handle)
-    with pytest.raises(WorkflowUpdateFailedError) as refused:
-        await handle.execute_update("verify_code", "123456", result_type=FlowView)
-    assert refused.value.cause.message == "Enter the 6-digit code."
-    history = await handle.fetch_history()
-    accepted = [e for e in history.events if e.HasField("workflow_execution_update_accepted_event_attributes")]
-    assert len(accepted) == 1  # only the send
-
-
-async def test_a_verified_code_cannot_be_replayed(flow_env):
-    start, senders, env = flow_env
-    handle = await start()
-    await send(handle)
-    await verify(handle, senders, CODE)
-    with pytest.raises(Exception):
-        await verify(handle, senders, CODE)
 
 
 async def test_a_call_speaks_a_code_to_type_and_a_key_press_approves_nothing(flow_env):

@@ -1,19 +1,14 @@
-"""MFA enrollment through the API against the real stack — both methods, SMS and voice for
-the phone, the JSON twins and the HTML forms — with every bad input answered on the same
-screen. After each flow its real history is read, decrypted, and searched for the password
-and every code and call token: none may be there."""
+"""MFA enrollment through the API against the real stack with the email method — an existing
+user through the JSON twins, a new user through the HTML forms and the terms, and going back to
+change the address — with every bad input answered on the same screen. After each flow its real
+history is read, decrypted, and searched for the password and every code: none may be there."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import time
 import uuid
-from datetime import timedelta
 
-from temporalio.testing import ActivityEnvironment
-
-from activities.postgres import AccountActivities
 from api.flow_timings import flow_timings
 from api.flows import Flows
 from api.security import Signer
@@ -24,7 +19,6 @@ from store.accounts import account_by_id
 from store.providers import add_provider
 from store.users import import_legacy_user
 from tests.support.histories import decoded_text
-from workflows.code_challenge import MESSAGES, Outcome
 from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow
 from workflows.enrollment_email import ON_RECORD_FIRST
 
@@ -32,11 +26,9 @@ EMAIL = "lee.legacy@example.com"
 NEW_EMAIL = "lee.at.work@example.org"
 PASSWORD = "Quiet-Harbor-Lantern-47"
 LEGACY_PASSWORD = "Legacy-Portal-2026"
-PHONE = "+12025550143"
 FLOW_COOKIE = Flows.cookie_name("enrollment")
 CODE_SENT = "Verification code has been sent. Please copy it to the input box below."
 WRONG_CODE = "The verification code is incorrect. Please try again."
-DIRECT_LINE = "Enter a 10-digit direct line; extensions are not supported."
 # Email verified and password set earlier: "having trouble" resumes at the phone step.
 RESUMED = {"purpose": "resume", "email_verified": True, "has_new_password": True}
 
@@ -117,10 +109,6 @@ async def assert_history_clean(live_app, flow_id: str, *secrets: str) -> None:
 
 def passwords(password: str, confirm: str | None = None) -> dict:
     return {"password": password, "confirm_password": password if confirm is None else confirm}
-
-
-def phone(number: str, channel: str) -> dict:
-    return {"phone_number": number, "channel": channel}
 
 
 def other_code(code: str) -> str:
@@ -248,212 +236,3 @@ async def test_change_goes_back_to_the_email_screen_and_keeps_the_resend_limits(
         assert stale["errors"] == {"form": "This step is already complete. Please continue from the current page."}
         code = mail.last_code_to(EMAIL)
     await assert_history_clean(live_app, flow_id, PASSWORD, code)
-
-
-# --- phone method ------------------------------------------------------------------------------
-async def _through_password(http, mail, csrf: str | None = None) -> str:
-    """PHONE, the prefilled email and its code, and a password: up to the phone screen."""
-    if csrf is None:
-        await act(http, "method", {"method": "phone"})
-        await act(http, "email", {"email": EMAIL})
-        await mail.wait_for_messages_to(EMAIL)
-        code = mail.last_code_to(EMAIL)
-        await act(http, "code/verify", {"code": code})
-        view = await act(http, "password", passwords(PASSWORD))
-        assert view["step"] == "phone"
-        return code
-    await submit(http, "method", csrf, method="phone")
-    await submit(http, "email", csrf, email=EMAIL)
-    await mail.wait_for_messages_to(EMAIL)
-    code = mail.last_code_to(EMAIL)
-    await submit(http, "code/verify", csrf, code=code)
-    page = await submit(http, "password", csrf, password=PASSWORD, confirm_password=PASSWORD)
-    assert "Enter a number below that we can send a code via SMS or phone to authenticate you." in page.text
-    return code
-
-
-async def test_phone_with_sms_through_the_json_api(live_app, mail, phones):
-    user_id = await add_legacy_user(live_app.pool)
-    async with live_app.http() as http:
-        flow_id = await start_enrollment(live_app, http, user_id)
-        email_code = await _through_password(http, mail)
-        view = await act(http, "phone", phone("202-555-0143 x12", "sms"), errors={"phone_number": DIRECT_LINE})
-        assert view["fields"]["phone_number"] == "202-555-0143 x12"
-        await act(http, "phone", phone("(202) 555-0143", "fax"), errors={"phone_number": "Choose Send Code or Call Me."})
-        view = await act(http, "phone", phone("(202) 555-0143", "sms"))
-        assert (view["step"], view["phone"], view["notice"]) == ("phone_code", "XXX-XXX-0143", CODE_SENT)
-        await phones.wait_for_sms_to(PHONE)
-        sms_code = phones.last_code_sms_to(PHONE)
-        resend = await post(http, "code/send")
-        assert resend["errors"]["code"].startswith("Please wait")
-        await act(http, "code/verify", {"code": other_code(sms_code)}, errors={"code": WRONG_CODE})
-        done = await act(http, "code/verify", {"code": sms_code})
-        assert done["step"] == "done"
-        assert await signed_in_name(http) == "Lee Legacy"
-    enrolled = await account(live_app, user_id)
-    assert (enrolled.mfa_method, enrolled.mfa_phone, enrolled.status) == ("phone", PHONE, "active")
-    await assert_history_clean(live_app, flow_id, PASSWORD, email_code, sms_code)
-
-
-async def test_phone_with_sms_through_the_forms(live_app, mail, phones):
-    user_id = await add_legacy_user(live_app.pool)
-    async with live_app.http() as http:
-        flow_id = await start_enrollment(live_app, http, user_id)
-        csrf = csrf_of((await http.get("/mfa")).text)
-        email_code = await _through_password(http, mail, csrf)
-        page = (await http.get("/mfa")).text
-        assert '<label for="country_code">Country Code</label>' in page and "United States (+1)" in page
-        assert '<label for="phone_number">Phone Number</label>' in page
-        assert ">Send Code</button>" in page and ">Call Me</button>" in page
-        bad = await submit(http, "phone", csrf, status=422, phone_number="202-555-0143 x12", channel="sms")
-        assert DIRECT_LINE in bad.text and 'value="202-555-0143 x12"' in bad.text
-        page = await submit(http, "phone", csrf, phone_number="202 555 0143", channel="sms")
-        assert "XXX-XXX-0143" in page.text and "Enter your verification code below, or" in page.text
-        assert ">send a new code</button>" in page.text and ">Verify Code</button>" in page.text
-        await phones.wait_for_sms_to(PHONE)
-        sms_code = phones.last_code_sms_to(PHONE)
-        wrong = await submit(http, "code/verify", csrf, status=422, code=other_code(sms_code))
-        assert WRONG_CODE in wrong.text
-        home = await submit(http, "code/verify", csrf, status=303, code=sms_code)
-        assert home.headers["location"] == "/home"
-        assert "Welcome, Lee Legacy" in (await http.get("/home")).text
-    await assert_history_clean(live_app, flow_id, PASSWORD, email_code, sms_code)
-
-
-async def test_existing_user_enrolls_by_a_call_that_speaks_the_code(live_app, mail, phones):
-    user_id = await add_legacy_user(live_app.pool)
-    async with live_app.http() as http:
-        form = await http.get("/first-login")
-        credentials = {"username": "lee.legacy", "password": LEGACY_PASSWORD, "csrf_token": csrf_of(form.text)}
-        login = await http.post("/first-login", data=credentials)
-        assert login.headers["location"] == "/mfa"
-        flow_id = http.cookies[FLOW_COOKIE].rsplit(".", 1)[0]
-        csrf = csrf_of((await http.get("/mfa")).text)
-        email_code = await _through_password(http, mail, csrf)
-        page = await submit(http, "phone", csrf, phone_number="2025550143", channel="voice")
-        assert "We are calling you now. Answer the call and enter the 6-digit code you hear below." in page.text
-        assert '<label for="code">Verification Code</label>' in page.text and ">Verify Code</button>" in page.text
-        assert ">Call me again</button>" in page.text and ">Change number</button>" in page.text
-        [call] = await phones.wait_for_calls_to(PHONE)
-        assert "Gather" not in call["twiml"]  # nothing to press: no key approves anything
-        again = await submit(http, "code/send", csrf, status=422)
-        assert "Please wait" in again.text
-        spoken = phones.last_spoken_code_to(PHONE)
-        wrong = await submit(http, "code/verify", csrf, status=422, code=other_code(spoken))
-        assert WRONG_CODE in wrong.text
-        moved = await http.post("/mfa/code/verify", data={"code": spoken, "csrf_token": csrf})
-        assert (moved.status_code, moved.headers["location"]) == (303, "/home")
-        assert "Welcome, Lee Legacy" in (await http.get("/home")).text
-    enrolled = await account(live_app, user_id)
-    assert (enrolled.mfa_method, enrolled.mfa_phone) == ("phone", PHONE)
-    await assert_history_clean(live_app, flow_id, PASSWORD, email_code, spoken)
-
-
-async def test_change_number_and_calling_a_line_with_an_extension(live_app, mail, phones):
-    user_id = await add_legacy_user(live_app.pool)
-    async with live_app.http() as http:
-        flow_id = await start_enrollment(live_app, http, user_id)
-        email_code = await _through_password(http, mail)
-        await act(http, "phone", phone("202-555-0143 x12", "voice"), errors={"phone_number": DIRECT_LINE})
-        view = await act(http, "phone", phone("202-555-0143", "voice"))
-        assert view["step"] == "phone_call"
-        [call] = await phones.wait_for_calls_to(PHONE)
-        view = await act(http, "phone/change")
-        assert view["step"] == "phone"
-    await assert_history_clean(live_app, flow_id, PASSWORD, email_code, phones.last_spoken_code_to(PHONE))
-
-
-async def test_resumed_enrollment_can_use_email_instead_of_a_phone(live_app):
-    user_id = await add_legacy_user(live_app.pool)
-    async with live_app.http() as http:
-        flow_id = await start_enrollment(live_app, http, user_id, **RESUMED)
-        page = await http.get("/mfa")
-        assert "I don't have a direct line — use email instead" in page.text
-        home = await submit(http, "use-email", csrf_of(page.text), status=303)
-        assert home.headers["location"] == "/home"
-        assert await signed_in_name(http) == "Lee Legacy"
-    assert (await account(live_app, user_id)).mfa_method == "email"
-    await assert_history_clean(live_app, flow_id)
-
-
-# --- the end of a flow -----------------------------------------------------------------------------
-async def test_a_finished_enrollment_signs_in_only_once(live_app):
-    user_id = await add_legacy_user(live_app.pool)
-    async with live_app.http() as first, live_app.http() as second:
-        await start_enrollment(live_app, first, user_id, **RESUMED)
-        second.cookies.set(FLOW_COOKIE, first.cookies[FLOW_COOKIE])
-        done = await act(first, "use-email")
-        assert done["step"] == "done" and "atrezzo_session" in first.cookies
-        again = await second.get("/mfa")
-        assert again.status_code == 303 and again.headers["location"] == "/?notice=mfa_already_registered"
-        api = await second.get("/api/v1/mfa")
-        assert api.status_code == 409 and "Please log in" in api.json()["detail"]
-        assert "atrezzo_session" not in second.cookies
-
-
-async def test_an_idle_enrollment_shows_the_timeout_page(live_app, temporal_env):
-    user_id = await add_legacy_user(live_app.pool)
-    async with live_app.http() as http:
-        flow_id = await start_enrollment(live_app, http, user_id)
-        handle = live_app.client.get_workflow_handle(flow_id)
-        await temporal_env.fast_forward(handle, live_app.settings.enrollment_idle_timeout + timedelta(minutes=1))
-        assert await handle.result() == "abandoned"
-        page = await http.get("/mfa")
-        assert "Your registration session has timed out." in page.text
-        assert "to continue where you left off." in page.text and "Having trouble logging in?" in page.text
-        assert (await http.get("/api/v1/mfa")).json()["step"] == "abandoned"
-        gone = await http.post("/api/v1/mfa/method", json={"method": "email"})
-        assert gone.status_code == 404
-
-
-async def test_forms_need_the_csrf_token_and_a_bound_flow(live_app):
-    user_id = await add_legacy_user(live_app.pool)
-    async with live_app.http() as stranger:
-        assert (await stranger.get("/mfa")).status_code == 404
-    async with live_app.http() as http:
-        await start_enrollment(live_app, http, user_id)
-        refused = await http.post("/mfa/method", data={"method": "email"})
-        assert refused.status_code == 403
-        assert (await http.get("/api/v1/mfa")).json()["step"] == "method"
-        # A cross-site page can post a form, but not JSON: the JSON twins take nothing else.
-        assert (await http.post("/api/v1/mfa/code/send", data={"x": "1"})).status_code == 415
-
-
-# --- what ends an enrollment's sign-in -------------------------------------------------------------
-async def test_an_enrollment_begun_before_an_admin_reset_cannot_finish_into_a_session(live_app, mail):
-    user_id = await add_legacy_user(live_app.pool)
-    async with live_app.http() as http:
-        await first_login(http)
-        await act(http, "method", {"method": "email"})
-        await act(http, "email/on-record")
-        await mail.wait_for_messages_to(EMAIL)
-        await act(http, "code/verify", {"code": mail.last_code_to(EMAIL)})
-        # Meanwhile the provider administrator resets this user (it ends every sign-in).
-        env = ActivityEnvironment()
-        env.info = dataclasses.replace(env.info, workflow_id=f"admin-reset-{user_id}")
-        await env.run(AccountActivities(live_app.pool).revoke_sign_ins, user_id)
-        finished = await http.post("/api/v1/mfa/password", json=passwords(PASSWORD))
-        assert (finished.status_code, finished.json()) == (403, {"detail": "This sign-in could not be completed. Please log in again."})
-        assert (await http.get("/api/v1/me")).status_code == 401
-
-
-async def test_wrong_codes_are_throttled_per_account_and_client_across_enrollments(live_app, mail):
-    """Each enrollment allows five tries per code; a new first login would start a new count,
-    so the edge counts too: ten wrong codes for the account from this client lock it."""
-    await add_legacy_user(live_app.pool)
-    answers = []
-    async with live_app.http() as http:
-        for round_ in range(2):
-            await first_login(http)
-            await act(http, "method", {"method": "email"})
-            await act(http, "email/on-record")
-            await mail.wait_for_messages_to(EMAIL, count=round_ + 1)
-            code = mail.last_code_to(EMAIL)
-            for _ in range(5):
-                answers.append((await post(http, "code/verify", {"code": other_code(code)}))["errors"]["code"])
-        locked = await post(http, "code/verify", {"code": code})
-    assert answers[:9] == [WRONG_CODE] * 4 + [MESSAGES[Outcome.LOCKED]] + [WRONG_CODE] * 4
-    assert answers[9] == locked["errors"]["code"] == "Too many attempts. Please try again in 1 minute."
-    async with live_app.pool.acquire() as conn:
-        failed = await conn.fetchval("SELECT count(*) FROM audit_events WHERE event = 'mfa.code_failed'")
-    assert failed == 10

@@ -16,13 +16,16 @@ from api.flows import Flows
 from api.throttling import Policy, Throttled, reserve, too_many_attempts
 from domain import digests
 from store import audit
-from workflows.code_challenge import MESSAGES, Outcome
+from workflows.code_challenge import Outcome
 from workflows.code_step import CodeStep
 from workflows.flow import FlowView
 
 # What the flow answers after comparing a code: these were guesses. Anything else (no code
 # sent yet, an expired code, not six digits) checked nothing and is given back.
-GUESSED = (MESSAGES[Outcome.WRONG], MESSAGES[Outcome.LOCKED])
+GUESSED = (Outcome.WRONG.value, Outcome.LOCKED.value)
+# The edge's own refusals of a typed code.
+THROTTLED = "throttled"
+NOT_SIX_DIGITS = "not_six_digits"
 
 
 class CodeBody(BaseModel):
@@ -49,12 +52,12 @@ async def verify_throttled(request: Request, flows: Flows, flow_id: str, typed: 
     try:
         attempt = await reserve(request, check.policy, check.subject)
     except Throttled as throttled:
-        return dataclasses.replace(await flows.view(flow_id), errors={"code": throttled.message})
+        return (await flows.view(flow_id)).refused("code", throttled.message, THROTTLED)
     view = await verify_code(request, flows, flow_id, typed)
     if not view.errors:
         await attempt.succeeded()
         return view
-    if view.errors.get("code") not in GUESSED:
+    if view.error_codes.get("code") not in GUESSED:
         await attempt.uncounted()
         return view
     pool = await request.app.state.resources.pool()
@@ -65,7 +68,7 @@ async def verify_throttled(request: Request, flows: Flows, flow_id: str, typed: 
             detail = {"flow": flow_id, "seconds": int(attempt.locks_for.total_seconds())}
             await audit.record(conn, f"{check.events}.locked_out", subject=check.account, client_ip=ip, detail=detail)
     if attempt.locks_for is not None:
-        return dataclasses.replace(view, errors={"code": too_many_attempts(attempt.locks_for)})
+        return view.refused("code", too_many_attempts(attempt.locks_for), THROTTLED)
     return view
 
 
@@ -73,6 +76,6 @@ async def verify_code(request: Request, flows: Flows, flow_id: str, typed: str) 
     """Hash the code the person typed at the edge: only its digest reaches the flow."""
     code = digests.normalise_code(typed)
     if code is None:
-        return dataclasses.replace(await flows.view(flow_id), errors={"code": "Enter the 6-digit code."})
+        return (await flows.view(flow_id)).refused("code", "Enter the 6-digit code.", NOT_SIX_DIGITS)
     key = digests.derive_key(request.app.state.resources.settings.secret_key, digests.CODE_KEY)
     return await flows.update(flow_id, CodeStep.verify_code, digests.code_digest(key, flow_id, code))

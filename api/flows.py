@@ -5,7 +5,6 @@ template for a browser, or as JSON under /api/v1/ for programs."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 import time
 import uuid
@@ -44,10 +43,11 @@ class FlowEnded(FlowGone):
 class ActionRefused(Exception):
     """The flow refused a user action, with a message for one field of its screen."""
 
-    def __init__(self, field_name: str, message: str) -> None:
+    def __init__(self, field_name: str, message: str, code: str = "") -> None:
         super().__init__(message)
         self.field_name = field_name
         self.message = message
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ class Flows:
             return await self.call(flow_id, name, arg, result_type=FlowView)
         except ActionRefused as refused:
             view = await self.view(flow_id)
-            return dataclasses.replace(view, errors={refused.field_name: refused.message})
+            return view.refused(refused.field_name, refused.message, refused.code)
 
     async def call(
         self, flow_id: str, update: Any, arg: Any, *, result_type: type | None = None, within: float | None = None
@@ -168,7 +168,8 @@ class Flows:
         except WorkflowUpdateFailedError as exc:
             cause = exc.cause
             if isinstance(cause, ApplicationError) and cause.type == FIELD_ERROR:
-                raise ActionRefused(str(cause.details[0]) if cause.details else "form", cause.message) from None
+                details = [str(detail) for detail in cause.details]
+                raise ActionRefused(*(details[:1] or ["form"]), cause.message, *details[1:2]) from None
             raise
         except RPCError as exc:
             if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):

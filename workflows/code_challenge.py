@@ -15,7 +15,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import INVALID_DESTINATION, SPOKEN_CODE, CodeDelivery, Sent
     from domain.digests import digests_match
-    from workflows.deliveries import send_options
+    from workflows.deliveries import CODE_ON_ITS_WAY, send_options
 
 CHANNELS = ("email", "sms", "voice")
 # Activity names, registered by activities/email.py and activities/phone.py.
@@ -50,6 +50,11 @@ class Outcome(str, Enum):
     EXPIRED = "expired"
     LOCKED = "locked"
     NOT_SENT = "not_sent"
+    # The code is on its way but not confirmed yet: ask again, do not count a guess.
+    SENDING = "sending"
+    # Sends that did not deliver: the address was refused, or nothing went within the code's life.
+    SEND_FAILED = "send_failed"
+    SEND_TIMED_OUT = "send_timed_out"
 
 
 MESSAGES = {
@@ -57,10 +62,13 @@ MESSAGES = {
     Outcome.EXPIRED: "The verification code has expired. Please click Send new code.",
     Outcome.LOCKED: "Too many incorrect attempts. Please click Send new code.",
     Outcome.NOT_SENT: "Please request a verification code first.",
+    Outcome.SENDING: CODE_ON_ITS_WAY,
+    Outcome.SEND_FAILED: "We could not send the verification code. Please check the address and try again.",
+    # The provider did not take the message within the code's life (an outage): the address is fine.
+    Outcome.SEND_TIMED_OUT: "We could not send the verification code in time. Please click Send new code to try again.",
 }
-SEND_FAILED = "We could not send the verification code. Please check the address and try again."
-# The provider did not take the message within the code's life (an outage): the address is fine.
-SEND_TIMED_OUT = "We could not send the verification code in time. Please click Send new code to try again."
+SEND_FAILED = MESSAGES[Outcome.SEND_FAILED]
+SEND_TIMED_OUT = MESSAGES[Outcome.SEND_TIMED_OUT]
 
 
 class CodeChallenge:
@@ -104,9 +112,9 @@ class CodeChallenge:
             return f"Please wait {wait} seconds before requesting a new code."
         return None
 
-    async def send(self) -> str:
-        """Deliver a new code (the old one stops working): "" once delivered, or why it was not
-        (SEND_FAILED: the address was refused; SEND_TIMED_OUT: not delivered within its life)."""
+    async def send(self) -> Outcome | None:
+        """Deliver a new code (the old one stops working): None once delivered, or why it was
+        not (SEND_FAILED: the address was refused; SEND_TIMED_OUT: not delivered within its life)."""
         # A code's life starts when it is asked for: a send retried after a crash repeats the
         # code it may already have delivered, and that first copy must not outlive its TTL.
         asked_at = workflow.now()
@@ -114,7 +122,7 @@ class CodeChallenge:
             # Take about as long as a real delivery, so the answer's timing names no account.
             await workflow.sleep(timedelta(milliseconds=workflow.random().randint(60, 400)))
             self._record(f"{workflow.random().getrandbits(256):064x}", asked_at)
-            return ""
+            return None
         try:
             sent: Sent = await workflow.execute_activity(
                 _SENDERS[self.channel],
@@ -129,10 +137,10 @@ class CodeChallenge:
             )
         except ActivityError as error:
             refused = isinstance(error.cause, ApplicationError) and error.cause.type == INVALID_DESTINATION
-            return SEND_FAILED if refused else SEND_TIMED_OUT
+            return Outcome.SEND_FAILED if refused else Outcome.SEND_TIMED_OUT
         self._record(sent.digest, asked_at)
         self.awaits_keypress = self.channel == "voice" and sent.detail.get(SPOKEN_CODE) != "yes"
-        return ""
+        return None
 
     def _record(self, digest: str, asked_at: datetime) -> None:
         self.sends += 1

@@ -12,13 +12,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from domain.digests import is_digest
     from workflows.code_challenge import MESSAGES, CodeChallenge, CodeStatus, Outcome
-    from workflows.deliveries import (
-        CODE_ON_ITS_WAY,
-        STILL_SENDING_CODE,
-        done_soon,
-        done_soon_or,
-        retries_within_life,
-    )
+    from workflows.deliveries import STILL_SENDING_CODE, done_soon, done_soon_or, retries_within_life
     from workflows.flow import FlowView, FlowWorkflow, field_error
 
 CODE_SENT = "Verification code has been sent. Please copy it to the input box below."
@@ -59,7 +53,7 @@ class CodeStep(FlowWorkflow):
         if not await done_soon(delivery):
             # The provider is slow or down: say so now; the send goes on, and the screen
             # shows "sent" (or that it failed) once it is over.
-            self._view.errors = {}
+            self._clear_errors()
             self._view.notice = STILL_SENDING_CODE
             return self.view()
         await delivery
@@ -71,12 +65,12 @@ class CodeStep(FlowWorkflow):
             failure = await self.challenge.send()
         finally:
             self._sending = False
-        if not failure:
-            self._view.errors = {}
+        if failure is None:
+            self._clear_errors()
             self._view.notice = CALL_PLACED if self.challenge.channel == "voice" else CODE_SENT
         else:
             self._view.notice = ""
-            self._show_error("code", failure)
+            self._show_error("code", MESSAGES[failure], failure.value)
 
     @send_code.validator
     def _validate_send_code(self) -> None:
@@ -103,14 +97,14 @@ class CodeStep(FlowWorkflow):
         assert self.challenge is not None
         outcome = self.challenge.verify(code_digest, workflow.now())
         if outcome is Outcome.VERIFIED:
-            self._view.errors = {}
+            self._clear_errors()
             await self._code_verified()
         elif outcome is Outcome.NOT_SENT and self._sending:
             # The code can be in the person's hands before its send is confirmed (a worker
             # died after handing it over, and the retry is on its way): ask again, not anew.
-            self._show_error("code", CODE_ON_ITS_WAY)
+            self._show_error("code", MESSAGES[Outcome.SENDING], Outcome.SENDING.value)
         else:
-            self._show_error("code", MESSAGES[outcome])
+            self._show_error("code", MESSAGES[outcome], outcome.value)
         return self._answer()
 
     @verify_code.validator
@@ -126,5 +120,5 @@ class CodeStep(FlowWorkflow):
             press.token_digest, press.digits, workflow.now()
         ):
             self._touch()
-            self._view.errors = {}
+            self._clear_errors()
             await self._code_verified()

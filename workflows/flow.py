@@ -41,14 +41,24 @@ class FlowView:
     code: CodeStatus | None = None
     # Non-secret values a screen shows or prefills (a masked address, a username).
     fields: dict[str, str] = field(default_factory=dict)
+    # The errors' codes by field, where a program must tell them apart (a wrong code from one
+    # not sent yet): the messages are for people and may change. Outcome values for codes.
+    error_codes: dict[str, str] = field(default_factory=dict)
     # Only in the answer to the update that finished a flow handing over a sign-in: the account
     # the browser that sent it signs in as, given once (workflows/sign_in_hand_over.py).
     grant: str = ""
 
 
-def field_error(field_name: str, message: str) -> ApplicationError:
-    """Rejects an update with a message for one field of the current screen."""
-    return ApplicationError(message, field_name, type=FIELD_ERROR, non_retryable=True)
+    def refused(self, field_name: str, message: str, code: str = "") -> FlowView:
+        """This view with one error in place of any it showed: a refusal at the edge, or of an
+        update, shown like the flow's own."""
+        return dataclasses.replace(self, errors={field_name: message}, error_codes={field_name: code} if code else {})
+
+
+def field_error(field_name: str, message: str, code: str = "") -> ApplicationError:
+    """Rejects an update with a message (and a code, where one is needed) for one field of the
+    current screen."""
+    return ApplicationError(message, field_name, code, type=FIELD_ERROR, non_retryable=True)
 
 
 class FlowWorkflow:
@@ -73,7 +83,7 @@ class FlowWorkflow:
     def _go(self, step: str, *, notice: str = "") -> None:
         """Move to another screen; errors belong to the screen they were shown on."""
         self._view.step = step
-        self._view.errors = {}
+        self._clear_errors()
         self._view.notice = notice
         workflow.upsert_search_attributes([sa.STEP.value_set(step), sa.STEP_SINCE.value_set(workflow.now())])
 
@@ -87,8 +97,13 @@ class FlowWorkflow:
     def _touch(self) -> None:
         self._actions += 1
 
-    def _show_error(self, field_name: str, message: str) -> None:
+    def _show_error(self, field_name: str, message: str, code: str = "") -> None:
         self._view.errors = {field_name: message}
+        self._view.error_codes = {field_name: code} if code else {}
+
+    def _clear_errors(self) -> None:
+        self._view.errors = {}
+        self._view.error_codes = {}
 
     @workflow.signal(name=OPERATOR_RESTART)
     def operator_restart(self) -> None:

@@ -77,7 +77,7 @@ async def _verify(request: Request, flows: Flows, flow_id: str, body: CodeBody) 
 async def _set_password(request: Request, flows: Flows, flow_id: str, body: PasswordBody) -> FlowView:
     view = await flows.view(flow_id)
     if view.step != "password":
-        return dataclasses.replace(view, errors={"form": STALE})
+        return view.refused("form", STALE, "stale")
     pool = await request.app.state.resources.pool()
     async with pool.acquire() as conn:
         account = await account_by_id(conn, view.fields.get("account_id", ""))
@@ -113,8 +113,8 @@ def _refused(view: FlowView, error: FieldError, steps: tuple[str, ...], **typed:
     """Input refused here, shown like the flow's own refusals: on its field, with what was
     typed kept — or at the top, when the flow has moved past that screen (a stale tab)."""
     if view.step not in steps:
-        return dataclasses.replace(view, errors={"form": STALE})
-    return _keep(dataclasses.replace(view, errors={error.field: error.message}), **typed)
+        return view.refused("form", STALE, "stale")
+    return _keep(view.refused(error.field, error.message), **typed)
 
 
 def _keep(view: FlowView, **typed: str) -> FlowView:

@@ -32,9 +32,8 @@ from domain.errors import FieldError
 from engine import search_attributes as sa
 from store import audit
 from store.accounts import Account, account_by_email, account_by_id
-from workflows.code_challenge import MESSAGES, SEND_FAILED, SEND_TIMED_OUT, Outcome
+from workflows.code_challenge import MESSAGES, Outcome
 from workflows.code_step import CODE_SENT
-from workflows.deliveries import CODE_ON_ITS_WAY
 from workflows.enrollment import PROCESS as ENROLLMENT
 from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow
 from workflows.flow import FlowView
@@ -158,17 +157,17 @@ async def _verify(request: Request, flows: Flows, flow_id: str, body: CodeBody) 
 async def _set_password(request: Request, flows: Flows, flow_id: str, body: PasswordBody) -> FlowView:
     view = await flows.view(flow_id)
     if view.step != "new_password":
-        return dataclasses.replace(view, errors={"form": NOT_YET.get(view.step, STALE)})
+        return view.refused("form", NOT_YET.get(view.step, STALE), "not_yet")
     account = await _account_of(request, flow_id)
     if account is None:
-        return dataclasses.replace(view, errors={"form": NOT_YET["email_code"]})
+        return view.refused("form", NOT_YET["email_code"], "not_yet")
     pool = await request.app.state.resources.pool()
     try:
         return await set_through_flow(
             pool, flow_id, account, body, lambda: flows.update(flow_id, PasswordResetWorkflow.save_new_password, None)
         )
     except FieldError as error:
-        return dataclasses.replace(view, errors={error.field: error.message})
+        return view.refused(error.field, error.message)
 
 
 async def _account_of(request: Request, flow_id: str) -> Account | None:
@@ -195,12 +194,13 @@ def _shown(view: FlowView) -> FlowView:
         return dataclasses.replace(view, step="expired")
     if view.step != "email_code":
         return view
-    errors = dict(view.errors)
-    if errors.get("code") in (MESSAGES[Outcome.NOT_SENT], CODE_ON_ITS_WAY):
-        errors["code"] = MESSAGES[Outcome.WRONG]
-    if errors.get("code") in (SEND_FAILED, SEND_TIMED_OUT):
-        del errors["code"]
-    return dataclasses.replace(view, notice=CODE_SENT, code=None, errors=errors)
+    shown = dataclasses.replace(view, notice=CODE_SENT, code=None)
+    code = view.error_codes.get("code")
+    if code in (Outcome.NOT_SENT, Outcome.SENDING):
+        return shown.refused("code", MESSAGES[Outcome.WRONG], Outcome.WRONG.value)
+    if code in (Outcome.SEND_FAILED, Outcome.SEND_TIMED_OUT):
+        return dataclasses.replace(shown, errors={}, error_codes={})
+    return shown
 
 
 def _expired(request: Request, flows: Flows) -> Response:

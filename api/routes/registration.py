@@ -101,12 +101,12 @@ async def _submit_user_info(request: Request, flows: Flows, form: UserInfoForm) 
     try:
         account = new_account(form, provider.id)
     except InvalidUserInfo as invalid:
-        return _screen(request, dataclasses.replace(view, errors=invalid.errors), typed, 422)
+        return _screen(request, dataclasses.replace(view, errors=invalid.errors, error_codes={}), typed, 422)
     try:
         # Each refusal says a username is taken: limited per registration and client.
         attempt = await reserve(request, POLICIES["user_info"], flow_id)
     except Throttled as throttled:
-        return _screen(request, dataclasses.replace(view, errors={"form": throttled.message}), typed, 429)
+        return _screen(request, view.refused("form", throttled.message, "throttled"), typed, 429)
     view = await flows.update(flow_id, ProviderRegistrationWorkflow.submit_user_info, account)
     if not view.errors:
         await attempt.succeeded()

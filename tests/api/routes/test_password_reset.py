@@ -13,7 +13,7 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from api.flows import Flows
 from api.routes import password_reset
-from workflows.code_challenge import SEND_FAILED
+from workflows.code_challenge import SEND_FAILED, Outcome
 from workflows.flow import FlowView
 from domain.passwords import hash_password, verify_password
 from engine.codec import EncryptionCodec
@@ -270,6 +270,9 @@ async def test_the_code_goes_to_the_address_on_record_while_the_screen_shows_wha
 def test_before_the_email_is_verified_a_failed_send_looks_like_any_other_address():
     """A decoy flow (unknown address) never fails to send: "could not send" would name a real
     account, so until the code is verified nothing on screen says it."""
-    failed = FlowView(process="password_reset", step="email_code", errors={"code": SEND_FAILED})
+    failed = FlowView(process="password_reset", step="email_code").refused("code", SEND_FAILED, Outcome.SEND_FAILED)
     shown = password_reset._shown(failed)
-    assert (shown.errors, shown.notice, shown.code) == ({}, CODE_SENT, None)
+    assert (shown.errors, shown.error_codes, shown.notice, shown.code) == ({}, {}, CODE_SENT, None)
+    # Nor that no code went yet: a decoy always has one, so it reads as a wrong code.
+    early = FlowView(process="password_reset", step="email_code").refused("code", "Request one first.", Outcome.NOT_SENT)
+    assert password_reset._shown(early).error_codes == {"code": Outcome.WRONG}

@@ -16,7 +16,7 @@ from api.flows import Flows
 from api.throttling import Policy, Throttled, reserve, too_many_attempts
 from domain import digests
 from store import audit
-from workflows.code_challenge import Outcome
+from workflows.code_challenge import NOT_SIX_DIGITS, Outcome
 from workflows.code_step import CodeStep
 from workflows.flow import FlowView
 
@@ -25,7 +25,6 @@ from workflows.flow import FlowView
 GUESSED = (Outcome.WRONG.value, Outcome.LOCKED.value)
 # The edge's own refusals of a typed code.
 THROTTLED = "throttled"
-NOT_SIX_DIGITS = "not_six_digits"
 
 
 class CodeBody(BaseModel):

@@ -67,6 +67,10 @@ MESSAGES = {
     # The provider did not take the message within the code's life (an outage): the address is fine.
     Outcome.SEND_TIMED_OUT: "We could not send the verification code in time. Please click Send new code to try again.",
 }
+# A second Send while the first code is on its way: refused, it would send two.
+ALREADY_SENDING = "A code is already on its way."
+# What was typed is no 6-digit code (refused at the edge, or by the flow's validator).
+NOT_SIX_DIGITS = "not_six_digits"
 SEND_FAILED = MESSAGES[Outcome.SEND_FAILED]
 SEND_TIMED_OUT = MESSAGES[Outcome.SEND_TIMED_OUT]
 

@@ -11,7 +11,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.digests import is_digest
-    from workflows.code_challenge import MESSAGES, CodeChallenge, CodeStatus, Outcome
+    from workflows.code_challenge import ALREADY_SENDING, MESSAGES, NOT_SIX_DIGITS, CodeChallenge, CodeStatus, Outcome
     from workflows.deliveries import STILL_SENDING_CODE, done_soon, done_soon_or, retries_within_life
     from workflows.flow import FlowView, FlowWorkflow, field_error
 
@@ -77,7 +77,7 @@ class CodeStep(FlowWorkflow):
         if self.challenge is None:
             raise field_error("code", "There is no verification step on this screen.")
         if self._sending:
-            raise field_error("code", "A code is already on its way.")
+            raise field_error("code", ALREADY_SENDING, Outcome.SENDING.value)
         refusal = self.challenge.send_refusal(workflow.now())
         if refusal:
             raise field_error("code", refusal)
@@ -112,7 +112,7 @@ class CodeStep(FlowWorkflow):
         if self.challenge is None or self.challenge.awaits_keypress:
             raise field_error("code", "There is no code to verify on this screen.")
         if not is_digest(code_digest):
-            raise field_error("code", "Enter the 6-digit code.")
+            raise field_error("code", "Enter the 6-digit code.", NOT_SIX_DIGITS)
 
     @workflow.signal
     async def phone_keypress(self, press: Keypress) -> None:

@@ -15,7 +15,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from domain.email import mask_email
     from domain.phone import mask_phone
-    from workflows.code_challenge import CodeChallenge
+    from workflows.code_challenge import ALREADY_SENDING, CodeChallenge, Outcome
     from workflows.code_step import CodeStep
     from workflows.flow import FlowView, field_error
     from workflows.sign_in_hand_over import SignInHandOver
@@ -74,7 +74,7 @@ class LoginWorkflow(CodeStep, SignInHandOver):
         if self._start.option != "email" or self._view.step not in ("email", "email_code"):
             raise field_error("form", "This step is already complete.")
         if self._sending:
-            raise field_error("code", "A code is already on its way.")
+            raise field_error("code", ALREADY_SENDING, Outcome.SENDING.value)
         assert self.challenge is not None
         refusal = self.challenge.send_refusal(workflow.now())
         if refusal:
@@ -100,7 +100,7 @@ class LoginWorkflow(CodeStep, SignInHandOver):
             raise field_error("form", "Choose Send Code or Call Me.")
         if self._sending:
             # A second click while the first code or call is on its way would send two.
-            raise field_error("code", "A code is already on its way.")
+            raise field_error("code", ALREADY_SENDING, Outcome.SENDING.value)
         refusal = self.challenge.send_refusal(workflow.now()) if self.challenge is not None else None
         if refusal:
             raise field_error("code", refusal)

@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.contracts import AuditEntry, NewPassword
     from domain.email import mask_email
     from domain.phone import mask_phone
-    from workflows.code_challenge import CodeChallenge
+    from workflows.code_challenge import ALREADY_SENDING, CodeChallenge, Outcome
     from workflows.code_step import CodeStep
     from workflows.database_steps import database_step
     from workflows.flow import FlowView, field_error
@@ -110,7 +110,7 @@ class PasswordResetWorkflow(CodeStep, SignInHandOver):
         if channel not in PHONE_CHANNELS:
             raise field_error("form", "Choose Send Code or Call Me.")
         if self._sending:
-            raise field_error("code", "A code is already on its way.")
+            raise field_error("code", ALREADY_SENDING, Outcome.SENDING.value)
         if self.challenge is not None and self.challenge.channel != "email":
             refusal = self.challenge.send_refusal(workflow.now())
             if refusal:

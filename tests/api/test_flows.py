@@ -104,7 +104,8 @@ async def test_a_typed_call_answers_its_result_or_the_refusal_with_its_field(liv
         flow_id = http.cookies[Flows.cookie_name("challenge")].rsplit(".", 1)[0]
     with pytest.raises(ActionRefused) as refused:
         await flows.call(flow_id, CodeStep.verify_code, "not a digest", within=10)
-    assert (refused.value.field_name, refused.value.message) == ("code", "Enter the 6-digit code.")
+    assert (refused.value.field_name, refused.value.message, refused.value.code) == (
+        "code", "Enter the 6-digit code.", "not_six_digits")
     wrong = await flows.call(flow_id, CodeStep.verify_code, "0" * 64, within=10)
     assert isinstance(wrong, FlowView) and wrong.errors["code"]
     with pytest.raises(FlowEnded):

@@ -161,6 +161,7 @@ async def test_a_second_click_while_the_call_is_placed_is_refused(flows):
     await flows.senders.sending.wait()
     refused = await refusal(handle, "send_phone_code", "sms")
     assert (refused.details[0], refused.message) == ("code", "A code is already on its way.")
+    assert refused.details[1] == "sending"  # the code a program compares, beside the words
     flows.senders.hold_sending.set()
     assert (await first.result()).step == "phone_call"
     assert len(flows.senders.sent) == 1

@@ -1,4 +1,5 @@
-"""User accounts as the operator CLI and the login flows see them."""
+"""Writing user accounts: the legacy import, memberships, staff and admin grants, status.
+An account is read through store/accounts.py (one Account model)."""
 
 from __future__ import annotations
 

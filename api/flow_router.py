@@ -24,10 +24,10 @@ from workflows.flow import FlowView
 
 # The edge's part of an action (normalise, hash, throttle), given what was typed.
 Edge = Callable[[Request, Flows, str, Any], Awaitable[FlowView]]
-_NOT_JSON = {"description": "The body is not application/json."}
-_OFF_SCHEMA = {"description": "The body does not fit the schema", "content": {"application/json": {"schema": PROBLEM}}}
 # What the browser that finished the flow gets: a session, the next flow, ...
 Finish = Callable[[Request, Flows, str, FlowView], Awaitable[Response]]
+_NOT_JSON = {"description": "The body is not application/json."}
+_OFF_SCHEMA = {"description": "The body does not fit the schema", "content": {"application/json": {"schema": PROBLEM}}}
 
 
 @dataclass(frozen=True)

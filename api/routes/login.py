@@ -19,11 +19,11 @@ from pydantic import BaseModel, SecretStr
 from api import login_ticket
 from api.client_address import client_ip
 from api.code_checks import ChannelBody, CodeBody, CodeCheck, verify_throttled
+from api.credentials import LOGIN, Lookup, check_credentials, typed_address
 from api.flow_router import Action, FlowScreens, serve_form
 from api.flow_sign_in import HOME, claim_digest, sign_in_from_flow, signed_in_answer
 from api.flow_timings import flow_timings
 from api.flows import FlowGone, Flows, is_api
-from api.credentials import LOGIN, Lookup, check_credentials, typed_address
 from api.login_ticket import LoginTicket
 from api.remember_me import forget, remember, remembered_account
 from api.security import CSRF_FIELD

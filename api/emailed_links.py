@@ -21,7 +21,6 @@ from typing import Annotated
 
 from fastapi import Query
 from pydantic import BaseModel
-
 from starlette.requests import Request
 from temporalio.client import WorkflowUpdateFailedError
 

@@ -232,7 +232,7 @@ class Flows:
         parts = value.split(" ")
         if len(parts) != 3 or parts[0] != flow_id or not parts[2].isdigit():
             return None
-        return Binding(flow_id, parts[1], datetime.fromtimestamp(int(parts[2]) / 1000, timezone.utc))
+        return Binding(flow_id, parts[1], from_millis(int(parts[2])))
 
     @staticmethod
     def unbind(response: Response, request: Request, process: str) -> None:
@@ -276,11 +276,15 @@ def _forged(flow_id: str, refused: PayloadRefused) -> FlowGone:
 def bound_now() -> datetime:
     """Now, as a binding keeps it (milliseconds): a claim digest made from it at the start
     matches the one made from the cookie at the end."""
-    return datetime.fromtimestamp(round(time.time() * 1000) / 1000, timezone.utc)
+    return from_millis(round(time.time() * 1000))
 
 
 def to_millis(at: datetime) -> int:
     return round(at.timestamp() * 1000)
+
+
+def from_millis(millis: int) -> datetime:
+    return datetime.fromtimestamp(millis / 1000, timezone.utc)
 
 
 def is_api(request: Request) -> bool:

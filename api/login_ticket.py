@@ -7,11 +7,11 @@ the workflow: Remember Me is the browser's business, not the flow's."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 from fastapi import Request, Response
 
-from api.flows import Binding, bound_now, to_millis
+from api.flows import Binding, bound_now, from_millis, to_millis
 from api import cookies
 
 TICKET_COOKIE = "atrezzo_login_ticket"
@@ -42,7 +42,7 @@ def read(request: Request, flow_id: str) -> LoginTicket | None:
     parts = value.split("|") if value else []
     if len(parts) != 4 or parts[0] != flow_id or not parts[3].isdigit():
         return None
-    issued_at = datetime.fromtimestamp(int(parts[3]) / 1000, timezone.utc)
+    issued_at = from_millis(int(parts[3]))
     return LoginTicket(flow_id=parts[0], account_id=parts[1], remember=parts[2] == "1", issued_at=issued_at)
 
 

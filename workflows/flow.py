@@ -98,8 +98,7 @@ class FlowWorkflow:
         self._actions += 1
 
     def _show_error(self, field_name: str, message: str, code: str = "") -> None:
-        self._view.errors = {field_name: message}
-        self._view.error_codes = {field_name: code} if code else {}
+        self._view = self._view.refused(field_name, message, code)
 
     def _clear_errors(self) -> None:
         self._view.errors = {}

@@ -183,13 +183,13 @@ async def _account_of(request: Request, flow_id: str) -> Account | None:
 
 # --- answering ------------------------------------------------------------------------------
 def _shown(view: FlowView) -> FlowView:
-    """A flow that failed or was cancelled shows that it expired. Until the email code is verified, what a screen shows must not depend on whether a code
-    was really sent: a flow for a known address may still be sending its first one while a
-    flow for an unknown address never sends. So the notice is fixed, delivery details (sent,
-    expiry, sends left) are left out, "no code yet" reads as a wrong code — a flow for an
-    unknown address always has a (decoy) code — and a failed delivery says nothing: a decoy
-    never fails, so "we could not send" would name a real account. The person can still ask
-    for a new code."""
+    """A flow that failed or was cancelled shows that it expired. Until the email code is
+    verified, what a screen shows must not depend on whether a code was really sent: a flow for
+    a known address may still be sending its first one while a flow for an unknown address never
+    sends. So the notice is fixed, delivery details (sent, expiry, sends left) are left out, "no
+    code yet" reads as a wrong code — a flow for an unknown address always has a (decoy) code —
+    and a failed delivery says nothing: a decoy never fails, so "we could not send" would name a
+    real account. The person can still ask for a new code."""
     if view.status in ("failed", "cancelled"):
         return dataclasses.replace(view, step="expired")
     if view.step != "email_code":

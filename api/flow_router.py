@@ -18,8 +18,10 @@ from pydantic import BaseModel, ValidationError
 
 from api.dependencies import FlowsDep
 from api.error_schema import PROBLEM
+from api.flow_sign_in import signed_in_already
 from api.flows import FlowGone, Flows, is_api
 from api.security import CSRF_FIELD
+from api.sessions import current_user
 from workflows.flow import FlowView
 
 # The edge's part of an action (normalise, hash, throttle), given what was typed.
@@ -103,6 +105,11 @@ class FlowScreens:
             view = await (flows.act(flow_id, step) if act else step(flow_id))
             return await self.answer(request, flows, flow_id, view)
         except FlowGone:
+            if await current_user(request) is not None:
+                # The flow ended in this browser: the answer that signed it in dropped the
+                # flow's cookie, and this press went out after it (a double click), or that
+                # answer's page never arrived (its API died between headers and body).
+                return signed_in_already(request)
             if self.gone is None:
                 raise
             return self.gone(request, flows)
@@ -111,7 +118,7 @@ class FlowScreens:
         errors: dict[int, dict[str, Any]] = {
             403: {"description": "The flow is done but its sign-in was refused (it must be logged in again)."},
             404: {"description": f"No {self.process.replace('_', ' ')} is bound to this client (never started, or long finished)."},
-            409: {"description": "It is complete and its sign-in was claimed already."},
+            409: {"description": "It is complete and its sign-in was claimed already, or this client is signed in already."},
         }
         if action is not None:
             errors[415] = _NOT_JSON

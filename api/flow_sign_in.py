@@ -27,6 +27,7 @@ from workflows.sign_in_hand_over import ClaimedSignIn
 
 REFUSED = "This sign-in could not be completed. Please log in again."
 HOME = "/home"
+SIGNED_IN_ALREADY = "You are signed in already."
 SIGN_IN_REFUSED = "/?notice=sign_in_refused"
 # Signs the browser in on the answer it is given (or answers otherwise); None: claimed already.
 SignIn = Callable[[Response], Awaitable[Response | None]]
@@ -101,6 +102,13 @@ async def signed_in_answer(request: Request, view: FlowView, sign: SignIn, *, al
     if signed is None:
         return JSONResponse({"detail": already_done}, status_code=409) if api else RedirectResponse(claimed_url, status_code=303)
     return signed
+
+
+def signed_in_already(request: Request) -> Response:
+    """The answer to a flow's screen in a browser with no such flow but a session: home."""
+    if is_api(request):
+        return JSONResponse({"detail": SIGNED_IN_ALREADY}, status_code=409)
+    return RedirectResponse(HOME, status_code=303)
 
 
 async def claim_bound(request: Request, flow_id: str, bound: Binding | None, granted: str = "") -> str | None:

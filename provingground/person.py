@@ -85,6 +85,10 @@ class Person:
         view = self._saw(_json(response))
         if response.status_code in (status, 200, 201) and view.get("step") == want:
             return view
+        if want == "done" and response.status_code == 409:
+            # The flow is complete: this browser is signed in already (the answer that did it
+            # was lost on the way), or its sign-in was claimed. The journey checks which.
+            return view
         loop = asyncio.get_running_loop()
         deadline = loop.time() + RELOAD_PATIENCE
         process = path.split("/", 1)[0]

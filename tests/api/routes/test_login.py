@@ -10,6 +10,7 @@ import re
 import uuid
 from datetime import timedelta
 
+from api.flow_sign_in import SIGNED_IN_ALREADY
 from api.flow_timings import flow_timings
 from api.flows import Flows
 from api.login_ticket import TICKET_COOKIE
@@ -150,8 +151,8 @@ async def test_phone_login_with_call_me_through_the_json_api(live_app, phones):
         done = (await http.post("/api/v1/login/code/verify", json={"code": spoken})).json()
         assert done["step"] == "done"
         assert await signed_in_name(http) == "Dana Doctor"
-        again = await http.get("/api/v1/login")
-        assert again.status_code == 404  # the finished login is no longer bound
+        again = await http.get("/api/v1/login")  # the finished login is no longer bound
+        assert (again.status_code, again.json()) == (409, {"detail": SIGNED_IN_ALREADY})
     await assert_history_clean(live_app, flow_id, PASSWORD, spoken)
 
 

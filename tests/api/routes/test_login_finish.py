@@ -12,7 +12,10 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.postgres import AccountActivities
 from api import flow_sign_in
-from tests.api.routes.test_login import EMAIL, FLOW_COOKIE, act, events, sign_in_api, signed_in_name
+from api.flow_sign_in import SIGNED_IN_ALREADY
+from tests.api.routes.test_login import (
+    EMAIL, FLOW_COOKIE, act, csrf_of, events, sign_in_api, sign_in_form, signed_in_name, submit,
+)
 from tests.support.enrolled_users import add_user
 
 
@@ -76,6 +79,27 @@ async def test_continue_pressed_again_after_its_answer_was_lost_signs_in_that_br
         assert await signed_in_name(http) == "Dana Doctor"
 
 
+async def test_continue_pressed_again_once_its_answer_signed_the_browser_in_goes_home(live_app, mail):
+    # The answer's headers reached the browser (its session set, the login's cookie dropped)
+    # and its page did not — the API died between the two (the proving ground saw it), or the
+    # second click of a double click went out after them: the press again finds no login, in
+    # a browser that is signed in. That is home, not "This page has expired".
+    await add_user(live_app.pool, "email")
+    async with live_app.http() as http:
+        assert (await sign_in_form(http, "email")).headers["location"] == "/login"
+        csrf = csrf_of((await http.get("/login")).text)
+        await submit(http, "email/send", csrf)
+        await mail.wait_for_messages_to(EMAIL)
+        await submit(http, "code/verify", csrf, code=mail.last_code_to(EMAIL))
+        assert (await submit(http, "continue", csrf, status=303)).headers["location"] == "/home"
+        assert FLOW_COOKIE not in http.cookies
+        assert (await submit(http, "continue", csrf, status=303)).headers["location"] == "/home"
+        assert (await http.get("/login")).headers["location"] == "/home"
+        again = await http.post("/api/v1/login/continue", json={})
+        assert (again.status_code, again.json()) == (409, {"detail": SIGNED_IN_ALREADY})
+        assert await signed_in_name(http) == "Dana Doctor"
+
+
 async def test_continue_pressed_twice_at_once_leaves_one_sign_in(live_app, mail):
     # A double click (or two tabs) on Continue: the second press is the same browser claiming
     # again, and it may sign in; the first session it replaces must end, not live on unused.
@@ -86,7 +110,7 @@ async def test_continue_pressed_twice_at_once_leaves_one_sign_in(live_app, mail)
         await mail.wait_for_messages_to(EMAIL)
         await act(http, "code/verify", {"code": mail.last_code_to(EMAIL)})
         presses = await asyncio.gather(*(http.post("/api/v1/login/continue", json={}) for _ in range(4)))
-        assert {p.status_code for p in presses} <= {200, 403, 404}, [(p.status_code, p.text) for p in presses]
+        assert {p.status_code for p in presses} <= {200, 403, 404, 409}, [(p.status_code, p.text) for p in presses]
         assert await signed_in_name(http) == "Dana Doctor"
     async with live_app.pool.acquire() as conn:
         live = await conn.fetchval(

@@ -94,10 +94,24 @@ class NewPassword:
 
 
 @dataclass(frozen=True)
+class StagedPassword:
+    """The password the edge staged for the calling flow becomes ``account_id``'s, audited as
+    ``event`` in the same transaction; with ``end_sign_ins`` (a reset) every other sign-in
+    of the account ends in it too."""
+
+    account_id: str
+    event: str  # "password.created" | "password.reset"
+    end_sign_ins: bool = False
+
+
+@dataclass(frozen=True)
 class MfaChoice:
     account_id: str
     method: str  # "phone" | "email"
     phone: str = ""  # E.164, for the phone method
+    # "mfa.registered" written in the same transaction (flows since AUDITED_WRITES; before,
+    # the flow recorded it with a step of its own).
+    audited: bool = False
 
 
 @dataclass(frozen=True)

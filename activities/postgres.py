@@ -7,8 +7,6 @@ fails the activity for good; a lost connection raises, and Temporal retries.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
 from uuid import UUID
 
@@ -16,15 +14,12 @@ import asyncpg
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.attempts import this_activity
 from activities.contracts import AccountProgress, AdminResetEnded, AdminResetRequested, AuditEntry, EmailToVerify
-from activities.contracts import MfaChoice, NewAccount, NewPassword, Outcome, TermsAccepted
-from store import admin_resets, audit, remember_me, sessions, staged_passwords
+from activities.contracts import MfaChoice, NewAccount, Outcome, TermsAccepted
+from activities.postgres_passwords import PasswordActivities
+from activities.postgres_steps import ACCOUNT_NOT_FOUND, account_uuid, audit_once, flow_detail, invalid
+from store import admin_resets
 from store.sql import query
-
-INVALID_ACCOUNT_ID = "InvalidAccountId"
-ACCOUNT_NOT_FOUND = "AccountNotFound"
-INVALID_ACCOUNT_DATA = "InvalidAccountData"
 
 USERNAME_TAKEN = Outcome(field="username", error="This username is already taken. Please choose another.")
 EMAIL_IN_USE = Outcome(field="email", error="This email address is already used by another account.")
@@ -42,10 +37,7 @@ _REFUSED_NEW_ACCOUNT = {
 }
 
 
-class AccountActivities:
-    def __init__(self, pool: asyncpg.Pool) -> None:
-        self._pool = pool
-
+class AccountActivities(PasswordActivities):
     def all(self) -> list:
         return [
             self.create_pending_account,
@@ -54,6 +46,7 @@ class AccountActivities:
             self.verify_account_email,
             self.set_account_password,
             self.apply_staged_password,
+            self.save_staged_password,
             self.complete_mfa_registration,
             self.accept_terms,
             self.revoke_sign_ins,
@@ -91,102 +84,75 @@ class AccountActivities:
     async def release_pending_account(self, account_id: str) -> None:
         """Delete an account whose registration never finished; an active account, or one
         already released (a retry), is left as it is."""
-        user_id = _account_uuid(account_id)
+        user_id = account_uuid(account_id)
         async with self._connection() as conn, conn.transaction():
             if await conn.fetchval(query("accounts/release_pending"), user_id) is not None:
-                detail = {"flow": activity.info().workflow_id or ""}
-                await _audit(conn, "registration.account_released", subject=user_id, detail=detail)
+                detail = flow_detail()
+                await audit_once(conn, "registration.account_released", subject=user_id, detail=detail)
 
     @activity.defn(name="expire_unverified_account")
     async def expire_unverified_account(self, account_id: str) -> bool:
         """Release a registration's account that never verified its email (its username and
         address are free again); True when it was released. A verified or active one stays."""
-        user_id = _account_uuid(account_id)
+        user_id = account_uuid(account_id)
         async with self._connection() as conn, conn.transaction():
             released = await conn.fetchval(query("accounts/expire_unverified"), user_id) is not None
             if released:
-                detail = {"flow": activity.info().workflow_id or ""}
-                await _audit(conn, "registration.account_released", subject=user_id, detail=detail)
+                detail = flow_detail()
+                await audit_once(conn, "registration.account_released", subject=user_id, detail=detail)
         return released
 
     @activity.defn(name="verify_account_email")
     async def verify_account_email(self, verified: EmailToVerify) -> Outcome:
         if "@" not in verified.email:
-            raise _invalid("Only an email address can be verified.")
+            raise invalid("Only an email address can be verified.")
         try:
             await self._update("accounts/verify_email", verified.account_id, verified.email)
         except asyncpg.UniqueViolationError:
             return EMAIL_IN_USE
         return Outcome(account_id=verified.account_id)
 
-    @activity.defn(name="set_account_password")
-    async def set_account_password(self, new: NewPassword) -> None:
-        await self._update("accounts/set_password", new.account_id, new.password_hash)
-
-    @activity.defn(name="apply_staged_password")
-    async def apply_staged_password(self, account_id: str) -> bool:
-        """The new password the edge staged for the calling flow becomes the account's; False
-        when there is none (it expired, or was staged for another account). The flow is the
-        one running this activity, so no flow can apply another's password."""
-        async with self._connection() as conn:
-            return await staged_passwords.apply(conn, activity.info().workflow_id, _account_uuid(account_id))
-
     @activity.defn(name="complete_mfa_registration")
     async def complete_mfa_registration(self, choice: MfaChoice) -> None:
         if choice.method not in ("phone", "email"):
-            raise _invalid(f"Unknown MFA method {choice.method!r}.")
+            raise invalid(f"Unknown MFA method {choice.method!r}.")
         if choice.method == "phone" and not choice.phone:
-            raise _invalid("The phone method needs the verified phone number.")
-        await self._update("accounts/complete_mfa", choice.account_id, choice.method, choice.phone)
+            raise invalid("The phone method needs the verified phone number.")
+        async with self._connection() as conn, conn.transaction():
+            await self._update("accounts/complete_mfa", choice.account_id, choice.method, choice.phone, conn=conn)
+            if choice.audited:
+                detail = flow_detail(method=choice.method)
+                await audit_once(conn, "mfa.registered", subject=account_uuid(choice.account_id), detail=detail)
 
     @activity.defn(name="accept_terms")
     async def accept_terms(self, accepted: TermsAccepted) -> None:
         if not accepted.version.strip():
-            raise _invalid("Accepting the Terms of Use needs their version.")
+            raise invalid("Accepting the Terms of Use needs their version.")
         await self._update("accounts/accept_terms", accepted.account_id, accepted.version)
-
-    @activity.defn(name="revoke_sign_ins")
-    async def revoke_sign_ins(self, account_id: str) -> int:
-        """End every session and Remember Me token of the account (after a password or admin
-        reset: whoever else was signed in, or remembered, must prove themselves again), and
-        every login or enrollment already under way: none of them may finish into a session.
-        Returns how many ended; a retry finds nothing left and ends none."""
-        user_id = _account_uuid(account_id)
-        async with self._connection() as conn, conn.transaction():
-            await conn.execute(query("users/end_sign_ins"), user_id)
-            ended_sessions = await sessions.revoke_all_for_user(conn, user_id)
-            ended_tokens = await remember_me.revoke_all_for_user(conn, user_id)
-            detail = {
-                "flow": activity.info().workflow_id or "",
-                "sessions": ended_sessions,
-                "remember_me_tokens": ended_tokens,
-            }
-            await _audit(conn, "sign_ins.revoked", subject=user_id, detail=detail)
-        return ended_sessions + ended_tokens
 
     @activity.defn(name="record_audit")
     async def record_audit(self, entry: AuditEntry) -> None:
-        subject = _account_uuid(entry.subject) if entry.subject else None
+        subject = account_uuid(entry.subject) if entry.subject else None
         async with self._connection() as conn:
-            await _audit(conn, entry.event, subject=subject, detail=dict(entry.detail))
+            await audit_once(conn, entry.event, subject=subject, detail=dict(entry.detail))
 
     @activity.defn(name="clear_mfa_registration")
     async def clear_mfa_registration(self, account_id: str) -> None:
         """An admin reset: the MFA method and phone go, the account stays active with its
         password (so "first login" lets its owner register again). Repeating it is harmless."""
-        user_id = _account_uuid(account_id)
+        user_id = account_uuid(account_id)
         async with self._connection() as conn, conn.transaction():
             if not await admin_resets.clear_mfa(conn, user_id):
                 raise ApplicationError(f"No account {account_id}.", type=ACCOUNT_NOT_FOUND, non_retryable=True)
-            detail = {"flow": activity.info().workflow_id or ""}
-            await _audit(conn, "mfa.registration_cleared", subject=user_id, detail=detail)
+            detail = flow_detail()
+            await audit_once(conn, "mfa.registration_cleared", subject=user_id, detail=detail)
 
     @activity.defn(name="mark_admin_reset_pending")
     async def mark_admin_reset_pending(self, requested: AdminResetRequested) -> None:
         """The reset as Manage Users shows it ("Reset pending since ..."), and the audit entry
         naming the administrator who asked. A retry of the same run adds neither again."""
-        user_id = _account_uuid(requested.account_id)
-        admin_id = _account_uuid(requested.requested_by) if requested.requested_by else None
+        user_id = account_uuid(requested.account_id)
+        admin_id = account_uuid(requested.requested_by) if requested.requested_by else None
         info = activity.info()
         async with self._connection() as conn, conn.transaction():
             opened = await admin_resets.open_reset(
@@ -195,21 +161,21 @@ class AccountActivities:
             )
             if opened:
                 detail = {"flow": info.workflow_id, "run": info.workflow_run_id}
-                await _audit(conn, "admin_reset.requested", actor=admin_id, subject=user_id, detail=detail)
+                await audit_once(conn, "admin_reset.requested", actor=admin_id, subject=user_id, detail=detail)
 
     @activity.defn(name="mark_admin_reset_ended")
     async def mark_admin_reset_ended(self, ended: AdminResetEnded) -> None:
         """This run's reset ends (re_registered, expired, cancelled, restarted); audited once."""
-        user_id = _account_uuid(ended.account_id)
+        user_id = account_uuid(ended.account_id)
         info = activity.info()
         async with self._connection() as conn, conn.transaction():
             try:
                 closed = await admin_resets.close_reset(conn, info.workflow_run_id, ended.state)
             except ValueError as exc:
-                raise _invalid(str(exc)) from None
+                raise invalid(str(exc)) from None
             if closed is not None:
                 detail = {"flow": info.workflow_id, "run": info.workflow_run_id}
-                await _audit(conn, f"admin_reset.{ended.state}", subject=user_id, detail=detail)
+                await audit_once(conn, f"admin_reset.{ended.state}", subject=user_id, detail=detail)
 
     @activity.defn(name="find_registration_account")
     async def find_registration_account(self, flow_id: str) -> AccountProgress:
@@ -223,31 +189,8 @@ class AccountActivities:
     async def account_progress(self, account_id: str) -> AccountProgress:
         """What is saved of an account's enrollment (email verified, password created)."""
         async with self._connection() as conn:
-            row = await conn.fetchrow(query("accounts/progress"), _account_uuid(account_id))
+            row = await conn.fetchrow(query("accounts/progress"), account_uuid(account_id))
         return AccountProgress(**dict(row)) if row else AccountProgress()
-
-    async def _update(self, name: str, account_id: str, *values: str) -> None:
-        """Run an UPDATE ... RETURNING id on one account; a missing account fails for good."""
-        user_id = _account_uuid(account_id)
-        async with self._connection() as conn:
-            if await conn.fetchval(query(name), user_id, *values) is None:
-                raise ApplicationError(
-                    f"No account {account_id}.", type=ACCOUNT_NOT_FOUND, non_retryable=True
-                )
-
-    @asynccontextmanager
-    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
-        try:
-            async with self._pool.acquire() as conn:
-                yield conn
-        except asyncpg.UniqueViolationError:
-            raise  # a taken value: the activity turns it into an Outcome
-        except (asyncpg.IntegrityConstraintViolationError, asyncpg.DataError) as exc:
-            # Retrying cannot make the data acceptable. Only the rule's name goes out: the
-            # database's message can quote the row, with its email and phone.
-            rule = getattr(exc, "constraint_name", None) or type(exc).__name__
-            raise _invalid(f"The database refused the change ({rule}).") from None
-
 
 async def _insert_pending(conn: asyncpg.Connection, account: NewAccount, flow: str) -> UUID:
     async with conn.transaction():
@@ -258,7 +201,7 @@ async def _insert_pending(conn: asyncpg.Connection, account: NewAccount, flow: s
             account.email, account.phone, account.fax, flow,
         )
         await conn.execute(query("users/add_membership"), account_id, account.provider_id, False)
-        await _audit(
+        await audit_once(
             conn,
             "registration.account_created",
             subject=account_id,
@@ -267,29 +210,8 @@ async def _insert_pending(conn: asyncpg.Connection, account: NewAccount, flow: s
     return account_id
 
 
-async def _audit(conn: asyncpg.Connection, event: str, **fields) -> None:
-    """An audit row written once per scheduled activity and event: a retry of a write that had
-    committed (its worker died, or Temporal was away when it finished) records nothing twice."""
-    once_per = f"{this_activity()}/{event}" if activity.in_activity() else None
-    await audit.record(conn, event, once_per=once_per, **fields)
-
-
 def _refusal(exc: asyncpg.IntegrityConstraintViolationError) -> Outcome:
     refused = _REFUSED_NEW_ACCOUNT.get(exc.constraint_name or "")
     if refused is None:
         raise exc
     return refused
-
-
-def _account_uuid(account_id: str) -> UUID:
-    try:
-        return UUID(account_id)
-    except (TypeError, ValueError):
-        raise ApplicationError(
-            # The value is not echoed: a caller's mistake might have put an email here.
-            "An account id is a UUID.", type=INVALID_ACCOUNT_ID, non_retryable=True
-        ) from None
-
-
-def _invalid(message: str) -> ApplicationError:
-    return ApplicationError(message, type=INVALID_ACCOUNT_DATA, non_retryable=True)

@@ -30,7 +30,7 @@ async def record(
 
     ``detail`` must never carry a password, code, token or digest: the trail is read by
     support staff and kept for years. ``once_per``: a key this event is written once for (a
-    workflow activity's, activities/postgres.py); None, and nothing, when it already was.
+    workflow activity's, activities/postgres_steps.py); None, and nothing, when it already was.
     """
     if not event.strip():
         raise ValueError("an audit event needs a name, such as 'login.failed'")

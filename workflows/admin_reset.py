@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         AuditEntry,
         LinkDelivery,
     )
+    from activities.postgres import AccountActivities
     from workflows.database_steps import database_step
     from workflows.emailed_link import EmailedLink, LinkOpened
     from workflows.enrollment import PROCESS as ENROLLMENT
@@ -109,9 +110,9 @@ class ProviderAdminResetWorkflow(EmailedLink):
     async def _reset_and_follow(self, start: AdminResetStart) -> str:
         deadline = workflow.now() + timedelta(seconds=start.link_ttl_seconds)
         requested = AdminResetRequested(start.account_id, start.requested_by, workflow.now().isoformat())
-        await database_step("mark_admin_reset_pending", requested)
-        await database_step("clear_mfa_registration", start.account_id)
-        await database_step("revoke_sign_ins", start.account_id, result_type=int)
+        await database_step(AccountActivities.mark_admin_reset_pending, requested)
+        await database_step(AccountActivities.clear_mfa_registration, start.account_id)
+        await database_step(AccountActivities.revoke_sign_ins, start.account_id)
         sent = bool(start.email) and await self._email_link(
             LinkDelivery(
                 to=start.email,
@@ -210,7 +211,7 @@ class ProviderAdminResetWorkflow(EmailedLink):
         self._close_links()
         await self._cancel_enrollment()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        await database_step("mark_admin_reset_ended", AdminResetEnded(self._start.account_id, state))
+        await database_step(AccountActivities.mark_admin_reset_ended, AdminResetEnded(self._start.account_id, state))
 
     async def _cancel_enrollment(self) -> None:
         child, self._child = self._child, None
@@ -224,7 +225,7 @@ class ProviderAdminResetWorkflow(EmailedLink):
 
     async def _audit(self, event: str, **detail: str) -> None:
         entry = AuditEntry(event, subject=self._start.account_id, detail={"flow": workflow.info().workflow_id, **detail})
-        await database_step("record_audit", entry)
+        await database_step(AccountActivities.record_audit, entry)
 
     # --- what the API asks --------------------------------------------------------------
     @workflow.signal

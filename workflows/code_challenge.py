@@ -13,13 +13,22 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import INVALID_DESTINATION, SPOKEN_CODE, CodeDelivery, Sent
+    from activities.contracts import (
+        INVALID_DESTINATION,
+        SPOKEN_CODE,
+        CodeDelivery,
+    )
+    from activities.email import EmailActivities
+    from activities.phone import PhoneActivities
     from domain.digests import digests_match
     from workflows.deliveries import CODE_ON_ITS_WAY, send_options
 
 CHANNELS = ("email", "sms", "voice")
-# Activity names, registered by activities/email.py and activities/phone.py.
-_SENDERS = {"email": "send_code_email", "sms": "send_code_sms", "voice": "place_verification_call"}
+_SENDERS = {
+    "email": EmailActivities.send_code_email,
+    "sms": PhoneActivities.send_code_sms,
+    "voice": PhoneActivities.place_verification_call,
+}
 
 
 @dataclass(frozen=True)
@@ -128,14 +137,13 @@ class CodeChallenge:
             self._record(f"{workflow.random().getrandbits(256):064x}", asked_at)
             return None
         try:
-            sent: Sent = await workflow.execute_activity(
+            sent = await workflow.execute_activity_method(
                 _SENDERS[self.channel],
                 CodeDelivery(
                     destination=self.destination,
                     purpose=self.purpose,
                     expires_in_seconds=int(self.policy.ttl.total_seconds()),
                 ),
-                result_type=Sent,
                 # Retried through a provider's outage, never past the code's life.
                 **send_options(self.policy.ttl),
             )

@@ -13,8 +13,9 @@ Flows started before a worker ran them this way go on as ordinary activities (re
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -22,9 +23,16 @@ from temporalio.common import RetryPolicy
 # Retries stay under the local retry threshold (1 min): every attempt keeps its activity id.
 DATABASE_STEP = {"start_to_close_timeout": timedelta(seconds=15), "retry_policy": RetryPolicy(maximum_attempts=5)}
 LOCAL_STEPS = "database-steps-local"
+# Since then a write and its audit row are one step and one transaction (a saved password, a
+# registered MFA method); flows from before record the audit row with a step of its own.
+AUDITED_WRITES = "audited-writes"
+A = TypeVar("A")
+R = TypeVar("R")
 
 
-async def database_step(activity: str, arg: Any, *, result_type: type | None = None) -> Any:
+async def database_step(activity: Callable[[Any, A], Awaitable[R]], arg: A) -> R:
+    """``activity``: the method of activities.postgres.AccountActivities the step runs; its
+    name is the activity's, its annotation the result's type."""
     if workflow.patched(LOCAL_STEPS):
-        return await workflow.execute_local_activity(activity, arg, result_type=result_type, **DATABASE_STEP)
-    return await workflow.execute_activity(activity, arg, result_type=result_type, **DATABASE_STEP)
+        return await workflow.execute_local_activity_method(activity, arg, **DATABASE_STEP)
+    return await workflow.execute_activity_method(activity, arg, **DATABASE_STEP)

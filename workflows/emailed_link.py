@@ -18,6 +18,7 @@ from temporalio.exceptions import ActivityError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import LinkDelivery, Sent
+    from activities.email import EmailActivities
     from domain.digests import digests_match
     from workflows.deliveries import (
         STILL_SENDING_LINK,
@@ -76,7 +77,7 @@ class EmailedLink(FlowWorkflow):
         life = timedelta(seconds=delivery.expires_in_seconds)
         notice = self._view.notice
         try:
-            sending = workflow.start_activity("send_link_email", delivery, result_type=Sent, **send_options(life))
+            sending = workflow.start_activity_method(EmailActivities.send_link_email, delivery, **send_options(life))
             if retries_within_life() and not await done_soon(sending):
                 self._view.notice = STILL_SENDING_LINK  # the screen waiting for the email says so
             sent: Sent = await sending

@@ -15,22 +15,28 @@ from temporalio import workflow
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import AccountProgress, AuditEntry, MfaChoice, NewPassword, TermsAccepted
+    from activities.contracts import (
+        AccountProgress,
+        AuditEntry,
+        MfaChoice,
+        TermsAccepted,
+    )
+    from activities.postgres import AccountActivities
     from domain.phone import mask_phone
     from domain.terms import TERMS_VERSION
     from workflows.code_challenge import CodeChallenge
-    from workflows.database_steps import database_step
+    from workflows.database_steps import AUDITED_WRITES, database_step
     from workflows.emailed_link import EmailedLink, LinkOpened
     from workflows.enrollment_email import EmailStep
+    from workflows.enrollment_password import PasswordStep
     from workflows.flow import FlowView, field_error
-    from workflows.notices import MFA_REGISTERED, PASSWORD_CHANGED, Notices
+    from workflows.notices import MFA_REGISTERED, Notices
     from workflows.sign_in_hand_over import SignInHandOver
     from workflows.timings import Timings
 
 PROCESS = "enrollment"
 METHODS = ("phone", "email")
 PHONE_CHANNELS = ("sms", "voice")
-PASSWORD_NOT_ACCEPTED = "The password could not be accepted. Please try again."
 
 
 # Enrollments that began with a link or a code sent to the address on record: the mailbox is
@@ -55,6 +61,10 @@ class EnrollmentStart:
     def mailbox_proven(self) -> bool:
         return self.purpose in MAILBOX_PROVEN
 
+    @property
+    def established(self) -> bool:
+        return self.purpose in ESTABLISHED
+
 
 @dataclass(frozen=True)
 class PhoneEntry:
@@ -63,7 +73,7 @@ class PhoneEntry:
 
 
 @workflow.defn
-class MfaEnrollmentWorkflow(EmailStep, SignInHandOver):
+class MfaEnrollmentWorkflow(EmailStep, PasswordStep, SignInHandOver):
     @workflow.init
     def __init__(self, start: EnrollmentStart) -> None:
         super().__init__()
@@ -121,60 +131,6 @@ class MfaEnrollmentWorkflow(EmailStep, SignInHandOver):
         if method not in METHODS:
             raise field_error("method", "Choose PHONE or EMAIL.")
 
-    # --- password --------------------------------------------------------------------
-    @workflow.update
-    async def save_password(self) -> FlowView:
-        """Create: the edge checked and hashed the new password and staged the hash for this
-        flow; this step has it applied, so no hash ever travels through history."""
-        self._touch()
-        self._saving_password = True
-        try:
-            applied = await database_step("apply_staged_password", self._start.account_id, result_type=bool)
-            if applied:
-                await self._password_saved()
-            else:
-                self._show_error("password", PASSWORD_NOT_ACCEPTED)
-        finally:
-            self._saving_password = False
-        return self.view()
-
-    @save_password.validator
-    def _check_save_password(self) -> None:
-        self._check_password_step()
-
-    @workflow.update
-    async def set_password(self, password_hash: str) -> FlowView:
-        """The hash in the update's argument: how flows started before staged passwords took
-        this step. Kept so their histories replay; refused for everyone now."""
-        self._touch()
-        self._saving_password = True
-        try:
-            await database_step("set_account_password", NewPassword(self._start.account_id, password_hash))
-            await self._password_saved()
-        finally:
-            self._saving_password = False
-        return self.view()
-
-    @set_password.validator
-    def _check_password(self, password_hash: str) -> None:
-        self._check_password_step()
-        raise field_error("password", PASSWORD_NOT_ACCEPTED)
-
-    def _check_password_step(self) -> None:
-        self._expect("password")
-        if self._saving_password:
-            # A double-clicked Create: the first one is already saving the password.
-            raise field_error("password", "Your password is being saved. Please wait.")
-
-    async def _password_saved(self) -> None:
-        await self._audit("password.created")
-        if self._start.purpose in ESTABLISHED:
-            self._notices.send(self._start.account_id, PASSWORD_CHANGED, self._on_record)
-        if self._method == "email":
-            await self._complete("email")
-        else:
-            self._go("phone")
-
     # --- phone -----------------------------------------------------------------------
     @workflow.update
     async def submit_phone(self, entry: PhoneEntry) -> FlowView:
@@ -221,7 +177,7 @@ class MfaEnrollmentWorkflow(EmailStep, SignInHandOver):
     @workflow.update
     async def accept_terms(self, version: str) -> FlowView:
         self._touch()
-        await database_step("accept_terms", TermsAccepted(self._start.account_id, version))
+        await database_step(AccountActivities.accept_terms, TermsAccepted(self._start.account_id, version))
         self._finish("completed", "done")
         return self.view()
 
@@ -237,7 +193,7 @@ class MfaEnrollmentWorkflow(EmailStep, SignInHandOver):
         first run's start input (email verified and password created: only the phone is left)
         — where the link that began it proved the mailbox; a password alone starts over."""
         account_id = self._start.account_id
-        saved: AccountProgress = await database_step("account_progress", account_id, result_type=AccountProgress)
+        saved: AccountProgress = await database_step(AccountActivities.account_progress, account_id)
         if not self._start.mailbox_proven:
             self._on_record = saved.email
             self._offer_email_on_record()
@@ -259,9 +215,11 @@ class MfaEnrollmentWorkflow(EmailStep, SignInHandOver):
 
     async def _complete(self, method: str) -> None:
         phone = self._phone if method == "phone" else ""
-        await database_step("complete_mfa_registration", MfaChoice(self._start.account_id, method, phone))
-        await self._audit("mfa.registered", method=method)
-        if self._start.purpose in ESTABLISHED:
+        audited = workflow.patched(AUDITED_WRITES)
+        await database_step(AccountActivities.complete_mfa_registration, MfaChoice(self._start.account_id, method, phone, audited))
+        if not audited:
+            await self._audit("mfa.registered", method=method)
+        if self._start.established:
             masked = mask_phone(phone) if phone else ""
             self._notices.send(self._start.account_id, MFA_REGISTERED, self._on_record, method=method, phone=masked)
         if self._start.requires_terms:
@@ -271,7 +229,7 @@ class MfaEnrollmentWorkflow(EmailStep, SignInHandOver):
 
     async def _audit(self, event: str, **detail: str) -> None:
         entry = AuditEntry(event, subject=self._start.account_id, detail={"flow": workflow.info().workflow_id, **detail})
-        await database_step("record_audit", entry)
+        await database_step(AccountActivities.record_audit, entry)
 
     def _expect(self, *steps: str) -> None:
         if self._view.step not in steps:

@@ -14,6 +14,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import EmailToVerify, Outcome
+    from activities.postgres import AccountActivities
     from domain.email import mask_email
     from workflows.code_challenge import CodeChallenge
     from workflows.code_step import CodeStep
@@ -89,7 +90,7 @@ class EmailStep(CodeStep):
         one another account holds), and a changed address tells both mailboxes."""
         assert self.challenge is not None
         to_verify = EmailToVerify(self._start.account_id, self._email)
-        outcome: Outcome = await database_step("verify_account_email", to_verify, result_type=Outcome)
+        outcome: Outcome = await database_step(AccountActivities.verify_account_email, to_verify)
         if outcome.error:
             # The spent challenge would refuse every new send ("already verified"); its
             # successor lets the person try another address within the same send limits.

@@ -11,6 +11,9 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
+with workflow.unsafe.imports_passed_through():
+    from activities.housekeeping import HousekeepingActivities
+
 _DB = {"start_to_close_timeout": timedelta(minutes=1), "retry_policy": RetryPolicy(maximum_attempts=5)}
 
 
@@ -24,6 +27,6 @@ class Housekeeping:
 class MaintenanceWorkflow:
     @workflow.run
     async def run(self) -> Housekeeping:
-        throttles = await workflow.execute_activity("purge_throttles", result_type=int, **_DB)
-        staged = await workflow.execute_activity("purge_staged_passwords", result_type=int, **_DB)
+        throttles = await workflow.execute_activity_method(HousekeepingActivities.purge_throttles, **_DB)
+        staged = await workflow.execute_activity_method(HousekeepingActivities.purge_staged_passwords, **_DB)
         return Housekeeping(throttles_purged=throttles, staged_passwords_purged=staged)

@@ -15,6 +15,8 @@ from temporalio.exceptions import ActivityError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import AuditEntry, Notice
+    from activities.email import EmailActivities
+    from activities.postgres import AccountActivities
     from workflows.database_steps import database_step
 
 PATCH = "security-notices"
@@ -23,7 +25,7 @@ EMAIL_CHANGED = "email_changed"
 PASSWORD_CHANGED = "password_changed"
 MFA_REGISTERED = "mfa_registered"
 
-_SEND = {
+NOTICE_SEND = {
     "start_to_close_timeout": timedelta(seconds=30),
     "retry_policy": RetryPolicy(maximum_attempts=5, non_retryable_error_types=["InvalidDestination"]),
 }
@@ -38,14 +40,15 @@ async def notify(account_id: str, template: str, *addresses: str, **detail: str)
             continue
         sent.add(address.casefold())
         try:
-            await workflow.execute_activity("send_notice_email", Notice(to=address, template=template, detail=detail), **_SEND)
+            notice = Notice(to=address, template=template, detail=detail)
+            await workflow.execute_activity_method(EmailActivities.send_notice_email, notice, **NOTICE_SEND)
             event = "notice.sent"
         except ActivityError as error:
             if is_cancelled_exception(error):
                 raise
             event = "notice.failed"
         entry = AuditEntry(event, subject=account_id, detail={"flow": workflow.info().workflow_id, "template": template})
-        await database_step("record_audit", entry)
+        await database_step(AccountActivities.record_audit, entry)
 
 
 class Notices:

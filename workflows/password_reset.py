@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import AuditEntry, NewPassword
+    from activities.contracts import AuditEntry, NewPassword, StagedPassword
+    from activities.postgres import AccountActivities
     from domain.email import mask_email
     from domain.phone import mask_phone
     from workflows.code_challenge import ALREADY_SENDING, CodeChallenge, Outcome
     from workflows.code_step import CodeStep
-    from workflows.database_steps import database_step
+    from workflows.database_steps import AUDITED_WRITES, database_step
     from workflows.flow import FlowView, field_error
     from workflows.notices import PASSWORD_CHANGED, Notices
     from workflows.sign_in_hand_over import SignInHandOver
@@ -122,12 +123,17 @@ class PasswordResetWorkflow(CodeStep, SignInHandOver):
         flow; this step has it applied, so no hash ever travels through history."""
         self._touch()
         self._saving_password = True
-        applied = await database_step("apply_staged_password", self._start.account_id, result_type=bool)
+        account = self._start.account_id
+        if audited := workflow.patched(AUDITED_WRITES):
+            saved = StagedPassword(account, "password.reset", end_sign_ins=True)
+            applied = await database_step(AccountActivities.save_staged_password, saved)
+        else:
+            applied = await database_step(AccountActivities.apply_staged_password, account)
         if not applied:
             self._saving_password = False
             self._show_error("password", PASSWORD_NOT_ACCEPTED)
             return self.view()
-        await self._password_changed()
+        await self._password_changed(saved_with_its_end_of_sign_ins=audited)
         return self._answer()
 
     @save_new_password.validator
@@ -141,7 +147,7 @@ class PasswordResetWorkflow(CodeStep, SignInHandOver):
         self._touch()
         self._saving_password = True
         account = self._start.account_id
-        await database_step("set_account_password", NewPassword(account, password_hash))
+        await database_step(AccountActivities.set_account_password, NewPassword(account, password_hash))
         await self._password_changed()
         return self.view()
 
@@ -157,12 +163,13 @@ class PasswordResetWorkflow(CodeStep, SignInHandOver):
         if self._view.step != "new_password" or not self._known:
             raise field_error("form", "Please verify your email address first.")
 
-    async def _password_changed(self) -> None:
+    async def _password_changed(self, *, saved_with_its_end_of_sign_ins: bool = False) -> None:
         account = self._start.account_id
-        # Whoever else was signed in, or remembered, must prove themselves again.
-        await database_step("revoke_sign_ins", account)
-        entry = AuditEntry("password.reset", subject=account, detail={"flow": workflow.info().workflow_id})
-        await database_step("record_audit", entry)
+        if not saved_with_its_end_of_sign_ins:  # a flow from before AUDITED_WRITES
+            # Whoever else was signed in, or remembered, must prove themselves again.
+            await database_step(AccountActivities.revoke_sign_ins, account)
+            entry = AuditEntry("password.reset", subject=account, detail={"flow": workflow.info().workflow_id})
+            await database_step(AccountActivities.record_audit, entry)
         self._notices.send(account, PASSWORD_CHANGED, self._start.email, signed_out="yes")
         self._finish("completed", "done")
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import (
     ActivityError,
     ChildWorkflowError,
@@ -33,10 +32,13 @@ with workflow.unsafe.imports_passed_through():
         Notice,
         Outcome,
     )
+    from activities.email import EmailActivities
+    from activities.postgres import AccountActivities
     from workflows.database_steps import database_step
     from workflows.emailed_link import EmailedLink
     from workflows.enrollment import EnrollmentStart, enroll
     from workflows.flow import FlowView, field_error
+    from workflows.notices import NOTICE_SEND
     from workflows.timings import Timings
 
 PROCESS = "registration"
@@ -145,7 +147,7 @@ class ProviderRegistrationWorkflow(EmailedLink):
             return self.view()
         self._saving = True
         try:
-            outcome: Outcome = await database_step("create_pending_account", account, result_type=Outcome)
+            outcome: Outcome = await database_step(AccountActivities.create_pending_account, account)
         finally:
             self._saving = False
         if outcome.error:
@@ -192,7 +194,7 @@ class ProviderRegistrationWorkflow(EmailedLink):
         """A restarted run: the account the earlier run created (if any) is this flow's, and a
         fresh link goes out for it; without one the person gives their information as before."""
         flow_id = workflow.info().workflow_id
-        found: AccountProgress = await database_step("find_registration_account", flow_id, result_type=AccountProgress)
+        found: AccountProgress = await database_step(AccountActivities.find_registration_account, flow_id)
         if found.account_id:
             self._progress = found
             self._account_id = found.account_id
@@ -223,7 +225,7 @@ class ProviderRegistrationWorkflow(EmailedLink):
         if not workflow.patched(PENDING_EXPIRY):
             return
         await workflow.sleep(max(timedelta(0), self._expires_at - workflow.now()))
-        released: bool = await database_step("expire_unverified_account", self._account_id, result_type=bool)
+        released: bool = await database_step(AccountActivities.expire_unverified_account, self._account_id)
         if released:
             await self._audit("registration.account_expired")
 
@@ -232,19 +234,16 @@ class ProviderRegistrationWorkflow(EmailedLink):
 
     async def _send_notice(self, notice: Notice) -> None:
         try:
-            await workflow.execute_activity(
-                "send_notice_email", notice, start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=RetryPolicy(maximum_attempts=3, non_retryable_error_types=["InvalidDestination"]),
-            )
+            await workflow.execute_activity_method(EmailActivities.send_notice_email, notice, **NOTICE_SEND)
         except ActivityError as error:
             if is_cancelled_exception(error):
                 raise
             # What it tells of happened either way, and the audit log says so.
 
     async def _release(self) -> None:
-        await database_step("release_pending_account", self._account_id)
+        await database_step(AccountActivities.release_pending_account, self._account_id)
         await self._audit("registration.cancelled")
 
     async def _audit(self, event: str) -> None:
         entry = AuditEntry(event, subject=self._account_id, detail={"flow": workflow.info().workflow_id})
-        await database_step("record_audit", entry)
+        await database_step(AccountActivities.record_audit, entry)

@@ -15,11 +15,8 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.contracts import EmailToVerify, MfaChoice, NewPassword, Outcome
-from activities.postgres import (
-    INVALID_ACCOUNT_DATA,
-    USERNAME_TAKEN,
-    AccountActivities,
-)
+from activities.postgres import USERNAME_TAKEN, AccountActivities
+from activities.postgres_steps import INVALID_ACCOUNT_DATA
 from domain.passwords import hash_password
 from tests.support.app import free_port
 
@@ -66,6 +63,7 @@ def test_registered_under_the_names_the_workflows_call(accounts):
         "verify_account_email",
         "set_account_password",
         "apply_staged_password",
+        "save_staged_password",
         "complete_mfa_registration",
         "accept_terms",
         "revoke_sign_ins",

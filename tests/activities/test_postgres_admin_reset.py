@@ -12,7 +12,8 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.contracts import AdminResetEnded, AdminResetRequested
-from activities.postgres import ACCOUNT_NOT_FOUND, INVALID_ACCOUNT_DATA, AccountActivities
+from activities.postgres import AccountActivities
+from activities.postgres_steps import ACCOUNT_NOT_FOUND, INVALID_ACCOUNT_DATA
 from tests.support.provider_admins import member
 
 

@@ -11,12 +11,9 @@ import pytest
 from temporalio.exceptions import ApplicationError
 
 from activities.contracts import AuditEntry, EmailToVerify, MfaChoice, NewPassword, TermsAccepted
-from activities.postgres import (
-    ACCOUNT_NOT_FOUND,
-    EMAIL_IN_USE,
-    INVALID_ACCOUNT_DATA,
-    INVALID_ACCOUNT_ID,
-)
+from activities import postgres
+from activities.postgres import EMAIL_IN_USE
+from activities.postgres_steps import ACCOUNT_NOT_FOUND, INVALID_ACCOUNT_DATA, INVALID_ACCOUNT_ID
 from domain.passwords import hash_password
 from tests.activities.test_postgres import PASSWORD, create, events, run, user_row
 
@@ -124,6 +121,26 @@ async def test_a_disabled_account_stays_disabled(accounts, pool, new_account):
         await conn.execute("UPDATE users SET status = 'disabled' WHERE id = $1", uuid.UUID(account_id))
     await run(accounts.complete_mfa_registration, MfaChoice(account_id, "email"))
     assert (await user_row(pool, account_id))["status"] == "disabled"
+
+
+async def test_a_registered_method_is_audited_in_its_own_transaction_once(accounts, pool, new_account, monkeypatch):
+    account_id = await create(accounts, new_account)
+    choice = MfaChoice(account_id, "phone", "+17175550123", audited=True)
+    real_audit = postgres.audit_once
+
+    async def lost_before_the_row(conn, event, **fields):
+        raise ConnectionResetError("the database went away here")
+
+    monkeypatch.setattr(postgres, "audit_once", lost_before_the_row)
+    with pytest.raises(ConnectionResetError):
+        await run(accounts.complete_mfa_registration, choice, flow="enrollment-1", activity_id="mfa-1")
+    assert (await user_row(pool, account_id))["mfa_method"] is None  # no method registered unaudited
+    monkeypatch.setattr(postgres, "audit_once", real_audit)
+    for _ in range(2):  # the retry after a committed attempt writes nothing twice
+        await run(accounts.complete_mfa_registration, choice, flow="enrollment-1", activity_id="mfa-1")
+    assert (await user_row(pool, account_id))["mfa_method"] == "phone"
+    [registered] = await events(pool, "mfa.registered")
+    assert registered["detail"] == {"flow": "enrollment-1", "method": "phone"}
 
 
 @pytest.mark.parametrize("choice", [MfaChoice("", "phone", ""), MfaChoice("", "fax", "+17175550123")])

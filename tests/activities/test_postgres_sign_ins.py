@@ -11,7 +11,7 @@ import pytest
 from temporalio.exceptions import ApplicationError
 
 from activities.contracts import MfaChoice
-from activities.postgres import INVALID_ACCOUNT_ID
+from activities.postgres_steps import INVALID_ACCOUNT_ID
 from store.remember_me import issue_token, remembered_user
 from store.sessions import create_session, touch_session
 from tests.activities.test_postgres import create, events, run

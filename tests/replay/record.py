@@ -23,14 +23,8 @@ from temporalio.worker import Worker
 from engine import search_attributes as sa
 from tests.support.challenge_flow import ChallengeFlow, ChallengeStart
 from tests.support.temporal import BIN, TIME_SKIPPING_FLAG
-from tests.workflows.fakes import (
-    NEW_ACCOUNT,
-    PROVIDER_ID,
-    PROVIDER_NPI,
-    TAKEN_USERNAME,
-    FakeAccounts,
-    FakeSenders,
-)
+from tests.workflows.fake_accounts import TAKEN_USERNAME, FakeAccounts
+from tests.workflows.fakes import NEW_ACCOUNT, PROVIDER_ID, PROVIDER_NPI, FakeSenders
 from tests.workflows.harness import Flows
 from workflows.admin_reset import AdminResetStart, ProviderAdminResetWorkflow, admin_reset_id
 from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow, PhoneEntry

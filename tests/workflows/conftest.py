@@ -11,7 +11,8 @@ from temporalio.worker import Worker
 
 from tests.support.challenge_flow import ChallengeFlow, ChallengeStart
 from tests.support.temporal import client_for, make_settings
-from tests.workflows.fakes import FakeAccounts, FakeSenders
+from tests.workflows.fake_accounts import FakeAccounts
+from tests.workflows.fakes import FakeSenders
 from tests.workflows.harness import Flows
 from workflows.registry import WORKFLOWS
 

@@ -15,7 +15,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.terms import TERMS_VERSION
 from operations.flows import LOCAL_ACTIVITY_MARKER
-from tests.workflows.fakes import FakeAccounts, FakeSenders
+from tests.workflows.fake_accounts import FakeAccounts
+from tests.workflows.fakes import FakeSenders
 from workflows.flow import FlowView
 
 # How long `until` keeps looking before it gives up: a bound on a wait, not a timed assertion.

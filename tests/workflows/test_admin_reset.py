@@ -96,7 +96,7 @@ async def test_link_clicked_after_6_days_works_and_the_user_re_registers(flows):
 
     assert await flows.enroll_by_email(child, EMAIL) == account_id
     assert await handle.result() == "re_registered"
-    assert flows.accounts.args("complete_mfa_registration") == [MfaChoice(account_id, "email", "")]
+    assert flows.accounts.args("complete_mfa_registration") == [MfaChoice(account_id, "email", "", audited=True)]
     assert ended(flows) == ["re_registered"]
     assert (await flows.view(handle)).step == "complete"
 

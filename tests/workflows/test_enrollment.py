@@ -8,13 +8,10 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
-from activities.contracts import (
-    EmailToVerify,
-    MfaChoice,
-    TermsAccepted,
-)
+from activities.contracts import EmailToVerify, MfaChoice, StagedPassword, TermsAccepted
 from domain.terms import TERMS_VERSION
-from tests.workflows.fakes import CODE, EMAIL_IN_USE, PASSWORD_HASH, TAKEN_EMAIL
+from tests.workflows.fake_accounts import EMAIL_IN_USE, TAKEN_EMAIL
+from tests.workflows.fakes import CODE, PASSWORD_HASH
 from workflows.code_challenge import MESSAGES, Outcome
 from workflows.code_step import CODE_SENT
 from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow, PhoneEntry
@@ -68,8 +65,8 @@ async def test_email_method_enrolls_accepts_terms_and_signs_in_once(flows):
     assert (await verify(flows, handle)).step == "password"
     assert flows.accounts.args("verify_account_email") == [EmailToVerify(ACCOUNT, EMAIL)]
     assert (await act(handle, "save_password")).step == "terms"
-    assert flows.accounts.args("apply_staged_password") == [ACCOUNT]
-    assert flows.accounts.args("complete_mfa_registration") == [MfaChoice(ACCOUNT, "email", "")]
+    assert flows.accounts.args("save_staged_password") == [StagedPassword(ACCOUNT, "password.created")]
+    assert flows.accounts.args("complete_mfa_registration") == [MfaChoice(ACCOUNT, "email", "", audited=True)]
     view = await act(handle, "accept_terms", TERMS_VERSION)
     assert (view.step, view.status) == ("done", "completed")
     assert flows.accounts.args("accept_terms") == [TermsAccepted(ACCOUNT, TERMS_VERSION)]
@@ -96,7 +93,7 @@ async def test_phone_method_by_sms(flows):
     assert view.step == "phone_code" and view.code.channel == "sms"
     assert flows.senders.sent[-1].destination == PHONE
     assert (await verify(flows, handle)).step == "done"
-    assert flows.accounts.args("complete_mfa_registration") == [MfaChoice(ACCOUNT, "phone", PHONE)]
+    assert flows.accounts.args("complete_mfa_registration") == [MfaChoice(ACCOUNT, "phone", PHONE, audited=True)]
 
 
 async def test_phone_method_by_voice_call_completes_with_the_spoken_code(flows):
@@ -109,7 +106,7 @@ async def test_phone_method_by_voice_call_completes_with_the_spoken_code(flows):
     assert (await flows.view(handle)).step == "phone_call"
     assert (await verify(flows, handle, "000000")).errors == {"code": MESSAGES[Outcome.WRONG]}
     assert (await verify(flows, handle)).step == "done"
-    assert flows.accounts.args("complete_mfa_registration") == [MfaChoice(ACCOUNT, "phone", PHONE)]
+    assert flows.accounts.args("complete_mfa_registration") == [MfaChoice(ACCOUNT, "phone", PHONE, audited=True)]
 
 
 async def test_a_call_placed_before_calls_spoke_their_code_still_completes_on_the_pound_key(flows):
@@ -181,7 +178,7 @@ async def test_change_phone_moves_the_challenge_to_the_new_line(flows):
     await flows.fast_forward(handle, seconds=21)
     assert (await act(handle, "submit_phone", PhoneEntry(PHONE, "voice"))).step == "phone_call"
     assert (await verify(flows, handle)).step == "done"
-    assert flows.accounts.args("complete_mfa_registration") == [MfaChoice(ACCOUNT, "phone", PHONE)]
+    assert flows.accounts.args("complete_mfa_registration") == [MfaChoice(ACCOUNT, "phone", PHONE, audited=True)]
 
 
 async def test_code_expires_after_the_code_ttl(flows):
@@ -247,8 +244,8 @@ async def test_resume_starts_at_the_phone_step_and_can_use_email_instead(flows):
     assert (view.step, view.fields["can_use_email"]) == ("phone", "yes")
     view = await act(handle, "use_email_instead")
     assert (view.step, view.status) == ("done", "completed")
-    assert flows.accounts.args("complete_mfa_registration") == [MfaChoice(ACCOUNT, "email", "")]
-    assert flows.accounts.args("apply_staged_password") == []
+    assert flows.accounts.args("complete_mfa_registration") == [MfaChoice(ACCOUNT, "email", "", audited=True)]
+    assert flows.accounts.args("save_staged_password") == []
 
 
 @pytest.mark.parametrize(

@@ -12,14 +12,8 @@ from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
 from temporalio.exceptions import CancelledError
 
 from activities.contracts import NewAccount
-from tests.workflows.fakes import (
-    NEW_ACCOUNT,
-    PROVIDER_ID,
-    PROVIDER_NPI,
-    TAKEN_EMAIL,
-    TAKEN_USERNAME,
-    USERNAME_TAKEN,
-)
+from tests.workflows.fake_accounts import TAKEN_EMAIL, TAKEN_USERNAME, USERNAME_TAKEN
+from tests.workflows.fakes import NEW_ACCOUNT, PROVIDER_ID, PROVIDER_NPI
 from tests.workflows.harness import without_clock
 from workflows.deliveries import STILL_SENDING_LINK
 from workflows.emailed_link import LinkClick

@@ -85,6 +85,6 @@ async def test_link_clicked_at_21_minutes_fails_and_reset_then_completes(flows):
     child = flows.child(await click(flows, reset))
     assert await flows.enroll_by_email(child, NEW_ACCOUNT.email) == "account-1"
     assert await reset.result() == "completed"
-    assert flows.accounts.args("complete_mfa_registration") == [MfaChoice("account-1", "email", "")]
+    assert flows.accounts.args("complete_mfa_registration") == [MfaChoice("account-1", "email", "", audited=True)]
     assert [accepted.account_id for accepted in flows.accounts.args("accept_terms")] == ["account-1"]
     assert flows.accounts.args("release_pending_account") == []

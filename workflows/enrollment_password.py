@@ -1,0 +1,77 @@
+"""The password step of MFA enrollment: Create, once the edge has checked the new password,
+hashed it and staged the hash for this flow. The hash never travels through history, and
+the password is saved with its audit row in one transaction. The host flow
+(workflows/enrollment.py) holds the state this step reads (``_start``, ``_method``,
+``_on_record``, ``_saving_password``, ``_notices``) and goes on from here (``_complete``)."""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.contracts import NewPassword, StagedPassword
+    from activities.postgres import AccountActivities
+    from workflows.database_steps import AUDITED_WRITES, database_step
+    from workflows.flow import FlowView, FlowWorkflow, field_error
+    from workflows.notices import PASSWORD_CHANGED
+
+PASSWORD_NOT_ACCEPTED = "The password could not be accepted. Please try again."
+
+
+class PasswordStep(FlowWorkflow):
+    @workflow.update
+    async def save_password(self) -> FlowView:
+        """Create: the edge checked and hashed the new password and staged the hash for this
+        flow; this step has it applied, so no hash ever travels through history."""
+        self._touch()
+        self._saving_password = True
+        try:
+            if workflow.patched(AUDITED_WRITES):
+                saved = StagedPassword(self._start.account_id, "password.created")
+                applied = await database_step(AccountActivities.save_staged_password, saved)
+            elif applied := await database_step(AccountActivities.apply_staged_password, self._start.account_id):
+                await self._audit("password.created")
+            if applied:
+                await self._password_saved()
+            else:
+                self._show_error("password", PASSWORD_NOT_ACCEPTED)
+        finally:
+            self._saving_password = False
+        return self.view()
+
+    @save_password.validator
+    def _check_save_password(self) -> None:
+        self._check_password_step()
+
+    @workflow.update
+    async def set_password(self, password_hash: str) -> FlowView:
+        """The hash in the update's argument: how flows started before staged passwords took
+        this step. Kept so their histories replay; refused for everyone now."""
+        self._touch()
+        self._saving_password = True
+        try:
+            await database_step(AccountActivities.set_account_password, NewPassword(self._start.account_id, password_hash))
+            await self._audit("password.created")
+            await self._password_saved()
+        finally:
+            self._saving_password = False
+        return self.view()
+
+    @set_password.validator
+    def _check_password(self, password_hash: str) -> None:
+        self._check_password_step()
+        raise field_error("password", PASSWORD_NOT_ACCEPTED)
+
+    def _check_password_step(self) -> None:
+        self._expect("password")
+        if self._saving_password:
+            # A double-clicked Create: the first one is already saving the password.
+            raise field_error("password", "Your password is being saved. Please wait.")
+
+    async def _password_saved(self) -> None:
+        if self._start.established:
+            self._notices.send(self._start.account_id, PASSWORD_CHANGED, self._on_record)
+        if self._method == "email":
+            await self._complete("email")
+        else:
+            self._go("phone")

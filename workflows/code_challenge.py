@@ -13,17 +13,14 @@ from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import (
-        INVALID_DESTINATION,
-        SPOKEN_CODE,
-        CodeDelivery,
-    )
+    from activities.contracts import INVALID_DESTINATION, SPOKEN_CODE, CodeDelivery
     from activities.email import EmailActivities
     from activities.phone import PhoneActivities
     from domain.digests import digests_match
     from workflows.deliveries import CODE_ON_ITS_WAY, send_options
 
 CHANNELS = ("email", "sms", "voice")
+# The activity each channel's code goes out by.
 _SENDERS = {
     "email": EmailActivities.send_code_email,
     "sms": PhoneActivities.send_code_sms,

@@ -11,20 +11,8 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.digests import is_digest
-    from workflows.code_challenge import (
-        ALREADY_SENDING,
-        MESSAGES,
-        NOT_SIX_DIGITS,
-        CodeChallenge,
-        CodeStatus,
-        Outcome,
-    )
-    from workflows.deliveries import (
-        STILL_SENDING_CODE,
-        done_soon,
-        done_soon_or,
-        retries_within_life,
-    )
+    from workflows.code_challenge import ALREADY_SENDING, MESSAGES, NOT_SIX_DIGITS, CodeChallenge, CodeStatus, Outcome
+    from workflows.deliveries import STILL_SENDING_CODE, done_soon, done_soon_or, retries_within_life
     from workflows.flow import FlowView, FlowWorkflow, field_error
 
 CODE_SENT = "Verification code has been sent. Please copy it to the input box below."

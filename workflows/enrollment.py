@@ -15,12 +15,7 @@ from temporalio import workflow
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import (
-        AccountProgress,
-        AuditEntry,
-        MfaChoice,
-        TermsAccepted,
-    )
+    from activities.contracts import AccountProgress, AuditEntry, MfaChoice, TermsAccepted
     from activities.postgres import AccountActivities
     from domain.phone import mask_phone
     from domain.terms import TERMS_VERSION

@@ -60,6 +60,7 @@ class FlowScreens:
     finish: Finish  # the view says "done"
     actions: tuple[Action, ...]
     screen_summary: str  # the twin of the current screen, for OpenAPI
+    view: type[FlowView] = FlowView  # what the process's screens show: the twins' answers
     screen: str = ""  # the current screen's path, when it is not ``prefix``
     shown: Callable[[FlowView], FlowView] = lambda view: view  # what a screen may show of the view
     gone: Callable[[Request, Flows], Response] | None = None  # no flow bound; None: the app's 404 answer
@@ -72,14 +73,14 @@ class FlowScreens:
         path = self.screen or self.prefix
         router.add_api_route(path, screen, methods=["GET"], name=f"{self.process}_screen", include_in_schema=False)
         router.add_api_route(f"/api/v1{path}", screen, methods=["GET"], name=f"{self.process}_screen_api",
-                             summary=self.screen_summary, response_model=FlowView, responses=self._errors(None))
+                             summary=self.screen_summary, response_model=self.view, responses=self._errors(None))
         for action in self.actions:
             handler = self._handler(action)
             name = f"{self.process}_{action.path.replace('/', '_').replace('-', '_')}"
             router.add_api_route(f"{self.prefix}/{action.path}", handler, methods=["POST"], name=name, include_in_schema=False)
             router.add_api_route(
                 f"/api/v1{self.prefix}/{action.path}", handler, methods=["POST"], name=f"{name}_api",
-                summary=action.summary, openapi_extra=_request_body(action.body), response_model=FlowView,
+                summary=action.summary, openapi_extra=_request_body(action.body), response_model=self.view,
                 responses=self._errors(action),
             )
 

@@ -28,6 +28,7 @@ from api.security import CSRF_FIELD, CSRF_HEADER, Signer
 from engine.codec import PayloadRefused
 from settings import Settings
 from workflows.flow import FIELD_ERROR, FlowView, FlowWorkflow
+from workflows.registry import view_type
 
 log = logging.getLogger("atrezzo.api")
 
@@ -92,7 +93,7 @@ class Flows:
         )
         try:
             view = await self._client.execute_update_with_start_workflow(
-                FlowWorkflow.first_screen, start_workflow_operation=starting
+                FlowWorkflow.first_screen, start_workflow_operation=starting, result_type=view_type(flow_id)
             )
         except WorkflowUpdateFailedError:
             # A worker from before first_screen (workers are deployed first, but a straggler
@@ -101,7 +102,7 @@ class Flows:
         return flow_id, view
 
     async def view(self, flow_id: str) -> FlowView:
-        return await self.query(flow_id, "view", None, FlowView)
+        return await self.query(flow_id, "view", None, view_type(flow_id))
 
     async def query(self, flow_id: str, name: str, arg: Any, result_type: type[T]) -> T:
         handle = self._client.get_workflow_handle(flow_id)
@@ -138,7 +139,7 @@ class Flows:
     async def update(self, flow_id: str, name: str, arg: Any) -> FlowView:
         """Send a user action. A rejected action comes back as the view with the field's error."""
         try:
-            return await self.call(flow_id, name, arg, result_type=FlowView)
+            return await self.call(flow_id, name, arg, result_type=view_type(flow_id))
         except ActionRefused as refused:
             view = await self.view(flow_id)
             return view.refused(refused.field_name, refused.message, refused.code)
@@ -292,4 +293,4 @@ def is_api(request: Request) -> bool:
 
 
 def view_json(view: FlowView) -> Any:
-    return jsonable_encoder(view)
+    return jsonable_encoder(view, exclude={"fields"})  # kept only for API processes from before

@@ -40,7 +40,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.postgres import AccountActivities
     from workflows.database_steps import database_step
-    from workflows.emailed_link import EmailedLink, LinkOpened
+    from workflows.emailed_link import EmailedLink, LinkOpened, LinkView
     from workflows.enrollment import PROCESS as ENROLLMENT
     from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow
     from workflows.flow import FlowView, field_error
@@ -72,8 +72,22 @@ class AdminResetStart:
     timings: Timings = field(default_factory=Timings)
 
 
+@dataclass
+class AdminResetView(LinkView):
+    account_id: str = ""  # the account being reset
+    request_id: str = ""  # the administrator's request this run answers (Manage Users waits for it)
+    link_clicked: bool = False  # what link pages of API processes from before ``open_link`` waited for
+
+    def legacy_fields(self) -> dict[str, str]:
+        legacy = {"account_id": self.account_id, "request_id": self.request_id, **super().legacy_fields()}
+        return {**legacy, "link_clicked": "yes"} if self.link_clicked else legacy
+
+
 @workflow.defn
 class ProviderAdminResetWorkflow(EmailedLink):
+    VIEW = AdminResetView
+    _view: AdminResetView
+
     @workflow.init
     def __init__(self, start: AdminResetStart) -> None:
         super().__init__()
@@ -84,7 +98,7 @@ class ProviderAdminResetWorkflow(EmailedLink):
         self._closing = False
         self._link_noted = False
         self._start_flow(PROCESS, "resetting", account_id=start.account_id)
-        self._view.fields = {"account_id": start.account_id, "request_id": start.request_id}
+        self._view.account_id, self._view.request_id = start.account_id, start.request_id
 
     @workflow.run
     async def run(self, start: AdminResetStart) -> str:
@@ -157,7 +171,7 @@ class ProviderAdminResetWorkflow(EmailedLink):
             id=f"{ENROLLMENT}-{workflow.uuid4()}",
             parent_close_policy=ParentClosePolicy.REQUEST_CANCEL,
         )
-        self._view.fields["enrollment_flow"] = self._child.id
+        self._view.enrollment_flow = self._child.id
         self._go("enrolling")
         child = self._child
         await self._wait(child.done)
@@ -165,7 +179,7 @@ class ProviderAdminResetWorkflow(EmailedLink):
             return "restarted"
         self._child = None
         self._enrollment_wanted = False
-        self._view.fields.pop("enrollment_flow", None)
+        self._view.enrollment_flow = ""
         try:
             return child.result()
         except ChildWorkflowError:
@@ -195,7 +209,7 @@ class ProviderAdminResetWorkflow(EmailedLink):
     async def _note_link(self) -> None:
         self._link_noted = True
         await self._audit("admin_reset.link_clicked")
-        self._view.fields["link_clicked"] = "yes"  # what link pages from before open_link waited for
+        self._view.link_clicked = True
         self._link_opened(LinkOpened(self._start.account_id))  # answered once the click is recorded
 
     async def _restart(self) -> str:

@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
         retries_within_life,
         send_options,
     )
-    from workflows.flow import FlowWorkflow, field_error
+    from workflows.flow import FlowView, FlowWorkflow, field_error
 
 LINK_REFUSED = "This link has expired or has already been used."
 
@@ -60,7 +60,24 @@ class LinkOpened:
     enrollment_flow: str = ""
 
 
+@dataclass
+class LinkView(FlowView):
+    """The view of a flow that emails a link."""
+
+    # Refused clicks, and the enrollment a taken one opened: what link pages of API processes
+    # from before ``open_link`` waited on (``open_link`` answers with both now).
+    links_refused: int = 0
+    enrollment_flow: str = ""
+
+    def legacy_fields(self) -> dict[str, str]:
+        legacy = {"links_refused": str(self.links_refused)} if self.links_refused else {}
+        return {**legacy, "enrollment_flow": self.enrollment_flow} if self.enrollment_flow else legacy
+
+
 class EmailedLink(FlowWorkflow):
+    VIEW: type[FlowView] = LinkView
+    _view: LinkView
+
     def __init__(self) -> None:
         super().__init__()
         self._link: PendingLink | None = None
@@ -167,6 +184,5 @@ class EmailedLink(FlowWorkflow):
         if self.took_click(click.click_digest):
             return True  # the same browser again (its first open's answer was lost): no refusal
         # The signals have no answer: counting refusals let the page that sent one stop waiting.
-        refused = int(self._view.fields.get("links_refused", "0")) + 1
-        self._view.fields["links_refused"] = str(refused)
+        self._view.links_refused += 1
         return False

@@ -67,8 +67,27 @@ class PhoneEntry:
     channel: str  # "sms" (Send Code) | "voice" (Call Me)
 
 
+@dataclass
+class EnrollmentView(FlowView):
+    purpose: str = ""
+    account_id: str = ""  # the person's own (no PII): the edge's password policy and throttles
+    email_address: str = ""  # the Email Address box: shown masked until the address on record is proven
+    email_on_record: str = ""  # masked, while that address must be proven first
+    can_use_email: bool = False  # the phone screen offers the verified email instead
+    phone_number: str = ""  # as typed, kept in its box when the edge refused it
+
+    def legacy_fields(self) -> dict[str, str]:
+        legacy = {"purpose": self.purpose, "account_id": self.account_id, "email": self.email_address}
+        if self.email_on_record:
+            legacy["email_on_record"] = self.email_on_record
+        return {**legacy, "can_use_email": "yes"} if self.can_use_email else legacy
+
+
 @workflow.defn
 class MfaEnrollmentWorkflow(EmailStep, PasswordStep, SignInHandOver):
+    VIEW = EnrollmentView
+    _view: EnrollmentView
+
     @workflow.init
     def __init__(self, start: EnrollmentStart) -> None:
         super().__init__()
@@ -90,10 +109,9 @@ class MfaEnrollmentWorkflow(EmailStep, PasswordStep, SignInHandOver):
         # Resuming after email and password were done: the phone is left (or email instead).
         resume_at_phone = start.mailbox_proven and start.email_verified and start.has_new_password
         self._start_flow(PROCESS, "phone" if resume_at_phone else "method", account_id=start.account_id)
-        # The account id is the person's own (no PII); the edge needs it for the password policy.
-        self._view.fields = {"purpose": start.purpose, "account_id": start.account_id}
+        self._view.purpose, self._view.account_id = start.purpose, start.account_id
         if start.mailbox_proven:
-            self._view.fields["email"] = start.email
+            self._view.email_address = start.email
         else:
             self._offer_email_on_record()
         if resume_at_phone:
@@ -200,7 +218,7 @@ class MfaEnrollmentWorkflow(EmailStep, PasswordStep, SignInHandOver):
         self._method = "phone"
         self._email = self._on_record = email
         self._email_confirmed = True
-        self._view.fields.update(email=email, can_use_email="yes")
+        self._view.email_address, self._view.can_use_email = email, True
 
     async def _code_verified(self) -> None:
         if self.challenge is not None and self.challenge.channel == "email":
@@ -240,7 +258,7 @@ async def enroll(parent: EmailedLink, start: EnrollmentStart) -> str:
         id=f"{PROCESS}-{workflow.uuid4()}",
         parent_close_policy=ParentClosePolicy.REQUEST_CANCEL,
     )
-    parent._view.fields["enrollment_flow"] = child.id  # what link pages from before open_link waited for
+    parent._view.enrollment_flow = child.id
     parent._link_opened(LinkOpened(start.account_id, child.id))
     parent._go("enrolling")
     result = await child

@@ -37,7 +37,7 @@ class EmailStep(CodeStep):
         self._touch()
         self._email = email
         # Shown in full only to whoever proved the mailbox; until then, as on record: masked.
-        self._view.fields["email"] = mask_email(email) if self._must_confirm_on_record() else email
+        self._view.email_address = mask_email(email) if self._must_confirm_on_record() else email
         self.challenge = self._challenge("email", email)
         self._go("email_code")
         return await self.send_code()
@@ -80,7 +80,7 @@ class EmailStep(CodeStep):
         """The email screen shows the address on record masked, with its own button: the
         person proves that mailbox before anything else (then may change the address)."""
         if self._on_record:
-            self._view.fields.update(email="", email_on_record=mask_email(self._on_record))
+            self._view.email_address, self._view.email_on_record = "", mask_email(self._on_record)
 
     def _must_confirm_on_record(self) -> bool:
         return not self._start.mailbox_proven and not self._email_confirmed and bool(self._on_record)
@@ -103,8 +103,7 @@ class EmailStep(CodeStep):
         self._sent_by_kind["email"] = self.challenge.successor("email", self._email)
         self.challenge = None
         self._email_confirmed = True
-        self._view.fields.pop("email_on_record", None)
-        self._view.fields["email"] = self._email
+        self._view.email_on_record, self._view.email_address = "", self._email
         await self._audit("mfa.email_verified")
         if self._on_record and self._email.casefold() != self._on_record.casefold():
             # Both mailboxes hear of it: the old one in case this was not its owner.

@@ -39,7 +39,9 @@ class FlowView:
     email: str = ""  # masked
     phone: str = ""  # masked
     code: CodeStatus | None = None
-    # Non-secret values a screen shows or prefills (a masked address, a username).
+    # What API processes from before typed views read (a rolling deploy: workers go first),
+    # filled from the process's typed attributes as the view is answered (``legacy_fields``).
+    # New code never reads it and the JSON API leaves it out; it goes once they are all gone.
     fields: dict[str, str] = field(default_factory=dict)
     # The errors' codes by field, where a program must tell them apart (a wrong code from one
     # not sent yet): the messages are for people and may change. Outcome values for codes.
@@ -48,6 +50,10 @@ class FlowView:
     # the browser that sent it signs in as, given once (workflows/sign_in_hand_over.py).
     grant: str = ""
 
+
+    def legacy_fields(self) -> dict[str, str]:
+        """``fields`` as API processes from before typed views read it (a process's view adds its own)."""
+        return {}
 
     def refused(self, field_name: str, message: str, code: str = "") -> FlowView:
         """This view with one error in place of any it showed: a refusal at the edge, or of an
@@ -63,16 +69,19 @@ def field_error(field_name: str, message: str, code: str = "") -> ApplicationErr
 
 class FlowWorkflow:
     """Base for flows. Subclasses build their state in an ``@workflow.init`` ``__init__`` (so an
-    update that arrives with the first task finds it) and call ``_start_flow`` there."""
+    update that arrives with the first task finds it) and call ``_start_flow`` there. A process
+    whose screens show more than the common view declares its own (``VIEW``)."""
+
+    VIEW: type[FlowView] = FlowView
 
     def __init__(self) -> None:
-        self._view = FlowView(process="", step="")
+        self._view = self.VIEW(process="", step="")
         # User actions so far; a flow with an idle timeout restarts its clock when this moves.
         self._actions = 0
         self._restarting = False
 
     def _start_flow(self, process: str, step: str, *, provider_npi: str = "", account_id: str = "") -> None:
-        self._view = FlowView(process=process, step=step)
+        self._view = self.VIEW(process=process, step=step)
         updates = [sa.PROCESS.value_set(process), sa.STEP.value_set(step), sa.STEP_SINCE.value_set(workflow.now())]
         if provider_npi:
             updates.append(sa.PROVIDER_NPI.value_set(provider_npi))
@@ -131,7 +140,7 @@ class FlowWorkflow:
 
     @workflow.query
     def view(self) -> FlowView:
-        return dataclasses.replace(self._view, code=self._code_status())
+        return dataclasses.replace(self._view, code=self._code_status(), fields=self._view.legacy_fields())
 
     def _answer(self) -> FlowView:
         """What an update that may finish the flow answers: its view (a hand-over adds the grant)."""

@@ -38,8 +38,19 @@ class LoginStart:
     claim: str = ""
 
 
+@dataclass
+class LoginView(FlowView):
+    option: str = ""  # "phone" | "email": the button clicked (Remember Me is per option)
+
+    def legacy_fields(self) -> dict[str, str]:
+        return {"option": self.option}
+
+
 @workflow.defn
 class LoginWorkflow(CodeStep, SignInHandOver):
+    VIEW = LoginView
+    _view: LoginView
+
     @workflow.init
     def __init__(self, start: LoginStart) -> None:
         super().__init__()
@@ -47,7 +58,7 @@ class LoginWorkflow(CodeStep, SignInHandOver):
         self._sign_in_account = start.account_id
         self._expected_claim = start.claim
         self._start_flow(PROCESS, "phone" if start.option == "phone" else "email", account_id=start.account_id)
-        self._view.fields = {"option": start.option}
+        self._view.option = start.option
         if start.option == "phone":
             self._view.phone = mask_phone(start.destination)
         else:

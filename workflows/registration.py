@@ -35,7 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.email import EmailActivities
     from activities.postgres import AccountActivities
     from workflows.database_steps import database_step
-    from workflows.emailed_link import EmailedLink
+    from workflows.emailed_link import EmailedLink, LinkView
     from workflows.enrollment import EnrollmentStart, enroll
     from workflows.flow import FlowView, field_error
     from workflows.notices import NOTICE_SEND
@@ -60,8 +60,20 @@ class RegistrationStart:
     timings: Timings = field(default_factory=Timings)
 
 
+@dataclass
+class RegistrationView(LinkView):
+    organization: str = ""  # the provider's name, above Enter User Information
+    npi: str = ""
+
+    def legacy_fields(self) -> dict[str, str]:
+        return {"organization": self.organization, "npi": self.npi, **super().legacy_fields()}
+
+
 @workflow.defn
 class ProviderRegistrationWorkflow(EmailedLink):
+    VIEW = RegistrationView
+    _view: RegistrationView
+
     @workflow.init
     def __init__(self, start: RegistrationStart) -> None:
         super().__init__()
@@ -79,7 +91,7 @@ class ProviderRegistrationWorkflow(EmailedLink):
         # When an account this flow made, if still unverified, is released (see _expire_unverified).
         self._expires_at = workflow.now()
         self._start_flow(PROCESS, "user_info", provider_npi=start.provider_npi)
-        self._view.fields = {"organization": start.provider_name, "npi": start.provider_npi}
+        self._view.organization, self._view.npi = start.provider_name, start.provider_npi
         if self._resuming:
             self._view.notice = RESUMING
 

@@ -40,4 +40,4 @@ async def hand_over(flows: Flows, account_id: str) -> str | None:
         return None
     if view.errors:  # the reset is ending or being replaced right now: enroll on its own
         return None
-    return view.fields.get("enrollment_flow") or None
+    return view.enrollment_flow or None

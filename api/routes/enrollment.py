@@ -24,7 +24,7 @@ from domain.errors import FieldError
 from domain.phone import parse_us_direct_line
 from domain.terms import TERMS_VERSION
 from store.accounts import account_by_id
-from workflows.enrollment import MfaEnrollmentWorkflow, PhoneEntry
+from workflows.enrollment import EnrollmentView, MfaEnrollmentWorkflow, PhoneEntry
 from workflows.flow import FlowView
 
 PROCESS = "enrollment"
@@ -63,13 +63,13 @@ async def _submit_email(request: Request, flows: Flows, flow_id: str, body: Emai
     try:
         email = normalise_email(body.email)
     except FieldError as error:
-        return _refused(await flows.view(flow_id), error, EMAIL_STEPS, email=body.email)
+        return _refused(await flows.view(flow_id), error, EMAIL_STEPS, email_address=body.email)
     return await flows.update(flow_id, MfaEnrollmentWorkflow.submit_email, email)
 
 
 async def _verify(request: Request, flows: Flows, flow_id: str, body: CodeBody) -> FlowView:
     """Codes count per account and per client across enrollments, like login's and reset's."""
-    account_id = (await flows.view(flow_id)).fields.get("account_id", "")
+    account_id = (await flows.view(flow_id)).account_id
     check = CodeCheck(CODE_POLICY, account_id, "mfa", UUID(account_id) if account_id else None)
     return await verify_throttled(request, flows, flow_id, body.code, check)
 
@@ -80,13 +80,13 @@ async def _set_password(request: Request, flows: Flows, flow_id: str, body: Pass
         return view.refused("form", STALE, "stale")
     pool = await request.app.state.resources.pool()
     async with pool.acquire() as conn:
-        account = await account_by_id(conn, view.fields.get("account_id", ""))
+        account = await account_by_id(conn, view.account_id)
     if account is None:
         raise FlowGone()
     try:
         return await set_through_flow(
             pool, flow_id, account, body, lambda: flows.update(flow_id, MfaEnrollmentWorkflow.save_password, None),
-            also_known=[view.fields.get("email", "")],
+            also_known=[view.email_address],
         )
     except FieldError as error:
         return _refused(view, error, ("password",))
@@ -118,7 +118,7 @@ def _refused(view: FlowView, error: FieldError, steps: tuple[str, ...], **typed:
 
 
 def _keep(view: FlowView, **typed: str) -> FlowView:
-    return dataclasses.replace(view, fields={**view.fields, **typed})
+    return dataclasses.replace(view, **typed)
 
 
 # --- answering ------------------------------------------------------------------------------
@@ -140,7 +140,8 @@ def _abandoned(view: FlowView) -> FlowView:
 
 
 SCREENS = FlowScreens(
-    PROCESS, "/mfa", _sign_in, shown=_abandoned, screen_summary="The current enrollment screen (signs in once it is done)",
+    PROCESS, "/mfa", _sign_in, shown=_abandoned, view=EnrollmentView,
+    screen_summary="The current enrollment screen (signs in once it is done)",
     actions=(
         Action("method", "Choose PHONE or EMAIL", MfaEnrollmentWorkflow.choose_method, MethodBody),
         Action("email", "Email Address, Send verification code", body=EmailBody, edge=_submit_email),

@@ -35,7 +35,7 @@ from settings import Settings
 from store import audit
 from store.accounts import Account, account_by_email
 from workflows.flow import FlowView
-from workflows.login import OPTIONS, PROCESS, LoginStart, LoginWorkflow
+from workflows.login import OPTIONS, PROCESS, LoginStart, LoginView, LoginWorkflow
 
 WRONG = "Your email address or password is incorrect."
 USE_EMAIL = "You registered with email. Please use Login with Email."
@@ -52,7 +52,7 @@ CODE_POLICY = POLICIES["login_code"]
 
 router = APIRouter(tags=["login"])
 _SIGN_IN_DOCS: dict = {
-    "response_model": FlowView,
+    "response_model": LoginView,
     "responses": {
         409: {"description": "MFA registration is not complete: `next` says where to finish it."},
         415: {"description": "The body is not application/json."},
@@ -235,7 +235,7 @@ async def _complete(request: Request, flows: Flows, flow_id: str, view: FlowView
         account_id = await sign_in_from_flow(request, response, flow_id, ticket.binding, granted=view.grant)
         if account_id is None:
             return None
-        option = view.fields.get("option", "")
+        option = view.option
         if ticket.remember:
             await remember(request, response, account_id, option)
         pool = await request.app.state.resources.pool()
@@ -252,7 +252,7 @@ async def _complete(request: Request, flows: Flows, flow_id: str, view: FlowView
 
 
 SCREENS = FlowScreens(
-    PROCESS, "/login", _complete, screen_summary="The current login screen (signs in once it is done)",
+    PROCESS, "/login", _complete, view=LoginView, screen_summary="The current login screen (signs in once it is done)",
     actions=(
         Action("phone/send", "Send Code (sms) or Call Me (voice), to the number on record",
                LoginWorkflow.send_phone_code, ChannelBody),

@@ -270,7 +270,7 @@ async def _reset(request: Request, flows: Flows, settings: Settings, admin: Sess
 
     def applied(view: FlowView | None) -> bool:
         # None: the run continuing as new for this request does not answer yet.
-        return view is not None and view.fields.get("request_id") == start.request_id and view.step != "resetting"
+        return view is not None and view.request_id == start.request_id and view.step != "resetting"
 
     await flows.view_when(flow_id, applied, within=_WAIT_AT_MOST)
 

@@ -25,7 +25,7 @@ from domain.us_states import US_STATES
 from settings import Settings
 from store.providers import get_provider_by_npi
 from workflows.flow import FlowView
-from workflows.registration import PROCESS, ProviderRegistrationWorkflow, RegistrationStart
+from workflows.registration import PROCESS, ProviderRegistrationWorkflow, RegistrationStart, RegistrationView
 
 router = APIRouter()
 _NOT_BOUND = {404: {"description": "No registration is bound to this client (never started, or long finished)."}}
@@ -60,8 +60,8 @@ async def _organization(request: Request, flows: Flows, body: OrganizationBody) 
 serve_form(
     router, "/register", "/api/v1/registration", OrganizationBody, _organization, name="registration_organization",
     tags=["registration"], summary="Specify Your Organization: start a registration", status_code=201,
-    response_model=FlowView, responses={422: {"model": FlowView, "description": "Bad NPI, or NPI and code do not match"},
-                                        429: {"model": FlowView, "description": "Too many attempts"}},
+    response_model=RegistrationView, responses={422: {"model": RegistrationView, "description": "Bad NPI, or NPI and code do not match"},
+                                        429: {"model": RegistrationView, "description": "Too many attempts"}},
 )
 
 
@@ -71,14 +71,14 @@ async def _registration(request: Request, pool: asyncpg.Pool, settings: Settings
     return RegistrationStart(provider.id, provider.npi, provider.name, flow_timings(settings))
 
 
-def _organization_view(errors: dict[str, str] | None = None) -> FlowView:
-    return FlowView(process=PROCESS, step="organization", errors=errors or {})
+def _organization_view(errors: dict[str, str] | None = None) -> RegistrationView:
+    return RegistrationView(process=PROCESS, step="organization", errors=errors or {})
 
 
 # --- Create a New Account - Enter User Information ----------------------------------------
 @router.get("/register/account", include_in_schema=False)
 @router.get("/api/v1/registration", tags=["registration"], summary="The registration's current screen",
-            response_model=FlowView, responses=_NOT_BOUND)
+            response_model=RegistrationView, responses=_NOT_BOUND)
 async def current_screen(request: Request, flows: FlowsDep) -> Response:
     view = await flows.view(flows.bound_flow(request, PROCESS))
     if view.step == "user_info":
@@ -95,7 +95,7 @@ async def _submit_user_info(request: Request, flows: Flows, form: UserInfoForm) 
         return flows.respond(request, view, template_dir=PROCESS)
     typed = form.model_dump()
     async with pool.acquire() as conn:
-        provider = await get_provider_by_npi(conn, view.fields["npi"])
+        provider = await get_provider_by_npi(conn, view.npi)
     if provider is None:
         raise FlowGone()
     try:
@@ -118,9 +118,9 @@ async def _submit_user_info(request: Request, flows: Flows, form: UserInfoForm) 
 
 serve_form(
     router, "/register/account", "/api/v1/registration/user-info", UserInfoForm, _submit_user_info,
-    name="registration_user_info", tags=["registration"], response_model=FlowView,
+    name="registration_user_info", tags=["registration"], response_model=RegistrationView,
     summary="Enter User Information: create the pending account and email the link",
-    responses={422: {"model": FlowView, "description": "Every field that is wrong, with its message"}} | _NOT_BOUND,
+    responses={422: {"model": RegistrationView, "description": "Every field that is wrong, with its message"}} | _NOT_BOUND,
 )
 
 

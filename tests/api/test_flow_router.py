@@ -44,6 +44,18 @@ async def test_every_action_is_a_form_route_and_a_twin_documented_with_its_input
                 schema = operation["requestBody"]["content"]["application/json"]["schema"]
                 assert schema == action.body.model_json_schema()
             assert {"200", "404", "409", "415"} <= set(operation["responses"])
+            assert _answer_schema(operation) == screens.view.__name__
+
+
+async def test_each_process_documents_its_own_typed_view(app):
+    schemas = app.openapi()["components"]["schemas"]
+    assert schemas["LoginView"]["properties"]["option"]["type"] == "string"
+    assert schemas["EnrollmentView"]["properties"]["can_use_email"]["type"] == "boolean"
+    assert "can_use_email" not in schemas["LoginView"]["properties"]
+
+
+def _answer_schema(operation: dict) -> str:
+    return operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
 
 
 async def test_a_twin_body_off_its_schema_is_a_documented_400_that_does_not_repeat_the_password(app):

@@ -125,7 +125,7 @@ async def test_reset_link_first_login_and_re_registration(live_app, mail):
         # The mailbox alone is not enough: first login asks for the password.
         enrollment = await first_login(http)
         reset_view = await live_app.client.get_workflow_handle(admin_reset_id(dana)).query("view")
-        assert reset_view["fields"]["enrollment_flow"] == enrollment  # the reset's own child
+        assert reset_view["enrollment_flow"] == enrollment  # the reset's own child
         code = await re_register_by_email(http, mail)
         assert (await http.get("/api/v1/me")).json()["username"] == "dana.doctor"
 
@@ -164,7 +164,7 @@ async def test_first_login_without_the_link_joins_the_pending_reset(live_app, ma
     async with live_app.http() as http:
         enrollment = await first_login(http)
         reset_view = await live_app.client.get_workflow_handle(admin_reset_id(dana)).query("view")
-        assert reset_view["fields"]["enrollment_flow"] == enrollment
+        assert reset_view["enrollment_flow"] == enrollment
         await re_register_by_email(http, mail)
     assert await live_app.client.get_workflow_handle(admin_reset_id(dana)).result() == "re_registered"
 
@@ -220,5 +220,5 @@ async def test_after_an_operator_cancels_the_reset_first_login_still_works(live_
         enrollment = await first_login(http)  # MFA stays cleared: the plain first login enrolls
         assert enrollment.startswith("enrollment-")
         view = await live_app.client.get_workflow_handle(enrollment).query("view")
-        assert view["fields"]["purpose"] == "existing_user"
+        assert view["purpose"] == "existing_user"
     assert ("admin_reset.cancelled", None) in await events_about(live_app, dana)

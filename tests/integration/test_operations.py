@@ -109,7 +109,7 @@ async def test_restart_from_the_api_keeps_the_account_and_a_fresh_link_continues
         opened = await browser.get(new_link.replace(live_app.url, ""), follow_redirects=False)
         assert (opened.status_code, opened.headers["location"]) == (303, "/mfa")
         mfa = await browser.get("/api/v1/mfa")
-        assert (mfa.json()["step"], mfa.json()["fields"]["account_id"]) == ("method", account_id)
+        assert (mfa.json()["step"], mfa.json()["account_id"]) == ("method", account_id)
         detail = (await staff.get(f"/api/v1/operations/flows/{flow_id}")).json()
         assert detail["flow"]["run_id"] == body["new_run_id"] and detail["children"]
     [entry] = await audit_rows(live_app.pool, "operations.flow_restarted")

@@ -18,6 +18,7 @@ from operations.flows import LOCAL_ACTIVITY_MARKER
 from tests.workflows.fake_accounts import FakeAccounts
 from tests.workflows.fakes import FakeSenders
 from workflows.flow import FlowView
+from workflows.registry import view_type
 
 # How long `until` keeps looking before it gives up: a bound on a wait, not a timed assertion.
 _PATIENCE_POLLS = 200
@@ -37,7 +38,7 @@ class Flows:
         )
 
     async def view(self, handle: WorkflowHandle) -> FlowView:
-        return await handle.query("view", result_type=FlowView)
+        return await handle.query("view", result_type=view_type(handle.id))
 
     async def until(
         self, handle: WorkflowHandle, check: Callable[[FlowView], bool] = lambda _: True, **expected: str
@@ -108,7 +109,7 @@ class Flows:
         raise AssertionError(f"{event} was audited fewer than {count} times: {self.accounts.audit_events()}")
 
     def child(self, view: FlowView) -> WorkflowHandle:
-        return self.client.get_workflow_handle(view.fields["enrollment_flow"])
+        return self.client.get_workflow_handle(view.enrollment_flow)
 
     async def started_with(self, handle: WorkflowHandle, input_type: type) -> Any:
         """The (decrypted) input a flow was started with: how a parent configured its child."""

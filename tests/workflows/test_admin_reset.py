@@ -13,7 +13,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.contracts import MfaChoice
 from tests.workflows.fakes import NEW_ACCOUNT
-from workflows.admin_reset import AdminResetStart, ProviderAdminResetWorkflow, admin_reset_id
+from workflows.admin_reset import AdminResetStart, AdminResetView, ProviderAdminResetWorkflow, admin_reset_id
 from workflows.enrollment import EnrollmentStart
 from workflows.flow import OPERATOR_RESTART, FlowView
 
@@ -37,7 +37,7 @@ async def request_reset(flows, account_id: str, request_id: str = "request-1"):
 async def waiting(flows, account_id: str, request_id: str = "request-1"):
     """The flow of this request (the latest run), once its link is out."""
     handle = flows.client.get_workflow_handle(admin_reset_id(account_id))
-    await flows.until(handle, lambda view: view.fields.get("request_id") == request_id, step="awaiting_user")
+    await flows.until(handle, lambda view: view.request_id == request_id, step="awaiting_user")
     return handle
 
 
@@ -48,15 +48,13 @@ async def reset(flows, request_id: str = "request-1"):
 
 
 async def click(flows, handle, token: str = "link-token-for-tests") -> FlowView:
-    before = int((await flows.view(handle)).fields.get("links_refused", "0"))
+    before = (await flows.view(handle)).links_refused
     await handle.signal("link_clicked", flows.senders.link_digest(token))
-    return await flows.until(
-        handle, lambda view: view.fields.get("link_clicked") == "yes" or int(view.fields.get("links_refused", "0")) > before
-    )
+    return await flows.until(handle, lambda view: view.link_clicked or view.links_refused > before)
 
 
 async def begin(handle, account_id: str) -> FlowView:
-    return await handle.execute_update("begin_enrollment", account_id, result_type=FlowView)
+    return await handle.execute_update("begin_enrollment", account_id, result_type=AdminResetView)
 
 
 def ended(flows) -> list[str]:
@@ -83,13 +81,13 @@ async def test_the_reset_clears_mfa_ends_sign_ins_and_emails_a_7_day_link(flows)
 async def test_link_clicked_after_6_days_works_and_the_user_re_registers(flows):
     account_id, handle = await reset(flows)
     await flows.fast_forward(handle, days=6)
-    assert (await click(flows, handle)).fields.get("link_clicked") == "yes"
+    assert (await click(flows, handle)).link_clicked
     assert "admin_reset.link_clicked" in flows.accounts.audit_events()
 
     view = await begin(handle, account_id)
     child = flows.child(view)
     # Signing in twice (say, two tabs) hands over the same enrollment.
-    assert (await begin(handle, account_id)).fields["enrollment_flow"] == child.id
+    assert (await begin(handle, account_id)).enrollment_flow == child.id
     child_start = await flows.started_with(child, EnrollmentStart)
     assert (child_start.purpose, child_start.email, child_start.requires_terms) == ("admin_reset", EMAIL, False)
     assert (await flows.view(child)).step == "method"  # a fresh registration, not a resumed one
@@ -103,8 +101,8 @@ async def test_link_clicked_after_6_days_works_and_the_user_re_registers(flows):
 
 async def test_the_link_is_single_use(flows):
     _, handle = await reset(flows)
-    assert (await click(flows, handle)).fields.get("link_clicked") == "yes"
-    assert (await click(flows, handle)).fields["links_refused"] == "1"
+    assert (await click(flows, handle)).link_clicked
+    assert (await click(flows, handle)).links_refused == 1
 
 
 async def test_after_7_days_without_re_registration_the_reset_expires(flows):
@@ -163,8 +161,8 @@ async def test_a_second_reset_restarts_the_first(flows):
     assert len(flows.senders.links) == 2
 
     # One flow runs for the user; the first link opens nothing, the second does.
-    assert (await click(flows, second, "first-link")).fields["links_refused"] == "1"
-    assert (await click(flows, second, "second-link")).fields.get("link_clicked") == "yes"
+    assert (await click(flows, second, "first-link")).links_refused == 1
+    assert (await click(flows, second, "second-link")).link_clicked
     child = flows.child(await begin(second, account_id))
     assert child.id != enrollment.id
     assert await flows.enroll_by_email(child, EMAIL) == account_id
@@ -176,7 +174,7 @@ async def test_the_same_request_twice_does_not_restart(flows):
     account_id, handle = await reset(flows)
     await request_reset(flows, account_id)  # a retried request: same id
     await handle.signal("link_clicked", "0" * 64)  # a no-op, to be sure the restart was seen
-    await flows.until(handle, lambda view: view.fields.get("links_refused") == "1")
+    await flows.until(handle, lambda view: view.links_refused == 1)
     assert len(flows.senders.links) == 1 and ended(flows) == []
 
 

@@ -44,7 +44,7 @@ async def test_one_call_answers_with_the_enrollment_the_link_opened_and_its_acco
     handle = await registered(flows)
     opened = await open_link(flows, handle)
     view = await flows.view(handle)
-    assert (view.step, opened) == ("enrolling", LinkOpened("account-1", view.fields["enrollment_flow"]))
+    assert (view.step, opened) == ("enrolling", LinkOpened("account-1", view.enrollment_flow))
     assert "registration.email_link_clicked" in flows.accounts.audit_events()
 
 
@@ -79,7 +79,7 @@ async def test_a_click_faster_than_the_send_result_is_answered_once_the_link_is_
     assert not opening.done()
     flows.senders.hold_link.set()
     opened = await asyncio.wait_for(opening, timeout=30)
-    assert opened.enrollment_flow == (await flows.view(handle)).fields["enrollment_flow"]
+    assert opened.enrollment_flow == (await flows.view(handle)).enrollment_flow
 
 
 async def test_an_admin_reset_link_answers_once_the_click_is_audited(flows):

@@ -241,7 +241,7 @@ async def test_new_codes_and_verification_count_as_activity(flows):
 async def test_resume_starts_at_the_phone_step_and_can_use_email_instead(flows):
     handle = await start(flows, purpose="resume", email_verified=True, has_new_password=True)
     view = await flows.view(handle)
-    assert (view.step, view.fields["can_use_email"]) == ("phone", "yes")
+    assert (view.step, view.can_use_email) == ("phone", True)
     view = await act(handle, "use_email_instead")
     assert (view.step, view.status) == ("done", "completed")
     assert flows.accounts.args("complete_mfa_registration") == [MfaChoice(ACCOUNT, "email", "", audited=True)]

@@ -54,7 +54,7 @@ async def claim(handle) -> str:
 async def test_email_login_verifies_continues_and_signs_in_once(flows):
     handle = await start(flows, "email")
     view = await flows.view(handle)
-    assert (view.step, view.email, view.fields["option"]) == ("email", "p*******@example.com", "email")
+    assert (view.step, view.email, view.option) == ("email", "p*******@example.com", "email")
     view = await act(handle, "send_email_code")
     assert (view.step, view.notice, view.code.channel) == ("email_code", CODE_SENT, "email")
     assert [(d.destination, d.purpose, d.expires_in_seconds) for d in flows.senders.sent] == [(EMAIL, "login", 30)]

@@ -135,12 +135,12 @@ async def test_existing_user_enrolls_with_email_through_the_json_api(live_app, m
         await act(http, "method", {"method": "fax"}, errors={"method": "Choose PHONE or EMAIL."})
         view = await act(http, "method", {"method": "email"})
         # A password alone: the address on record, masked, is where the first code goes.
-        assert view["step"] == "email" and view["fields"]["email_on_record"] == "l*******@example.com"
-        assert view["fields"]["email"] == ""
+        assert view["step"] == "email" and view["email_on_record"] == "l*******@example.com"
+        assert view["email_address"] == ""
 
         refused = await post(http, "email", {"email": "lee.legacy@"})
         assert refused["step"] == "email" and refused["errors"]["email"].startswith("Enter a valid email address.")
-        assert refused["fields"]["email"] == "lee.legacy@"
+        assert refused["email_address"] == "lee.legacy@"
         elsewhere = await post(http, "email", {"email": "someone.else@example.net"})
         assert elsewhere["errors"] == {"email": ON_RECORD_FIRST} and not mail.messages_to("someone.else@example.net")
         view = await act(http, "email/on-record")

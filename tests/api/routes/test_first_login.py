@@ -77,7 +77,7 @@ async def test_legacy_user_starts_enrollment_at_the_method_screen(live_app):
     view = await live_app.client.get_workflow_handle(flow_id).query("view")
     assert view["step"] == "method"
     # Shown masked: the password alone does not reveal the address on record.
-    assert (view["fields"]["email_on_record"], view["fields"]["account_id"]) == ("l*******@example.com", user_id)
+    assert (view["email_on_record"], view["account_id"]) == ("l*******@example.com", user_id)
     assert EMAIL not in str(view)
     async with live_app.pool.acquire() as conn:
         events = await conn.fetch("SELECT subject_user_id, detail FROM audit_events WHERE event = 'mfa.first_login'")

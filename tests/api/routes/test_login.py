@@ -136,7 +136,7 @@ async def test_phone_login_with_call_me_through_the_json_api(live_app, phones):
         started = await sign_in_api(http, "phone")
         assert started.status_code == 201
         view = started.json()
-        assert (view["step"], view["phone"], view["fields"]) == ("phone", "XXX-XXX-9885", {"option": "phone"})
+        assert (view["step"], view["phone"], view["option"]) == ("phone", "XXX-XXX-9885", "phone")
         flow_id = bound_flow(http)
         await act(http, "phone/send", {"channel": "fax"}, errors={"form": "Choose Send Code or Call Me."})
         view = await act(http, "phone/send", {"channel": "voice"})

@@ -22,7 +22,7 @@ from store.providers import add_provider
 from tests.support.histories import decoded_text
 from tests.support.password_checks import count_password_checks
 from tests.support.temporal import make_settings
-from workflows.flow import FlowView
+from workflows.registration import RegistrationView
 
 NPI = "1234567893"
 CODE = "DEMO-REG-2026"
@@ -206,7 +206,7 @@ async def test_json_twins_of_both_screens(live_app, mail):
         started = await http.post("/api/v1/registration", json={"npi": f" {NPI} ", "registration_code": f" {CODE} "})
         assert started.status_code == 201, started.text
         assert started.json()["step"] == "user_info"
-        assert started.json()["fields"] == {"organization": ORGANIZATION, "npi": NPI}
+        assert (started.json()["organization"], started.json()["npi"]) == (ORGANIZATION, NPI)
         bad = await http.post("/api/v1/registration/user-info", json={**USER, "zip_code": "ABCDE", "confirm_email": "x@example.com"})
         assert bad.status_code == 422
         assert set(bad.json()["errors"]) == {"zip_code", "confirm_email"}
@@ -228,7 +228,7 @@ def test_every_step_of_the_flow_has_a_screen(step):
     app = create_app(make_settings())
     scope = {"type": "http", "method": "GET", "path": "/register/account", "headers": [], "query_string": b"",
              "app": app, "router": app.router, "server": ("testserver", 80), "scheme": "http", "root_path": ""}
-    view = FlowView(process="registration", step=step, notice="A notice.", fields={"organization": ORGANIZATION, "npi": NPI})
+    view = RegistrationView(process="registration", step=step, notice="A notice.", organization=ORGANIZATION, npi=NPI)
     context = {"view": view, "form": {}, "states": US_STATES, "csrf_token": "t"}
     page = app.state.templates.TemplateResponse(Request(scope), f"registration/{step}.html", context)
     assert b"<h1>" in page.body

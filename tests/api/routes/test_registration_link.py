@@ -51,7 +51,7 @@ async def test_the_emailed_link_hands_the_browser_to_enrollment_once(live_app, m
             used = await third.get(link)
             assert used.status_code == 410 and EXPIRED in used.text
     view = await view_of(live_app, flow_id)
-    assert view["step"] == "enrolling" and view["fields"]["enrollment_flow"] == enrollment
+    assert view["step"] == "enrolling" and view["enrollment_flow"] == enrollment
     history = await live_app.client.get_workflow_handle(flow_id).fetch_history()
     text = await decoded_text(history, EncryptionCodec(live_app.settings.payload_key_ring))
     assert EMAIL in text and token not in text

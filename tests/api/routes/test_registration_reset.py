@@ -108,7 +108,7 @@ async def test_reset_answers_the_same_and_emails_only_a_pending_registration(liv
     assert parse_qs(urlparse(link).query)["flow"][0].startswith("registration_reset-")
     assert "Finish your Atrezzo registration" in reset_mail["subject"]
     view = await open_link(live_app, link)
-    assert view["step"] == "method" and view["fields"]["account_id"] == account_id
+    assert view["step"] == "method" and view["account_id"] == account_id
 
 
 async def test_reset_needs_a_username(live_app):
@@ -157,7 +157,7 @@ async def test_help_answers_the_same_and_resumes_only_a_matching_unfinished_enro
     assert parse_qs(urlparse(link).query)["flow"][0].startswith("enrollment_help-")
     view = await open_link(live_app, link)
     # Email and password were done: enrollment resumes at the phone.
-    assert view["step"] == "phone" and view["fields"]["account_id"] == account_id
+    assert view["step"] == "phone" and view["account_id"] == account_id
 
 
 async def test_help_needs_both_fields_and_keeps_the_email(live_app):

@@ -50,7 +50,6 @@ class FlowView:
     # the browser that sent it signs in as, given once (workflows/sign_in_hand_over.py).
     grant: str = ""
 
-
     def legacy_fields(self) -> dict[str, str]:
         """``fields`` as API processes from before typed views read it (a process's view adds its own)."""
         return {}

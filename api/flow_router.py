@@ -23,6 +23,7 @@ from api.flows import FlowGone, Flows, is_api
 from api.security import CSRF_FIELD
 from api.sessions import current_user
 from workflows.flow import FlowView
+from workflows.steps import DONE
 
 # The edge's part of an action (normalise, hash, throttle), given what was typed.
 Edge = Callable[[Request, Flows, str, Any], Awaitable[FlowView]]
@@ -85,7 +86,7 @@ class FlowScreens:
             )
 
     async def answer(self, request: Request, flows: Flows, flow_id: str, view: FlowView) -> Response:
-        if view.step == "done":
+        if view.step == DONE:
             return await self.finish(request, flows, flow_id, view)
         return flows.respond(request, self.shown(view), template_dir=self.process)
 

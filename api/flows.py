@@ -29,6 +29,7 @@ from engine.codec import PayloadRefused
 from settings import Settings
 from workflows.flow import FIELD_ERROR, FlowView, FlowWorkflow
 from workflows.registry import view_type
+from workflows.steps import DONE
 
 log = logging.getLogger("atrezzo.api")
 
@@ -189,7 +190,7 @@ class Flows:
                 view = await self.view(flow_id)
             except (RPCError, FlowGone, Unavailable):
                 raise ended from None  # no screen to show either (a flow none of our workers runs)
-            if view.step != "done":  # ended otherwise (abandoned, cancelled): nothing to go on to
+            if view.step != DONE:  # ended otherwise (abandoned, cancelled): nothing to go on to
                 raise
             return view
 

@@ -45,13 +45,14 @@ with workflow.unsafe.imports_passed_through():
     from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow
     from workflows.flow import FlowView, field_error
     from workflows.notices import PATCH as NOTICES_PATCH
+    from workflows.steps import AdminResetStep
     from workflows.timings import Timings
 
 PROCESS = "admin_reset"
 CONFIRM_PATH = "/admin-reset/confirm"
 LINK_TTL_SECONDS = 7 * 24 * 60 * 60
 # Steps while the flow can still hand the user to enrollment.
-_FOLLOWING = ("resetting", "awaiting_user", "enrolling")
+_FOLLOWING = (AdminResetStep.RESETTING, AdminResetStep.AWAITING_USER, AdminResetStep.ENROLLING)
 NOT_NOW = "This registration reset has ended. Please try again."
 
 
@@ -85,6 +86,7 @@ class AdminResetView(LinkView):
 
 @workflow.defn
 class ProviderAdminResetWorkflow(EmailedLink):
+    STEPS = AdminResetStep
     VIEW = AdminResetView
     _view: AdminResetView
 
@@ -97,7 +99,7 @@ class ProviderAdminResetWorkflow(EmailedLink):
         self._child: ChildWorkflowHandle | None = None
         self._closing = False
         self._link_noted = False
-        self._start_flow(PROCESS, "resetting", account_id=start.account_id)
+        self._start_flow(PROCESS, AdminResetStep.RESETTING, account_id=start.account_id)
         self._view.account_id, self._view.request_id = start.account_id, start.request_id
 
     @workflow.run
@@ -112,7 +114,7 @@ class ProviderAdminResetWorkflow(EmailedLink):
             # cleared (first login still works); the link dies with this run and the
             # enrollment, if any, is cancelled with it.
             await self._close("restarted" if self._restarting else "cancelled")
-            self._finish("cancelled", "cancelled")
+            self._finish("cancelled", AdminResetStep.CANCELLED)
             raise
         if self._restart_with is not None:
             if outcome != "restarted":  # a request that came as this run was ending
@@ -143,25 +145,25 @@ class ProviderAdminResetWorkflow(EmailedLink):
             # The link email is also the owner's notice of the reset (workflows/notices.py).
             await self._audit("notice.sent", template="admin_reset_link")
         while True:
-            self._go("awaiting_user")
+            self._go(AdminResetStep.AWAITING_USER)
             woke = await self._wait(lambda: self._enrollment_wanted, until=deadline)
             if self._restart_with is not None:
                 return await self._restart()
             if not woke:
                 await self._close("expired")
-                self._finish("failed", "expired")
+                self._finish("failed", AdminResetStep.EXPIRED)
                 return "expired"
             result = await self._enroll(start)
             if self._restart_with is not None:
                 return await self._restart()
             if result == "completed":
                 await self._close("re_registered")
-                self._finish("completed", "complete")
+                self._finish("completed", AdminResetStep.COMPLETE)
                 return "re_registered"
             # Abandoned: the person may sign in again at first login while the link lives.
             if workflow.now() >= deadline:
                 await self._close("expired")
-                self._finish("failed", "expired")
+                self._finish("failed", AdminResetStep.EXPIRED)
                 return "expired"
 
     async def _enroll(self, start: AdminResetStart) -> str:
@@ -172,7 +174,7 @@ class ProviderAdminResetWorkflow(EmailedLink):
             parent_close_policy=ParentClosePolicy.REQUEST_CANCEL,
         )
         self._view.enrollment_flow = self._child.id
-        self._go("enrolling")
+        self._go(AdminResetStep.ENROLLING)
         child = self._child
         await self._wait(child.done)
         if self._restart_with is not None and not child.done():
@@ -215,7 +217,7 @@ class ProviderAdminResetWorkflow(EmailedLink):
     async def _restart(self) -> str:
         await self._cancel_enrollment()
         await self._close("restarted")
-        self._finish("cancelled", "restarted")
+        self._finish("cancelled", AdminResetStep.RESTARTED)
         return "restarted"
 
     async def _close(self, state: str) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, is_cancelled_exception
@@ -75,6 +76,9 @@ class LinkView(FlowView):
 
 
 class EmailedLink(FlowWorkflow):
+    # The host's steps, with those an emailed link's enrollment reaches (ENROLLING, COMPLETE,
+    # ENROLLMENT_ABANDONED: workflows/enrollment.py's ``enroll``).
+    STEPS: Any
     VIEW: type[FlowView] = LinkView
     _view: LinkView
 

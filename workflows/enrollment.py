@@ -27,6 +27,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.flow import FlowView, field_error
     from workflows.notices import MFA_REGISTERED, Notices
     from workflows.sign_in_hand_over import SignInHandOver
+    from workflows.steps import EnrollmentStep
     from workflows.timings import Timings
 
 PROCESS = "enrollment"
@@ -85,6 +86,7 @@ class EnrollmentView(FlowView):
 
 @workflow.defn
 class MfaEnrollmentWorkflow(EmailStep, PasswordStep, SignInHandOver):
+    STEPS = EnrollmentStep
     VIEW = EnrollmentView
     _view: EnrollmentView
 
@@ -108,7 +110,8 @@ class MfaEnrollmentWorkflow(EmailStep, PasswordStep, SignInHandOver):
         self._email_confirmed = False
         # Resuming after email and password were done: the phone is left (or email instead).
         resume_at_phone = start.mailbox_proven and start.email_verified and start.has_new_password
-        self._start_flow(PROCESS, "phone" if resume_at_phone else "method", account_id=start.account_id)
+        first = EnrollmentStep.PHONE if resume_at_phone else EnrollmentStep.METHOD
+        self._start_flow(PROCESS, first, account_id=start.account_id)
         self._view.purpose, self._view.account_id = start.purpose, start.account_id
         if start.mailbox_proven:
             self._view.email_address = start.email
@@ -122,7 +125,7 @@ class MfaEnrollmentWorkflow(EmailStep, PasswordStep, SignInHandOver):
         if self._is_restart():
             await self._resume_saved()
         if not await self._wait_until_done(start.timings.idle):
-            self._finish("failed", "abandoned")
+            self._finish("failed", EnrollmentStep.ABANDONED)
             await self._audit("mfa.enrollment_abandoned")
             await self._notices.delivered()
             return "abandoned"
@@ -135,12 +138,12 @@ class MfaEnrollmentWorkflow(EmailStep, PasswordStep, SignInHandOver):
     def choose_method(self, method: str) -> FlowView:
         self._touch()
         self._method = method
-        self._go("email")
+        self._go(EnrollmentStep.EMAIL)
         return self.view()
 
     @choose_method.validator
     def _check_method(self, method: str) -> None:
-        self._expect("method")
+        self._expect(EnrollmentStep.METHOD)
         if method not in METHODS:
             raise field_error("method", "Choose PHONE or EMAIL.")
 
@@ -151,12 +154,12 @@ class MfaEnrollmentWorkflow(EmailStep, PasswordStep, SignInHandOver):
         self._phone = entry.number
         self._view.phone = mask_phone(entry.number)
         self.challenge = self._challenge(entry.channel, entry.number)
-        self._go("phone_code" if entry.channel == "sms" else "phone_call")
+        self._go(EnrollmentStep.PHONE_CODE if entry.channel == "sms" else EnrollmentStep.PHONE_CALL)
         return await self.send_code()
 
     @submit_phone.validator
     def _check_phone(self, entry: PhoneEntry) -> None:
-        self._expect("phone", "phone_code", "phone_call")
+        self._expect(EnrollmentStep.PHONE, EnrollmentStep.PHONE_CODE, EnrollmentStep.PHONE_CALL)
         if entry.channel not in PHONE_CHANNELS:
             raise field_error("phone_number", "Choose Send Code or Call Me.")
         if not (entry.number.startswith("+1") and len(entry.number) == 12 and entry.number[1:].isdigit()):
@@ -166,12 +169,12 @@ class MfaEnrollmentWorkflow(EmailStep, PasswordStep, SignInHandOver):
     @workflow.update
     def change_phone(self) -> FlowView:
         self._touch()
-        self._go("phone")
+        self._go(EnrollmentStep.PHONE)
         return self.view()
 
     @change_phone.validator
     def _check_change_phone(self) -> None:
-        self._expect("phone_code", "phone_call")
+        self._expect(EnrollmentStep.PHONE_CODE, EnrollmentStep.PHONE_CALL)
 
     @workflow.update
     async def use_email_instead(self) -> FlowView:
@@ -182,7 +185,7 @@ class MfaEnrollmentWorkflow(EmailStep, PasswordStep, SignInHandOver):
 
     @use_email_instead.validator
     def _check_use_email(self) -> None:
-        self._expect("phone", "phone_code", "phone_call")
+        self._expect(EnrollmentStep.PHONE, EnrollmentStep.PHONE_CODE, EnrollmentStep.PHONE_CALL)
         if not self._email_confirmed:
             raise field_error("form", "Please verify your email address first.")
 
@@ -191,12 +194,12 @@ class MfaEnrollmentWorkflow(EmailStep, PasswordStep, SignInHandOver):
     async def accept_terms(self, version: str) -> FlowView:
         self._touch()
         await database_step(AccountActivities.accept_terms, TermsAccepted(self._start.account_id, version))
-        self._finish("completed", "done")
+        self._finish("completed", EnrollmentStep.DONE)
         return self.view()
 
     @accept_terms.validator
     def _check_terms(self, version: str) -> None:
-        self._expect("terms")
+        self._expect(EnrollmentStep.TERMS)
         if version != TERMS_VERSION:
             raise field_error("accept", "Please read and agree to the current Terms of Use.")
 
@@ -210,9 +213,9 @@ class MfaEnrollmentWorkflow(EmailStep, PasswordStep, SignInHandOver):
         if not self._start.mailbox_proven:
             self._on_record = saved.email
             self._offer_email_on_record()
-        elif saved.email_verified and saved.has_password and self._view.step == "method":
+        elif saved.email_verified and saved.has_password and self._view.step == EnrollmentStep.METHOD:
             self._resume_at_phone(saved.email)
-            self._go("phone")
+            self._go(EnrollmentStep.PHONE)
 
     def _resume_at_phone(self, email: str) -> None:
         self._method = "phone"
@@ -229,16 +232,17 @@ class MfaEnrollmentWorkflow(EmailStep, PasswordStep, SignInHandOver):
     async def _complete(self, method: str) -> None:
         phone = self._phone if method == "phone" else ""
         audited = workflow.patched(AUDITED_WRITES)
-        await database_step(AccountActivities.complete_mfa_registration, MfaChoice(self._start.account_id, method, phone, audited))
+        choice = MfaChoice(self._start.account_id, method, phone, audited)
+        await database_step(AccountActivities.complete_mfa_registration, choice)
         if not audited:
             await self._audit("mfa.registered", method=method)
         if self._start.established:
             masked = mask_phone(phone) if phone else ""
             self._notices.send(self._start.account_id, MFA_REGISTERED, self._on_record, method=method, phone=masked)
         if self._start.requires_terms:
-            self._go("terms")
+            self._go(EnrollmentStep.TERMS)
         else:
-            self._finish("completed", "done")
+            self._finish("completed", EnrollmentStep.DONE)
 
     async def _audit(self, event: str, **detail: str) -> None:
         entry = AuditEntry(event, subject=self._start.account_id, detail={"flow": workflow.info().workflow_id, **detail})
@@ -260,10 +264,10 @@ async def enroll(parent: EmailedLink, start: EnrollmentStart) -> str:
     )
     parent._view.enrollment_flow = child.id
     parent._link_opened(LinkOpened(start.account_id, child.id))
-    parent._go("enrolling")
+    parent._go(parent.STEPS.ENROLLING)
     result = await child
     if result == "completed":
-        parent._finish("completed", "complete")
+        parent._finish("completed", parent.STEPS.COMPLETE)
     else:
-        parent._finish("failed", "enrollment_abandoned")
+        parent._finish("failed", parent.STEPS.ENROLLMENT_ABANDONED)
     return result

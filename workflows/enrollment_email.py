@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.database_steps import database_step
     from workflows.flow import FlowView, field_error
     from workflows.notices import EMAIL_CHANGED
+    from workflows.steps import EnrollmentStep
 
 ON_RECORD_FIRST = (
     "First verify the email address we have on record: click Send verification code. "
@@ -39,12 +40,12 @@ class EmailStep(CodeStep):
         # Shown in full only to whoever proved the mailbox; until then, as on record: masked.
         self._view.email_address = mask_email(email) if self._must_confirm_on_record() else email
         self.challenge = self._challenge("email", email)
-        self._go("email_code")
+        self._go(EnrollmentStep.EMAIL_CODE)
         return await self.send_code()
 
     @submit_email.validator
     def _check_email(self, email: str) -> None:
-        self._expect("email", "email_code")
+        self._expect(EnrollmentStep.EMAIL, EnrollmentStep.EMAIL_CODE)
         if "@" not in email or email != email.strip():
             raise field_error("email", "Enter a valid email address.")
         if self._must_confirm_on_record() and email.casefold() != self._on_record.casefold():
@@ -60,7 +61,7 @@ class EmailStep(CodeStep):
 
     @send_to_email_on_record.validator
     def _check_send_to_on_record(self) -> None:
-        self._expect("email", "email_code")
+        self._expect(EnrollmentStep.EMAIL, EnrollmentStep.EMAIL_CODE)
         if not self._on_record:
             raise field_error("email", "Enter a valid email address.")
         self._check_resend("email", "email")
@@ -68,13 +69,13 @@ class EmailStep(CodeStep):
     @workflow.update
     def change_email(self) -> FlowView:
         self._touch()
-        self._go("email")
+        self._go(EnrollmentStep.EMAIL)
         return self.view()
 
     @change_email.validator
     def _check_change_email(self) -> None:
         # Also once verified, before the password: a new address is verified in its turn.
-        self._expect("email_code", "password")
+        self._expect(EnrollmentStep.EMAIL_CODE, EnrollmentStep.PASSWORD)
 
     def _offer_email_on_record(self) -> None:
         """The email screen shows the address on record masked, with its own button: the
@@ -96,7 +97,7 @@ class EmailStep(CodeStep):
             # successor lets the person try another address within the same send limits.
             self._sent_by_kind["email"] = self.challenge.successor("email", self._email)
             self.challenge = None
-            self._go("email")
+            self._go(EnrollmentStep.EMAIL)
             self._show_error("email", outcome.error)
             return
         # A later change of address starts from the same send limits, not "already verified".
@@ -109,7 +110,7 @@ class EmailStep(CodeStep):
             # Both mailboxes hear of it: the old one in case this was not its owner.
             self._notices.send(self._start.account_id, EMAIL_CHANGED, self._on_record, self._email, new_email=mask_email(self._email))
         self._on_record = self._email
-        self._go("password", notice="The code has been verified. You can now continue.")
+        self._go(EnrollmentStep.PASSWORD, notice="The code has been verified. You can now continue.")
 
     def _challenge(self, channel: str, destination: str) -> CodeChallenge:
         previous = self._sent_by_kind.get(_kind(channel))

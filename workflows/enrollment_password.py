@@ -14,6 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.database_steps import AUDITED_WRITES, database_step
     from workflows.flow import FlowView, FlowWorkflow, field_error
     from workflows.notices import PASSWORD_CHANGED
+    from workflows.steps import EnrollmentStep
 
 PASSWORD_NOT_ACCEPTED = "The password could not be accepted. Please try again."
 
@@ -63,7 +64,7 @@ class PasswordStep(FlowWorkflow):
         raise field_error("password", PASSWORD_NOT_ACCEPTED)
 
     def _check_password_step(self) -> None:
-        self._expect("password")
+        self._expect(EnrollmentStep.PASSWORD)
         if self._saving_password:
             # A double-clicked Create: the first one is already saving the password.
             raise field_error("password", "Your password is being saved. Please wait.")
@@ -74,4 +75,4 @@ class PasswordStep(FlowWorkflow):
         if self._method == "email":
             await self._complete("email")
         else:
-            self._go("phone")
+            self._go(EnrollmentStep.PHONE)

@@ -21,6 +21,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from engine import search_attributes as sa
     from workflows.code_challenge import CodeStatus
+    from workflows.steps import DONE
 
 FIELD_ERROR = "FieldError"
 # Support's restart (operations.control): the signal that comes just before the cancellation,
@@ -125,10 +126,10 @@ class FlowWorkflow:
     async def _wait_until_done(self, idle: timedelta) -> bool:
         """Follow the person's actions until the flow reaches ``done``; False once they have
         left it alone for ``idle`` (each action restarts the clock)."""
-        while self._view.step != "done":
+        while self._view.step != DONE:
             seen = self._actions
             try:
-                await workflow.wait_condition(lambda: self._view.step == "done" or self._actions != seen, timeout=idle)
+                await workflow.wait_condition(lambda: self._view.step == DONE or self._actions != seen, timeout=idle)
             except asyncio.TimeoutError:
                 return False
         return True

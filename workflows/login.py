@@ -19,11 +19,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.code_step import CodeStep
     from workflows.flow import FlowView, field_error
     from workflows.sign_in_hand_over import SignInHandOver
+    from workflows.steps import LoginStep
     from workflows.timings import Timings
 
 PROCESS = "login"
 OPTIONS = ("phone", "email")
 PHONE_CHANNELS = ("sms", "voice")
+_PHONE_SCREENS = (LoginStep.PHONE, LoginStep.PHONE_CODE, LoginStep.PHONE_CALL)
 VERIFIED = "E-mail address verified. You can now continue."
 
 
@@ -48,6 +50,7 @@ class LoginView(FlowView):
 
 @workflow.defn
 class LoginWorkflow(CodeStep, SignInHandOver):
+    STEPS = LoginStep
     VIEW = LoginView
     _view: LoginView
 
@@ -57,7 +60,8 @@ class LoginWorkflow(CodeStep, SignInHandOver):
         self._start = start
         self._sign_in_account = start.account_id
         self._expected_claim = start.claim
-        self._start_flow(PROCESS, "phone" if start.option == "phone" else "email", account_id=start.account_id)
+        first = LoginStep.PHONE if start.option == "phone" else LoginStep.EMAIL
+        self._start_flow(PROCESS, first, account_id=start.account_id)
         self._view.option = start.option
         if start.option == "phone":
             self._view.phone = mask_phone(start.destination)
@@ -68,7 +72,7 @@ class LoginWorkflow(CodeStep, SignInHandOver):
     @workflow.run
     async def run(self, start: LoginStart) -> str:
         if not await self._wait_until_done(start.timings.idle):
-            self._finish("failed", "expired")
+            self._finish("failed", LoginStep.EXPIRED)
             return "expired"
         await self._hand_over_sign_in()
         return "signed_in"
@@ -77,12 +81,12 @@ class LoginWorkflow(CodeStep, SignInHandOver):
     async def send_email_code(self) -> FlowView:
         """Send verification code, to the address on record."""
         self._touch()
-        self._go("email_code")
+        self._go(LoginStep.EMAIL_CODE)
         return await self.send_code()
 
     @send_email_code.validator
     def _check_email_code(self) -> None:
-        if self._start.option != "email" or self._view.step not in ("email", "email_code"):
+        if self._start.option != "email" or self._view.step not in (LoginStep.EMAIL, LoginStep.EMAIL_CODE):
             raise field_error("form", "This step is already complete.")
         if self._sending:
             raise field_error("code", ALREADY_SENDING, Outcome.SENDING.value)
@@ -100,12 +104,12 @@ class LoginWorkflow(CodeStep, SignInHandOver):
             self.challenge = CodeChallenge(self._start.timings.code_policy(), channel, self._start.destination, "login")
         else:
             self.challenge = previous.successor(channel, self._start.destination)
-        self._go("phone_code" if channel == "sms" else "phone_call")
+        self._go(LoginStep.PHONE_CODE if channel == "sms" else LoginStep.PHONE_CALL)
         return await self.send_code()
 
     @send_phone_code.validator
     def _check_phone_code(self, channel: str) -> None:
-        if self._start.option != "phone" or self._view.step not in ("phone", "phone_code", "phone_call"):
+        if self._start.option != "phone" or self._view.step not in _PHONE_SCREENS:
             raise field_error("form", "This step is already complete.")
         if channel not in PHONE_CHANNELS:
             raise field_error("form", "Choose Send Code or Call Me.")
@@ -120,16 +124,16 @@ class LoginWorkflow(CodeStep, SignInHandOver):
     def continue_login(self) -> FlowView:
         """Continue, after "E-mail address verified"."""
         self._touch()
-        self._finish("completed", "done")
+        self._finish("completed", LoginStep.DONE)
         return self._answer()
 
     @continue_login.validator
     def _check_continue(self) -> None:
-        if self._view.step != "verified":
+        if self._view.step != LoginStep.VERIFIED:
             raise field_error("form", "Please verify your email address first.")
 
     async def _code_verified(self) -> None:
         if self._start.option == "email":
-            self._go("verified", notice=VERIFIED)
+            self._go(LoginStep.VERIFIED, notice=VERIFIED)
         else:
-            self._finish("completed", "done")
+            self._finish("completed", LoginStep.DONE)

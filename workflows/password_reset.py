@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.flow import FlowView, field_error
     from workflows.notices import PASSWORD_CHANGED, Notices
     from workflows.sign_in_hand_over import SignInHandOver
+    from workflows.steps import PasswordResetStep
     from workflows.timings import Timings
 
 PROCESS = "password_reset"
@@ -47,6 +48,8 @@ class PasswordResetStart:
 
 @workflow.defn
 class PasswordResetWorkflow(CodeStep, SignInHandOver):
+    STEPS = PasswordResetStep
+
     @workflow.init
     def __init__(self, start: PasswordResetStart) -> None:
         super().__init__()
@@ -57,7 +60,7 @@ class PasswordResetWorkflow(CodeStep, SignInHandOver):
         self._sign_in_account = start.account_id
         self._expected_claim = start.claim
         # Search attributes carry the account only when there is one: "" is not an account.
-        self._start_flow(PROCESS, "email_code", account_id=start.account_id)
+        self._start_flow(PROCESS, PasswordResetStep.EMAIL_CODE, account_id=start.account_id)
         self._view.email = mask_email(start.shown_email or start.email)
         self.challenge = CodeChallenge(
             start.timings.code_policy(), "email", start.email, "password_reset", deliver=self._known
@@ -67,7 +70,7 @@ class PasswordResetWorkflow(CodeStep, SignInHandOver):
     async def run(self, start: PasswordResetStart) -> str:
         await self.send_code()
         if not await self._wait_until_done(start.timings.idle):
-            self._finish("failed", "expired")
+            self._finish("failed", PasswordResetStep.EXPIRED)
             return "expired"
         await self._hand_over_sign_in()
         await self._notices.delivered()
@@ -80,14 +83,14 @@ class PasswordResetWorkflow(CodeStep, SignInHandOver):
         if self._start.phone:
             self.challenge = None
             self._view.phone = mask_phone(self._start.phone)
-            self._go("phone")
+            self._go(PasswordResetStep.PHONE)
         else:
-            self._go("new_password")
+            self._go(PasswordResetStep.NEW_PASSWORD)
         return self.view()
 
     @continue_reset.validator
     def _check_continue(self) -> None:
-        if self._view.step != "email_verified":
+        if self._view.step != PasswordResetStep.EMAIL_VERIFIED:
             raise field_error("form", "Please verify your email address first.")
 
     @workflow.update
@@ -101,12 +104,12 @@ class PasswordResetWorkflow(CodeStep, SignInHandOver):
         else:
             # Switching between Send Code and Call Me keeps counting toward the same limits.
             self.challenge = previous.successor(channel, self._start.phone)
-        self._go("phone_code" if channel == "sms" else "phone_call")
+        self._go(PasswordResetStep.PHONE_CODE if channel == "sms" else PasswordResetStep.PHONE_CALL)
         return await self.send_code()
 
     @send_phone_code.validator
     def _check_phone_code(self, channel: str) -> None:
-        if self._view.step not in ("phone", "phone_code", "phone_call"):
+        if self._view.step not in (PasswordResetStep.PHONE, PasswordResetStep.PHONE_CODE, PasswordResetStep.PHONE_CALL):
             raise field_error("form", "This step is already complete.")
         if channel not in PHONE_CHANNELS:
             raise field_error("form", "Choose Send Code or Call Me.")
@@ -160,7 +163,7 @@ class PasswordResetWorkflow(CodeStep, SignInHandOver):
         if self._saving_password:
             # A double-clicked Continue: the first one is already saving the password.
             raise field_error("form", "Your new password is being saved. Please wait.")
-        if self._view.step != "new_password" or not self._known:
+        if self._view.step != PasswordResetStep.NEW_PASSWORD or not self._known:
             raise field_error("form", "Please verify your email address first.")
 
     async def _password_changed(self, *, saved_with_its_end_of_sign_ins: bool = False) -> None:
@@ -171,11 +174,11 @@ class PasswordResetWorkflow(CodeStep, SignInHandOver):
             entry = AuditEntry("password.reset", subject=account, detail={"flow": workflow.info().workflow_id})
             await database_step(AccountActivities.record_audit, entry)
         self._notices.send(account, PASSWORD_CHANGED, self._start.email, signed_out="yes")
-        self._finish("completed", "done")
+        self._finish("completed", PasswordResetStep.DONE)
 
     async def _code_verified(self) -> None:
         assert self.challenge is not None
         if self.challenge.channel == "email":
-            self._go("email_verified", notice="E-mail address verified. You can now continue.")
+            self._go(PasswordResetStep.EMAIL_VERIFIED, notice="E-mail address verified. You can now continue.")
         else:
-            self._go("new_password")
+            self._go(PasswordResetStep.NEW_PASSWORD)

@@ -39,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.enrollment import EnrollmentStart, enroll
     from workflows.flow import FlowView, field_error
     from workflows.notices import NOTICE_SEND
+    from workflows.steps import RegistrationStep
     from workflows.timings import Timings
 
 PROCESS = "registration"
@@ -71,6 +72,7 @@ class RegistrationView(LinkView):
 
 @workflow.defn
 class ProviderRegistrationWorkflow(EmailedLink):
+    STEPS = RegistrationStep
     VIEW = RegistrationView
     _view: RegistrationView
 
@@ -90,7 +92,7 @@ class ProviderRegistrationWorkflow(EmailedLink):
         self._email_holder = ""
         # When an account this flow made, if still unverified, is released (see _expire_unverified).
         self._expires_at = workflow.now()
-        self._start_flow(PROCESS, "user_info", provider_npi=start.provider_npi)
+        self._start_flow(PROCESS, RegistrationStep.USER_INFO, provider_npi=start.provider_npi)
         self._view.organization, self._view.npi = start.provider_name, start.provider_npi
         if self._resuming:
             self._view.notice = RESUMING
@@ -113,29 +115,29 @@ class ProviderRegistrationWorkflow(EmailedLink):
             await workflow.wait_condition(workflow.all_handlers_finished)
             # A restart keeps the account: the next run under this id resumes with it.
             if self._account_id and not self._restarting:
-                waiting_for_link = self._view.step == "check_email"
+                waiting_for_link = self._view.step == RegistrationStep.CHECK_EMAIL
                 await self._release()
                 if waiting_for_link:
                     # They are away from the screen, waiting for our email: tell them there.
                     await self._tell_cancelled()
-            self._finish("cancelled", "cancelled")
+            self._finish("cancelled", RegistrationStep.CANCELLED)
             raise
 
     async def _register(self, start: RegistrationStart) -> str:
         try:
             await workflow.wait_condition(lambda: bool(self._account_id or self._email_holder), timeout=start.timings.idle)
         except asyncio.TimeoutError:
-            self._finish("failed", "abandoned")
+            self._finish("failed", RegistrationStep.ABANDONED)
             return "abandoned"
         if self._email_holder:
             return await self._answer_as_new(start)
         if not await self._send_link():
             # The account exists, so the Reset path can still deliver a link later.
-            self._finish("failed", "registration_error", notice=LINK_NOT_SENT)
+            self._finish("failed", RegistrationStep.REGISTRATION_ERROR, notice=LINK_NOT_SENT)
             await self._expire_unverified(start)
             return "link_not_sent"
         if not await self._wait_for_click():
-            self._finish("failed", "registration_error")
+            self._finish("failed", RegistrationStep.REGISTRATION_ERROR)
             await self._audit("registration.link_expired")
             await self._expire_unverified(start)
             return "link_expired"
@@ -173,12 +175,12 @@ class ProviderRegistrationWorkflow(EmailedLink):
             self._set_account(outcome.account_id)
             self._expires_at = workflow.now() + timedelta(seconds=self._start.timings.pending_ttl_seconds)
         minutes = max(1, self._start.timings.link_ttl_seconds // 60)
-        self._go("check_email", notice=CHECK_EMAIL.format(minutes=minutes))
+        self._go(RegistrationStep.CHECK_EMAIL, notice=CHECK_EMAIL.format(minutes=minutes))
         return self.view()
 
     @submit_user_info.validator
     def _check_user_info(self, account: NewAccount) -> None:
-        if self._view.step != "user_info":
+        if self._view.step != RegistrationStep.USER_INFO:
             raise field_error("form", "This step is already complete.")
         if self._saving:
             # A second NEXT would race the first for the username, and could orphan an account.
@@ -214,7 +216,7 @@ class ProviderRegistrationWorkflow(EmailedLink):
             self._email, self._greeting = found.email, found.first_name
             self._set_account(found.account_id)
             minutes = max(1, self._start.timings.link_ttl_seconds // 60)
-            self._go("check_email", notice=CHECK_EMAIL.format(minutes=minutes))
+            self._go(RegistrationStep.CHECK_EMAIL, notice=CHECK_EMAIL.format(minutes=minutes))
         else:
             self._view.notice = ""
         self._resuming = False
@@ -226,7 +228,7 @@ class ProviderRegistrationWorkflow(EmailedLink):
         await self._send_notice(holder)
         await self._audit("registration.email_exists")
         await workflow.sleep(timedelta(seconds=start.timings.link_ttl_seconds))
-        self._finish("failed", "registration_error")
+        self._finish("failed", RegistrationStep.REGISTRATION_ERROR)
         return "link_expired"
 
     async def _expire_unverified(self, start: RegistrationStart) -> None:

@@ -14,6 +14,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.emailed_link import EmailedLink
     from workflows.enrollment import EnrollmentStart, enroll
     from workflows.registration import CONFIRM_PATH
+    from workflows.steps import ResetStep
     from workflows.timings import Timings
 
 # reason -> (process name for search attributes, email template, enrollment purpose)
@@ -37,11 +38,13 @@ class ResetStart:
 
 @workflow.defn
 class RegistrationResetWorkflow(EmailedLink):
+    STEPS = ResetStep
+
     @workflow.init
     def __init__(self, start: ResetStart) -> None:
         super().__init__()
         process, _, _ = REASONS[start.reason]
-        self._start_flow(process, "check_email", account_id=start.account_id)
+        self._start_flow(process, ResetStep.CHECK_EMAIL, account_id=start.account_id)
 
     @workflow.run
     async def run(self, start: ResetStart) -> str:
@@ -54,10 +57,10 @@ class RegistrationResetWorkflow(EmailedLink):
             greeting_name=start.first_name,
         )
         if not await self._email_link(delivery):
-            self._finish("failed", "link_not_sent")
+            self._finish("failed", ResetStep.LINK_NOT_SENT)
             return "link_not_sent"
         if not await self._wait_for_click():
-            self._finish("failed", "link_expired")
+            self._finish("failed", ResetStep.LINK_EXPIRED)
             return "link_expired"
         return await enroll(
             self,

@@ -12,6 +12,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from domain.digests import digests_match
     from workflows.flow import FlowView, FlowWorkflow, field_error
+    from workflows.steps import DONE
 
 # How long a finished flow waits for its browser to turn it into a signed-in session.
 _CLAIM_WINDOW = timedelta(minutes=15)
@@ -49,7 +50,7 @@ class SignInHandOver(FlowWorkflow):
         round trip fewer than a separate claim. A lost answer is repeated through
         ``repeat_claim``, as a claim's is. Flows started without a claim are claimed as before."""
         answer = super()._answer()
-        if answer.step == "done" and self._expected_claim and self._sign_in_account and not self._claimed:
+        if answer.step == DONE and self._expected_claim and self._sign_in_account and not self._claimed:
             self._claimed = True
             self._claim = ClaimedSignIn(self._sign_in_account, workflow.now(), self._expected_claim)
             answer.grant = self._sign_in_account
@@ -74,5 +75,5 @@ class SignInHandOver(FlowWorkflow):
 
     @claim_sign_in.validator
     def _check_claim(self, claim: str = "") -> None:
-        if self._view.step != "done" or self._claimed or not self._sign_in_account:
+        if self._view.step != DONE or self._claimed or not self._sign_in_account:
             raise field_error("form", "This step is already complete. Please log in.")

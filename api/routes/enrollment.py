@@ -26,6 +26,7 @@ from domain.terms import TERMS_VERSION
 from store.accounts import account_by_id
 from workflows.enrollment import EnrollmentView, MfaEnrollmentWorkflow, PhoneEntry
 from workflows.flow import FlowView
+from workflows.steps import EnrollmentStep
 
 PROCESS = "enrollment"
 # The login page words this notice: "You have already registered for multi-factor authentication."
@@ -33,8 +34,8 @@ ALREADY_REGISTERED = "/?notice=mfa_already_registered"
 ALREADY_DONE = "This registration is already complete. Please log in."
 STALE = "This step is already complete. Please continue from the current page."
 TERMS_UNCHECKED = "Please check the box to confirm that you have read and agree to these terms of use."
-EMAIL_STEPS = ("email", "email_code")
-PHONE_STEPS = ("phone", "phone_code", "phone_call")
+EMAIL_STEPS = (EnrollmentStep.EMAIL, EnrollmentStep.EMAIL_CODE)
+PHONE_STEPS = (EnrollmentStep.PHONE, EnrollmentStep.PHONE_CODE, EnrollmentStep.PHONE_CALL)
 CODE_POLICY = POLICIES["enrollment_code"]
 
 # Every JSON twin answers with the flow's view; field errors come back in view.errors.
@@ -76,7 +77,7 @@ async def _verify(request: Request, flows: Flows, flow_id: str, body: CodeBody) 
 
 async def _set_password(request: Request, flows: Flows, flow_id: str, body: PasswordBody) -> FlowView:
     view = await flows.view(flow_id)
-    if view.step != "password":
+    if view.step != EnrollmentStep.PASSWORD:
         return view.refused("form", STALE, "stale")
     pool = await request.app.state.resources.pool()
     async with pool.acquire() as conn:
@@ -89,7 +90,7 @@ async def _set_password(request: Request, flows: Flows, flow_id: str, body: Pass
             also_known=[view.email_address],
         )
     except FieldError as error:
-        return _refused(view, error, ("password",))
+        return _refused(view, error, (EnrollmentStep.PASSWORD,))
 
 
 async def _submit_phone(request: Request, flows: Flows, flow_id: str, body: PhoneBody) -> FlowView:
@@ -105,7 +106,7 @@ async def _submit_phone(request: Request, flows: Flows, flow_id: str, body: Phon
 
 async def _accept_terms(request: Request, flows: Flows, flow_id: str, body: TermsBody) -> FlowView:
     if not body.accepted:
-        return _refused(await flows.view(flow_id), FieldError("accept", TERMS_UNCHECKED), ("terms",))
+        return _refused(await flows.view(flow_id), FieldError("accept", TERMS_UNCHECKED), (EnrollmentStep.TERMS,))
     return await flows.update(flow_id, MfaEnrollmentWorkflow.accept_terms, TERMS_VERSION)
 
 
@@ -136,7 +137,7 @@ async def _sign_in(request: Request, flows: Flows, flow_id: str, view: FlowView)
 
 
 def _abandoned(view: FlowView) -> FlowView:
-    return dataclasses.replace(view, step="abandoned") if view.status in ("failed", "cancelled") else view
+    return dataclasses.replace(view, step=EnrollmentStep.ABANDONED) if view.status in ("failed", "cancelled") else view
 
 
 SCREENS = FlowScreens(

@@ -36,6 +36,7 @@ from store.members import ManagedUser, administers_any, managed_by, managed_user
 from store.sessions import SessionUser
 from workflows.admin_reset import AdminResetStart, ProviderAdminResetWorkflow, admin_reset_id
 from workflows.flow import FlowView
+from workflows.steps import AdminResetStep
 
 router = APIRouter(tags=["manage users"])
 FORBIDDEN = "You do not have permission to manage this user."
@@ -270,7 +271,7 @@ async def _reset(request: Request, flows: Flows, settings: Settings, admin: Sess
 
     def applied(view: FlowView | None) -> bool:
         # None: the run continuing as new for this request does not answer yet.
-        return view is not None and view.request_id == start.request_id and view.step != "resetting"
+        return view is not None and view.request_id == start.request_id and view.step != AdminResetStep.RESETTING
 
     await flows.view_when(flow_id, applied, within=_WAIT_AT_MOST)
 

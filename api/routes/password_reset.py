@@ -38,14 +38,15 @@ from workflows.enrollment import PROCESS as ENROLLMENT
 from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow
 from workflows.flow import FlowView
 from workflows.password_reset import PROCESS, PasswordResetStart, PasswordResetWorkflow
+from workflows.steps import PasswordResetStep
 
 SCREEN = "/password/reset/code"
 NOT_YET = {
-    "email_code": "Please verify your email address first.",
-    "email_verified": "Please click Continue first.",
-    "phone": "Please verify your phone first.",
-    "phone_code": "Please verify your phone first.",
-    "phone_call": "Please verify your phone first.",
+    PasswordResetStep.EMAIL_CODE: "Please verify your email address first.",
+    PasswordResetStep.EMAIL_VERIFIED: "Please click Continue first.",
+    PasswordResetStep.PHONE: "Please verify your phone first.",
+    PasswordResetStep.PHONE_CODE: "Please verify your phone first.",
+    PasswordResetStep.PHONE_CALL: "Please verify your phone first.",
 }
 STALE = "This step is already complete. Please continue from the current page."
 ALREADY_DONE = "This password reset is already complete. Please log in."
@@ -156,7 +157,7 @@ async def _verify(request: Request, flows: Flows, flow_id: str, body: CodeBody) 
 
 async def _set_password(request: Request, flows: Flows, flow_id: str, body: PasswordBody) -> FlowView:
     view = await flows.view(flow_id)
-    if view.step != "new_password":
+    if view.step != PasswordResetStep.NEW_PASSWORD:
         return view.refused("form", NOT_YET.get(view.step, STALE), "not_yet")
     account = await _account_of(request, flow_id)
     if account is None:
@@ -191,8 +192,8 @@ def _shown(view: FlowView) -> FlowView:
     and a failed delivery says nothing: a decoy never fails, so "we could not send" would name a
     real account. The person can still ask for a new code."""
     if view.status in ("failed", "cancelled"):
-        return dataclasses.replace(view, step="expired")
-    if view.step != "email_code":
+        return dataclasses.replace(view, step=PasswordResetStep.EXPIRED)
+    if view.step != PasswordResetStep.EMAIL_CODE:
         return view
     shown = dataclasses.replace(view, notice=CODE_SENT, code=None)
     code = view.error_codes.get("code")
@@ -204,7 +205,7 @@ def _shown(view: FlowView) -> FlowView:
 
 
 def _expired(request: Request, flows: Flows) -> Response:
-    view = FlowView(process=PROCESS, step="expired", status="failed")
+    view = FlowView(process=PROCESS, step=PasswordResetStep.EXPIRED, status="failed")
     return flows.respond(request, view, template_dir=PROCESS, status_code=404)
 
 

@@ -26,6 +26,7 @@ from settings import Settings
 from store.providers import get_provider_by_npi
 from workflows.flow import FlowView
 from workflows.registration import PROCESS, ProviderRegistrationWorkflow, RegistrationStart, RegistrationView
+from workflows.steps import RegistrationStep
 
 router = APIRouter()
 _NOT_BOUND = {404: {"description": "No registration is bound to this client (never started, or long finished)."}}
@@ -72,7 +73,7 @@ async def _registration(request: Request, pool: asyncpg.Pool, settings: Settings
 
 
 def _organization_view(errors: dict[str, str] | None = None) -> RegistrationView:
-    return RegistrationView(process=PROCESS, step="organization", errors=errors or {})
+    return RegistrationView(process=PROCESS, step=RegistrationStep.ORGANIZATION, errors=errors or {})
 
 
 # --- Create a New Account - Enter User Information ----------------------------------------
@@ -81,7 +82,7 @@ def _organization_view(errors: dict[str, str] | None = None) -> RegistrationView
             response_model=RegistrationView, responses=_NOT_BOUND)
 async def current_screen(request: Request, flows: FlowsDep) -> Response:
     view = await flows.view(flows.bound_flow(request, PROCESS))
-    if view.step == "user_info":
+    if view.step == RegistrationStep.USER_INFO:
         return _screen(request, view, {}, 200)
     return flows.respond(request, view, template_dir=PROCESS)
 
@@ -90,7 +91,7 @@ async def _submit_user_info(request: Request, flows: Flows, form: UserInfoForm) 
     pool = await request.app.state.resources.pool()
     flow_id = flows.bound_flow(request, PROCESS)
     view = await flows.view(flow_id)
-    if view.step != "user_info":
+    if view.step != RegistrationStep.USER_INFO:
         # Sent twice (a double click, the back button): show where the registration is now.
         return flows.respond(request, view, template_dir=PROCESS)
     typed = form.model_dump()

@@ -1,6 +1,7 @@
-"""The code challenge every process uses: send a 6-digit code by email, by SMS or spoken in a
-call, then verify it — with expiry, a resend cooldown and cap, and a limit on wrong tries per
-code. Only keyed digests ever reach this object (and so history). Calls placed before the
+"""The code challenge every process uses: a 6-digit code sent by email, by SMS or spoken in a
+call, then verified — with expiry, a resend cooldown and cap, and a limit on wrong tries per
+code. It only decides; the flow sends (workflows/code_step.py) and records what went out.
+Only keyed digests ever reach this object (and so history). Calls placed before the
 call spoke its code asked for "#"; a flow that placed one still takes that key press."""
 
 from __future__ import annotations
@@ -10,22 +11,12 @@ from datetime import datetime, timedelta
 from enum import Enum
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import INVALID_DESTINATION, SPOKEN_CODE, CodeDelivery
-    from activities.email import EmailActivities
-    from activities.phone import PhoneActivities
     from domain.digests import digests_match
-    from workflows.deliveries import CODE_ON_ITS_WAY, send_options
+    from workflows.deliveries import CODE_ON_ITS_WAY
 
 CHANNELS = ("email", "sms", "voice")
-# The activity each channel's code goes out by.
-_SENDERS = {
-    "email": EmailActivities.send_code_email,
-    "sms": PhoneActivities.send_code_sms,
-    "voice": PhoneActivities.place_verification_call,
-}
 
 
 @dataclass(frozen=True)
@@ -122,36 +113,11 @@ class CodeChallenge:
             return f"Please wait {wait} seconds before requesting a new code."
         return None
 
-    async def send(self) -> Outcome | None:
-        """Deliver a new code (the old one stops working): None once delivered, or why it was
-        not (SEND_FAILED: the address was refused; SEND_TIMED_OUT: not delivered within its life)."""
-        # A code's life starts when it is asked for: a send retried after a crash repeats the
-        # code it may already have delivered, and that first copy must not outlive its TTL.
-        asked_at = workflow.now()
-        if not self.deliver:
-            # Take about as long as a real delivery, so the answer's timing names no account.
-            await workflow.sleep(timedelta(milliseconds=workflow.random().randint(60, 400)))
-            self._record(f"{workflow.random().getrandbits(256):064x}", asked_at)
-            return None
-        try:
-            sent = await workflow.execute_activity_method(
-                _SENDERS[self.channel],
-                CodeDelivery(
-                    destination=self.destination,
-                    purpose=self.purpose,
-                    expires_in_seconds=int(self.policy.ttl.total_seconds()),
-                ),
-                # Retried through a provider's outage, never past the code's life.
-                **send_options(self.policy.ttl),
-            )
-        except ActivityError as error:
-            refused = isinstance(error.cause, ApplicationError) and error.cause.type == INVALID_DESTINATION
-            return Outcome.SEND_FAILED if refused else Outcome.SEND_TIMED_OUT
-        self._record(sent.digest, asked_at)
-        self.awaits_keypress = self.channel == "voice" and sent.detail.get(SPOKEN_CODE) != "yes"
-        return None
-
-    def _record(self, digest: str, asked_at: datetime) -> None:
+    def record_sent(self, digest: str, asked_at: datetime, *, awaits_keypress: bool = False) -> None:
+        """A new code went out (asked for at ``asked_at``: its life starts then, as a send
+        retried after a crash repeats the code it may already have delivered); the old one
+        stops working."""
+        self.awaits_keypress = awaits_keypress
         self.sends += 1
         self._digest = digest
         self._sent_at = asked_at

@@ -6,17 +6,28 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
+from datetime import timedelta
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.contracts import INVALID_DESTINATION, SPOKEN_CODE, CodeDelivery
+    from activities.email import EmailActivities
+    from activities.phone import PhoneActivities
     from domain.digests import is_digest
     from workflows.code_challenge import ALREADY_SENDING, MESSAGES, NOT_SIX_DIGITS, CodeChallenge, CodeStatus, Outcome
-    from workflows.deliveries import STILL_SENDING_CODE, done_soon, done_soon_or, retries_within_life
+    from workflows.deliveries import STILL_SENDING_CODE, done_soon, done_soon_or, retries_within_life, send_options
     from workflows.flow import FlowView, FlowWorkflow, field_error
 
 CODE_SENT = "Verification code has been sent. Please copy it to the input box below."
 CALL_PLACED = "We are calling you now. Answer the call and enter the 6-digit code you hear below."
+# The activity each channel's code goes out by.
+_SENDERS = {
+    "email": EmailActivities.send_code_email,
+    "sms": PhoneActivities.send_code_sms,
+    "voice": PhoneActivities.place_verification_call,
+}
 
 
 @dataclass(frozen=True)
@@ -62,7 +73,7 @@ class CodeStep(FlowWorkflow):
     async def _deliver_code(self) -> None:
         assert self.challenge is not None
         try:
-            failure = await self.challenge.send()
+            failure = await _send(self.challenge)
         finally:
             self._sending = False
         if failure is None:
@@ -122,3 +133,28 @@ class CodeStep(FlowWorkflow):
             self._touch()
             self._clear_errors()
             await self._code_verified()
+
+
+async def _send(challenge: CodeChallenge) -> Outcome | None:
+    """Deliver a new code for ``challenge``: None once delivered, or why it was not
+    (SEND_FAILED: the address was refused; SEND_TIMED_OUT: not delivered within its life)."""
+    # A code's life starts when it is asked for: a send retried after a crash repeats the code
+    # it may already have delivered, and that first copy must not outlive its TTL.
+    asked_at = workflow.now()
+    if not challenge.deliver:
+        # Take about as long as a real delivery, so the answer's timing names no account.
+        await workflow.sleep(timedelta(milliseconds=workflow.random().randint(60, 400)))
+        challenge.record_sent(f"{workflow.random().getrandbits(256):064x}", asked_at)
+        return None
+    life = challenge.policy.ttl
+    delivery = CodeDelivery(destination=challenge.destination, purpose=challenge.purpose,
+                            expires_in_seconds=int(life.total_seconds()))
+    try:
+        # Retried through a provider's outage, never past the code's life.
+        sent = await workflow.execute_activity_method(_SENDERS[challenge.channel], delivery, **send_options(life))
+    except ActivityError as error:
+        refused = isinstance(error.cause, ApplicationError) and error.cause.type == INVALID_DESTINATION
+        return Outcome.SEND_FAILED if refused else Outcome.SEND_TIMED_OUT
+    spoken = sent.detail.get(SPOKEN_CODE) == "yes"
+    challenge.record_sent(sent.digest, asked_at, awaits_keypress=challenge.channel == "voice" and not spoken)
+    return None

@@ -61,8 +61,9 @@ async def _organization(request: Request, flows: Flows, body: OrganizationBody) 
 serve_form(
     router, "/register", "/api/v1/registration", OrganizationBody, _organization, name="registration_organization",
     tags=["registration"], summary="Specify Your Organization: start a registration", status_code=201,
-    response_model=RegistrationView, responses={422: {"model": RegistrationView, "description": "Bad NPI, or NPI and code do not match"},
-                                        429: {"model": RegistrationView, "description": "Too many attempts"}},
+    response_model=RegistrationView,
+    responses={422: {"model": RegistrationView, "description": "Bad NPI, or NPI and code do not match"},
+               429: {"model": RegistrationView, "description": "Too many attempts"}},
 )
 
 

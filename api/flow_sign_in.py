@@ -17,6 +17,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.client_address import client_ip
+from api.flow_queries import query_flow
 from api.flows import Binding, is_api, view_json
 from api.sessions import SignInRefused, sign_in
 from domain.digests import COOKIE_KEY, derive_key, token_digest
@@ -54,7 +55,7 @@ async def claim_sign_in(request: Request, flow_id: str, bound: Binding | None = 
         return None
     try:
         # A query reaches a flow that has ended too: a worker replays its history to answer.
-        taken = await handle.query("repeat_claim", claim, result_type=ClaimedSignIn | None)
+        taken = await query_flow(handle, "repeat_claim", [claim], ClaimedSignIn | None)
     except RPCError as exc:
         if exc.status == RPCStatusCode.NOT_FOUND:
             return None

@@ -10,7 +10,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from fastapi import HTTPException, Request
@@ -23,6 +23,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import cookies
+from api.flow_queries import query_flow
 from api.resources import Unavailable, temporal_outage
 from api.security import CSRF_FIELD, CSRF_HEADER, Signer
 from engine.codec import PayloadRefused
@@ -62,9 +63,7 @@ class Binding:
 # The account a bound flow is for, beside the flow's own cookie (Flows.bind).
 _BINDING = "atrezzo_bound_{}"
 T = TypeVar("T")
-# A flow answers its view in milliseconds; this only bounds one no worker answers for.
-_QUERY_TIMEOUT = timedelta(seconds=10)
-# Likewise for a worker to take (validate and record) an update.
+# A worker takes (validates and records) an update in milliseconds; this bounds the wait for one.
 _TAKEN_WITHIN = 10.0
 
 
@@ -109,7 +108,7 @@ class Flows:
         handle = self._client.get_workflow_handle(flow_id)
         args = [] if arg is None else [arg]
         try:
-            return await handle.query(name, args=args, result_type=result_type, rpc_timeout=_QUERY_TIMEOUT)
+            return await query_flow(handle, name, args, result_type)
         except PayloadRefused as exc:
             raise _forged(flow_id, exc) from None
         except RPCError as exc:

@@ -6,12 +6,11 @@ the workflow: Remember Me is the browser's business, not the flow's."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 
 from fastapi import Request, Response
 
-from api.flows import Binding, bound_now, from_millis, to_millis
+from api.flows import Binding, from_millis, to_millis
 from api import cookies
 
 TICKET_COOKIE = "atrezzo_login_ticket"
@@ -19,20 +18,15 @@ TICKET_COOKIE = "atrezzo_login_ticket"
 
 @dataclass(frozen=True)
 class LoginTicket:
-    flow_id: str
-    account_id: str
+    # The login flow, whose password was checked, and when: a reset of the account's sign-ins
+    # after that moment ends this login.
+    binding: Binding
     remember: bool
-    # When the password was checked: a reset of the account's sign-ins after it ends this login.
-    issued_at: datetime = field(default_factory=bound_now)
-
-    @property
-    def binding(self) -> Binding:
-        return Binding(self.flow_id, self.account_id, self.issued_at)
 
 
 def issue(request: Request, response: Response, ticket: LoginTicket) -> None:
-    issued = to_millis(ticket.issued_at)
-    value = f"{ticket.flow_id}|{ticket.account_id}|{'1' if ticket.remember else '0'}|{issued}"
+    bound = ticket.binding
+    value = f"{bound.flow_id}|{bound.account_id}|{'1' if ticket.remember else '0'}|{to_millis(bound.bound_at)}"
     cookies.write(response, request, TICKET_COOKIE, request.app.state.signer.sign(value))
 
 
@@ -42,8 +36,7 @@ def read(request: Request, flow_id: str) -> LoginTicket | None:
     parts = value.split("|") if value else []
     if len(parts) != 4 or parts[0] != flow_id or not parts[3].isdigit():
         return None
-    issued_at = from_millis(int(parts[3]))
-    return LoginTicket(flow_id=parts[0], account_id=parts[1], remember=parts[2] == "1", issued_at=issued_at)
+    return LoginTicket(Binding(parts[0], parts[1], from_millis(int(parts[3]))), remember=parts[2] == "1")
 
 
 def drop(request: Request, response: Response) -> None:

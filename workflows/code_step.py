@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
@@ -20,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.deliveries import STILL_SENDING_CODE, done_soon, done_soon_or, retries_within_life, send_options
     from workflows.flow import FlowView, FlowWorkflow, field_error
 
+PHONE_CHANNELS = ("sms", "voice")
 CODE_SENT = "Verification code has been sent. Please copy it to the input box below."
 CALL_PLACED = "We are calling you now. Answer the call and enter the 6-digit code you hear below."
 # The activity each channel's code goes out by.
@@ -87,9 +89,14 @@ class CodeStep(FlowWorkflow):
     def _validate_send_code(self) -> None:
         if self.challenge is None:
             raise field_error("code", "There is no verification step on this screen.")
+        self._check_send()
+
+    def _check_send(self) -> None:
+        """For the validator of every action that sends a code: none while one is on its way
+        (a second click would send two), and none the challenge's limits refuse."""
         if self._sending:
             raise field_error("code", ALREADY_SENDING, Outcome.SENDING.value)
-        refusal = self.challenge.send_refusal(workflow.now())
+        refusal = self.challenge.send_refusal(workflow.now()) if self.challenge is not None else None
         if refusal:
             raise field_error("code", refusal)
 
@@ -133,6 +140,41 @@ class CodeStep(FlowWorkflow):
             self._touch()
             self._clear_errors()
             await self._code_verified()
+
+
+class PhoneCodeStep(CodeStep):
+    """Send Code (SMS) or Call Me to the number on record, for a flow whose steps have PHONE,
+    PHONE_CODE and PHONE_CALL (login by phone, a phone user's password reset)."""
+
+    STEPS: Any  # the flow's step enum
+
+    def _first_phone_challenge(self, channel: str) -> CodeChallenge:
+        """The flow's first challenge by phone, for the number on record."""
+        raise NotImplementedError
+
+    def _on_phone_screens(self) -> bool:
+        return self._view.step in (self.STEPS.PHONE, self.STEPS.PHONE_CODE, self.STEPS.PHONE_CALL)
+
+    @workflow.update
+    async def send_phone_code(self, channel: str) -> FlowView:
+        """Send Code (SMS) or Call Me, to the number on record. Switching between them keeps
+        counting toward the same limits."""
+        self._touch()
+        previous = self.challenge
+        if previous is None:
+            self.challenge = self._first_phone_challenge(channel)
+        else:
+            self.challenge = previous.successor(channel, previous.destination)
+        self._go(self.STEPS.PHONE_CODE if channel == "sms" else self.STEPS.PHONE_CALL)
+        return await self.send_code()
+
+    @send_phone_code.validator
+    def _check_phone_code(self, channel: str) -> None:
+        if not self._on_phone_screens():
+            raise field_error("form", "This step is already complete.")
+        if channel not in PHONE_CHANNELS:
+            raise field_error("form", "Choose Send Code or Call Me.")
+        self._check_send()
 
 
 async def _send(challenge: CodeChallenge) -> Outcome | None:

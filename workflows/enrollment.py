@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.phone import mask_phone
     from domain.terms import TERMS_VERSION
     from workflows.code_challenge import CodeChallenge
+    from workflows.code_step import PHONE_CHANNELS
     from workflows.database_steps import AUDITED_WRITES, database_step
     from workflows.emailed_link import EmailedLink, LinkOpened
     from workflows.enrollment_email import EmailStep
@@ -32,7 +33,6 @@ with workflow.unsafe.imports_passed_through():
 
 PROCESS = "enrollment"
 METHODS = ("phone", "email")
-PHONE_CHANNELS = ("sms", "voice")
 
 
 # Enrollments that began with a link or a code sent to the address on record: the mailbox is

@@ -15,8 +15,8 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from domain.email import mask_email
     from domain.phone import mask_phone
-    from workflows.code_challenge import ALREADY_SENDING, CodeChallenge, Outcome
-    from workflows.code_step import CodeStep
+    from workflows.code_challenge import CodeChallenge
+    from workflows.code_step import PhoneCodeStep
     from workflows.flow import FlowView, field_error
     from workflows.sign_in_hand_over import SignInHandOver
     from workflows.steps import LoginStep
@@ -24,8 +24,6 @@ with workflow.unsafe.imports_passed_through():
 
 PROCESS = "login"
 OPTIONS = ("phone", "email")
-PHONE_CHANNELS = ("sms", "voice")
-_PHONE_SCREENS = (LoginStep.PHONE, LoginStep.PHONE_CODE, LoginStep.PHONE_CALL)
 VERIFIED = "E-mail address verified. You can now continue."
 
 
@@ -49,7 +47,7 @@ class LoginView(FlowView):
 
 
 @workflow.defn
-class LoginWorkflow(CodeStep, SignInHandOver):
+class LoginWorkflow(PhoneCodeStep, SignInHandOver):
     STEPS = LoginStep
     VIEW = LoginView
     _view: LoginView
@@ -88,37 +86,13 @@ class LoginWorkflow(CodeStep, SignInHandOver):
     def _check_email_code(self) -> None:
         if self._start.option != "email" or self._view.step not in (LoginStep.EMAIL, LoginStep.EMAIL_CODE):
             raise field_error("form", "This step is already complete.")
-        if self._sending:
-            raise field_error("code", ALREADY_SENDING, Outcome.SENDING.value)
-        assert self.challenge is not None
-        refusal = self.challenge.send_refusal(workflow.now())
-        if refusal:
-            raise field_error("code", refusal)
+        self._check_send()
 
-    @workflow.update
-    async def send_phone_code(self, channel: str) -> FlowView:
-        """Send Code (SMS) or Call Me, to the number on record."""
-        self._touch()
-        previous = self.challenge
-        if previous is None:
-            self.challenge = CodeChallenge(self._start.timings.code_policy(), channel, self._start.destination, "login")
-        else:
-            self.challenge = previous.successor(channel, self._start.destination)
-        self._go(LoginStep.PHONE_CODE if channel == "sms" else LoginStep.PHONE_CALL)
-        return await self.send_code()
+    def _first_phone_challenge(self, channel: str) -> CodeChallenge:
+        return CodeChallenge(self._start.timings.code_policy(), channel, self._start.destination, "login")
 
-    @send_phone_code.validator
-    def _check_phone_code(self, channel: str) -> None:
-        if self._start.option != "phone" or self._view.step not in _PHONE_SCREENS:
-            raise field_error("form", "This step is already complete.")
-        if channel not in PHONE_CHANNELS:
-            raise field_error("form", "Choose Send Code or Call Me.")
-        if self._sending:
-            # A second click while the first code or call is on its way would send two.
-            raise field_error("code", ALREADY_SENDING, Outcome.SENDING.value)
-        refusal = self.challenge.send_refusal(workflow.now()) if self.challenge is not None else None
-        if refusal:
-            raise field_error("code", refusal)
+    def _on_phone_screens(self) -> bool:
+        return self._start.option == "phone" and super()._on_phone_screens()
 
     @workflow.update
     def continue_login(self) -> FlowView:

@@ -19,8 +19,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.postgres import AccountActivities
     from domain.email import mask_email
     from domain.phone import mask_phone
-    from workflows.code_challenge import ALREADY_SENDING, CodeChallenge, Outcome
-    from workflows.code_step import CodeStep
+    from workflows.code_challenge import CodeChallenge
+    from workflows.code_step import PhoneCodeStep
     from workflows.database_steps import AUDITED_WRITES, database_step
     from workflows.flow import FlowView, field_error
     from workflows.notices import PASSWORD_CHANGED, Notices
@@ -29,7 +29,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.timings import Timings
 
 PROCESS = "password_reset"
-PHONE_CHANNELS = ("sms", "voice")
 PASSWORD_NOT_ACCEPTED = "The password could not be accepted. Please try again."
 
 
@@ -47,7 +46,7 @@ class PasswordResetStart:
 
 
 @workflow.defn
-class PasswordResetWorkflow(CodeStep, SignInHandOver):
+class PasswordResetWorkflow(PhoneCodeStep, SignInHandOver):
     STEPS = PasswordResetStep
 
     @workflow.init
@@ -93,32 +92,8 @@ class PasswordResetWorkflow(CodeStep, SignInHandOver):
         if self._view.step != PasswordResetStep.EMAIL_VERIFIED:
             raise field_error("form", "Please verify your email address first.")
 
-    @workflow.update
-    async def send_phone_code(self, channel: str) -> FlowView:
-        """Send Code (SMS) or Call Me, to the number on record."""
-        self._touch()
-        previous = self.challenge
-        if previous is None:
-            policy = self._start.timings.code_policy()
-            self.challenge = CodeChallenge(policy, channel, self._start.phone, "password_reset")
-        else:
-            # Switching between Send Code and Call Me keeps counting toward the same limits.
-            self.challenge = previous.successor(channel, self._start.phone)
-        self._go(PasswordResetStep.PHONE_CODE if channel == "sms" else PasswordResetStep.PHONE_CALL)
-        return await self.send_code()
-
-    @send_phone_code.validator
-    def _check_phone_code(self, channel: str) -> None:
-        if self._view.step not in (PasswordResetStep.PHONE, PasswordResetStep.PHONE_CODE, PasswordResetStep.PHONE_CALL):
-            raise field_error("form", "This step is already complete.")
-        if channel not in PHONE_CHANNELS:
-            raise field_error("form", "Choose Send Code or Call Me.")
-        if self._sending:
-            raise field_error("code", ALREADY_SENDING, Outcome.SENDING.value)
-        if self.challenge is not None and self.challenge.channel != "email":
-            refusal = self.challenge.send_refusal(workflow.now())
-            if refusal:
-                raise field_error("code", refusal)
+    def _first_phone_challenge(self, channel: str) -> CodeChallenge:
+        return CodeChallenge(self._start.timings.code_policy(), channel, self._start.phone, "password_reset")
 
     @workflow.update
     async def save_new_password(self) -> FlowView:

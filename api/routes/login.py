@@ -23,7 +23,7 @@ from api.credentials import LOGIN, Lookup, check_credentials, typed_address
 from api.flow_router import Action, FlowScreens, serve_form
 from api.flow_sign_in import HOME, claim_digest, sign_in_from_flow, signed_in_answer
 from api.flow_timings import flow_timings
-from api.flows import FlowGone, Flows, is_api
+from api.flows import Binding, FlowGone, Flows, bound_now, is_api
 from api.login_ticket import LoginTicket
 from api.remember_me import forget, remember, remembered_account
 from api.security import CSRF_FIELD
@@ -138,7 +138,7 @@ async def _sign_in(request: Request, flows: Flows, option: str, email: str, pass
     code_ttl = settings.login_email_code_ttl if option == "email" else settings.enrollment_code_ttl
     timings = flow_timings(settings, code_ttl=code_ttl, idle=settings.login_idle_timeout)
     flow_id = flows.new_id(PROCESS)
-    ticket = LoginTicket(flow_id, str(account.id), remember)
+    ticket = LoginTicket(Binding(flow_id, str(account.id), bound_now()), remember)
     # The flow hands the sign-in to this browser in its last answer: it knows this browser's claim.
     start = LoginStart(str(account.id), option, destination, timings, claim=claim_digest(request, ticket.binding))
     if is_api(request):
@@ -213,7 +213,8 @@ for _option in OPTIONS:
 async def _verify(request: Request, flows: Flows, flow_id: str, body: CodeBody) -> FlowView:
     """Verify the code, throttled per account and per client on top of the flow's own limit."""
     ticket = _ticket(request, flow_id)
-    check = CodeCheck(CODE_POLICY, ticket.account_id, "login", UUID(ticket.account_id))
+    account_id = ticket.binding.account_id
+    check = CodeCheck(CODE_POLICY, account_id, "login", UUID(account_id))
     return await verify_throttled(request, flows, flow_id, body.code, check)
 
 

@@ -41,12 +41,12 @@ from workflows.password_reset import PROCESS, PasswordResetStart, PasswordResetW
 from workflows.steps import PasswordResetStep
 
 SCREEN = "/password/reset/code"
+_PHONE_SCREENS = (PasswordResetStep.PHONE, PasswordResetStep.PHONE_CODE, PasswordResetStep.PHONE_CALL)
+# What New Password says when pressed on a screen before it.
 NOT_YET = {
     PasswordResetStep.EMAIL_CODE: "Please verify your email address first.",
     PasswordResetStep.EMAIL_VERIFIED: "Please click Continue first.",
-    PasswordResetStep.PHONE: "Please verify your phone first.",
-    PasswordResetStep.PHONE_CODE: "Please verify your phone first.",
-    PasswordResetStep.PHONE_CALL: "Please verify your phone first.",
+    **dict.fromkeys(_PHONE_SCREENS, "Please verify your phone first."),
 }
 STALE = "This step is already complete. Please continue from the current page."
 ALREADY_DONE = "This password reset is already complete. Please log in."
@@ -161,7 +161,7 @@ async def _set_password(request: Request, flows: Flows, flow_id: str, body: Pass
         return view.refused("form", NOT_YET.get(view.step, STALE), "not_yet")
     account = await _account_of(request, flow_id)
     if account is None:
-        return view.refused("form", NOT_YET["email_code"], "not_yet")
+        return view.refused("form", NOT_YET[PasswordResetStep.EMAIL_CODE], "not_yet")
     pool = await request.app.state.resources.pool()
     try:
         return await set_through_flow(

@@ -21,6 +21,7 @@ from activities.phone import PhoneActivities, twilio_client
 from activities.postgres import AccountActivities
 from engine.client import connect
 from engine.interceptors import FlowMetrics
+from engine.sandbox import passing_through
 from engine.schedules import SCHEDULE_ID, ensure_schedule
 from engine.logs import configure_logging
 from engine.telemetry import for_process, tracer_of
@@ -56,6 +57,7 @@ def build_worker(
         # Tracing comes with the client (engine.telemetry); flow metrics are always recorded
         # (into a no-op meter unless METRICS_ADDRESS is set).
         interceptors=[FlowMetrics()],
+        workflow_runner=passing_through("workflows"),
         max_concurrent_activities=100,
         # A burst of flows starting at once (a clinic's staff after an announcement) otherwise
         # queues behind a fixed number of pollers; see the README's benchmark notes.

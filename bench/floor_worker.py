@@ -11,6 +11,7 @@ from temporalio.worker import PollerBehaviorAutoscaling, Worker
 
 from bench.noop_workflow import NoopWorkflow
 from engine.client import connect
+from engine.sandbox import passing_through
 from settings import Settings
 
 TASK_QUEUE = "bench-floor"
@@ -19,7 +20,7 @@ TASK_QUEUE = "bench-floor"
 async def serve(ready_port: int) -> None:
     client = await connect(Settings())
     async with Worker(
-        client, task_queue=TASK_QUEUE, workflows=[NoopWorkflow],
+        client, task_queue=TASK_QUEUE, workflows=[NoopWorkflow], workflow_runner=passing_through("bench"),
         workflow_task_poller_behavior=PollerBehaviorAutoscaling(),
     ):
         ready = await asyncio.start_server(lambda reader, writer: writer.close(), "127.0.0.1", ready_port)

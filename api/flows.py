@@ -119,23 +119,6 @@ class Flows:
                 raise Unavailable("temporal") from exc
             raise
 
-    async def view_when(
-        self, flow_id: str, settled: Callable[[FlowView | None], bool], *, within: float = 20.0, every: float = 0.1
-    ) -> FlowView | None:
-        """Poll the flow's view until ``settled`` says so (it gets None while no run answers to
-        the id), for an outside event whose effect the flow shows a few workflow tasks later.
-        ``within`` only bounds a flow that does not answer: then the last view is returned."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + within
-        while True:
-            try:
-                view: FlowView | None = await self.view(flow_id)
-            except FlowGone:
-                view = None
-            if settled(view) or loop.time() >= deadline:
-                return view
-            await asyncio.sleep(every)
-
     async def update(self, flow_id: str, name: str, arg: Any) -> FlowView:
         """Send a user action. A rejected action comes back as the view with the field's error."""
         try:

@@ -10,10 +10,11 @@ route hands the person to MFA enrollment run here as a child. If nobody register
 the link's life the flow ends; the account stays without MFA, so the plain first login
 still works.
 
-One flow per user (id ``admin-reset-<account id>``). A second reset while one is pending
-arrives as the ``restart`` signal (the API signals-with-start): this run cancels its
-enrollment, retires its link and records itself as restarted, then continues as new with
-the new request, which sends a new link.
+One flow per user (id ``admin-reset-<account id>``). Each reset arrives as the
+``request_reset`` update (the API updates-with-start; APIs from before it sent the ``restart``
+signal, which does the same). A second reset while one is pending makes this run cancel its
+enrollment, retire its link and record itself as restarted, then continue as new with the
+new request, which sends a new link.
 """
 
 from __future__ import annotations
@@ -249,6 +250,23 @@ class ProviderAdminResetWorkflow(EmailedLink):
         """A new reset of the same user while this one runs (or the request this run started with)."""
         if start.request_id != self._start.request_id and start.account_id == self._start.account_id:
             self._restart_with = start
+
+    @workflow.update
+    async def request_reset(self, start: AdminResetStart) -> FlowView:
+        """An administrator's Reset, sent with the start (update-with-start): answered once
+        this run has applied its own request (MFA cleared, sign-ins ended, the link on its
+        way). Another request makes this run give way to a run for it (as ``restart`` does),
+        and is answered as soon as it does: the API then asks the run that follows."""
+        self.restart(start)
+        await workflow.wait_condition(
+            lambda: self._closing or (self._start.request_id == start.request_id and self._view.step != AdminResetStep.RESETTING)
+        )
+        return self.view()
+
+    @request_reset.validator
+    def _check_request(self, start: AdminResetStart) -> None:
+        if start.account_id != self._start.account_id:
+            raise field_error("form", "This registration reset belongs to another account.")
 
     @workflow.update
     async def begin_enrollment(self, account_id: str) -> FlowView:

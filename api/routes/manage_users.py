@@ -11,7 +11,6 @@ another provider's user — is the same 403, and an audit entry naming who asked
 from __future__ import annotations
 
 import itertools
-import uuid
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
@@ -22,10 +21,9 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, SecretStr
 
 from api.admin_confirmation import password_confirms
+from api.admin_resets import request_reset, reset_request
 from api.client_address import client_ip
 from api.dependencies import FlowsDep, PoolDep, SettingsDep, SignerDep, TemplatesDep
-from api.flow_timings import flow_timings
-from api.flows import Flows
 from api.security import CSRF_FIELD
 from api.sessions import SignedIn
 from api.throttling import Throttled
@@ -34,9 +32,6 @@ from settings import Settings
 from store import audit
 from store.members import ManagedUser, administers_any, managed_by, managed_user
 from store.sessions import SessionUser
-from workflows.admin_reset import AdminResetStart, ProviderAdminResetWorkflow, admin_reset_id
-from workflows.flow import FlowView
-from workflows.steps import AdminResetStep
 
 router = APIRouter(tags=["manage users"])
 FORBIDDEN = "You do not have permission to manage this user."
@@ -57,9 +52,6 @@ NOTICES = {
     ),
 }
 _REQUESTED_ID_MAX = 64
-# The reset is applied (MFA cleared, sign-ins ended, link sent) within a few workflow tasks;
-# this only bounds a flow that does not answer, after which the page shows what is recorded.
-_WAIT_AT_MOST = 20.0
 
 
 class ResetOut(BaseModel):
@@ -148,7 +140,7 @@ async def reset_form(
     if refusal is not None:
         context = {"member": _out(target, user), "error": refusal.detail, CSRF_FIELD: signer.csrf_token(request.state.browser_id)}
         return templates.TemplateResponse(request, "manage_users/confirm.html", context, status_code=refusal.status_code)
-    await _reset(request, flows, settings, user, target)
+    await _reset(request, settings, user, target)
     return flows.redirect(f"/manage-users/{target.id}?notice=reset_started")
 
 
@@ -171,7 +163,7 @@ async def reset_api(
     refusal = await _confirmation_refused(request, pool, user, target, password)
     if refusal is not None:
         raise refusal
-    await _reset(request, flows, settings, user, target)
+    await _reset(request, settings, user, target)
     async with pool.acquire() as conn:
         target = await managed_user(conn, user.id, target.id) or target
     return JSONResponse(_out(target, user).model_dump(mode="json"), status_code=202)
@@ -247,33 +239,14 @@ async def _confirmation_refused(
     return None if confirmed else HTTPException(422, PASSWORD_NEEDED if not password else WRONG_PASSWORD)
 
 
-async def _reset(request: Request, flows: Flows, settings: Settings, admin: SessionUser, target: ManagedUser) -> None:
-    """Start the user's admin reset — or, when one is pending, restart it (signal-with-start:
-    one flow per user, and two admins resetting at once cannot race) — and wait until it has
-    been applied, so the next page shows it."""
+async def _reset(request: Request, settings: Settings, admin: SessionUser, target: ManagedUser) -> None:
+    """Start the user's admin reset — or, when one is pending, restart it (one flow per user,
+    and two admins resetting at once cannot race) — and wait until it has been applied, so
+    the next page shows it."""
     if target.status != "active":
         raise HTTPException(409, NOT_ACTIVE)
-    start = AdminResetStart(
-        account_id=str(target.id),
-        requested_by=str(admin.id),
-        request_id=str(uuid.uuid4()),
-        email=target.email or "",
-        first_name=target.first_name,
-        link_ttl_seconds=int(settings.admin_reset_link_ttl.total_seconds()),
-        timings=flow_timings(settings),
-    )
     client = await request.app.state.resources.temporal()
-    flow_id = admin_reset_id(start.account_id)
-    await client.start_workflow(
-        ProviderAdminResetWorkflow.run, start, id=flow_id, task_queue=settings.temporal_task_queue,
-        start_signal="restart", start_signal_args=[start],
-    )
-
-    def applied(view: FlowView | None) -> bool:
-        # None: the run continuing as new for this request does not answer yet.
-        return view is not None and view.request_id == start.request_id and view.step != AdminResetStep.RESETTING
-
-    await flows.view_when(flow_id, applied, within=_WAIT_AT_MOST)
+    await request_reset(client, settings.temporal_task_queue, reset_request(settings, admin, target))
 
 
 def _out(member: ManagedUser, viewer: SessionUser) -> ManagedUserOut:

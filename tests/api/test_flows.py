@@ -78,25 +78,6 @@ async def test_json_calls_need_the_json_content_type(live_app):
         assert response.status_code == 415
 
 
-async def test_view_when_polls_until_settled_and_gives_up_at_its_bound(live_app, mail):
-    flows = Flows(live_app.client, live_app.settings, signer=None, templates=None)  # type: ignore[arg-type]
-    async with live_app.http() as http:
-        await start_in_browser(http)
-        flow_id = http.cookies[Flows.cookie_name("challenge")].rsplit(".", 1)[0]
-    seen: list = []
-
-    def third_look(view) -> bool:
-        seen.append(view)
-        return len(seen) == 3
-
-    settled = await flows.view_when(flow_id, third_look, every=0.01)
-    assert len(seen) == 3 and settled is seen[-1] and settled.step == "code"
-    never = await flows.view_when(flow_id, lambda view: False, within=0.2, every=0.05)
-    assert never is not None and never.step == "code"  # the last view, once the bound is reached
-    gone = await flows.view_when("challenge-no-such-flow", lambda view: view is None)
-    assert gone is None
-
-
 async def test_a_typed_call_answers_its_result_or_the_refusal_with_its_field(live_app, mail):
     flows = Flows(live_app.client, live_app.settings, signer=None, templates=None)  # type: ignore[arg-type]
     async with live_app.http() as http:

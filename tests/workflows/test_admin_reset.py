@@ -12,6 +12,7 @@ from temporalio.exceptions import CancelledError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.contracts import MfaChoice
+from api import admin_resets
 from tests.workflows.fakes import NEW_ACCOUNT
 from workflows.admin_reset import AdminResetStart, AdminResetView, ProviderAdminResetWorkflow, admin_reset_id
 from workflows.enrollment import EnrollmentStart
@@ -21,16 +22,18 @@ ADMIN = "admin-account"
 EMAIL = NEW_ACCOUNT.email
 
 
-async def request_reset(flows, account_id: str, request_id: str = "request-1"):
-    """What the API does: signal-with-start, so a reset already running restarts."""
+async def request_reset(flows, account_id: str, request_id: str = "request-1") -> AdminResetView | None:
+    """What the API does (api/admin_resets.py): update-with-start, answered once applied."""
+    start = AdminResetStart(account_id, ADMIN, request_id, email=EMAIL, first_name="Pat")
+    return await admin_resets.request_reset(flows.client, flows.task_queue, start)
+
+
+async def signal_reset(flows, account_id: str, request_id: str):
+    """What an API from before ``request_reset`` did: signal-with-start, then watch the view."""
     start = AdminResetStart(account_id, ADMIN, request_id, email=EMAIL, first_name="Pat")
     return await flows.client.start_workflow(
-        ProviderAdminResetWorkflow.run,
-        start,
-        id=admin_reset_id(account_id),
-        task_queue=flows.task_queue,
-        start_signal="restart",
-        start_signal_args=[start],
+        ProviderAdminResetWorkflow.run, start, id=admin_reset_id(account_id), task_queue=flows.task_queue,
+        start_signal="restart", start_signal_args=[start],
     )
 
 
@@ -59,6 +62,15 @@ async def begin(handle, account_id: str) -> FlowView:
 
 def ended(flows) -> list[str]:
     return [end.state for _, end in flows.accounts.args("mark_admin_reset_ended")]
+
+
+async def test_the_request_is_answered_once_the_reset_is_applied(flows):
+    account_id = str(uuid.uuid4())
+    view = await request_reset(flows, account_id)
+    # Nothing watched the view: the answer itself says the reset is done and the link out.
+    assert view is not None and (view.request_id, view.step) == ("request-1", "awaiting_user")
+    assert [name for name, _ in flows.accounts.calls][:3] == ["mark_admin_reset_pending", "clear_mfa_registration", "revoke_sign_ins"]
+    assert len(flows.senders.links) == 1
 
 
 async def test_the_reset_clears_mfa_ends_sign_ins_and_emails_a_7_day_link(flows):
@@ -150,7 +162,8 @@ async def test_a_second_reset_restarts_the_first(flows):
     first_run = (await first.describe()).run_id
     enrollment = flows.child(await begin(first, account_id))
 
-    await request_reset(flows, account_id, "request-2")
+    answer = await request_reset(flows, account_id, "request-2")
+    assert answer is not None and (answer.request_id, answer.step) == ("request-2", "awaiting_user")
     second = await waiting(flows, account_id, "request-2")
 
     old_run = flows.client.get_workflow_handle(admin_reset_id(account_id), run_id=first_run)
@@ -168,6 +181,15 @@ async def test_a_second_reset_restarts_the_first(flows):
     assert await flows.enroll_by_email(child, EMAIL) == account_id
     assert await second.result() == "re_registered"
     assert ended(flows) == ["restarted", "re_registered"]
+
+
+async def test_an_api_from_before_the_update_restarts_a_reset_by_signal(flows):
+    account_id, first = await reset(flows)
+    first_run = (await first.describe()).run_id
+    await signal_reset(flows, account_id, "request-2")
+    await waiting(flows, account_id, "request-2")
+    assert [(run, end.state) for run, end in flows.accounts.args("mark_admin_reset_ended")] == [(first_run, "restarted")]
+    assert len(flows.senders.links) == 2
 
 
 async def test_the_same_request_twice_does_not_restart(flows):

@@ -61,7 +61,9 @@ async def _until_applied(client: Client, task_queue: str, start: AdminResetStart
                 result_type=AdminResetView,
             )
         except WorkflowUpdateFailedError:
-            view = None  # the run ended (continued as new) before it took the request
+            # The run ended (continued as new) before it took the request. (A refusal cannot
+            # come: the flow's id is the account's, which its validator checks.)
+            view = None
         except RPCError as exc:
             if exc.status not in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
                 raise

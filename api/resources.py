@@ -34,7 +34,16 @@ def temporal_outage(exc: BaseException) -> bool:
     if not isinstance(exc, RPCError):
         return False
     # The SDK's core reports a connection it could not make as UNKNOWN "transport error".
-    return exc.status in _NO_ANSWER or (exc.status == RPCStatusCode.UNKNOWN and "transport error" in exc.message)
+    if exc.status == RPCStatusCode.UNKNOWN:
+        return "transport error" in exc.message
+    # A flow whose workflow task keeps failing (no worker of ours can run it now) is refused a
+    # query at once, where one asked before the first failure waits out its time instead.
+    if exc.status == RPCStatusCode.FAILED_PRECONDITION:
+        return _TASK_FAILING in exc.message
+    return exc.status in _NO_ANSWER
+
+
+_TASK_FAILING = "Workflow Task in failed state"
 
 
 # PostgreSQL going away or not taking connections (a restart, a failover, a full server).

@@ -54,11 +54,15 @@ async def test_a_flow_started_in_clear_under_a_stolen_id_is_never_run(live_app, 
         await plain.start_workflow("LoginWorkflow", forged, id=flow_id, task_queue=live_app.settings.temporal_task_queue)
         answers = [await http.get("/api/v1/login"), await http.post("/api/v1/login/email/send", json={})]
         assert (await http.get("/api/v1/me")).status_code == 401
-    # No worker of ours will run it, so its page has no answer: "try again", never a 500.
-    assert [a.status_code for a in answers] == [503, 404], [(a.status_code, a.text) for a in answers]
-    assert not mail.messages_to(EVE)  # no code was ever sent for the forged flow
-    failures = await _task_failures(live_app.client, flow_id)
-    assert failures and all("refused a payload that is not encrypted" in f for f in failures)
+        # No worker of ours will run it, so its page has no answer: "try again", never a 500.
+        assert [a.status_code for a in answers] == [503, 404], [(a.status_code, a.text) for a in answers]
+        assert not mail.messages_to(EVE)  # no code was ever sent for the forged flow
+        failures = await _task_failures(live_app.client, flow_id)
+        assert failures and all("refused a payload that is not encrypted" in f for f in failures)
+        # Once its task has failed, Temporal refuses a query at once instead of letting it
+        # wait: still "try again".
+        again = await http.get("/api/v1/login")
+        assert again.status_code == 503, again.text
 
 
 async def test_a_worker_answering_in_clear_signs_nobody_in(live_app, mail):

@@ -70,17 +70,20 @@ async def opening_link(request: Request) -> AsyncIterator[str]:
 
 
 async def follow_link(
-    flows: Flows, secret_key: str, link: EmailedLinkQuery, click: str, kind: re.Pattern[str] = LINK_FLOW
+    flows: Flows, secret_key: str, link: EmailedLinkQuery, click: str, kind: re.Pattern[str] = LINK_FLOW, *,
+    claim: str = "",
 ) -> LinkOpened | None:
     """What the link opened, or None: expired, used, forged, or its flow has ended. Raises
     LinkStillOpening when the flow is slow. ``click``: what opening_link gives (the browser's
-    id); ``kind``: the flows such a link may name."""
+    id); ``kind``: the flows such a link may name; ``claim``: the claim of the browser the
+    enrollment the link opens will be bound to (api/flow_sign_in.py's ``seeded_claim``)."""
     flow_id, token = link.flow, link.token
     if not kind.fullmatch(flow_id) or not token or len(token) > _TOKEN_MAX:
         return None
     opening = LinkClick(
         token_digest(derive_key(secret_key, LINK_KEY), token),
         token_digest(derive_key(secret_key, COOKIE_KEY), f"link click {click}"),
+        claim,
     )
     try:
         opened: LinkOpened = await flows.call(flow_id, EmailedLink.open_link, opening, within=_WAIT_AT_MOST)

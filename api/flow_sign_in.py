@@ -7,6 +7,7 @@ password or admin reset, disabling) since the flow was bound to this browser."""
 from __future__ import annotations
 
 import dataclasses
+import secrets
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
@@ -66,11 +67,25 @@ async def claim_sign_in(request: Request, flow_id: str, bound: Binding | None = 
 
 
 def claim_digest(request: Request, bound: Binding | None) -> str:
-    """What only the browser bound to the flow can make the API send: a digest of its binding."""
+    """What only the browser bound to the flow can make the API send: a digest of its binding
+    (of its claim seed, when it has one)."""
     if bound is None:
         return ""
+    if bound.claim_seed:
+        return seeded_claim(request, bound.claim_seed)
     key = derive_key(request.app.state.resources.settings.secret_key, COOKIE_KEY)
     return token_digest(key, f"claim {bound.flow_id} {bound.account_id} {bound.bound_at.isoformat()}")
+
+
+def new_claim_seed() -> str:
+    """For a flow that learns its browser's claim before its id is known: the browser is then
+    bound with this seed (``Flows.bind``), from which ``seeded_claim`` makes the claim."""
+    return secrets.token_urlsafe(16)
+
+
+def seeded_claim(request: Request, seed: str) -> str:
+    key = derive_key(request.app.state.resources.settings.secret_key, COOKIE_KEY)
+    return token_digest(key, f"claim seed {seed}")
 
 
 async def sign_in_from_flow(

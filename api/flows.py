@@ -58,6 +58,10 @@ class Binding:
     flow_id: str
     account_id: str
     bound_at: datetime
+    # Set when the browser's claim was given to the flow before the flow's id was known (an
+    # emailed link's enrollment, started by the flow the link opened): a random value the
+    # claim digest is made from instead of the binding's other parts (api/flow_sign_in.py).
+    claim_seed: str = ""
 
 
 # The account a bound flow is for, beside the flow's own cookie (Flows.bind).
@@ -198,15 +202,17 @@ class Flows:
 
     def bind(
         self, response: Response, request: Request, process: str, flow_id: str, *, account_id: str = "",
-        bound_at: datetime | None = None,
+        bound_at: datetime | None = None, claim_seed: str = "",
     ) -> Response:
         """Bind ``flow_id`` to this browser; with ``account_id``, also which account the edge
         knows this flow to be for (the one whose password it checked), and since when (now, or
         ``bound_at``, the moment the flow was started for it): the sign-in the flow hands over
-        at its end must be that account's, and newer than any reset of its sign-ins."""
+        at its end must be that account's, and newer than any reset of its sign-ins.
+        ``claim_seed``: what the claim the flow was given was made from (Binding)."""
         cookies.write(response, request, self.cookie_name(process), self._signer.sign(flow_id))
         if account_id:
             value = f"{flow_id} {account_id} {to_millis(bound_at or bound_now())}"
+            value = f"{value} {claim_seed}" if claim_seed else value
             cookies.write(response, request, _BINDING.format(process), self._signer.sign(value))
         return response
 
@@ -214,9 +220,9 @@ class Flows:
         """What ``bind`` recorded with ``account_id`` for this very flow, or None."""
         value = self._signer.unsign(cookies.read(request, _BINDING.format(process))) or ""
         parts = value.split(" ")
-        if len(parts) != 3 or parts[0] != flow_id or not parts[2].isdigit():
+        if len(parts) not in (3, 4) or parts[0] != flow_id or not parts[2].isdigit():
             return None
-        return Binding(flow_id, parts[1], from_millis(int(parts[2])))
+        return Binding(flow_id, parts[1], from_millis(int(parts[2])), *parts[3:])
 
     @staticmethod
     def unbind(response: Response, request: Request, process: str) -> None:

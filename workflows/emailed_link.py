@@ -39,8 +39,10 @@ class PendingLink:
     digest: str
     expires_at: datetime
     clicked: bool = False
-    # The digest of the browser's own value that came with the click taken.
+    # The digest of the browser's own value that came with the click taken, and the claim the
+    # browser will make for the sign-in at the end of what the click opens (LinkClick).
     clicked_by: str = ""
+    claim: str = ""
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,9 @@ class LinkClick:
 
     token_digest: str
     click_digest: str
+    # The claim digest of the browser the enrollment the click opens will be bound to: that
+    # enrollment's last answer then carries the sign-in (workflows/sign_in_hand_over.py).
+    claim: str = ""
 
 
 @dataclass(frozen=True)
@@ -124,6 +129,11 @@ class EmailedLink(FlowWorkflow):
             link.digest = ""
             return False
 
+    @property
+    def click_claim(self) -> str:
+        """The claim that came with the click taken ("" before one, or from an API before claims)."""
+        return self._link.claim if self._link is not None else ""
+
     def _link_opened(self, opened: LinkOpened) -> None:
         """The flow has acted on the click: the browser waiting in ``open_link`` gets this."""
         self._opened = opened
@@ -183,7 +193,7 @@ class EmailedLink(FlowWorkflow):
         if link is not None and self._usable(click):
             link.clicked = True
             link.digest = ""  # single use
-            link.clicked_by = click.click_digest
+            link.clicked_by, link.claim = click.click_digest, click.claim
             return True
         if self.took_click(click.click_digest):
             return True  # the same browser again (its first open's answer was lost): no refusal

@@ -9,6 +9,7 @@ so an abandoned enrollment resumes where it stopped.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 from temporalio import workflow
@@ -52,6 +53,9 @@ class EnrollmentStart:
     has_new_password: bool = False
     requires_terms: bool = False
     timings: Timings = field(default_factory=Timings)
+    # The claim digest of the browser the enrollment is for, when the API knew it at the start:
+    # the update that completes the enrollment then answers with the sign-in.
+    claim: str = ""
 
     @property
     def mailbox_proven(self) -> bool:
@@ -95,6 +99,7 @@ class MfaEnrollmentWorkflow(EmailStep, PasswordStep, SignInHandOver):
         super().__init__()
         self._start = start
         self._sign_in_account = start.account_id
+        self._expected_claim = start.claim
         self._saving_password = False
         self._method = ""
         self._email = start.email
@@ -181,7 +186,7 @@ class MfaEnrollmentWorkflow(EmailStep, PasswordStep, SignInHandOver):
         """For someone without a direct line: the verified email becomes the second factor."""
         self._touch()
         await self._complete("email")
-        return self.view()
+        return self._answer()
 
     @use_email_instead.validator
     def _check_use_email(self) -> None:
@@ -195,7 +200,7 @@ class MfaEnrollmentWorkflow(EmailStep, PasswordStep, SignInHandOver):
         self._touch()
         await database_step(AccountActivities.accept_terms, TermsAccepted(self._start.account_id, version))
         self._finish("completed", EnrollmentStep.DONE)
-        return self.view()
+        return self._answer()
 
     @accept_terms.validator
     def _check_terms(self, version: str) -> None:
@@ -255,10 +260,11 @@ class MfaEnrollmentWorkflow(EmailStep, PasswordStep, SignInHandOver):
 
 async def enroll(parent: EmailedLink, start: EnrollmentStart) -> str:
     """Run MFA enrollment as a child of ``parent`` and follow it to its end. The parent's view
-    names the child so the browser that clicked the link can be bound to it."""
+    names the child so the browser that clicked the link can be bound to it; the claim that
+    came with the click lets the child's last answer sign that browser in."""
     child = await workflow.start_child_workflow(
         MfaEnrollmentWorkflow.run,
-        start,
+        dataclasses.replace(start, claim=parent.click_claim),
         id=f"{PROCESS}-{workflow.uuid4()}",
         parent_close_policy=ParentClosePolicy.REQUEST_CANCEL,
     )

@@ -38,7 +38,7 @@ class PasswordStep(FlowWorkflow):
                 self._show_error("password", PASSWORD_NOT_ACCEPTED)
         finally:
             self._saving_password = False
-        return self.view()
+        return self._answer()  # with the email method, the password is the last step
 
     @save_password.validator
     def _check_save_password(self) -> None:

@@ -128,7 +128,8 @@ async def _sign_in(request: Request, flows: Flows, flow_id: str, view: FlowView)
     account it was bound to, and only if no reset ended that account's sign-ins since."""
 
     async def sign(response: Response) -> Response | None:
-        account_id = await sign_in_from_flow(request, response, flow_id, flows.binding(request, PROCESS, flow_id))
+        bound = flows.binding(request, PROCESS, flow_id)
+        account_id = await sign_in_from_flow(request, response, flow_id, bound, granted=view.grant)
         return None if account_id is None else response
 
     response = await signed_in_answer(request, view, sign, already_done=ALREADY_DONE, claimed_url=ALREADY_REGISTERED)

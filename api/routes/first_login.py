@@ -16,8 +16,9 @@ from api.client_address import client_ip
 from api.credentials import FIRST_LOGIN, check_credentials
 from api.dependencies import SignerDep, TemplatesDep
 from api.flow_router import serve_form
+from api.flow_sign_in import claim_digest
 from api.flow_timings import flow_timings
-from api.flows import Flows, is_api
+from api.flows import Binding, Flows, bound_now, is_api
 from api.routes.admin_reset import hand_over
 from api.routes.portal import NOTICES
 from api.security import CSRF_FIELD, Signer
@@ -67,12 +68,12 @@ async def _first_login(request: Request, flows: Flows, body: FirstLoginBody) -> 
         return _refused(request, body.username, WRONG, 422)
     if account.mfa_method:
         return JSONResponse({"detail": ALREADY_REGISTERED}, status_code=409) if api else flows.redirect(ALREADY_REGISTERED_URL)
-    flow_id = await _start_enrollment(request, flows, pool, resources.settings, account)
+    started = await _start_enrollment(request, flows, pool, resources.settings, account)
     if api:
-        response = flows.respond(request, await flows.view(flow_id), template_dir=PROCESS, status_code=201)
+        response = flows.respond(request, await flows.view(started.flow_id), template_dir=PROCESS, status_code=201)
     else:
         response = flows.redirect("/mfa")
-    return flows.bind(response, request, PROCESS, flow_id, account_id=str(account.id))
+    return flows.bind(response, request, PROCESS, started.flow_id, account_id=started.account_id, bound_at=started.bound_at)
 
 
 serve_form(
@@ -103,23 +104,30 @@ async def _authenticate(request: Request, pool: asyncpg.Pool, username: str, pas
     return await check_credentials(request, pool, FIRST_LOGIN, username, lookup, password)
 
 
-async def _start_enrollment(request: Request, flows: Flows, pool: asyncpg.Pool, settings: Settings, account: Account) -> str:
-    # A provider administrator's reset that is pending follows its user: it runs the enrollment.
+async def _start_enrollment(
+    request: Request, flows: Flows, pool: asyncpg.Pool, settings: Settings, account: Account
+) -> Binding:
+    """The enrollment this browser is bound to next, and since when."""
+    # A provider administrator's reset that is pending follows its user: it runs the enrollment
+    # (which may have started before this browser came: it is claimed at its end).
     if handed_over := await hand_over(flows, str(account.id)):
         await _audit_first_login(request, pool, account, handed_over)
-        return handed_over
+        return Binding(handed_over, str(account.id), bound_now())
+    started = Binding(flows.new_id(PROCESS), str(account.id), bound_now())
     start = EnrollmentStart(
-        str(account.id),
+        started.account_id,
         purpose="existing_user",
         email=account.email or "",
         email_verified=account.email_verified,
         has_new_password=account.has_new_password,
         requires_terms=False,
         timings=flow_timings(settings),
+        # The enrollment hands the sign-in to this browser in its last answer.
+        claim=claim_digest(request, started),
     )
-    flow_id = await flows.start(PROCESS, MfaEnrollmentWorkflow.run, start)
-    await _audit_first_login(request, pool, account, flow_id)
-    return flow_id
+    await flows.start(PROCESS, MfaEnrollmentWorkflow.run, start, flow_id=started.flow_id)
+    await _audit_first_login(request, pool, account, started.flow_id)
+    return started
 
 
 async def _audit_first_login(request: Request, pool: asyncpg.Pool, account: Account, flow_id: str) -> None:

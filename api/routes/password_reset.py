@@ -241,16 +241,17 @@ async def _on_to_enrollment(request: Request, flows: Flows, account: Account) ->
     record (its code went there) and set the password, so the enrollment it hands over to
     asks only for the phone (or email instead)."""
     settings = request.app.state.resources.settings
+    started = Binding(flows.new_id(ENROLLMENT), str(account.id), bound_now())
     start = EnrollmentStart(
-        str(account.id), purpose="password_reset", email=account.email or "", email_verified=True,
-        has_new_password=True, timings=flow_timings(settings),
+        started.account_id, purpose="password_reset", email=account.email or "", email_verified=True,
+        has_new_password=True, timings=flow_timings(settings), claim=claim_digest(request, started),
     )
-    flow_id = await flows.start(ENROLLMENT, MfaEnrollmentWorkflow.run, start)
+    flow_id = await flows.start(ENROLLMENT, MfaEnrollmentWorkflow.run, start, flow_id=started.flow_id)
     pool = await request.app.state.resources.pool()
     async with pool.acquire() as conn:
         await audit.record(conn, "mfa.after_password_reset", subject=account.id, client_ip=client_ip(request), detail={"flow": flow_id})
     response = JSONResponse({"detail": ENROLL_NEXT, "next": "/api/v1/mfa"}) if is_api(request) else flows.redirect("/mfa")
-    return flows.bind(response, request, ENROLLMENT, flow_id, account_id=str(account.id))
+    return flows.bind(response, request, ENROLLMENT, flow_id, account_id=started.account_id, bound_at=started.bound_at)
 
 
 def _unbind(request: Request, response: Response) -> None:

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from api.dependencies import FlowsDep, SettingsDep, TemplatesDep
 from api.emailed_links import LINK_FLOW, LinkQuery, follow_link, opening_link
 from api.flow_router import serve_form
+from api.flow_sign_in import new_claim_seed, seeded_claim
 from api.flow_timings import flow_timings
 from api.flows import FlowGone, Flows, is_api, view_json
 from api.registration_code import OrganizationRefused, check_registration_code
@@ -129,15 +130,20 @@ serve_form(
 # --- The emailed link -------------------------------------------------------------------
 @router.get("/register/confirm", include_in_schema=False)
 async def confirm_link(request: Request, flows: FlowsDep, settings: SettingsDep, templates: TemplatesDep, link: LinkQuery) -> Response:
+    # The enrollment the link opens learns this browser's claim with the click, before its id
+    # is known: its last answer then signs the browser in (api/flow_sign_in.py).
+    seed = new_claim_seed()
     async with opening_link(request) as click:
-        opened = await follow_link(flows, settings.secret_key, link, click)
+        opened = await follow_link(flows, settings.secret_key, link, click, claim=seeded_claim(request, seed))
         if opened is None:
             # Support cancelled this registration: "Reset" cannot help (its account is gone).
             page = "cancelled" if await _was_cancelled(flows, link.flow) else "link_expired"
             return templates.TemplateResponse(request, f"registration/{page}.html", {}, status_code=410)
     # The enrollment the link opened is for the account its registration created (the flow's
     # answer, in encrypted payloads): the only one it may sign in.
-    return flows.bind(flows.redirect("/mfa"), request, "enrollment", opened.enrollment_flow, account_id=opened.account_id)
+    return flows.bind(
+        flows.redirect("/mfa"), request, "enrollment", opened.enrollment_flow, account_id=opened.account_id, claim_seed=seed
+    )
 
 
 async def _was_cancelled(flows: Flows, flow_id: str) -> bool:

@@ -118,6 +118,15 @@ async def test_link_clicked_at_19_minutes_starts_enrollment(flows):
     assert "registration.email_link_clicked" in flows.accounts.audit_events()
 
 
+async def test_the_claim_that_came_with_the_click_is_the_enrollments(flows):
+    """The browser the enrollment will be bound to is known by its claim: the enrollment's
+    last answer then signs it in (workflows/sign_in_hand_over.py)."""
+    handle = await registered(flows)
+    opened = await handle.execute_update("open_link", LinkClick(flows.senders.link_digest(), "k" * 64, "c" * 64))
+    start = await flows.started_with(flows.child(await flows.until(handle, step="enrolling")), EnrollmentStart)
+    assert start.claim == "c" * 64 and opened["enrollment_flow"] == (await flows.view(handle)).enrollment_flow
+
+
 async def test_link_clicked_at_21_minutes_is_a_registration_error(flows):
     handle = await registered(flows)
     await flows.fast_forward(handle, minutes=21)

@@ -1,5 +1,5 @@
-"""The sign-in a finished flow hands over (workflows/sign_in_hand_over.py), through login and
-password reset: with the claim of the browser it was started for, the update that finishes
+"""The sign-in a finished flow hands over (workflows/sign_in_hand_over.py), through login,
+password reset and enrollment: with the claim of the browser it was started for, the update that finishes
 the flow answers with the sign-in, once, and the claim it was started with repeats it (a lost
 answer); started without one (an API from before), it is claimed as before."""
 
@@ -9,9 +9,12 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 from temporalio.service import RPCError
 
+from domain.terms import TERMS_VERSION
+from tests.workflows import test_enrollment as enrollment
 from tests.workflows import test_password_reset as reset
 from tests.workflows.fakes import CODE
 from tests.workflows.test_login import ACCOUNT, act, claim, start, verify
+from workflows.enrollment import PhoneEntry
 from workflows.flow import FlowView
 from workflows.sign_in_hand_over import ClaimedSignIn
 
@@ -73,3 +76,35 @@ async def test_a_password_reset_is_granted_by_its_saved_password(flows):
     with pytest.raises((WorkflowUpdateFailedError, RPCError)):
         await handle.execute_update("claim_sign_in", result_type=str)
     assert await handle.result() == "reset"
+
+
+@pytest.mark.parametrize("last", ["save_password", "accept_terms", "verify_code", "use_email_instead"])
+async def test_the_update_that_completes_an_enrollment_answers_with_its_sign_in_once(flows, last):
+    handle = await enrollment.start(flows, claim=CLAIM, requires_terms=last == "accept_terms")
+    method = "email" if last in ("save_password", "accept_terms") else "phone"
+    await enrollment.reach(flows, handle, "password" if method == "email" else "phone", method)
+    if last == "save_password":
+        done = await enrollment.act(handle, "save_password")
+    elif last == "accept_terms":
+        assert (await enrollment.act(handle, "save_password")).step == "terms"
+        done = await enrollment.act(handle, "accept_terms", TERMS_VERSION)
+    elif last == "verify_code":
+        await enrollment.act(handle, "submit_phone", PhoneEntry(enrollment.PHONE, "sms"))
+        done = await enrollment.verify(flows, handle)
+    else:
+        done = await enrollment.act(handle, "use_email_instead")
+    assert (done.step, done.grant) == ("done", enrollment.ACCOUNT)
+    with pytest.raises((WorkflowUpdateFailedError, RPCError)):
+        await handle.execute_update("claim_sign_in", result_type=str)
+    assert await handle.result() == "completed"
+    taken = await handle.query("repeat_claim", CLAIM, result_type=ClaimedSignIn | None)
+    assert taken is not None and taken.account_id == enrollment.ACCOUNT
+
+
+async def test_an_enrollment_started_without_a_claim_is_claimed_as_before(flows):
+    handle = await enrollment.start(flows)
+    await enrollment.reach(flows, handle, "password", "email")
+    done = await enrollment.act(handle, "save_password")
+    assert (done.step, done.grant) == ("done", "")
+    assert await handle.execute_update("claim_sign_in", result_type=str) == enrollment.ACCOUNT
+    assert await handle.result() == "completed"

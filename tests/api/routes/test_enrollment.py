@@ -18,7 +18,7 @@ from engine.codec import EncryptionCodec
 from store.accounts import account_by_id
 from store.providers import add_provider
 from store.users import import_legacy_user
-from tests.support.histories import decoded_text
+from tests.support.histories import decoded_text, update_names
 from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow
 from workflows.enrollment_email import ON_RECORD_FIRST
 
@@ -166,6 +166,8 @@ async def test_existing_user_enrolls_with_email_through_the_json_api(live_app, m
     enrolled = await account(live_app, user_id)
     assert (enrolled.mfa_method, enrolled.email_verified, enrolled.has_new_password) == ("email", True, True)
     await assert_history_clean(live_app, flow_id, PASSWORD, "password1234", code)
+    # The saved password's own answer carried the sign-in: no separate claim followed it.
+    assert "claim_sign_in" not in update_names(await live_app.client.get_workflow_handle(flow_id).fetch_history())
 
 
 async def test_new_user_enrolls_with_email_through_the_forms_and_accepts_the_terms(live_app, mail):

@@ -7,11 +7,12 @@ from __future__ import annotations
 import asyncio
 from urllib.parse import parse_qs, urlparse
 
-from api import emailed_links
+from api import emailed_links, flow_sign_in
 from api.flows import Flows
 from engine.codec import EncryptionCodec
 from tests.api.routes.test_registration import EMAIL, FLOW_COOKIE, add_organization, organization, user_info, view_of
-from tests.support.histories import decoded_text
+from tests.api.routes.test_enrollment import PASSWORD, act, passwords
+from tests.support.histories import decoded_text, update_names
 
 EXPIRED = "This link has expired or has already been used."
 
@@ -55,6 +56,52 @@ async def test_the_emailed_link_hands_the_browser_to_enrollment_once(live_app, m
     history = await live_app.client.get_workflow_handle(flow_id).fetch_history()
     text = await decoded_text(history, EncryptionCodec(live_app.settings.payload_key_ring))
     assert EMAIL in text and token not in text
+
+
+async def at_the_terms(live_app, mail, http) -> str:
+    """Registered, the link opened in ``http``, and its enrollment walked to the terms."""
+    await add_organization(live_app.pool)
+    await registered(live_app, http)
+    await mail.wait_for_messages_to(EMAIL)
+    assert (await http.get(mail.last_link_to(EMAIL))).status_code == 303
+    await act(http, "method", {"method": "email"})
+    await act(http, "email", {"email": EMAIL})
+    await mail.wait_for_messages_to(EMAIL, count=2)
+    assert (await act(http, "code/verify", {"code": mail.last_code_to(EMAIL)}))["step"] == "password"
+    assert (await act(http, "password", passwords(PASSWORD)))["step"] == "terms"
+    return http.cookies[Flows.cookie_name("enrollment")].rsplit(".", 1)[0]
+
+
+async def test_the_enrollment_the_link_opens_signs_its_browser_in_with_its_last_answer(live_app, mail):
+    async with live_app.http() as http:
+        enrollment = await at_the_terms(live_app, mail, http)
+        done = await act(http, "terms", {"accepted": True})
+        assert (done["step"], done["status"]) == ("done", "completed")
+        assert (await http.get("/api/v1/me")).status_code == 200
+    # The terms' own answer carried the sign-in: no separate claim followed it.
+    assert "claim_sign_in" not in update_names(await live_app.client.get_workflow_handle(enrollment).fetch_history())
+
+
+async def test_the_terms_pressed_again_after_their_answer_was_lost_sign_that_browser_in(live_app, mail, monkeypatch):
+    # The API died after the enrollment answered with the sign-in and before the browser got
+    # its session: the claim the link's click carried recognises this browser's second press.
+    real_sign_in = flow_sign_in.sign_in
+
+    async def dies_after_the_grant(*args, **kwargs):
+        monkeypatch.setattr(flow_sign_in, "sign_in", real_sign_in)
+        raise ConnectionResetError("the process died here")
+
+    async with live_app.http() as http, live_app.http() as other:
+        enrollment = await at_the_terms(live_app, mail, http)
+        monkeypatch.setattr(flow_sign_in, "sign_in", dies_after_the_grant)
+        assert (await http.post("/api/v1/mfa/terms", json={"accepted": True})).status_code == 503  # "try again"
+        assert await live_app.client.get_workflow_handle(enrollment).result() == "completed"
+        # Someone holding only the flow's cookie (not this browser's binding) gets nothing.
+        other.cookies.set(Flows.cookie_name("enrollment"), http.cookies[Flows.cookie_name("enrollment")])
+        assert (await other.post("/api/v1/mfa/terms", json={"accepted": True})).status_code in (403, 404, 409)
+        assert (await other.get("/api/v1/me")).status_code == 401
+        assert (await act(http, "terms", {"accepted": True}))["step"] == "done"
+        assert (await http.get("/api/v1/me")).status_code == 200
 
 
 async def test_a_tampered_token_opens_nothing_and_the_real_link_still_works(live_app, mail):

@@ -20,6 +20,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.emailed_links import LinkStillOpening
 from api.error_schema import describe_errors
+from api.flow_router import declared_actions
 from api.flows import FlowGone, is_api
 from api.input_guard import InputGuard
 from api.request_telemetry import RequestTelemetry
@@ -63,6 +64,8 @@ def create_app(
     app.state.health = health.HealthProbe(resources)
     app.state.signer = Signer(digests.derive_key(settings.secret_key, digests.COOKIE_KEY))
     app.state.templates = Jinja2Templates(directory=[*extra_template_dirs, _HERE / "templates"])
+    # A flow's forms post to the actions its declaration names (api/flow_router.py).
+    app.state.templates.env.globals["action_of"] = declared_actions(enrollment.SCREENS, login.SCREENS, password_reset.SCREENS)
     # Innermost of the middleware: what it refuses still gets the security headers.
     app.add_middleware(InputGuard)
     app.add_middleware(SecurityHeaders)

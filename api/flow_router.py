@@ -129,6 +129,26 @@ class FlowScreens:
         return {**errors, **self.responses}
 
 
+class UndeclaredAction(LookupError):
+    """A template asked for the form path of an action its process does not declare."""
+
+
+def declared_actions(*screens: FlowScreens) -> Callable[[FlowView, str], str]:
+    """What the templates call ``action_of``: ``action_of(view, "code/verify")`` is the form
+    path of that action of the view's process, as its FlowScreens declares it ("/mfa/code/verify").
+    A form that names an action its process does not declare fails the page, and so the test
+    that renders every screen (tests/api/test_flow_router.py), instead of posting to a 404."""
+    paths = {(each.process, action.path): f"{each.prefix}/{action.path}" for each in screens for action in each.actions}
+
+    def action_of(view: FlowView, path: str) -> str:
+        try:
+            return paths[(view.process, path)]
+        except KeyError:
+            raise UndeclaredAction(f"the {view.process} screens declare no action {path!r}") from None
+
+    return action_of
+
+
 def serve_form(
     router: APIRouter, path: str, api_path: str, body: type[BaseModel],
     handler: Callable[[Request, Flows, Any], Awaitable[Response]], *, name: str, **twin: Any,

@@ -4,18 +4,29 @@ to its own CSRF defence, and a body that does not fit answered 400 without what 
 
 from __future__ import annotations
 
+import dataclasses
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from types import SimpleNamespace
+
 import jsonschema
 import pytest
 from pydantic import BaseModel
 
 from api.app import create_app
-from api.flow_router import Action
+from api.flow_router import Action, UndeclaredAction, declared_actions
 from api.routes import enrollment, login, password_reset
 from tests.support.app import asgi_client
 from tests.support.temporal import make_settings
+from workflows import steps
+from workflows.code_challenge import CodeStatus
 from workflows.enrollment import MfaEnrollmentWorkflow
+from workflows.flow import FlowView
+from workflows.steps import DONE
 
 PROCESSES = (enrollment.SCREENS, login.SCREENS, password_reset.SCREENS)
+STEP_ENUMS = {"enrollment": steps.EnrollmentStep, "login": steps.LoginStep, "password_reset": steps.PasswordResetStep}
 
 
 @pytest.fixture
@@ -107,3 +118,59 @@ def test_an_action_sends_an_update_or_has_an_edge_step_and_an_update_takes_one_v
     with pytest.raises(TypeError, match="one typed value"):
         Action("two", "Two", MfaEnrollmentWorkflow.submit_phone, Two)
     assert Action("two", "Two", body=Two, edge=edge).edge is edge
+
+
+# --- the forms of the screens ------------------------------------------------------------------
+class _Forms(HTMLParser):
+    """Each form of a page: its action and the names its fields and buttons send."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[tuple[str, set[str]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        named = dict(attrs)
+        if tag == "form" and named.get("method") == "post":
+            self.forms.append((named.get("action") or "", set()))
+        elif tag in ("input", "button", "select", "textarea") and named.get("name") and self.forms:
+            self.forms[-1][1].add(named["name"] or "")
+
+
+def _variants(screens, step: str) -> list:
+    """The view of each screen as it shows by default, and with every optional part on."""
+    plain = screens.view(process=screens.process, step=step)
+    shown = {f.name: "x" for f in dataclasses.fields(plain) if f.type in ("str", str) and f.name not in ("process", "step", "status")}
+    shown |= {f.name: True for f in dataclasses.fields(plain) if f.type in ("bool", bool)}
+    return [plain, dataclasses.replace(plain, **shown, code=CodeStatus("sms", True, False, None, True, None, 3, 5))]
+
+
+@pytest.mark.parametrize("screens", PROCESSES, ids=lambda screens: screens.process)
+def test_every_form_of_a_screen_posts_a_declared_action_with_its_input_models_fields(screens):
+    templates = create_app(make_settings(database_url="postgresql:///unused", temporal_address="127.0.0.1:1")).state.templates
+    request = SimpleNamespace(url_for=lambda name, **params: f"/{name}/{params.get('path', '')}")
+    fields = {f"{screens.prefix}/{action.path}": set(action.body.model_fields if action.body else ()) for action in screens.actions}
+    steps = [step for step in STEP_ENUMS[screens.process] if step != DONE]
+    for step in steps:
+        for view in _variants(screens, step):
+            page = templates.get_template(f"{screens.process}/{step}.html").render(view=view, csrf_token="t", request=request)
+            forms = _Forms()
+            forms.feed(page)
+            for action, names in forms.forms:
+                assert action in fields, f"{step}: a form posts to {action!r}, which {screens.process} does not declare"
+                assert names - {"csrf_token"} == fields[action], f"{step}: the form of {action} sends {names}"
+
+
+def test_a_form_naming_an_action_its_process_does_not_declare_fails_its_page():
+    action_of = declared_actions(*PROCESSES)
+    view = FlowView(process="login", step="email")
+    assert action_of(view, "code/verify") == "/login/code/verify"
+    with pytest.raises(UndeclaredAction):
+        action_of(view, "terms")  # enrollment's, not login's
+
+
+def test_no_screen_of_a_declared_flow_writes_an_actions_path_by_hand():
+    templates = Path(__file__).parents[2] / "api" / "templates"
+    declared = {f"{screens.prefix}/{action.path}" for screens in PROCESSES for action in screens.actions}
+    for page in templates.glob("*/*.html"):
+        written = set(re.findall(r'action="([^"]*)"', page.read_text()))
+        assert not written & declared, page

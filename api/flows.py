@@ -123,16 +123,16 @@ class Flows:
                 raise Unavailable("temporal") from exc
             raise
 
-    async def update(self, flow_id: str, name: str, arg: Any) -> FlowView:
+    async def update(self, flow_id: str, name: str, arg: Any, *more: Any) -> FlowView:
         """Send a user action. A rejected action comes back as the view with the field's error."""
         try:
-            return await self.call(flow_id, name, arg, result_type=view_type(flow_id))
+            return await self.call(flow_id, name, arg, *more, result_type=view_type(flow_id))
         except ActionRefused as refused:
             view = await self.view(flow_id)
             return view.refused(refused.field_name, refused.message, refused.code)
 
     async def call(
-        self, flow_id: str, update: Any, arg: Any, *, result_type: type | None = None, within: float | None = None
+        self, flow_id: str, update: Any, arg: Any, *more: Any, result_type: type | None = None, within: float | None = None
     ) -> Any:
         """An update (``Workflow.method``, or a name with its ``result_type``), answered with its
         own result. Raises ActionRefused with the field and message the flow refused it with,
@@ -140,12 +140,13 @@ class Flows:
         it, and asyncio.TimeoutError when the flow took it but did not answer ``within``
         seconds (it goes on: the answer is late)."""
         handle = self._client.get_workflow_handle(flow_id)
+        args = [arg, *more]
         try:
             if within is None:
-                return await handle.execute_update(update, arg, result_type=result_type)
+                return await handle.execute_update(update, args=args, result_type=result_type)
             try:
                 taken = await asyncio.wait_for(
-                    handle.start_update(update, arg, wait_for_stage=WorkflowUpdateStage.ACCEPTED, result_type=result_type),
+                    handle.start_update(update, args=args, wait_for_stage=WorkflowUpdateStage.ACCEPTED, result_type=result_type),
                     _TAKEN_WITHIN,
                 )
             except asyncio.TimeoutError:

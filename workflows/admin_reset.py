@@ -98,6 +98,9 @@ class ProviderAdminResetWorkflow(EmailedLink):
         self._restart_with: AdminResetStart | None = None
         self._enrollment_wanted = False
         self._child: ChildWorkflowHandle | None = None
+        # The claim of the browser whose first login asked for the enrollment: the enrollment's
+        # last answer then signs that browser in (workflows/sign_in_hand_over.py).
+        self._enrollment_claim = ""
         self._closing = False
         self._link_noted = False
         self._start_flow(PROCESS, AdminResetStep.RESETTING, account_id=start.account_id)
@@ -170,7 +173,8 @@ class ProviderAdminResetWorkflow(EmailedLink):
     async def _enroll(self, start: AdminResetStart) -> str:
         self._child = await workflow.start_child_workflow(
             MfaEnrollmentWorkflow.run,
-            EnrollmentStart(account_id=start.account_id, purpose="admin_reset", email=start.email, timings=start.timings),
+            EnrollmentStart(account_id=start.account_id, purpose="admin_reset", email=start.email, timings=start.timings,
+                            claim=self._enrollment_claim),
             id=f"{ENROLLMENT}-{workflow.uuid4()}",
             parent_close_policy=ParentClosePolicy.REQUEST_CANCEL,
         )
@@ -269,10 +273,13 @@ class ProviderAdminResetWorkflow(EmailedLink):
             raise field_error("form", "This registration reset belongs to another account.")
 
     @workflow.update
-    async def begin_enrollment(self, account_id: str) -> FlowView:
+    async def begin_enrollment(self, account_id: str, claim: str = "") -> FlowView:
         """First login (username and password checked at the edge) hands the person to MFA
-        enrollment: the running one, or a new one. The view names it in ``enrollment_flow``."""
+        enrollment: the running one, or a new one. The view names it in ``enrollment_flow``.
+        ``claim``: the browser's, for a new one (an API from before sends none)."""
         self._touch()
+        if self._child is None:
+            self._enrollment_claim = claim
         self._enrollment_wanted = True
         await workflow.wait_condition(lambda: self._child is not None or self._closing or self._restart_with is not None)
         if self._child is None:
@@ -280,7 +287,7 @@ class ProviderAdminResetWorkflow(EmailedLink):
         return self.view()
 
     @begin_enrollment.validator
-    def _check_begin(self, account_id: str) -> None:
+    def _check_begin(self, account_id: str, claim: str = "") -> None:
         if account_id != self._start.account_id:
             raise field_error("form", "This registration reset belongs to another account.")
         if self._closing or self._restart_with is not None or self._view.step not in _FOLLOWING:

@@ -31,11 +31,12 @@ async def confirm_link(request: Request, flows: FlowsDep, settings: SettingsDep,
     return templates.TemplateResponse(request, "admin_reset/link_expired.html", {}, status_code=410)
 
 
-async def hand_over(flows: Flows, account_id: str) -> str | None:
+async def hand_over(flows: Flows, account_id: str, claim: str) -> str | None:
     """The enrollment a pending admin reset of ``account_id`` runs for its user (started now
-    if need be), or None when no reset is pending — then first login enrolls on its own."""
+    if need be, with this browser's ``claim``), or None when no reset is pending — then first
+    login enrolls on its own."""
     try:
-        view = await flows.update(admin_reset_id(account_id), "begin_enrollment", account_id)
+        view = await flows.update(admin_reset_id(account_id), "begin_enrollment", account_id, claim)
     except FlowGone:
         return None
     if view.errors:  # the reset is ending or being replaced right now: enroll on its own

@@ -16,7 +16,7 @@ from api.client_address import client_ip
 from api.credentials import FIRST_LOGIN, check_credentials
 from api.dependencies import SignerDep, TemplatesDep
 from api.flow_router import serve_form
-from api.flow_sign_in import claim_digest
+from api.flow_sign_in import claim_digest, new_claim_seed, seeded_claim
 from api.flow_timings import flow_timings
 from api.flows import Binding, Flows, bound_now, is_api
 from api.routes.admin_reset import hand_over
@@ -73,7 +73,10 @@ async def _first_login(request: Request, flows: Flows, body: FirstLoginBody) -> 
         response = flows.respond(request, await flows.view(started.flow_id), template_dir=PROCESS, status_code=201)
     else:
         response = flows.redirect("/mfa")
-    return flows.bind(response, request, PROCESS, started.flow_id, account_id=started.account_id, bound_at=started.bound_at)
+    return flows.bind(
+        response, request, PROCESS, started.flow_id, account_id=started.account_id, bound_at=started.bound_at,
+        claim_seed=started.claim_seed,
+    )
 
 
 serve_form(
@@ -108,11 +111,12 @@ async def _start_enrollment(
     request: Request, flows: Flows, pool: asyncpg.Pool, settings: Settings, account: Account
 ) -> Binding:
     """The enrollment this browser is bound to next, and since when."""
-    # A provider administrator's reset that is pending follows its user: it runs the enrollment
-    # (which may have started before this browser came: it is claimed at its end).
-    if handed_over := await hand_over(flows, str(account.id)):
+    # A provider administrator's reset that is pending follows its user: it runs the enrollment,
+    # started with this browser's claim before its id is known (a seeded claim, as for a link).
+    seed = new_claim_seed()
+    if handed_over := await hand_over(flows, str(account.id), seeded_claim(request, seed)):
         await _audit_first_login(request, pool, account, handed_over)
-        return Binding(handed_over, str(account.id), bound_now())
+        return Binding(handed_over, str(account.id), bound_now(), seed)
     started = Binding(flows.new_id(PROCESS), str(account.id), bound_now())
     start = EnrollmentStart(
         started.account_id,

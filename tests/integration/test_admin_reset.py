@@ -13,7 +13,7 @@ from temporalio.client import WorkflowExecutionStatus, WorkflowFailureError
 
 from engine.codec import EncryptionCodec
 from tests.support.enrolled_users import session_token
-from tests.support.histories import decoded_text
+from tests.support.histories import decoded_text, update_names
 from tests.support.provider_admins import PASSWORD, member, remember_me_token, signed_in
 from workflows.admin_reset import admin_reset_id
 
@@ -128,6 +128,8 @@ async def test_reset_link_first_login_and_re_registration(live_app, mail):
         assert reset_view["enrollment_flow"] == enrollment  # the reset's own child
         code = await re_register_by_email(http, mail)
         assert (await http.get("/api/v1/me")).json()["username"] == "dana.doctor"
+    # The enrollment's last answer signed this browser in: no separate claim followed it.
+    assert "claim_sign_in" not in update_names(await live_app.client.get_workflow_handle(enrollment).fetch_history())
 
     assert await live_app.client.get_workflow_handle(admin_reset_id(dana)).result() == "re_registered"
     assert (await state_of(live_app, dana))["mfa_method"] == "email"

@@ -90,6 +90,17 @@ async def test_the_reset_clears_mfa_ends_sign_ins_and_emails_a_7_day_link(flows)
     assert notice.detail["template"] == "admin_reset_link"
 
 
+async def test_the_browser_whose_first_login_started_the_enrollment_is_signed_in_by_its_last_answer(flows):
+    account_id, handle = await reset(flows)
+    await click(flows, handle)
+    view = await handle.execute_update("begin_enrollment", args=[account_id, "c" * 64], result_type=AdminResetView)
+    child = flows.child(view)
+    assert (await flows.started_with(child, EnrollmentStart)).claim == "c" * 64
+    # A second first login (another tab) goes to the same enrollment, whose claim stays the first's.
+    again = await handle.execute_update("begin_enrollment", args=[account_id, "d" * 64], result_type=AdminResetView)
+    assert again.enrollment_flow == child.id
+
+
 async def test_link_clicked_after_6_days_works_and_the_user_re_registers(flows):
     account_id, handle = await reset(flows)
     await flows.fast_forward(handle, days=6)

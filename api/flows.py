@@ -59,8 +59,9 @@ class Binding:
     account_id: str
     bound_at: datetime
     # Set when the browser's claim was given to the flow before the flow's id was known (an
-    # emailed link's enrollment, started by the flow the link opened): a random value the
-    # claim digest is made from instead of the binding's other parts (api/flow_sign_in.py).
+    # enrollment started by the flow an emailed link opened, or by a pending admin reset): a
+    # random value the claim digest is made from instead of the binding's other parts
+    # (api/flow_sign_in.py).
     claim_seed: str = ""
 
 

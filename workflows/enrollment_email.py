@@ -68,9 +68,7 @@ class EmailStep(CodeStep):
 
     @workflow.update
     def change_email(self) -> FlowView:
-        self._touch()
-        self._go(EnrollmentStep.EMAIL)
-        return self.view()
+        return self._back_to(EnrollmentStep.EMAIL)
 
     @change_email.validator
     def _check_change_email(self) -> None:

@@ -9,28 +9,27 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import NewPassword, StagedPassword
-    from activities.postgres import AccountActivities
-    from workflows.database_steps import AUDITED_WRITES, database_step
+    from activities.contracts import StagedPassword
     from workflows.flow import FlowView, FlowWorkflow, field_error
     from workflows.notices import PASSWORD_CHANGED
+    from workflows.staged_password import (
+        PASSWORD_NOT_ACCEPTED,
+        apply_staged_password,
+        refuse_hash_from_update,
+        save_hash_from_update,
+    )
     from workflows.steps import EnrollmentStep
-
-PASSWORD_NOT_ACCEPTED = "The password could not be accepted. Please try again."
 
 
 class PasswordStep(FlowWorkflow):
     @workflow.update
     async def save_password(self) -> FlowView:
-        """Create: the edge checked and hashed the new password and staged the hash for this
-        flow; this step has it applied, so no hash ever travels through history."""
+        """Create: the password the edge staged for this flow (workflows/staged_password.py)."""
         self._touch()
         self._saving_password = True
         try:
-            if workflow.patched(AUDITED_WRITES):
-                saved = StagedPassword(self._start.account_id, "password.created")
-                applied = await database_step(AccountActivities.save_staged_password, saved)
-            elif applied := await database_step(AccountActivities.apply_staged_password, self._start.account_id):
+            applied, audited = await apply_staged_password(StagedPassword(self._start.account_id, "password.created"))
+            if applied and not audited:
                 await self._audit("password.created")
             if applied:
                 await self._password_saved()
@@ -46,12 +45,11 @@ class PasswordStep(FlowWorkflow):
 
     @workflow.update
     async def set_password(self, password_hash: str) -> FlowView:
-        """The hash in the update's argument: how flows started before staged passwords took
-        this step. Kept so their histories replay; refused for everyone now."""
+        """The hash in the argument, as before staging (workflows/staged_password.py): replay only."""
         self._touch()
         self._saving_password = True
         try:
-            await database_step(AccountActivities.set_account_password, NewPassword(self._start.account_id, password_hash))
+            await save_hash_from_update(self._start.account_id, password_hash)
             await self._audit("password.created")
             await self._password_saved()
         finally:
@@ -61,7 +59,7 @@ class PasswordStep(FlowWorkflow):
     @set_password.validator
     def _check_password(self, password_hash: str) -> None:
         self._check_password_step()
-        raise field_error("password", PASSWORD_NOT_ACCEPTED)
+        refuse_hash_from_update()
 
     def _check_password_step(self) -> None:
         self._expect(EnrollmentStep.PASSWORD)

@@ -14,6 +14,7 @@ import asyncio
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.exceptions import ApplicationError
@@ -69,10 +70,19 @@ def field_error(field_name: str, message: str, code: str = "") -> ApplicationErr
 
 class FlowWorkflow:
     """Base for flows. Subclasses build their state in an ``@workflow.init`` ``__init__`` (so an
-    update that arrives with the first task finds it) and call ``_start_flow`` there. A process
-    whose screens show more than the common view declares its own (``VIEW``)."""
+    update that arrives with the first task finds it) and call ``_start_flow`` there. A flow
+    names its steps and, when its screens show more than the common view, its view in its class
+    line: ``class LoginWorkflow(..., steps=LoginStep, view=LoginView)``."""
 
+    STEPS: Any
     VIEW: type[FlowView] = FlowView
+
+    def __init_subclass__(cls, *, steps: Any = None, view: type[FlowView] | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if steps is not None:
+            cls.STEPS = steps
+        if view is not None:
+            cls.VIEW = view
 
     def __init__(self) -> None:
         self._view = self.VIEW(process="", step="")
@@ -95,6 +105,12 @@ class FlowWorkflow:
         self._clear_errors()
         self._view.notice = notice
         workflow.upsert_search_attributes([sa.STEP.value_set(step), sa.STEP_SINCE.value_set(workflow.now())])
+
+    def _back_to(self, step: str) -> FlowView:
+        """A screen's "change" action: back to the earlier screen that asked for it."""
+        self._touch()
+        self._go(step)
+        return self.view()
 
     def _set_account(self, account_id: str) -> None:
         workflow.upsert_search_attributes([sa.ACCOUNT_ID.value_set(account_id)])

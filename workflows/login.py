@@ -47,17 +47,14 @@ class LoginView(FlowView):
 
 
 @workflow.defn
-class LoginWorkflow(PhoneCodeStep, SignInHandOver):
-    STEPS = LoginStep
-    VIEW = LoginView
+class LoginWorkflow(PhoneCodeStep, SignInHandOver, steps=LoginStep, view=LoginView):
     _view: LoginView
 
     @workflow.init
     def __init__(self, start: LoginStart) -> None:
         super().__init__()
         self._start = start
-        self._sign_in_account = start.account_id
-        self._expected_claim = start.claim
+        self._hand_over_to(start.account_id, start.claim)
         first = LoginStep.PHONE if start.option == "phone" else LoginStep.EMAIL
         self._start_flow(PROCESS, first, account_id=start.account_id)
         self._view.option = start.option

@@ -15,21 +15,26 @@ from dataclasses import dataclass, field
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import AuditEntry, NewPassword, StagedPassword
+    from activities.contracts import AuditEntry, StagedPassword
     from activities.postgres import AccountActivities
     from domain.email import mask_email
     from domain.phone import mask_phone
     from workflows.code_challenge import CodeChallenge
     from workflows.code_step import PhoneCodeStep
-    from workflows.database_steps import AUDITED_WRITES, database_step
+    from workflows.database_steps import database_step
     from workflows.flow import FlowView, field_error
     from workflows.notices import PASSWORD_CHANGED, Notices
     from workflows.sign_in_hand_over import SignInHandOver
+    from workflows.staged_password import (
+        PASSWORD_NOT_ACCEPTED,
+        apply_staged_password,
+        refuse_hash_from_update,
+        save_hash_from_update,
+    )
     from workflows.steps import PasswordResetStep
     from workflows.timings import Timings
 
 PROCESS = "password_reset"
-PASSWORD_NOT_ACCEPTED = "The password could not be accepted. Please try again."
 
 
 @dataclass(frozen=True)
@@ -46,9 +51,7 @@ class PasswordResetStart:
 
 
 @workflow.defn
-class PasswordResetWorkflow(PhoneCodeStep, SignInHandOver):
-    STEPS = PasswordResetStep
-
+class PasswordResetWorkflow(PhoneCodeStep, SignInHandOver, steps=PasswordResetStep):
     @workflow.init
     def __init__(self, start: PasswordResetStart) -> None:
         super().__init__()
@@ -56,8 +59,7 @@ class PasswordResetWorkflow(PhoneCodeStep, SignInHandOver):
         self._known = bool(start.account_id)
         self._saving_password = False
         self._notices = Notices()
-        self._sign_in_account = start.account_id
-        self._expected_claim = start.claim
+        self._hand_over_to(start.account_id, start.claim)
         # Search attributes carry the account only when there is one: "" is not an account.
         self._start_flow(PROCESS, PasswordResetStep.EMAIL_CODE, account_id=start.account_id)
         self._view.email = mask_email(start.shown_email or start.email)
@@ -97,16 +99,11 @@ class PasswordResetWorkflow(PhoneCodeStep, SignInHandOver):
 
     @workflow.update
     async def save_new_password(self) -> FlowView:
-        """Continue: the edge checked and hashed the new password and staged the hash for this
-        flow; this step has it applied, so no hash ever travels through history."""
+        """Continue: the password the edge staged for this flow (workflows/staged_password.py)."""
         self._touch()
         self._saving_password = True
-        account = self._start.account_id
-        if audited := workflow.patched(AUDITED_WRITES):
-            saved = StagedPassword(account, "password.reset", end_sign_ins=True)
-            applied = await database_step(AccountActivities.save_staged_password, saved)
-        else:
-            applied = await database_step(AccountActivities.apply_staged_password, account)
+        saved = StagedPassword(self._start.account_id, "password.reset", end_sign_ins=True)
+        applied, audited = await apply_staged_password(saved)
         if not applied:
             self._saving_password = False
             self._show_error("password", PASSWORD_NOT_ACCEPTED)
@@ -120,19 +117,17 @@ class PasswordResetWorkflow(PhoneCodeStep, SignInHandOver):
 
     @workflow.update
     async def set_new_password(self, password_hash: str) -> FlowView:
-        """The hash in the update's argument: how flows started before staged passwords took
-        this step. Kept so their histories replay; refused for everyone now."""
+        """The hash in the argument, as before staging (workflows/staged_password.py): replay only."""
         self._touch()
         self._saving_password = True
-        account = self._start.account_id
-        await database_step(AccountActivities.set_account_password, NewPassword(account, password_hash))
+        await save_hash_from_update(self._start.account_id, password_hash)
         await self._password_changed()
         return self.view()
 
     @set_new_password.validator
     def _check_new_password(self, password_hash: str) -> None:
         self._check_new_password_step()
-        raise field_error("password", PASSWORD_NOT_ACCEPTED)
+        refuse_hash_from_update()
 
     def _check_new_password_step(self) -> None:
         if self._saving_password:

@@ -71,9 +71,7 @@ class RegistrationView(LinkView):
 
 
 @workflow.defn
-class ProviderRegistrationWorkflow(EmailedLink):
-    STEPS = RegistrationStep
-    VIEW = RegistrationView
+class ProviderRegistrationWorkflow(EmailedLink, steps=RegistrationStep, view=RegistrationView):
     _view: RegistrationView
 
     @workflow.init

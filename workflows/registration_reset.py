@@ -37,9 +37,7 @@ class ResetStart:
 
 
 @workflow.defn
-class RegistrationResetWorkflow(EmailedLink):
-    STEPS = ResetStep
-
+class RegistrationResetWorkflow(EmailedLink, steps=ResetStep):
     @workflow.init
     def __init__(self, start: ResetStart) -> None:
         super().__init__()

@@ -36,6 +36,11 @@ class SignInHandOver(FlowWorkflow):
         # it sent one: then the update that finishes the flow answers with the sign-in itself.
         self._expected_claim = ""
 
+    def _hand_over_to(self, account_id: str, claim: str) -> None:
+        """The account this flow signs in at its end, and the claim of the browser that started it."""
+        self._sign_in_account = account_id
+        self._expected_claim = claim
+
     async def _hand_over_sign_in(self) -> None:
         """Give the browser a moment to claim the sign-in, then let running handlers finish."""
         try:

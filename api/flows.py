@@ -284,4 +284,4 @@ def is_api(request: Request) -> bool:
 
 
 def view_json(view: FlowView) -> Any:
-    return jsonable_encoder(view, exclude={"fields"})  # kept only for API processes from before
+    return jsonable_encoder(view)

@@ -80,10 +80,6 @@ class AdminResetView(LinkView):
     request_id: str = ""  # the administrator's request this run answers (Manage Users waits for it)
     link_clicked: bool = False  # what link pages of API processes from before ``open_link`` waited for
 
-    def legacy_fields(self) -> dict[str, str]:
-        legacy = {"account_id": self.account_id, "request_id": self.request_id, **super().legacy_fields()}
-        return {**legacy, "link_clicked": "yes"} if self.link_clicked else legacy
-
 
 @workflow.defn
 class ProviderAdminResetWorkflow(EmailedLink, steps=AdminResetStep, view=AdminResetView):

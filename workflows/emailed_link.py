@@ -75,10 +75,6 @@ class LinkView(FlowView):
     links_refused: int = 0
     enrollment_flow: str = ""
 
-    def legacy_fields(self) -> dict[str, str]:
-        legacy = {"links_refused": str(self.links_refused)} if self.links_refused else {}
-        return {**legacy, "enrollment_flow": self.enrollment_flow} if self.enrollment_flow else legacy
-
 
 class EmailedLink(FlowWorkflow):
     # The host's steps, with those an emailed link's enrollment reaches (ENROLLING, COMPLETE,

@@ -81,12 +81,6 @@ class EnrollmentView(FlowView):
     can_use_email: bool = False  # the phone screen offers the verified email instead
     phone_number: str = ""  # as typed, kept in its box when the edge refused it
 
-    def legacy_fields(self) -> dict[str, str]:
-        legacy = {"purpose": self.purpose, "account_id": self.account_id, "email": self.email_address}
-        if self.email_on_record:
-            legacy["email_on_record"] = self.email_on_record
-        return {**legacy, "can_use_email": "yes"} if self.can_use_email else legacy
-
 
 @workflow.defn
 class MfaEnrollmentWorkflow(EmailStep, PasswordStep, SignInHandOver, steps=EnrollmentStep, view=EnrollmentView):

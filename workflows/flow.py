@@ -41,20 +41,12 @@ class FlowView:
     email: str = ""  # masked
     phone: str = ""  # masked
     code: CodeStatus | None = None
-    # What API processes from before typed views read (a rolling deploy: workers go first),
-    # filled from the process's typed attributes as the view is answered (``legacy_fields``).
-    # New code never reads it and the JSON API leaves it out; it goes once they are all gone.
-    fields: dict[str, str] = field(default_factory=dict)
     # The errors' codes by field, where a program must tell them apart (a wrong code from one
     # not sent yet): the messages are for people and may change. Outcome values for codes.
     error_codes: dict[str, str] = field(default_factory=dict)
     # Only in the answer to the update that finished a flow handing over a sign-in: the account
     # the browser that sent it signs in as, given once (workflows/sign_in_hand_over.py).
     grant: str = ""
-
-    def legacy_fields(self) -> dict[str, str]:
-        """``fields`` as API processes from before typed views read it (a process's view adds its own)."""
-        return {}
 
     def refused(self, field_name: str, message: str, code: str = "") -> FlowView:
         """This view with one error in place of any it showed: a refusal at the edge, or of an
@@ -156,7 +148,7 @@ class FlowWorkflow:
 
     @workflow.query
     def view(self) -> FlowView:
-        return dataclasses.replace(self._view, code=self._code_status(), fields=self._view.legacy_fields())
+        return dataclasses.replace(self._view, code=self._code_status())
 
     def _answer(self) -> FlowView:
         """What an update that may finish the flow answers: its view (a hand-over adds the grant)."""

@@ -42,9 +42,6 @@ class LoginStart:
 class LoginView(FlowView):
     option: str = ""  # "phone" | "email": the button clicked (Remember Me is per option)
 
-    def legacy_fields(self) -> dict[str, str]:
-        return {"option": self.option}
-
 
 @workflow.defn
 class LoginWorkflow(PhoneCodeStep, SignInHandOver, steps=LoginStep, view=LoginView):

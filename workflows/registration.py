@@ -66,9 +66,6 @@ class RegistrationView(LinkView):
     organization: str = ""  # the provider's name, above Enter User Information
     npi: str = ""
 
-    def legacy_fields(self) -> dict[str, str]:
-        return {"organization": self.organization, "npi": self.npi, **super().legacy_fields()}
-
 
 @workflow.defn
 class ProviderRegistrationWorkflow(EmailedLink, steps=RegistrationStep, view=RegistrationView):

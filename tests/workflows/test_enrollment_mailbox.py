@@ -14,7 +14,7 @@ from activities.contracts import AccountProgress, EmailToVerify
 from tests.workflows.test_enrollment import ACCOUNT, EMAIL, PHONE, act, refusal, start, verify
 from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow, PhoneEntry
 from workflows.enrollment_email import ON_RECORD_FIRST
-from workflows.flow import RESTARTED_FROM, FlowView
+from workflows.flow import RESTARTED_FROM
 
 # --- what proves the mailbox (the admin-reset MFA bypass) -------------------------------------
 PURPOSES = ("registration", "registration_reset", "resume", "existing_user", "admin_reset")
@@ -109,14 +109,3 @@ async def test_a_restarted_first_login_starts_over_at_the_method(flows):
     view = await flows.until(handle, lambda v: bool(v.email_on_record))
     assert view.step == "method"
     assert (await refusal(handle, "use_email_instead")).details[0] == "form"
-
-
-async def test_an_api_from_before_typed_views_still_reads_its_fields(flows):
-    # A rolling deploy starts the workers first: an API process from before reads the view as
-    # the common FlowView, with the screen's values in ``fields``, as it always did.
-    handle = await start(flows, purpose="existing_user")
-    await act(handle, "choose_method", "email")
-    old = await handle.query("view", result_type=FlowView)
-    on_record = {"email": "", "email_on_record": "p*******@example.com"}
-    assert old.fields == {"purpose": "existing_user", "account_id": ACCOUNT, **on_record}
-    assert not hasattr(old, "email_on_record")

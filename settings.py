@@ -11,6 +11,7 @@ import ipaddress
 from datetime import timedelta
 from functools import cached_property
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -56,6 +57,15 @@ class Settings(BaseSettings):
     # The portal owner's own email domains (comma-separated): its staff sign in with the Kepro
     # box's LOGIN, not with the Customer/Provider login (guide, "Customer or Provider Login").
     staff_email_domains: str = "kepro.com"
+    # The Kepro box's LOGIN: staff single sign-on by OpenID Connect (README "Staff single
+    # sign-on"). The issuer's discovery document names every endpoint; "" turns LOGIN off.
+    staff_oidc_issuer: str = ""
+    staff_oidc_client_id: str = ""
+    staff_oidc_client_secret: str = Field(default="", repr=False)
+    staff_oidc_scopes: str = "openid email profile"
+    # Optional: an IdP group claim that grants portal roles, "group=staff,group2=provider_admin:NPI".
+    staff_oidc_group_roles: str = ""
+    staff_oidc_groups_claim: str = "groups"
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     # The proxies whose X-Forwarded-For / X-Forwarded-Proto are believed, as addresses or
@@ -102,6 +112,8 @@ class Settings(BaseSettings):
     code_max_wrong_tries: int = 5
     session_idle_timeout: timedelta = timedelta(minutes=30)
     session_absolute_timeout: timedelta = timedelta(hours=12)
+    # From LOGIN to the identity provider's answer: a staff sign-in left at its page ends then.
+    staff_login_timeout: timedelta = timedelta(minutes=10)
 
     @field_validator("secret_key")
     @classmethod
@@ -150,6 +162,33 @@ class Settings(BaseSettings):
             raise ValueError("SMTP_TLS (TLS from the start) and SMTP_STARTTLS (upgrade) exclude each other")
         return self
 
+    @model_validator(mode="after")
+    def _staff_sign_on_is_whole(self) -> "Settings":
+        if not self.staff_oidc_issuer:
+            return self
+        if not self.staff_oidc_client_id or self.staff_oidc_client_secret.strip().lower() in _PLACEHOLDERS:
+            raise ValueError("STAFF_OIDC_ISSUER needs STAFF_OIDC_CLIENT_ID and STAFF_OIDC_CLIENT_SECRET")
+        if not _is_https_or_loopback(self.staff_oidc_issuer):
+            raise ValueError("STAFF_OIDC_ISSUER must be an https URL (http only on loopback)")
+        if "openid" not in self.staff_oidc_scopes.split():
+            raise ValueError("STAFF_OIDC_SCOPES must include openid")
+        _parse_group_roles(self.staff_oidc_group_roles)
+        return self
+
+    @property
+    def staff_sign_on(self) -> bool:
+        """The Kepro box's LOGIN is configured."""
+        return bool(self.staff_oidc_issuer)
+
+    @property
+    def staff_oidc_redirect_uri(self) -> str:
+        return f"{self.public_base_url.rstrip('/')}/staff/callback"
+
+    @property
+    def staff_group_roles(self) -> list[tuple[str, str, str]]:
+        """(group, role, NPI): role "staff", or "provider_admin" of the provider with that NPI."""
+        return _parse_group_roles(self.staff_oidc_group_roles)
+
     @cached_property
     def payload_key_ring(self) -> list[tuple[str, bytes]]:
         return _parse_payload_keys(self.payload_keys)
@@ -165,6 +204,35 @@ class Settings(BaseSettings):
     @property
     def codec_origins(self) -> list[str]:
         return [o.strip() for o in self.codec_cors_origins.split(",") if o.strip()]
+
+
+def _is_https_or_loopback(url: str) -> bool:
+    parsed = urlsplit(url)
+    if parsed.scheme == "https" and parsed.hostname:
+        return True
+    if parsed.scheme != "http" or not parsed.hostname:
+        return False
+    if parsed.hostname == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(parsed.hostname).is_loopback
+    except ValueError:
+        return False
+
+
+def _parse_group_roles(value: str) -> list[tuple[str, str, str]]:
+    mapped: list[tuple[str, str, str]] = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        group, sep, role = item.rpartition("=")
+        role, _, npi = role.partition(":")
+        if not sep or not group or role not in ("staff", "provider_admin") or (role == "provider_admin") != bool(npi):
+            raise ValueError(
+                f"STAFF_OIDC_GROUP_ROLES entries look like 'group=staff' or 'group=provider_admin:NPI', not {item!r}"
+            )
+        mapped.append((group, role, npi))
+    return mapped
 
 
 def _parse_networks(value: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:

@@ -164,3 +164,11 @@ class Notice:
     template: str
     greeting_name: str = ""
     detail: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    """The account a staff sign-in signs in as, or why none (store/staff_identities.py)."""
+
+    account_id: str = ""
+    refusal: str = ""  # "disabled" | "other_identity"

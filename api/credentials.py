@@ -24,10 +24,15 @@ from api.throttling import POLICIES, Policy, Throttled, reserve
 from domain.email import normalise_email
 from domain.errors import FieldError
 from domain.passwords import hash_password, needs_rehash, opens
+from settings import Settings
 from store import audit
 from store.accounts import Account, rehash_password
 
 # Longer than any address the database accepts: longer input matches no account.
+USE_KEPRO_BOX = (
+    "This is a Kepro address: please use the LOGIN button in the Kepro box on the login page. "
+    "Login with Phone and Login with Email are for customer and provider users."
+)
 _TYPED_EMAIL_MAX = 320
 Lookup = Callable[[asyncpg.Connection], Awaitable[Account | None]]
 
@@ -52,6 +57,12 @@ def typed_address(typed_email: str) -> str:
         return normalise_email(typed_email)
     except FieldError:
         return typed_email.strip()[:_TYPED_EMAIL_MAX]
+
+
+def is_staff_address(settings: Settings, typed: str) -> bool:
+    """An address at the portal owner's own domains: its staff sign in by the Kepro box's LOGIN."""
+    _, at, domain = typed.strip().rpartition("@")
+    return bool(at) and domain.lower() in settings.staff_domains
 
 
 async def check_credentials(

@@ -212,7 +212,7 @@ class Flows:
         at its end must be that account's, and newer than any reset of its sign-ins.
         ``claim_seed``: what the claim the flow was given was made from (Binding)."""
         cookies.write(response, request, self.cookie_name(process), self._signer.sign(flow_id))
-        if account_id:
+        if account_id or claim_seed:
             value = f"{flow_id} {account_id} {to_millis(bound_at or bound_now())}"
             value = f"{value} {claim_seed}" if claim_seed else value
             cookies.write(response, request, _BINDING.format(process), self._signer.sign(value))

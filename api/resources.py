@@ -14,6 +14,7 @@ import httpx
 from temporalio.client import Client, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.staff_identity import StaffIdentityProvider
 from engine.client import connect
 from engine.telemetry import Telemetry
 from settings import Settings
@@ -79,6 +80,8 @@ class Resources:
         self._lock = asyncio.Lock()
         # Building an httpx client loads the CA bundle (~0.2 s, blocking): do it once.
         self.http = httpx.AsyncClient(timeout=5.0)
+        # The Kepro box's LOGIN, when STAFF_OIDC_ISSUER names a provider.
+        self.staff_identity = StaffIdentityProvider(settings, self.http) if settings.staff_sign_on else None
 
     async def open(self) -> None:
         for name, opener in (("database", self.pool), ("temporal", self.temporal)):

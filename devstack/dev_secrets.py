@@ -16,6 +16,8 @@ def _generate() -> dict[str, str]:
         "TWILIO_ACCOUNT_SID": "AC" + secrets.token_hex(16),
         "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
         "CODEC_TOKEN": secrets.token_urlsafe(24),
+        # The client secret at the local OpenID provider (devstack/oidc_provider.py).
+        "STAFF_OIDC_CLIENT_SECRET": secrets.token_urlsafe(32),
     }
 
 

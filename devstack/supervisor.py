@@ -1,16 +1,17 @@
 """`make dev` / `atrezzo dev`: the whole stack on loopback, no Docker.
 
 Starts what is not configured (PostgreSQL, the Temporal dev server with its UI, the SMTP
-sink, the Twilio sandbox), migrates and seeds, then runs the worker and the API. State lives
-under .devdata/ so a second run keeps the data and the flows in progress. Ctrl-C, SIGTERM and
-SIGHUP (the terminal closed) stop every process this started; were the supervisor killed
-outright, its children go with it, and the next start clears what was left
-(devstack/processes.py).
+sink, the Twilio sandbox, the OpenID provider behind the staff sign-on), migrates and seeds,
+then runs the worker and the API. State lives under .devdata/ so a second run keeps the data
+and the flows in progress. Ctrl-C, SIGTERM and SIGHUP (the terminal closed) stop every process
+this started; were the supervisor killed outright, its children go with it, and the next
+start clears what was left (devstack/processes.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shlex
 import signal
@@ -24,16 +25,18 @@ from pathlib import Path
 import asyncpg
 
 from devstack import dev_secrets, seed
+from devstack.oidc_provider import demo_staff_claims
 from devstack.postgres import database_url, start_embedded, stop_embedded
 from devstack.processes import AlreadyRunning, PidFile, die_with_parent
 from devstack.temporal_state import state_file_flags
 from engine import search_attributes as sa
+from settings import Settings
 from store.migrate import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-DEFAULT_PORTS = {"temporal": 7233, "temporal_ui": 8233, "smtp": 1025, "inbox": 8025, "twilio": 8026, "api": 8000,
-                 "api_metrics": 9464, "worker_metrics": 9465}
+DEFAULT_PORTS = {"temporal": 7233, "temporal_ui": 8233, "smtp": 1025, "inbox": 8025, "twilio": 8026, "oidc": 9400,
+                 "api": 8000, "api_metrics": 9464, "worker_metrics": 9465}
 
 
 class StartupError(Exception):
@@ -112,6 +115,7 @@ def run_dev() -> int:
         _start_temporal(stack)
         _start_mail(stack)
         _start_twilio(stack)
+        _start_oidc(stack)
         metrics = _metrics_addresses(stack)
         # With metrics on, the worker is up once its endpoint answers (the API's is up before its port).
         worker_ready = int(metrics["worker"]["METRICS_ADDRESS"].rsplit(":", 1)[1]) if metrics["worker"] else None
@@ -251,6 +255,30 @@ def _start_twilio(stack: Stack) -> None:
     )
     stack.env["TWILIO_API_BASE_URL"] = f"http://127.0.0.1:{stack.ports['twilio']}"
     stack.urls["Phone sandbox (SMS and calls)"] = stack.env["TWILIO_API_BASE_URL"]
+
+
+def _start_oidc(stack: Stack) -> None:
+    """The Kepro LOGIN's identity provider: a real one (Entra ID, Okta, Google, ...) when
+    STAFF_OIDC_ISSUER is set, else a local one offering a demo staff identity."""
+    if "STAFF_OIDC_ISSUER" in os.environ:
+        # The generated secret is the local provider's: a real IdP's must come with its issuer.
+        if "STAFF_OIDC_CLIENT_SECRET" not in os.environ:
+            stack.env.pop("STAFF_OIDC_CLIENT_SECRET", None)
+        return
+    domains = stack.env.get("STAFF_EMAIL_DOMAINS") or Settings.model_fields["staff_email_domains"].default
+    demo = demo_staff_claims(domains.split(",")[0].strip())
+    # 127.0.0.1 throughout: the provider names its issuer after the Host it was reached by.
+    stack.spawn(
+        "oidc-provider",
+        [sys.executable, "-m", "devstack.oidc_provider", "--host", "127.0.0.1", "--port", str(stack.ports["oidc"]),
+         "--user-claims", json.dumps(demo)],
+        ready_port=stack.ports["oidc"],
+    )
+    stack.env["STAFF_OIDC_ISSUER"] = f"http://127.0.0.1:{stack.ports['oidc']}"
+    stack.env.setdefault("STAFF_OIDC_CLIENT_ID", "atrezzo-dev")  # the local provider takes any client
+    stack.env.setdefault("STAFF_OIDC_GROUP_ROLES", "kepro-staff=staff")
+    stack.urls["Kepro LOGIN (staff single sign-on)"] = stack.env["STAFF_OIDC_ISSUER"]
+    stack.accounts.append(f"{'Staff (LOGIN):':<17}pick '{demo['sub']}' ({demo['email']}) on the OpenID provider's page")
 
 
 def _print_banner(stack: Stack) -> None:

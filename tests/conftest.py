@@ -1,5 +1,5 @@
 """Shared fixtures: one real PostgreSQL per run with a fresh database per test, the
-Temporal servers, the SMTP sink and the Twilio sandbox (see tests/support/)."""
+Temporal servers, the SMTP sink, the Twilio sandbox and the OpenID provider (see tests/support/)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ pytest_plugins = [
     "tests.support.temporal",
     "tests.support.messaging",
     "tests.support.app",
+    "tests.support.oidc",
     "tests.support.browser",
 ]
 

@@ -11,6 +11,7 @@ from workflows.maintenance import MaintenanceWorkflow
 from workflows.password_reset import PasswordResetWorkflow
 from workflows.registration import ProviderRegistrationWorkflow
 from workflows.registration_reset import REASONS, RegistrationResetWorkflow
+from workflows.staff_login import StaffLoginWorkflow
 
 WORKFLOWS: list[type] = [
     ProviderRegistrationWorkflow,
@@ -19,6 +20,7 @@ WORKFLOWS: list[type] = [
     LoginWorkflow,
     PasswordResetWorkflow,
     ProviderAdminResetWorkflow,
+    StaffLoginWorkflow,
     MaintenanceWorkflow,
 ]
 

@@ -79,3 +79,12 @@ class AdminResetStep(StrEnum):
     EXPIRED = "expired"
     CANCELLED = "cancelled"
     RESTARTED = "restarted"  # replaced by a newer request for the same user
+
+
+class StaffLoginStep(StrEnum):
+    """The Kepro box's LOGIN: the person is at the identity provider until its answer."""
+
+    AT_PROVIDER = "at_provider"
+    DONE = "done"
+    REFUSED = "refused"  # the provider's answer, or the account it names, was not accepted
+    EXPIRED = "expired"  # no answer within STAFF_LOGIN_TIMEOUT

@@ -19,7 +19,7 @@ from pydantic import BaseModel, SecretStr
 from api import login_ticket
 from api.client_address import client_ip
 from api.code_checks import ChannelBody, CodeBody, CodeCheck, verify_throttled
-from api.credentials import LOGIN, Lookup, check_credentials, typed_address
+from api.credentials import LOGIN, USE_KEPRO_BOX, Lookup, check_credentials, is_staff_address, typed_address
 from api.flow_router import Action, FlowScreens, serve_form
 from api.flow_sign_in import HOME, claim_digest, sign_in_from_flow, signed_in_answer
 from api.flow_timings import flow_timings
@@ -41,10 +41,6 @@ WRONG = "Your email address or password is incorrect."
 USE_EMAIL = "You registered with email. Please use Login with Email."
 USE_PHONE = "You registered with phone. Please use Login with Phone."
 UNFINISHED = "You have not completed the Multi-Factor Authentication registration."
-USE_KEPRO_BOX = (
-    "This is a Kepro address: please use the LOGIN button in the Kepro box on the login page. "
-    "Login with Phone and Login with Email are for customer and provider users."
-)
 ALREADY_DONE = "This login is already complete."
 # Codes count per account and per client across flows, like passwords: each flow's own limit
 # of tries per code would otherwise restart with every new login.
@@ -117,7 +113,7 @@ async def _sign_in(request: Request, flows: Flows, option: str, email: str, pass
     resources = request.app.state.resources
     settings: Settings = resources.settings
     pool = await resources.pool()
-    if _staff_address(settings, email):
+    if is_staff_address(settings, email):
         # Not a question of the password: the address alone says which box to use.
         return _refused(request, option, email, remember, USE_KEPRO_BOX)
     try:
@@ -163,11 +159,6 @@ def _by_email(typed: str) -> Lookup:
             return None
 
     return lookup
-
-
-def _staff_address(settings: Settings, typed: str) -> bool:
-    _, at, domain = typed.strip().rpartition("@")
-    return bool(at) and domain.lower() in settings.staff_domains
 
 
 def _refused(

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from api import reset_address
 from api.client_address import client_ip
 from api.code_checks import ChannelBody, CodeBody, CodeCheck, verify_throttled
+from api.credentials import USE_KEPRO_BOX, is_staff_address
 from api.flow_router import Action, FlowScreens, serve_form
 from api.flow_sign_in import claim_bound, claim_digest, signed_in_answer
 from api.flow_timings import flow_timings
@@ -30,7 +31,7 @@ from api.throttling import POLICIES, Throttled, reserve
 from domain.email import normalise_email
 from domain.errors import FieldError
 from engine import search_attributes as sa
-from store import audit
+from store import audit, staff_identities
 from store.accounts import Account, account_by_email, account_by_id
 from workflows.code_challenge import MESSAGES, Outcome
 from workflows.code_step import CODE_SENT
@@ -71,6 +72,9 @@ async def _start(request: Request, flows: Flows, body: EmailBody) -> Response:
         address = normalise_email(typed)
     except FieldError as error:
         return _start_page(request, typed, {error.field: error.message}, 422)
+    if is_staff_address(request.app.state.resources.settings, address):
+        # Staff have no portal password: the address alone says where they sign in.
+        return _start_page(request, typed, {"email": USE_KEPRO_BOX}, 422)
     address_key = reset_address.address_key(request, address)
     started = await _start_flow(request, flows, address, address_key)
     if is_api(request):
@@ -109,7 +113,9 @@ async def _start_flow(request: Request, flows: Flows, address: str, address_key:
     pool = await request.app.state.resources.pool()
     async with pool.acquire() as conn:
         account = await account_by_email(conn, address)
-        eligible = account if account is not None and _may_reset(account) else None
+        # Asked whatever the address, so a known one takes the same queries as an unknown one.
+        staff = await staff_identities.is_linked(conn, account.id if account is not None else None)
+        eligible = account if account is not None and _may_reset(account) and not staff else None
         await audit.record(
             conn,
             "password_reset.requested",

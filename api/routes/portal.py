@@ -17,9 +17,11 @@ from api.dependencies import PoolDep, SignerDep, TemplatesDep
 from api.flow_sign_in import REFUSED
 from api.remember_me import REMEMBER_COOKIE, drop_cookie, forget, live_for_account
 from api.security import Signer
-from api.sessions import SignedIn, live_sessions, sign_out, sign_out_others
+from api.routes.staff_login import offers_provider_logout
+from api.sessions import SignedIn, current_user, live_sessions, sign_out, sign_out_others
 from domain.email import mask_email
 from domain.phone import mask_phone
+from store import staff_identities
 from store.accounts import Account, account_by_id
 from store.members import administers_any
 from store.sessions import SessionUser
@@ -36,6 +38,9 @@ NOTICES = {
     "signed_out": "You have been signed out.",
     "session_expired": "Your session has ended. Please log in again.",
     "sign_in_refused": REFUSED,
+    "signed_out_kepro": "You have been signed out of the portal.",
+    "kepro_again": "Your Kepro sign-in did not finish. Please press LOGIN in the Kepro box again.",
+    "kepro_unavailable": "The Kepro sign-in is not available right now. Please try again in a few minutes.",
 }
 HOME_NOTICES = {
     "others_signed_out": "Your other sessions have been signed out, and Remember Me has been turned off.",
@@ -81,7 +86,12 @@ class SignedOutOthers(BaseModel):
 async def login_page(request: Request, templates: TemplatesDep, notice: str = "") -> Response:
     # The box stays checked while this browser holds a Remember Me cookie: unchecking it is
     # how the guide turns Remember Me off.
-    context = {"notice": NOTICES.get(notice, ""), "remember": cookies.read(request, REMEMBER_COOKIE) is not None}
+    context = {
+        "notice": NOTICES.get(notice, ""), "remember": cookies.read(request, REMEMBER_COOKIE) is not None,
+        "staff_sign_on": request.app.state.resources.settings.staff_sign_on,
+        # Signed out of the portal, still signed in at the Kepro provider: offer that too.
+        "provider_logout": notice == "signed_out_kepro",
+    }
     return templates.TemplateResponse(request, "portal/login.html", context)
 
 
@@ -92,8 +102,11 @@ async def home(
     account = await _account(pool, user)
     async with pool.acquire() as conn:
         manages_users = await administers_any(conn, user.id)
+        kepro = await staff_identities.is_linked(conn, user.id)
     context = {
         "user": user,
+        # Staff prove who they are at Kepro (its second factor): the portal holds none for them.
+        "kepro": kepro,
         "summary": await _summary(request, account),
         # Provider administrators get SETUP → Manage Users; support staff get Operations.
         "manages_users": manages_users,
@@ -120,7 +133,9 @@ async def account_summary(request: Request, user: SignedIn, pool: PoolDep) -> Ac
 @router.post("/logout", include_in_schema=False)
 async def logout(request: Request, signer: SignerDep, csrf_token: Annotated[str | None, Form()] = None) -> Response:
     _check_csrf(request, signer, csrf_token)
-    response = RedirectResponse("/?notice=signed_out", status_code=303)
+    user = await current_user(request)
+    kepro = user is not None and await offers_provider_logout(request, request.app.state.resources.settings, user.id)
+    response = RedirectResponse("/?notice=signed_out_kepro" if kepro else "/?notice=signed_out", status_code=303)
     await sign_out(request, response)
     # Signing out means this browser no longer knows who you are: Remember Me ends with it
     # (on the server and in the browser), and the box on the login page is unchecked again.

@@ -19,7 +19,8 @@ from devstack.supervisor import DEFAULT_PORTS
 
 BIN = Path(sys.executable).parent
 PORTS = tuple(DEFAULT_PORTS.values())
-CONFIGURED = ("DATABASE_URL", "TEMPORAL_ADDRESS", "SMTP_HOST", "SMTP_PORT", "TWILIO_API_BASE_URL", "API_PORT", "PUBLIC_BASE_URL")
+CONFIGURED = ("DATABASE_URL", "TEMPORAL_ADDRESS", "SMTP_HOST", "SMTP_PORT", "TWILIO_API_BASE_URL", "API_PORT", "PUBLIC_BASE_URL",
+              "STAFF_OIDC_ISSUER", "STAFF_EMAIL_DOMAINS")
 
 
 class DevStack:
@@ -115,6 +116,12 @@ def test_dev_stack_comes_up_answers_and_stops_cleanly(tmp_path):
         codec = stack.urls["Health"].replace("/healthz", "/codec/decode")
         decoded = httpx.post(codec, json={"payloads": []}, headers={"Origin": ui_origin})
         assert decoded.status_code == 200 and decoded.headers["access-control-allow-origin"] == ui_origin
+        # The Kepro LOGIN's local provider: the issuer it names is the one the app was given.
+        issuer = stack.urls["Kepro LOGIN (staff single sign-on)"]
+        assert issuer == f"http://127.0.0.1:{9400 + offset}"
+        assert httpx.get(issuer + "/.well-known/openid-configuration").json()["issuer"] == issuer
+        assert "pick 'demo-staff' (staff.demo@kepro.com)" in stack.banner
+        assert "STAFF_OIDC_CLIENT_SECRET=" in (data / "secrets.env").read_text()
         temporal = f"127.0.0.1:{7233 + offset}"
         attributes = _temporal(temporal, "operator", "search-attribute", "list")
         for name in ("AtrezzoProcess", "AtrezzoStep", "AtrezzoProviderNpi", "AtrezzoAccountId", "AtrezzoStepSince"):

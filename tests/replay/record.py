@@ -1,5 +1,5 @@
 """Record the histories the replay tests check: `python -m tests.replay.record [NAME.json ...]`
-(all of them when no name is given).
+(all of them when no name is given), into histories/<today>, or histories/$REPLAY_RECORDING.
 
 Run it when a flow's *intended* behaviour changes (and say so in the commit); a replay
 failure without such a change means running flows would break on deploy. Every activity
@@ -20,6 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.testing._timeskipping import TimeSkippingConfig
 from temporalio.worker import Worker
 
+from domain.staff_identity import StaffIdentity
 from engine import search_attributes as sa
 from tests.support.challenge_flow import ChallengeFlow, ChallengeStart
 from tests.support.temporal import BIN, TIME_SKIPPING_FLAG
@@ -35,6 +36,7 @@ from workflows.password_reset import PasswordResetStart, PasswordResetWorkflow
 from workflows.registration import ProviderRegistrationWorkflow, RegistrationStart
 from workflows.registration_reset import RegistrationResetWorkflow, ResetStart
 from workflows.registry import WORKFLOWS
+from workflows.staff_login import StaffLoginStart, StaffLoginWorkflow
 from workflows.timings import Timings
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -176,8 +178,17 @@ async def record_admin_reset(flows: Flows) -> str:
     await flows.until(handle, step="awaiting_user")
     await flows.fast_forward(handle, days=3)
     await open_link(flows, handle)
-    view = await handle.execute_update("begin_enrollment", "account-replay", result_type=FlowView)
+    view = await handle.execute_update("begin_enrollment", "account-replay", result_type=ProviderAdminResetWorkflow.VIEW)
     await flows.enroll_by_email(flows.child(view), NEW_ACCOUNT.email)
+    await handle.result()
+    return (await handle.fetch_history()).to_json()
+
+
+async def record_staff_login(flows: Flows) -> str:
+    """LOGIN, then the identity the edge checked: signed in, the grant in that answer."""
+    handle = await flows.start(StaffLoginWorkflow.run, StaffLoginStart(600, claim="c" * 64), prefix="staff_login")
+    identity = StaffIdentity("https://idp.replay.example", "sub-replay", "pat.staff@kepro.com", "Pat", "Staff")
+    await handle.execute_update(StaffLoginWorkflow.sign_in_as, identity)
     await handle.result()
     return (await handle.fetch_history()).to_json()
 
@@ -191,6 +202,7 @@ RECORDINGS = {
     "login_phone_voice.json": record_login_phone,
     "password_reset_phone.json": record_password_reset,
     "admin_reset.json": record_admin_reset,
+    "staff_login.json": record_staff_login,
 }
 
 
@@ -209,7 +221,8 @@ async def main(names: list[str]) -> None:
             workflows=[ChallengeFlow, *WORKFLOWS],
             activities=flows.senders.activities() + flows.accounts.activities(),
         ):
-            recording = HISTORIES / datetime.date.today().isoformat()
+            # REPLAY_RECORDING names a second recording of the same day (a flow added).
+            recording = HISTORIES / (os.environ.get("REPLAY_RECORDING") or datetime.date.today().isoformat())
             recording.mkdir(exist_ok=True)
             for name in names:
                 (recording / name).write_text(await RECORDINGS[name](flows))

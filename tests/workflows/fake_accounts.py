@@ -19,9 +19,11 @@ from activities.contracts import (
     NewAccount,
     NewPassword,
     Outcome,
+    StaffAccount,
     StagedPassword,
     TermsAccepted,
 )
+from domain.staff_identity import StaffIdentity
 
 TAKEN_USERNAME = "taken.user"
 TAKEN_EMAIL = "taken@example.com"
@@ -53,6 +55,8 @@ class FakeAccounts:
         # The edge staged no password for the flow (or it expired): apply_staged_password finds none.
         self.nothing_staged = False
         self.created_by_flow: dict[str, str] = {}
+        # A staff identity's subject -> why its sign-in is refused ("disabled", "other_identity").
+        self.staff_refusals: dict[str, str] = {}
 
     def args(self, name: str) -> list:
         return [arg for called, arg in self.calls if called == name]
@@ -172,7 +176,14 @@ class FakeAccounts:
             self.calls.append(("account_progress", account_id))
             return self.saved.get(account_id, AccountProgress())
 
+        @activity.defn(name="staff_account")
+        async def staff_account(identity: StaffIdentity) -> StaffAccount:
+            self.calls.append(("staff_account", identity))
+            refusal = self.staff_refusals.get(identity.subject, "")
+            return StaffAccount(refusal=refusal) if refusal else StaffAccount(account_id=f"staff-{identity.subject}")
+
         return [
+            staff_account,
             find_registration_account,
             account_progress,
             create_pending_account,

@@ -75,7 +75,7 @@ async def test_accounts_made_before_are_given_the_flow_that_made_them_from_the_t
             "INSERT INTO audit_events (event, subject_user_id, detail) VALUES ('registration.account_created', $1, $2::jsonb)",
             made, json.dumps({"flow": "registration-1", "provider_id": "7"}),
         )
-        assert await migrate(empty_db_url) == ["0011_accounts_created_by_flow"]
+        assert (await migrate(empty_db_url))[0] == "0011_accounts_created_by_flow"
         rows = dict(await conn.fetch("SELECT id, created_by_flow FROM users"))
         assert rows == {made: "registration-1", imported: None}
         with pytest.raises(asyncpg.UniqueViolationError):  # one account per registration flow

@@ -67,6 +67,9 @@ POLICIES = {
         Policy("password_reset", LockRule(5, _QUARTER), SlowRule(50), SlowRule(5), success_forgets=False),
         Policy("registration_reset", LockRule(5, _QUARTER), SlowRule(50), SlowRule(5), success_forgets=False),
         Policy("help", LockRule(5, _QUARTER), SlowRule(50), SlowRule(5), success_forgets=False),
+        # The Kepro LOGIN starts a flow before anyone is known: counted per client (its own
+        # subject), only slowed, as a whole office may sign in from one address at 9 o'clock.
+        Policy("staff_login", LockRule(1000, _QUARTER), SlowRule(100), SlowRule(100), success_forgets=False),
     )
 }
 

@@ -15,17 +15,19 @@ from uuid import UUID
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from api.client_address import client_ip
 from api.dependencies import FlowsDep, SettingsDep
 from api.flow_router import FlowScreens
 from api.flow_sign_in import claim_digest, new_claim_seed, sign_in_from_flow, signed_in_answer
-from api.client_address import client_ip
 from api.flows import Binding, FlowGone, Flows, bound_now
 from api.staff_identity import StaffIdentityProvider, StaffSignInRefused
+from api.throttling import POLICIES, Throttled, reserve
+from domain.staff_identity import StaffIdentity
 from settings import Settings
 from store import audit, staff_identities
 from workflows.flow import FlowView
-from domain.staff_identity import StaffIdentity
 from workflows.staff_login import PROCESS, REFUSALS, StaffLoginStart, StaffLoginWorkflow
+from workflows.steps import StaffLoginStep
 
 router = APIRouter(tags=["staff sign-in"])
 PRESS_LOGIN_AGAIN = "/?notice=kepro_again"
@@ -34,6 +36,10 @@ PRESS_LOGIN_AGAIN = "/?notice=kepro_again"
 @router.get("/staff/login", include_in_schema=False)
 async def login(request: Request, flows: FlowsDep, settings: SettingsDep) -> Response:
     provider = _provider(request)
+    try:
+        await reserve(request, POLICIES["staff_login"], client_ip(request) or "unknown")
+    except Throttled:
+        return RedirectResponse("/?notice=kepro_throttled", status_code=303)
     flow_id = flows.new_id(PROCESS)
     try:
         # The provider's page first: when it is unreachable, no flow is left waiting for it.
@@ -66,10 +72,14 @@ async def callback(request: Request, flows: FlowsDep, code: str = "", state: str
         except StaffSignInRefused as refused:
             reason = refused.code if refused.code in REFUSALS else "token"
             await _audit_refusal(request, flow_id, refused)
-    if identity is None:
-        view = await flows.update(flow_id, StaffLoginWorkflow.refuse, reason)
-        return await SCREENS.answer(request, flows, flow_id, view)
-    view = await flows.update(flow_id, StaffLoginWorkflow.sign_in_as, identity)
+    try:
+        if identity is None:
+            view = await flows.update(flow_id, StaffLoginWorkflow.refuse, reason)
+            return await SCREENS.answer(request, flows, flow_id, view)
+        view = await flows.update(flow_id, StaffLoginWorkflow.sign_in_as, identity)
+    except FlowGone:
+        # The flow ended before the provider's answer came (STAFF_LOGIN_TIMEOUT).
+        return RedirectResponse(PRESS_LOGIN_AGAIN, status_code=303)
     if not view.grant:
         return await SCREENS.answer(request, flows, flow_id, view)
     return await _sign_in(request, flows, flow_id, view, identity)
@@ -150,6 +160,7 @@ def _provider(request: Request) -> StaffIdentityProvider:
 SCREENS = FlowScreens(
     PROCESS, "/staff", _finished_elsewhere, actions=(), view=FlowView,
     screen_summary="The Kepro sign-in bound to this client: at the provider, refused or expired",
-    gone=lambda request, flows: RedirectResponse(PRESS_LOGIN_AGAIN, status_code=303),
+    gone=lambda request, flows: flows.respond(request, FlowView(PROCESS, StaffLoginStep.EXPIRED, "failed"),
+                                              template_dir=PROCESS, status_code=404),
 )
 SCREENS.serve(router)

@@ -15,6 +15,7 @@ from workflows.login import LoginWorkflow
 from workflows.password_reset import PasswordResetWorkflow
 from workflows.registration import ProviderRegistrationWorkflow
 from workflows.registration_reset import RegistrationResetWorkflow
+from workflows.staff_login import StaffLoginWorkflow
 
 TEMPLATES = Path(__file__).parents[2] / "api" / "templates"
 # The processes whose screens the API renders from templates/<process>/<step>.html.
@@ -23,6 +24,7 @@ SCREENS = {
     "enrollment": steps.EnrollmentStep,
     "login": steps.LoginStep,
     "password_reset": steps.PasswordResetStep,
+    "staff_login": steps.StaffLoginStep,
 }
 
 
@@ -34,7 +36,7 @@ def test_every_screen_step_has_its_template(process):
 
 
 def test_a_flow_that_hands_over_ends_on_done():
-    for enum in (steps.EnrollmentStep, steps.LoginStep, steps.PasswordResetStep):
+    for enum in (steps.EnrollmentStep, steps.LoginStep, steps.PasswordResetStep, steps.StaffLoginStep):
         assert enum.DONE == steps.DONE
 
 
@@ -45,6 +47,7 @@ def test_each_workflow_names_its_steps():
     assert LoginWorkflow.STEPS is steps.LoginStep
     assert PasswordResetWorkflow.STEPS is steps.PasswordResetStep
     assert ProviderAdminResetWorkflow.STEPS is steps.AdminResetStep
+    assert StaffLoginWorkflow.STEPS is steps.StaffLoginStep
     # What an emailed link's enrollment reaches, in both flows that run one.
     for enum in (steps.RegistrationStep, steps.ResetStep):
         assert {"enrolling", "complete", "enrollment_abandoned"} <= {step.value for step in enum}

@@ -6,6 +6,7 @@ code, state or token; sign-out offers the provider's; staff addresses are pointe
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -14,6 +15,8 @@ import pytest
 from api.staff_identity import flow_secrets
 from engine.codec import EncryptionCodec
 from tests.support.histories import decoded_text
+from api.throttling import POLICIES, Policy
+from store.throttles import LockRule, SlowRule
 from tests.support.staff import audit_rows
 from workflows.staff_login import REFUSALS
 
@@ -117,3 +120,29 @@ async def test_a_staff_address_is_pointed_to_the_kepro_box_by_forgot_password(st
         answer = await browser.post("/password/reset", data={"email": "pat@kepro.com", "csrf_token": token})
         assert answer.status_code == 422 and "Kepro box" in answer.text
     assert await audit_rows(staff_app.pool, "password_reset.requested") == []
+
+
+async def test_login_presses_are_counted_per_client(staff_app, monkeypatch):
+    monkeypatch.setitem(POLICIES, "staff_login", Policy("staff_login", LockRule(2), SlowRule(100), SlowRule(100)))
+    async with staff_app.http() as browser:
+        presses = [(await browser.get("/staff/login")).headers["location"] for _ in range(3)]
+    assert presses[0].startswith("http://127.0.0.1") and presses[-1] == "/?notice=kepro_throttled"
+
+
+async def test_the_screen_without_a_sign_in_under_way_says_it_expired(staff_app):
+    async with staff_app.http() as browser:
+        page = await browser.get("/staff")
+        assert page.status_code == 404 and "Please press LOGIN again" in page.text
+        api = await browser.get("/api/v1/staff")
+        assert (api.status_code, api.json()["step"]) == (404, "expired")
+
+
+async def test_an_answer_after_the_sign_in_expired_asks_for_login_again(staff_app, oidc_provider, temporal_env):
+    async with staff_app.http() as browser:
+        flow_id, back = await press_login(staff_app, browser, oidc_provider, oidc_provider.demo.sub)
+        handle = staff_app.client.get_workflow_handle(flow_id)
+        await temporal_env.fast_forward(handle, staff_app.settings.staff_login_timeout + timedelta(seconds=1))
+        assert await handle.result() == "expired"
+        late = await browser.get(back)
+        assert (late.status_code, late.headers["location"]) == (303, "/?notice=kepro_again")
+        assert (await browser.get("/api/v1/me")).status_code == 401

@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     staff_oidc_client_id: str = ""
     staff_oidc_client_secret: str = Field(default="", repr=False)
     staff_oidc_scopes: str = "openid email profile"
-    # Optional: an IdP group claim that grants portal roles, "group=staff,group2=provider_admin:NPI".
+    # Optional: IdP groups that decide portal roles at each sign-in, "group=staff,group2=provider_admin:NPI".
     staff_oidc_group_roles: str = ""
     staff_oidc_groups_claim: str = "groups"
     api_host: str = "127.0.0.1"

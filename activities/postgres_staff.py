@@ -1,5 +1,5 @@
 """The staff sign-in's database step: the account a staff member's verified identity signs in
-as (store/staff_identities.py), the roles their provider groups map to, and its audit row, in
+as (store/staff_identities.py), the roles their provider groups decide, and its audit row, in
 one transaction."""
 
 from __future__ import annotations
@@ -23,9 +23,8 @@ class StaffAccountActivities(PostgresSteps):
 
     @activity.defn(name="staff_account")
     async def staff_account(self, identity: StaffIdentity) -> StaffAccount:
-        roles = [(role, npi) for group, role, npi in self._group_roles if group in identity.groups]
         async with self._connection() as conn, conn.transaction():
-            found = await staff_identities.staff_account(conn, identity, roles)
+            found = await staff_identities.staff_account(conn, identity, self._group_roles)
             if found.refusal:
                 await audit_once(conn, "staff.sign_in_refused", subject=found.user_id,
                                  detail=flow_detail(reason=found.refusal, issuer=identity.issuer))
@@ -33,5 +32,6 @@ class StaffAccountActivities(PostgresSteps):
             # One event, whatever the account's story: a retry of a step that committed finds
             # the account linked, and must not record a second sign-in.
             await audit_once(conn, "staff.signed_in", subject=found.user_id,
-                             detail=flow_detail(issuer=identity.issuer, account=found.account, granted=list(found.granted)))
+                             detail=flow_detail(issuer=identity.issuer, account=found.account, granted=list(found.granted),
+                                               revoked=list(found.revoked)))
         return StaffAccount(account_id=str(found.user_id))

@@ -24,12 +24,15 @@ class StaffAccountFound:
     account: str = ""  # how it was found: "linked" before, "linked now" by its address, or "created"
     refusal: str = ""
     granted: tuple[str, ...] = ()  # roles this sign-in gave: "staff", "provider_admin:<npi>"
+    revoked: tuple[str, ...] = ()  # and those it took away (the person left the group)
 
 
-async def staff_account(conn: asyncpg.Connection, identity: StaffIdentity, roles: Iterable[tuple[str, str]]) -> StaffAccountFound:
+async def staff_account(
+    conn: asyncpg.Connection, identity: StaffIdentity, group_roles: Iterable[tuple[str, str, str]]
+) -> StaffAccountFound:
     """The account ``identity`` signs in as: the one linked to it; else, at its first sign-in,
-    the account holding its verified address (linked now), or a new one. ``roles``: the
-    (role, NPI) its groups map to, granted on the way."""
+    the account holding its verified address (linked now), or a new one. ``group_roles``:
+    (group, role, NPI) from STAFF_OIDC_GROUP_ROLES, applied on the way (``_set_roles``)."""
     row = await conn.fetchrow(query("staff_identities/linked_account"), identity.issuer, identity.subject)
     if row is not None:
         user_id, status, account = row["id"], row["status"], "linked"
@@ -49,9 +52,9 @@ async def staff_account(conn: asyncpg.Connection, identity: StaffIdentity, roles
         status = "active"
     if status == DISABLED:
         return StaffAccountFound(user_id, refusal=DISABLED)
-    granted = await _grant(conn, user_id, roles)
+    granted, revoked = await _set_roles(conn, user_id, identity.groups, group_roles)
     await conn.execute(query("staff_identities/signed_in"), user_id)
-    return StaffAccountFound(user_id, account, granted=granted)
+    return StaffAccountFound(user_id, account, granted=granted, revoked=revoked)
 
 
 async def _new_account(conn: asyncpg.Connection, identity: StaffIdentity) -> UUID:
@@ -80,14 +83,23 @@ def _names(identity: StaffIdentity) -> tuple[str, str]:
     return (first or identity.email.partition("@")[0])[:100], (last or "Staff")[:100]
 
 
-async def _grant(conn: asyncpg.Connection, user_id: UUID, roles: Iterable[tuple[str, str]]) -> tuple[str, ...]:
-    granted = []
-    for role, npi in roles:
-        if role == "staff" and await conn.fetchval(query("staff_identities/grant_staff"), user_id) is not None:
-            granted.append(role)
-        elif role == "provider_admin" and await conn.fetchval(query("staff_identities/grant_admin"), user_id, npi) is not None:
-            granted.append(f"{role}:{npi}")
-    return tuple(granted)
+async def _set_roles(
+    conn: asyncpg.Connection, user_id: UUID, groups: tuple[str, ...], group_roles: Iterable[tuple[str, str, str]]
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A role some group maps to is the provider's to decide: held while the person is in such
+    a group, taken away when no longer. A role no group maps stays as the CLI set it.
+    Returns the roles granted and those taken away, as "staff" or "provider_admin:<npi>"."""
+    mapped: dict[tuple[str, str], bool] = {}
+    for group, role, npi in group_roles:
+        mapped[(role, npi)] = mapped.get((role, npi), False) or group in groups
+    granted, revoked = [], []
+    for (role, npi), held in mapped.items():
+        name = f"{role}:{npi}" if npi else role
+        change = f"{'grant' if held else 'revoke'}_{'staff' if role == 'staff' else 'admin'}"
+        args = (user_id,) if role == "staff" else (user_id, npi)
+        if await conn.fetchval(query(f"staff_identities/{change}"), *args) is not None:
+            (granted if held else revoked).append(name)
+    return tuple(granted), tuple(revoked)
 
 
 async def account_of(conn: asyncpg.Connection, identity: StaffIdentity) -> UUID | None:

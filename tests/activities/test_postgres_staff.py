@@ -12,6 +12,7 @@ from activities.postgres_staff import StaffAccountActivities
 from tests.activities.test_postgres import events, run
 from tests.support.enrolled_users import DEMO_PROVIDER, add_user
 from domain.staff_identity import StaffIdentity
+from store.users import grant_staff
 
 ISSUER = "https://login.kepro.example"
 PAT = StaffIdentity(ISSUER, "sub-pat", "pat.staff@kepro.com", "Pat", "Staff", "Pat Staff", ("kepro-staff",))
@@ -73,16 +74,34 @@ async def test_a_disabled_account_does_not_sign_in(pool):
     assert (await run(staff(pool).staff_account, PAT)).refusal == "disabled"
 
 
-async def test_mapped_groups_grant_their_roles_and_others_grant_none(pool):
+async def admin_of(pool, account_id: str) -> bool:
+    async with pool.acquire() as conn:
+        return bool(await conn.fetchval(
+            "SELECT m.is_admin FROM provider_members m JOIN providers p ON p.id = m.provider_id "
+            "WHERE m.user_id = $1 AND p.npi = $2", uuid.UUID(account_id), DEMO_PROVIDER[0]))
+
+
+async def test_mapped_groups_decide_their_roles_at_every_sign_in(pool):
     await add_user(pool, "email", username="clinic.admin", email="clinic.admin@example.com")  # makes the provider
     roles = (("kepro-staff", "staff", ""), ("kepro-admins", "provider_admin", DEMO_PROVIDER[0]))
-    made = await run(staff(pool, *roles).staff_account, PAT)
-    assert (await user_row(pool, made.account_id))["is_staff"] is True
+    activities = staff(pool, *roles)
+    made = await run(activities.staff_account, dataclasses.replace(PAT, groups=("kepro-staff", "kepro-admins")))
+    assert (await user_row(pool, made.account_id))["is_staff"] is True and await admin_of(pool, made.account_id)
+    # Left kepro-admins at the provider: that role goes at the next sign-in, the other stays.
+    await run(activities.staff_account, dataclasses.replace(PAT, groups=("kepro-staff",)))
+    assert (await user_row(pool, made.account_id))["is_staff"] is True and not await admin_of(pool, made.account_id)
+    first, second = await events(pool, "staff.signed_in")
+    assert (first["detail"]["granted"], second["detail"]["revoked"]) == (["staff", f"provider_admin:{DEMO_PROVIDER[0]}"],
+                                                                         [f"provider_admin:{DEMO_PROVIDER[0]}"])
+
+
+async def test_a_role_no_group_maps_stays_as_the_cli_set_it(pool):
+    made = await run(staff(pool).staff_account, PAT)
     async with pool.acquire() as conn:
-        admin = await conn.fetchval("SELECT count(*) FROM provider_members WHERE user_id = $1", uuid.UUID(made.account_id))
-    assert admin == 0  # not in kepro-admins
-    [created] = await events(pool, "staff.signed_in")
-    assert created["detail"]["granted"] == ["staff"]
+        await grant_staff(conn, "pat.staff")
+    only_admins_mapped = staff(pool, ("kepro-admins", "provider_admin", DEMO_PROVIDER[0]))
+    await run(only_admins_mapped.staff_account, dataclasses.replace(PAT, groups=()))
+    assert (await user_row(pool, made.account_id))["is_staff"] is True
 
 
 async def test_a_retried_step_audits_once(pool):

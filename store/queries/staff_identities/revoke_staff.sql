@@ -1,0 +1,4 @@
+UPDATE users
+SET is_staff = false
+WHERE id = $1 AND is_staff
+RETURNING id

@@ -8,8 +8,8 @@ from temporalio import activity
 
 from activities.contracts import StaffAccount
 from activities.postgres_steps import PostgresSteps, audit_once, flow_detail
-from store import staff_identities
 from domain.staff_identity import StaffIdentity
+from store import staff_identities
 
 
 class StaffAccountActivities(PostgresSteps):

@@ -28,11 +28,11 @@ from settings import Settings
 from store import audit
 from store.accounts import Account, rehash_password
 
-# Longer than any address the database accepts: longer input matches no account.
 USE_KEPRO_BOX = (
     "This is a Kepro address: please use the LOGIN button in the Kepro box on the login page. "
     "Login with Phone and Login with Email are for customer and provider users."
 )
+# Longer than any address the database accepts: longer input matches no account.
 _TYPED_EMAIL_MAX = 320
 Lookup = Callable[[asyncpg.Connection], Awaitable[Account | None]]
 

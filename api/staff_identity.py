@@ -54,7 +54,6 @@ _ASYMMETRIC = frozenset({"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "
 _OAUTH_ERROR_CODE = re.compile(r"[a-z_]{1,40}")
 
 
-
 class StaffSignInRefused(Exception):
     """The provider's answer was not accepted. ``code`` names why (the flow's REFUSALS say it to
     the person), ``reason`` is what failed, for the audit log (a claim name or error type,

@@ -6,6 +6,7 @@ code, state or token; sign-out offers the provider's; staff addresses are pointe
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,6 +18,7 @@ from engine.codec import EncryptionCodec
 from tests.support.histories import decoded_text
 from api.throttling import POLICIES, Policy
 from store.throttles import LockRule, SlowRule
+from store import staff_identities
 from tests.support.staff import audit_rows
 from workflows.staff_login import REFUSALS
 
@@ -146,3 +148,19 @@ async def test_an_answer_after_the_sign_in_expired_asks_for_login_again(staff_ap
         late = await browser.get(back)
         assert (late.status_code, late.headers["location"]) == (303, "/?notice=kepro_again")
         assert (await browser.get("/api/v1/me")).status_code == 401
+
+
+async def test_the_browser_signs_in_only_as_the_account_of_the_identity_the_edge_checked(staff_app, oidc_provider, monkeypatch):
+    # As if the flow's grant named another account than the one linked to the identity (a flow
+    # answering under a stolen id): the edge's own reading of the link decides, and refuses.
+    async def another_account(conn, identity):
+        return uuid.uuid4()
+
+    monkeypatch.setattr(staff_identities, "account_of", another_account)
+    async with staff_app.http() as browser:
+        _, back = await press_login(staff_app, browser, oidc_provider, oidc_provider.demo.sub)
+        answer = await browser.get(back)
+        assert (answer.status_code, answer.headers["location"]) == (303, "/?notice=sign_in_refused")
+        assert (await browser.get("/api/v1/me")).status_code == 401
+    [refused] = await audit_rows(staff_app.pool, "session.refused")
+    assert refused["detail"]["reason"] == "another_account"

@@ -19,6 +19,7 @@ from activities.email import EmailActivities
 from activities.housekeeping import HousekeepingActivities
 from activities.phone import PhoneActivities, twilio_client
 from activities.postgres import AccountActivities
+from activities.postgres_authenticator import AuthenticatorActivities
 from activities.postgres_staff import StaffAccountActivities
 from engine.client import connect
 from engine.interceptors import FlowMetrics
@@ -44,6 +45,7 @@ def activities(settings: Settings, pool: asyncpg.Pool, tracer: opentelemetry.tra
         phone.place_verification_call,
         *AccountActivities(pool).all(),
         *StaffAccountActivities(pool, settings.staff_group_roles).all(),
+        *AuthenticatorActivities(pool, settings.secret_key).all(),
         *HousekeepingActivities(pool).all(),
     ]
 

@@ -172,3 +172,32 @@ class StaffAccount:
 
     account_id: str = ""
     refusal: str = ""  # "disabled" | "other_identity"
+
+
+@dataclass(frozen=True)
+class AppCode:
+    """A code typed from the authenticator app: its keyed digest for the flow checking it."""
+
+    account_id: str
+    code_digest: str
+    # True while the app is being set up: the pending secret is checked, and a right code
+    # makes it the account's second factor.
+    setting_up: bool = False
+
+
+@dataclass(frozen=True)
+class RecoveryCode:
+    account_id: str
+    code_digest: str  # domain/recovery_codes.digest
+
+
+@dataclass(frozen=True)
+class RecoveryCodeUsed:
+    accepted: bool
+    left: int = 0  # codes still unused after this one
+
+
+# What checking an app code found (AuthenticatorActivities.check_app_code).
+APP_CODE_VERIFIED = "verified"
+APP_CODE_WRONG = "wrong"
+APP_CODE_USED = "used"  # right, but its time step was spent by an earlier sign-in

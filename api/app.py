@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from markupsafe import Markup
 from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -30,6 +31,7 @@ from api.routes import admin_reset, manage_users, operations, password_reset, st
 from api.security import SecurityHeaders, Signer
 from api.sessions import SignInRequired, sign_in_required
 from domain import digests
+from domain.authenticator_app import setup_qr_svg
 from engine.telemetry import Telemetry, for_process
 from settings import Settings
 
@@ -66,6 +68,8 @@ def create_app(
     app.state.templates = Jinja2Templates(directory=[*extra_template_dirs, _HERE / "templates"])
     # A flow's forms post to the actions its declaration names (api/flow_router.py).
     app.state.templates.env.globals["action_of"] = declared_actions(enrollment.SCREENS, login.SCREENS, password_reset.SCREENS)
+    # The authenticator app's setup screen draws its QR code inline (no image request).
+    app.state.templates.env.globals["qr_code"] = lambda uri: Markup(setup_qr_svg(uri))
     # Innermost of the middleware: what it refuses still gets the security headers.
     app.add_middleware(InputGuard)
     app.add_middleware(SecurityHeaders)

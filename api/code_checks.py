@@ -6,6 +6,8 @@ sees the code, so parallel guesses cannot slip past the count."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Awaitable, Callable
+from typing import Any
 from uuid import UUID
 
 from fastapi import Request
@@ -47,12 +49,24 @@ class CodeCheck:
     account: UUID | None = None  # the audit entry's subject, when the account is known
 
 
-async def verify_throttled(request: Request, flows: Flows, flow_id: str, typed: str, check: CodeCheck) -> FlowView:
+async def verify_throttled(
+    request: Request, flows: Flows, flow_id: str, typed: str, check: CodeCheck, *, update: Any = CodeStep.verify_code
+) -> FlowView:
+    """The typed code's digest sent to the flow's ``update`` (a sent code's, or the
+    authenticator app's), counted as a guess unless the flow says it checked nothing."""
+    return await throttled_guess(request, flows, flow_id, check, lambda: verify_code(request, flows, flow_id, typed, update))
+
+
+async def throttled_guess(
+    request: Request, flows: Flows, flow_id: str, check: CodeCheck, guess: Callable[[], Awaitable[FlowView]]
+) -> FlowView:
+    """``guess`` (it sends the flow something typed to compare), with the attempt reserved
+    first and, when the flow found it wrong, audited and counted toward a lockout."""
     try:
         attempt = await reserve(request, check.policy, check.subject)
     except Throttled as throttled:
         return (await flows.view(flow_id)).refused("code", throttled.message, THROTTLED)
-    view = await verify_code(request, flows, flow_id, typed)
+    view = await guess()
     if not view.errors:
         await attempt.succeeded()
         return view
@@ -71,10 +85,12 @@ async def verify_throttled(request: Request, flows: Flows, flow_id: str, typed: 
     return view
 
 
-async def verify_code(request: Request, flows: Flows, flow_id: str, typed: str) -> FlowView:
+async def verify_code(
+    request: Request, flows: Flows, flow_id: str, typed: str, update: Any = CodeStep.verify_code
+) -> FlowView:
     """Hash the code the person typed at the edge: only its digest reaches the flow."""
     code = digests.normalise_code(typed)
     if code is None:
         return (await flows.view(flow_id)).refused("code", "Enter the 6-digit code.", NOT_SIX_DIGITS)
     key = digests.derive_key(request.app.state.resources.settings.secret_key, digests.CODE_KEY)
-    return await flows.update(flow_id, CodeStep.verify_code, digests.code_digest(key, flow_id, code))
+    return await flows.update(flow_id, update, digests.code_digest(key, flow_id, code))

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.code_step import PHONE_CHANNELS
     from workflows.database_steps import AUDITED_WRITES, database_step
     from workflows.emailed_link import EmailedLink, LinkOpened
+    from workflows.enrollment_app import AppStep
     from workflows.enrollment_email import EmailStep
     from workflows.enrollment_password import PasswordStep
     from workflows.flow import FlowView, field_error
@@ -33,7 +34,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.timings import Timings
 
 PROCESS = "enrollment"
-METHODS = ("phone", "email")
+# The guide's two, then the authenticator app (issue 10).
+METHODS = ("phone", "email", "app")
 
 
 # Enrollments that began with a link or a code sent to the address on record: the mailbox is
@@ -80,10 +82,18 @@ class EnrollmentView(FlowView):
     email_on_record: str = ""  # masked, while that address must be proven first
     can_use_email: bool = False  # the phone screen offers the verified email instead
     phone_number: str = ""  # as typed, kept in its box when the edge refused it
+    # Filled by the edge alone (api/second_factors.py), never by the flow: the authenticator
+    # app's key and otpauth address while it is set up, and recovery codes in the one answer
+    # that issued them.
+    app_key: str = ""
+    app_uri: str = ""
+    recovery_codes: list[str] = field(default_factory=list)
 
 
 @workflow.defn
-class MfaEnrollmentWorkflow(EmailStep, PasswordStep, SignInHandOver, steps=EnrollmentStep, view=EnrollmentView):
+class MfaEnrollmentWorkflow(
+    EmailStep, PasswordStep, AppStep, SignInHandOver, steps=EnrollmentStep, view=EnrollmentView
+):
     _view: EnrollmentView
 
     @workflow.init
@@ -141,7 +151,7 @@ class MfaEnrollmentWorkflow(EmailStep, PasswordStep, SignInHandOver, steps=Enrol
     def _check_method(self, method: str) -> None:
         self._expect(EnrollmentStep.METHOD)
         if method not in METHODS:
-            raise field_error("method", "Choose PHONE or EMAIL.")
+            raise field_error("method", "Choose PHONE, EMAIL or AUTHENTICATOR APP.")
 
     # --- phone -----------------------------------------------------------------------
     @workflow.update
@@ -225,12 +235,15 @@ class MfaEnrollmentWorkflow(EmailStep, PasswordStep, SignInHandOver, steps=Enrol
 
     async def _complete(self, method: str) -> None:
         phone = self._phone if method == "phone" else ""
-        audited = workflow.patched(AUDITED_WRITES)
-        choice = MfaChoice(self._start.account_id, method, phone, audited)
-        await database_step(AccountActivities.complete_mfa_registration, choice)
-        if not audited:
-            await self._audit("mfa.registered", method=method)
-        if self._start.established:
+        # The app became the method with the code that confirmed it (workflows/enrollment_app.py).
+        if method != "app":
+            audited = workflow.patched(AUDITED_WRITES)
+            choice = MfaChoice(self._start.account_id, method, phone, audited)
+            await database_step(AccountActivities.complete_mfa_registration, choice)
+            if not audited:
+                await self._audit("mfa.registered", method=method)
+        # A new kind of factor is worth a word even to someone registering now.
+        if self._start.established or method == "app":
             masked = mask_phone(phone) if phone else ""
             self._notices.send(self._start.account_id, MFA_REGISTERED, self._on_record, method=method, phone=masked)
         if self._start.requires_terms:

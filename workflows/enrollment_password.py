@@ -72,5 +72,7 @@ class PasswordStep(FlowWorkflow):
             self._notices.send(self._start.account_id, PASSWORD_CHANGED, self._on_record)
         if self._method == "email":
             await self._complete("email")
+        elif self._method == "app":
+            await self._set_up_app()
         else:
             self._go(EnrollmentStep.PHONE)

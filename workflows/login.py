@@ -18,6 +18,8 @@ with workflow.unsafe.imports_passed_through():
     from workflows.code_challenge import CodeChallenge
     from workflows.code_step import PhoneCodeStep
     from workflows.flow import FlowView, field_error
+    from workflows.app_factor import AppFactorStep
+    from workflows.notices import Notices
     from workflows.sign_in_hand_over import SignInHandOver
     from workflows.steps import LoginStep
     from workflows.timings import Timings
@@ -31,11 +33,13 @@ VERIFIED = "E-mail address verified. You can now continue."
 class LoginStart:
     account_id: str
     option: str  # "phone" | "email": the button the person clicked
-    destination: str  # the number (E.164) or address on record
+    destination: str  # the number (E.164) or address on record (with the app: where notices go)
     # Email codes follow LOGIN_EMAIL_CODE_TTL (30 s); the API puts it in code_ttl_seconds.
     timings: Timings = field(default_factory=Timings)
     # The digest of the starting browser's binding: the last update hands it the sign-in.
     claim: str = ""
+    # "app": the account's second factor is its authenticator app, whichever button was clicked.
+    second_factor: str = ""
 
 
 @dataclass
@@ -44,7 +48,7 @@ class LoginView(FlowView):
 
 
 @workflow.defn
-class LoginWorkflow(PhoneCodeStep, SignInHandOver, steps=LoginStep, view=LoginView):
+class LoginWorkflow(PhoneCodeStep, AppFactorStep, SignInHandOver, steps=LoginStep, view=LoginView):
     _view: LoginView
 
     @workflow.init
@@ -52,12 +56,16 @@ class LoginWorkflow(PhoneCodeStep, SignInHandOver, steps=LoginStep, view=LoginVi
         super().__init__()
         self._start = start
         self._hand_over_to(start.account_id, start.claim)
-        first = LoginStep.PHONE if start.option == "phone" else LoginStep.EMAIL
+        self._notices = Notices()
+        if start.second_factor == "app":
+            first = LoginStep.APP_CODE  # nothing is sent: the app shows the code
+        else:
+            first = LoginStep.PHONE if start.option == "phone" else LoginStep.EMAIL
         self._start_flow(PROCESS, first, account_id=start.account_id)
         self._view.option = start.option
-        if start.option == "phone":
+        if first == LoginStep.PHONE:
             self._view.phone = mask_phone(start.destination)
-        else:
+        elif first == LoginStep.EMAIL:
             self._view.email = mask_email(start.destination)
             self.challenge = CodeChallenge(start.timings.code_policy(), "email", start.destination, "login")
 
@@ -67,6 +75,7 @@ class LoginWorkflow(PhoneCodeStep, SignInHandOver, steps=LoginStep, view=LoginVi
             self._finish("failed", LoginStep.EXPIRED)
             return "expired"
         await self._hand_over_sign_in()
+        await self._notices.delivered()
         return "signed_in"
 
     @workflow.update
@@ -99,6 +108,12 @@ class LoginWorkflow(PhoneCodeStep, SignInHandOver, steps=LoginStep, view=LoginVi
     def _check_continue(self) -> None:
         if self._view.step != LoginStep.VERIFIED:
             raise field_error("form", "Please verify your email address first.")
+
+    async def _second_factor_passed(self) -> None:
+        self._finish("completed", LoginStep.DONE)
+
+    def _notices_to(self) -> str:
+        return self._start.destination
 
     async def _code_verified(self) -> None:
         if self._start.option == "email":

@@ -24,6 +24,7 @@ PATCH = "security-notices"
 EMAIL_CHANGED = "email_changed"
 PASSWORD_CHANGED = "password_changed"
 MFA_REGISTERED = "mfa_registered"
+RECOVERY_CODE_USED = "recovery_code_used"
 
 NOTICE_SEND = {
     "start_to_close_timeout": timedelta(seconds=30),

@@ -1,7 +1,8 @@
 """Forgot or Reset Password (guide "Forgot or Reset Password").
 
-Email Address → a 6-digit code → "Continue" → phone users then verify by SMS or a call
-(a reset never bypasses the second factor; email-only users skip this) → New Password and
+Email Address → a 6-digit code → "Continue" → phone users then verify by SMS or a call, and
+authenticator-app users type the app's code or a recovery code (a reset never bypasses the
+second factor; email-only users skip this) → New Password and
 Confirm New Password → "Continue" → home, with every other session and Remember Me revoked.
 
 The edge starts this flow for any address typed, known or not: for an unknown one the flow
@@ -19,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.postgres import AccountActivities
     from domain.email import mask_email
     from domain.phone import mask_phone
+    from workflows.app_factor import AppFactorStep
     from workflows.code_challenge import CodeChallenge
     from workflows.code_step import PhoneCodeStep
     from workflows.database_steps import database_step
@@ -48,10 +50,12 @@ class PasswordResetStart:
     shown_email: str = ""
     # The digest of the starting browser's binding: the last update hands it the sign-in.
     claim: str = ""
+    # "app": the account's second factor is its authenticator app.
+    second_factor: str = ""
 
 
 @workflow.defn
-class PasswordResetWorkflow(PhoneCodeStep, SignInHandOver, steps=PasswordResetStep):
+class PasswordResetWorkflow(PhoneCodeStep, AppFactorStep, SignInHandOver, steps=PasswordResetStep):
     @workflow.init
     def __init__(self, start: PasswordResetStart) -> None:
         super().__init__()
@@ -81,7 +85,10 @@ class PasswordResetWorkflow(PhoneCodeStep, SignInHandOver, steps=PasswordResetSt
     def continue_reset(self) -> FlowView:
         """Continue, once the email code was verified."""
         self._touch()
-        if self._start.phone:
+        if self._start.second_factor == "app":
+            self.challenge = None
+            self._go(PasswordResetStep.APP_CODE)
+        elif self._start.phone:
             self.challenge = None
             self._view.phone = mask_phone(self._start.phone)
             self._go(PasswordResetStep.PHONE)
@@ -145,6 +152,12 @@ class PasswordResetWorkflow(PhoneCodeStep, SignInHandOver, steps=PasswordResetSt
             await database_step(AccountActivities.record_audit, entry)
         self._notices.send(account, PASSWORD_CHANGED, self._start.email, signed_out="yes")
         self._finish("completed", PasswordResetStep.DONE)
+
+    async def _second_factor_passed(self) -> None:
+        self._go(PasswordResetStep.NEW_PASSWORD)
+
+    def _notices_to(self) -> str:
+        return self._start.email
 
     async def _code_verified(self) -> None:
         assert self.challenge is not None

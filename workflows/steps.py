@@ -44,6 +44,8 @@ class EnrollmentStep(StrEnum):
     PHONE = "phone"
     PHONE_CODE = "phone_code"
     PHONE_CALL = "phone_call"
+    APP = "app"  # the authenticator app's QR code and its first code
+    RECOVERY_CODES = "recovery_codes"  # shown once, after the app
     TERMS = "terms"
     DONE = "done"
     ABANDONED = "abandoned"
@@ -56,6 +58,8 @@ class LoginStep(StrEnum):
     EMAIL = "email"
     EMAIL_CODE = "email_code"
     VERIFIED = "verified"
+    APP_CODE = "app_code"  # the authenticator app's code
+    RECOVERY_CODE = "recovery_code"  # one of the person's recovery codes, instead of the app
     DONE = "done"
     EXPIRED = "expired"
 
@@ -66,6 +70,8 @@ class PasswordResetStep(StrEnum):
     PHONE = "phone"
     PHONE_CODE = "phone_code"
     PHONE_CALL = "phone_call"
+    APP_CODE = "app_code"  # the authenticator app's code (issue 10)
+    RECOVERY_CODE = "recovery_code"  # or one of the recovery codes
     NEW_PASSWORD = "new_password"
     DONE = "done"
     EXPIRED = "expired"

@@ -10,21 +10,25 @@ import dataclasses
 from uuid import UUID
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
+from api.client_address import client_ip
 from api.code_checks import CodeBody, CodeCheck, verify_throttled
 from api.flow_router import Action, FlowScreens
-from api.flow_sign_in import sign_in_from_flow, signed_in_answer
-from api.flows import FlowGone, Flows
+from api.flow_sign_in import claim_digest, sign_in_from_flow, signed_in_answer
+from api.flow_timings import flow_timings
+from api.flows import Binding, FlowGone, Flows, bound_now, is_api
 from api.new_password import PasswordBody, set_through_flow
+from api.second_factors import issue_recovery_codes, with_app_setup
 from api.throttling import POLICIES
 from domain.email import normalise_email
 from domain.errors import FieldError
 from domain.phone import parse_us_direct_line
 from domain.terms import TERMS_VERSION
-from store.accounts import account_by_id
-from workflows.enrollment import EnrollmentView, MfaEnrollmentWorkflow, PhoneEntry
+from store import audit
+from store.accounts import Account, account_by_id
+from workflows.enrollment import EnrollmentStart, EnrollmentView, MfaEnrollmentWorkflow, PhoneEntry
 from workflows.flow import FlowView
 from workflows.steps import EnrollmentStep
 
@@ -32,6 +36,7 @@ PROCESS = "enrollment"
 # The login page words this notice: "You have already registered for multi-factor authentication."
 ALREADY_REGISTERED = "/?notice=mfa_already_registered"
 ALREADY_DONE = "This registration is already complete. Please log in."
+ENROLL_NEXT = "Your password has been changed. Now register your multi-factor authentication."
 STALE = "This step is already complete. Please continue from the current page."
 TERMS_UNCHECKED = "Please check the box to confirm that you have read and agree to these terms of use."
 EMAIL_STEPS = (EnrollmentStep.EMAIL, EnrollmentStep.EMAIL_CODE)
@@ -43,7 +48,7 @@ router = APIRouter(tags=["mfa enrollment"])
 
 
 class MethodBody(BaseModel):
-    method: str  # "phone" | "email"
+    method: str  # "phone" | "email" | "app" (the authenticator app)
 
 
 class EmailBody(BaseModel):
@@ -73,6 +78,35 @@ async def _verify(request: Request, flows: Flows, flow_id: str, body: CodeBody) 
     account_id = (await flows.view(flow_id)).account_id
     check = CodeCheck(CODE_POLICY, account_id, "mfa", UUID(account_id) if account_id else None)
     return await verify_throttled(request, flows, flow_id, body.code, check)
+
+
+async def _verify_app(request: Request, flows: Flows, flow_id: str, body: CodeBody) -> FlowView:
+    """The first code from the app being set up, throttled as every code; when it is right,
+    the answer carries the person's recovery codes, the one time they are shown."""
+    account_id = (await flows.view(flow_id)).account_id
+    check = CodeCheck(CODE_POLICY, account_id, "mfa", UUID(account_id) if account_id else None)
+    view = await verify_throttled(request, flows, flow_id, body.code, check, update=MfaEnrollmentWorkflow.verify_app_code)
+    if view.step != EnrollmentStep.RECOVERY_CODES or view.errors:
+        return view
+    return _with_new_codes(view, await issue_recovery_codes(request, account_id, flow_id=flow_id))
+
+
+async def _new_recovery_codes(request: Request, flows: Flows, flow_id: str, body: None) -> FlowView:
+    """Show new codes (the page was reloaded, or its answer lost): the ones shown before stop working."""
+    view = await flows.view(flow_id)
+    if view.step != EnrollmentStep.RECOVERY_CODES:
+        return view.refused("form", STALE, "stale")
+    return _with_new_codes(view, await issue_recovery_codes(request, view.account_id, flow_id=flow_id))
+
+
+def _with_new_codes(view: FlowView, codes: list[str]) -> FlowView:
+    return dataclasses.replace(view, recovery_codes=codes, notice="")
+
+
+async def _dressed(request: Request, view: FlowView) -> FlowView:
+    if view.step == EnrollmentStep.APP and isinstance(view, EnrollmentView) and view.account_id:
+        return await with_app_setup(request, view, view.account_id)
+    return view
 
 
 async def _set_password(request: Request, flows: Flows, flow_id: str, body: PasswordBody) -> FlowView:
@@ -122,6 +156,25 @@ def _keep(view: FlowView, **typed: str) -> FlowView:
     return dataclasses.replace(view, **typed)
 
 
+# --- the enrollment a password reset hands over to ----------------------------------------
+async def after_password_reset(request: Request, flows: Flows, account: Account) -> Response:
+    """A Section 1 user who forgot their old password: this reset proved the mailbox on
+    record (its code went there) and set the password, so the enrollment it hands over to
+    asks only for the phone (or email instead)."""
+    settings = request.app.state.resources.settings
+    started = Binding(flows.new_id(PROCESS), str(account.id), bound_now())
+    start = EnrollmentStart(
+        started.account_id, purpose="password_reset", email=account.email or "", email_verified=True,
+        has_new_password=True, timings=flow_timings(settings), claim=claim_digest(request, started),
+    )
+    flow_id = await flows.start(PROCESS, MfaEnrollmentWorkflow.run, start, flow_id=started.flow_id)
+    pool = await request.app.state.resources.pool()
+    async with pool.acquire() as conn:
+        await audit.record(conn, "mfa.after_password_reset", subject=account.id, client_ip=client_ip(request), detail={"flow": flow_id})
+    response = JSONResponse({"detail": ENROLL_NEXT, "next": "/api/v1/mfa"}) if is_api(request) else flows.redirect("/mfa")
+    return flows.bind(response, request, PROCESS, flow_id, account_id=started.account_id, bound_at=started.bound_at)
+
+
 # --- answering ------------------------------------------------------------------------------
 async def _sign_in(request: Request, flows: Flows, flow_id: str, view: FlowView) -> Response:
     """The enrollment is complete: the browser that finished it is signed in, once — as the
@@ -142,10 +195,10 @@ def _abandoned(view: FlowView) -> FlowView:
 
 
 SCREENS = FlowScreens(
-    PROCESS, "/mfa", _sign_in, shown=_abandoned, view=EnrollmentView,
+    PROCESS, "/mfa", _sign_in, shown=_abandoned, dressed=_dressed, view=EnrollmentView,
     screen_summary="The current enrollment screen (signs in once it is done)",
     actions=(
-        Action("method", "Choose PHONE or EMAIL", MfaEnrollmentWorkflow.choose_method, MethodBody),
+        Action("method", "Choose PHONE, EMAIL or AUTHENTICATOR APP", MfaEnrollmentWorkflow.choose_method, MethodBody),
         Action("email", "Email Address, Send verification code", body=EmailBody, edge=_submit_email),
         Action("code/verify", "Verification Code, Verify code", body=CodeBody, edge=_verify),
         Action("phone", "Phone Number, Send Code (sms) or Call Me (voice)", body=PhoneBody, edge=_submit_phone),
@@ -157,6 +210,11 @@ SCREENS = FlowScreens(
         Action("email/change", "Change the email address", MfaEnrollmentWorkflow.change_email),
         Action("phone/change", "Change the phone number", MfaEnrollmentWorkflow.change_phone),
         Action("use-email", "No direct line: use the verified email instead", MfaEnrollmentWorkflow.use_email_instead),
+        Action("app/verify", "Code from the authenticator app, Verify code (answers with the recovery codes, once)",
+               body=CodeBody, edge=_verify_app),
+        Action("app/new-key", "A new key and QR code for the authenticator app", MfaEnrollmentWorkflow.new_app_key),
+        Action("recovery-codes/new", "Show new recovery codes (the ones shown before stop working)", edge=_new_recovery_codes),
+        Action("recovery-codes/saved", "I have saved my recovery codes, Continue", MfaEnrollmentWorkflow.recovery_codes_saved),
     ),
 )
 SCREENS.serve(router)

@@ -26,6 +26,7 @@ from api.flow_timings import flow_timings
 from api.flows import Binding, FlowGone, Flows, bound_now, is_api
 from api.login_ticket import LoginTicket
 from api.remember_me import forget, remember, remembered_account
+from api.second_factors import app_factor_actions
 from api.security import CSRF_FIELD
 from api.sessions import sign_in
 from api.throttling import POLICIES, Throttled
@@ -40,6 +41,7 @@ from workflows.login import OPTIONS, PROCESS, LoginStart, LoginView, LoginWorkfl
 WRONG = "Your email address or password is incorrect."
 USE_EMAIL = "You registered with email. Please use Login with Email."
 USE_PHONE = "You registered with phone. Please use Login with Phone."
+USE_APP = "You registered with an authenticator app. Please use Login with Email."
 UNFINISHED = "You have not completed the Multi-Factor Authentication registration."
 ALREADY_DONE = "This login is already complete."
 # Codes count per account and per client across flows, like passwords: each flow's own limit
@@ -127,7 +129,9 @@ async def _sign_in(request: Request, flows: Flows, option: str, email: str, pass
     if account.mfa_method is None:
         return await _unfinished(request, pool, account)
     if option == "phone" and account.mfa_method != "phone":
-        return _refused(request, option, email, remember, USE_EMAIL)
+        return _refused(request, option, email, remember, USE_APP if account.mfa_method == "app" else USE_EMAIL)
+    # An app user's second factor is the app (never a weaker emailed code); notices go to the address.
+    second_factor = "app" if account.mfa_method == "app" else ""
     destination = account.mfa_phone if option == "phone" else account.email
     if not destination:
         return _refused(request, option, email, remember, USE_PHONE)
@@ -136,7 +140,8 @@ async def _sign_in(request: Request, flows: Flows, option: str, email: str, pass
     flow_id = flows.new_id(PROCESS)
     ticket = LoginTicket(Binding(flow_id, str(account.id), bound_now()), remember)
     # The flow hands the sign-in to this browser in its last answer: it knows this browser's claim.
-    start = LoginStart(str(account.id), option, destination, timings, claim=claim_digest(request, ticket.binding))
+    claim = claim_digest(request, ticket.binding)
+    start = LoginStart(str(account.id), option, destination, timings, claim=claim, second_factor=second_factor)
     if is_api(request):
         _, view = await flows.start_showing(PROCESS, LoginWorkflow.run, start, flow_id=flow_id)
         response = flows.respond(request, view, template_dir=PROCESS, status_code=201)
@@ -203,10 +208,17 @@ for _option in OPTIONS:
 # --- the second factor ------------------------------------------------------------------------
 async def _verify(request: Request, flows: Flows, flow_id: str, body: CodeBody) -> FlowView:
     """Verify the code, throttled per account and per client on top of the flow's own limit."""
-    ticket = _ticket(request, flow_id)
-    account_id = ticket.binding.account_id
-    check = CodeCheck(CODE_POLICY, account_id, "login", UUID(account_id))
-    return await verify_throttled(request, flows, flow_id, body.code, check)
+    return await verify_throttled(request, flows, flow_id, body.code, _code_check(request, flow_id))
+
+
+def _code_check(request: Request, flow_id: str) -> CodeCheck:
+    account_id = _ticket(request, flow_id).binding.account_id
+    return CodeCheck(CODE_POLICY, account_id, "login", UUID(account_id))
+
+
+def _app_factor_check(request: Request, flows: Flows, flow_id: str) -> tuple[CodeCheck, str]:
+    check = _code_check(request, flow_id)
+    return check, check.subject
 
 
 def _ticket(request: Request, flow_id: str) -> LoginTicket:
@@ -252,6 +264,7 @@ SCREENS = FlowScreens(
         Action("email/send", "Send verification code, to the address on record", LoginWorkflow.send_email_code),
         Action("code/send", "Send new code / Call me again (the cooldown and cap apply)", LoginWorkflow.send_code),
         Action("continue", "Continue, after \"E-mail address verified\"", LoginWorkflow.continue_login),
+        *app_factor_actions(LoginWorkflow, _app_factor_check),
     ),
 )
 SCREENS.serve(router)

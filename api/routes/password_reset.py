@@ -1,6 +1,6 @@
 """Forgot or Reset Password (guide "Forgot or Reset Password"): Email Address → the emailed
-code → Continue → (phone users) Send Code or Call Me → New Password → home. One POST per user
-action, each with a JSON twin under /api/v1/password/reset.
+code → Continue → a phone's or an app's code (if that is the second factor) → New Password → home.
+One POST per user action, each with a JSON twin under /api/v1/password/reset.
 
 Nothing here may tell whether an address belongs to an account: every request starts a flow
 (one that delivers nothing for an unknown address), and until the email code is verified the
@@ -25,6 +25,8 @@ from api.flow_sign_in import claim_bound, claim_digest, signed_in_answer
 from api.flow_timings import flow_timings
 from api.flows import Binding, Flows, bound_now, is_api
 from api.new_password import PasswordBody, set_through_flow
+from api.routes.enrollment import after_password_reset
+from api.second_factors import app_factor_actions
 from api.security import CSRF_FIELD
 from api.sessions import sign_in
 from api.throttling import POLICIES, Throttled, reserve
@@ -35,23 +37,22 @@ from store import audit, staff_identities
 from store.accounts import Account, account_by_email, account_by_id
 from workflows.code_challenge import MESSAGES, Outcome
 from workflows.code_step import CODE_SENT
-from workflows.enrollment import PROCESS as ENROLLMENT
-from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow
 from workflows.flow import FlowView
 from workflows.password_reset import PROCESS, PasswordResetStart, PasswordResetWorkflow
 from workflows.steps import PasswordResetStep
 
 SCREEN = "/password/reset/code"
 _PHONE_SCREENS = (PasswordResetStep.PHONE, PasswordResetStep.PHONE_CODE, PasswordResetStep.PHONE_CALL)
+_APP_SCREENS = (PasswordResetStep.APP_CODE, PasswordResetStep.RECOVERY_CODE)
 # What New Password says when pressed on a screen before it.
 NOT_YET = {
     PasswordResetStep.EMAIL_CODE: "Please verify your email address first.",
     PasswordResetStep.EMAIL_VERIFIED: "Please click Continue first.",
     **dict.fromkeys(_PHONE_SCREENS, "Please verify your phone first."),
+    **dict.fromkeys(_APP_SCREENS, "Please enter the code from your authenticator app first."),
 }
 STALE = "This step is already complete. Please continue from the current page."
 ALREADY_DONE = "This password reset is already complete. Please log in."
-ENROLL_NEXT = "Your password has been changed. Now register your multi-factor authentication."
 
 router = APIRouter(tags=["password reset"])
 
@@ -135,6 +136,7 @@ async def _start_flow(request: Request, flows: Flows, address: str, address_key:
         email=(eligible.email or address) if eligible is not None else address,
         shown_email=address,
         phone=(eligible.mfa_phone or "") if eligible is not None and eligible.mfa_method == "phone" else "",
+        second_factor="app" if eligible is not None and eligible.mfa_method == "app" else "",
         timings=flow_timings(settings, idle=settings.login_idle_timeout),
         # The flow hands the sign-in to this browser in its last answer.
         claim=claim_digest(request, started),
@@ -144,21 +146,28 @@ async def _start_flow(request: Request, flows: Flows, address: str, address_key:
 
 
 def _may_reset(account: Account) -> bool:
-    # An active account: with its second factor on record (a phone account without its
-    # number would skip it), or with none yet — a portal user from before MFA, or one an
-    # administrator reset, who goes on to register it. An unfinished registration continues
-    # through "Having trouble logging in?" instead.
+    # An active account: with its second factor on record (a phone account without its number
+    # would skip it), or with none yet — a user from before MFA, or one an administrator reset,
+    # who goes on to register it. An unfinished registration goes through "Having trouble".
     if account.status != "active":
         return False
-    return account.mfa_method in (None, "email") or (account.mfa_method == "phone" and bool(account.mfa_phone))
+    return account.mfa_method in (None, "email", "app") or (account.mfa_method == "phone" and bool(account.mfa_phone))
 
 
 # --- the edge's part of each action --------------------------------------------------------
 async def _verify(request: Request, flows: Flows, flow_id: str, body: CodeBody) -> FlowView:
     """The flow compares digests; tries also count here, per address and per client, across
     every flow started for that address (and a success does not wipe them: see the policy)."""
-    check = CodeCheck(POLICIES["password_reset_code"], reset_address.bound_address(request, flow_id), "password_reset")
-    return await verify_throttled(request, flows, flow_id, body.code, check)
+    return await verify_throttled(request, flows, flow_id, body.code, _code_check(request, flow_id))
+
+
+def _code_check(request: Request, flow_id: str) -> CodeCheck:
+    return CodeCheck(POLICIES["password_reset_code"], reset_address.bound_address(request, flow_id), "password_reset")
+
+
+def _app_factor_check(request: Request, flows: Flows, flow_id: str) -> tuple[CodeCheck, str]:
+    bound = flows.binding(request, PROCESS, flow_id)  # the account the reset was started for
+    return _code_check(request, flow_id), bound.account_id if bound is not None else ""
 
 
 async def _set_password(request: Request, flows: Flows, flow_id: str, body: PasswordBody) -> FlowView:
@@ -183,9 +192,7 @@ async def _account_of(request: Request, flow_id: str) -> Account | None:
     client = await request.app.state.resources.temporal()
     described = await client.get_workflow_handle(flow_id).describe()
     account_id = described.typed_search_attributes.get(sa.ACCOUNT_ID)
-    pool = await request.app.state.resources.pool()
-    async with pool.acquire() as conn:
-        return await account_by_id(conn, account_id) if account_id else None
+    return await _account_by_id(request, account_id) if account_id else None
 
 
 # --- answering ------------------------------------------------------------------------------
@@ -224,7 +231,7 @@ async def _sign_in(request: Request, flows: Flows, flow_id: str, view: FlowView)
         account_id = await claim_bound(request, flow_id, flows.binding(request, PROCESS, flow_id), view.grant)
         account = await _account_by_id(request, account_id) if account_id else None
         if account is not None and account.mfa_method is None:
-            return await _on_to_enrollment(request, flows, account)
+            return await after_password_reset(request, flows, account)
         if account_id is not None:
             # The reset itself ended every other sign-in of the account: its own may follow.
             await sign_in(request, response, account_id)
@@ -240,24 +247,6 @@ async def _account_by_id(request: Request, account_id: str) -> Account | None:
     pool = await request.app.state.resources.pool()
     async with pool.acquire() as conn:
         return await account_by_id(conn, account_id)
-
-
-async def _on_to_enrollment(request: Request, flows: Flows, account: Account) -> Response:
-    """A Section 1 user who forgot their old password: this reset proved the mailbox on
-    record (its code went there) and set the password, so the enrollment it hands over to
-    asks only for the phone (or email instead)."""
-    settings = request.app.state.resources.settings
-    started = Binding(flows.new_id(ENROLLMENT), str(account.id), bound_now())
-    start = EnrollmentStart(
-        started.account_id, purpose="password_reset", email=account.email or "", email_verified=True,
-        has_new_password=True, timings=flow_timings(settings), claim=claim_digest(request, started),
-    )
-    flow_id = await flows.start(ENROLLMENT, MfaEnrollmentWorkflow.run, start, flow_id=started.flow_id)
-    pool = await request.app.state.resources.pool()
-    async with pool.acquire() as conn:
-        await audit.record(conn, "mfa.after_password_reset", subject=account.id, client_ip=client_ip(request), detail={"flow": flow_id})
-    response = JSONResponse({"detail": ENROLL_NEXT, "next": "/api/v1/mfa"}) if is_api(request) else flows.redirect("/mfa")
-    return flows.bind(response, request, ENROLLMENT, flow_id, account_id=started.account_id, bound_at=started.bound_at)
 
 
 def _unbind(request: Request, response: Response) -> None:
@@ -286,6 +275,7 @@ SCREENS = FlowScreens(
         Action("code/send", "Send new code / send a new code / Call me again (the cooldown and cap apply)",
                PasswordResetWorkflow.send_code),
         Action("continue", "Continue, once the email address is verified", PasswordResetWorkflow.continue_reset),
+        *app_factor_actions(PasswordResetWorkflow, _app_factor_check),
     ),
 )
 SCREENS.serve(router)

@@ -3,11 +3,13 @@ or stopped short of it."""
 
 from __future__ import annotations
 
+import uuid
+
 import asyncpg
 
 from activities.contracts import MfaChoice
 from activities.postgres import AccountActivities
-from domain import digests
+from domain import authenticator_app, digests
 from domain.passwords import hash_password
 from store.providers import add_provider
 from store.sessions import create_session
@@ -62,3 +64,16 @@ async def session_token(live_app, user_id: str) -> str:
             idle=live_app.settings.session_idle_timeout, absolute=live_app.settings.session_absolute_timeout,
         )
     return token
+
+
+async def add_app_user(pool: asyncpg.Pool, secret_key: str, **user: str) -> tuple[str, str]:
+    """An active user whose second factor is an authenticator app: (its id, the app's secret)."""
+    user_id = await add_user(pool, "email", **user)
+    secret = authenticator_app.new_secret()
+    sealed = authenticator_app.seal(digests.derive_key(secret_key, authenticator_app.SEAL_KEY), user_id, secret)
+    async with pool.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO authenticator_apps (user_id, secret_sealed, confirmed_at) VALUES ($1, $2, now())", uuid.UUID(user_id), sealed
+        )
+        await conn.execute("UPDATE users SET mfa_method = 'app' WHERE id = $1", uuid.UUID(user_id))
+    return user_id, secret

@@ -12,6 +12,7 @@ from temporalio.worker import Worker
 from tests.support.challenge_flow import ChallengeFlow, ChallengeStart
 from tests.support.temporal import client_for, make_settings
 from tests.workflows.fake_accounts import FakeAccounts
+from tests.workflows.fake_authenticator import FakeAuthenticator
 from tests.workflows.fakes import FakeSenders
 from tests.workflows.harness import Flows
 from workflows.registry import WORKFLOWS
@@ -23,13 +24,14 @@ async def flows(temporal_env):
     client = client_for(temporal_env, settings)
     senders = FakeSenders(settings.secret_key)
     accounts = FakeAccounts()
+    authenticator = FakeAuthenticator(settings.secret_key)
     async with Worker(
         client,
         task_queue=settings.temporal_task_queue,
         workflows=WORKFLOWS,
-        activities=senders.activities() + accounts.activities(),
+        activities=senders.activities() + accounts.activities() + authenticator.activities(),
     ):
-        yield Flows(temporal_env, client, settings.temporal_task_queue, senders, accounts)
+        yield Flows(temporal_env, client, settings.temporal_task_queue, senders, accounts, authenticator)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.terms import TERMS_VERSION
 from operations.flows import LOCAL_ACTIVITY_MARKER
 from tests.workflows.fake_accounts import FakeAccounts
+from tests.workflows.fake_authenticator import FakeAuthenticator
 from tests.workflows.fakes import FakeSenders
 from workflows.flow import FlowView
 from workflows.registry import view_type
@@ -31,6 +32,7 @@ class Flows:
     task_queue: str
     senders: FakeSenders
     accounts: FakeAccounts
+    authenticator: FakeAuthenticator | None = None
 
     async def start(self, run: Any, arg: Any, *, prefix: str) -> WorkflowHandle:
         return await self.client.start_workflow(

@@ -1,0 +1,102 @@
+"""The edge's part of the authenticator app and recovery codes (issue 10): what must be shown
+to the person but never pass through a flow's history — the app's key and QR code while it
+is set up, and a new set of recovery codes, shown once — and the keyed digest a typed
+recovery code travels as."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from fastapi import Request
+from pydantic import BaseModel
+
+from api.client_address import client_ip
+from api.code_checks import CodeBody, CodeCheck, throttled_guess, verify_throttled
+from api.flow_router import Action
+from api.flows import Flows
+from domain import authenticator_app, digests, recovery_codes
+from store import audit, authenticator_apps
+from store import recovery_codes as stored_codes
+from store.accounts import account_by_id
+from workflows.app_factor import NOT_A_RECOVERY_CODE
+from workflows.flow import FlowView
+
+# For a flow's action: the throttle its codes count toward, and the account it is for.
+CheckOf = Callable[[Request, Flows, str], tuple[CodeCheck, str]]
+
+
+class RecoveryCodeBody(BaseModel):
+    """Recovery code, Sign in (or Continue)."""
+
+    code: str
+
+
+def app_factor_actions(flow: Any, check_of: CheckOf) -> tuple[Action, ...]:
+    """The actions of the app's second factor (workflows/app_factor.py) in a process whose
+    flow (``flow``, the workflow class) opts into it: the app's code, or a recovery code,
+    each throttled as every code of that process is."""
+
+    async def app_code(request: Request, flows: Flows, flow_id: str, body: CodeBody) -> FlowView:
+        check, _ = check_of(request, flows, flow_id)
+        return await verify_throttled(request, flows, flow_id, body.code, check, update=flow.verify_app_code)
+
+    async def recovery_code(request: Request, flows: Flows, flow_id: str, body: RecoveryCodeBody) -> FlowView:
+        check, account_id = check_of(request, flows, flow_id)
+        digest = recovery_code_digest(request, account_id, body.code) if account_id else None
+        if digest is None:
+            return (await flows.view(flow_id)).refused("code", NOT_A_RECOVERY_CODE, "not_a_recovery_code")
+        return await throttled_guess(
+            request, flows, flow_id, check, lambda: flows.update(flow_id, flow.verify_recovery_code, digest)
+        )
+
+    return (
+        Action("app/verify", "Code from your authenticator app, Verify code", body=CodeBody, edge=app_code),
+        Action("recovery-code", "Use a recovery code instead of the app", flow.use_recovery_code),
+        Action("recovery-code/verify", "Recovery code, Sign in (login) or Continue (password reset)",
+               body=RecoveryCodeBody, edge=recovery_code),
+        Action("app", "Back to the authenticator app's code", flow.use_app_code),
+    )
+
+
+async def with_app_setup(request: Request, view: FlowView, account_id: str) -> FlowView:
+    """``view`` with the key and otpauth address of the app being set up for ``account_id``
+    (for the screen's QR code, or a JSON client's own)."""
+    resources = request.app.state.resources
+    pool = await resources.pool()
+    user_id = UUID(account_id)
+    async with pool.acquire() as conn:
+        sealed = await authenticator_apps.pending(conn, user_id)
+        account = await account_by_id(conn, account_id)
+    if sealed is None or account is None:
+        return view
+    key = digests.derive_key(resources.settings.secret_key, authenticator_app.SEAL_KEY)
+    secret = authenticator_app.unseal(key, str(user_id), sealed)
+    uri = authenticator_app.setup_uri(secret, account.email or account.username)
+    return dataclasses.replace(view, app_key=authenticator_app.grouped(secret), app_uri=uri)
+
+
+async def issue_recovery_codes(request: Request, account_id: str, *, flow_id: str = "") -> list[str]:
+    """A new set of recovery codes for the account, in place of any before it: their digests
+    and the audit row in one transaction. The codes themselves are only in the answer."""
+    codes = recovery_codes.new_codes()
+    resources = request.app.state.resources
+    key = digests.derive_key(resources.settings.secret_key, recovery_codes.DIGEST_KEY)
+    user_id = UUID(account_id)
+    pool = await resources.pool()
+    async with pool.acquire() as conn, conn.transaction():
+        await stored_codes.replace(conn, user_id, [recovery_codes.digest(key, account_id, code) for code in codes])
+        detail = {"flow": flow_id} if flow_id else {}
+        await audit.record(conn, "recovery_codes.issued", subject=user_id, client_ip=client_ip(request), detail=detail)
+    return codes
+
+
+def recovery_code_digest(request: Request, account_id: str, typed: str) -> str | None:
+    """What a typed recovery code travels as; None when it is no recovery code at all."""
+    code = recovery_codes.normalise(typed)
+    if code is None:
+        return None
+    key = digests.derive_key(request.app.state.resources.settings.secret_key, recovery_codes.DIGEST_KEY)
+    return recovery_codes.digest(key, account_id, code)

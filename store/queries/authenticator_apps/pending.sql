@@ -1,0 +1,1 @@
+SELECT pending_sealed FROM authenticator_apps WHERE user_id = $1

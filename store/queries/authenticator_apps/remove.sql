@@ -1,0 +1,1 @@
+DELETE FROM authenticator_apps WHERE user_id = $1

@@ -1,0 +1,59 @@
+"""The authenticator activities, faked under their real names: one secret per account in
+memory, checked with the real domain code, so a test types what pyotp shows for it."""
+
+from __future__ import annotations
+
+import time
+
+import pyotp
+from temporalio import activity
+
+from activities.contracts import APP_CODE_USED, APP_CODE_VERIFIED, APP_CODE_WRONG, AppCode, RecoveryCode, RecoveryCodeUsed
+from domain import authenticator_app, digests
+
+
+class FakeAuthenticator:
+    def __init__(self, secret_key: str) -> None:
+        self.code_key = digests.derive_key(secret_key, digests.CODE_KEY)
+        self.pending: dict[str, str] = {}  # account id -> secret being set up
+        self.in_use: dict[str, str] = {}
+        self.last_step: dict[str, int] = {}
+        self.recovery_digests: dict[str, set[str]] = {}  # account id -> unused codes' digests
+        self.calls: list[tuple[str, object]] = []
+
+    def code(self, account_id: str) -> str:
+        """What the person's app shows now: for the app being set up, else the one in use."""
+        return pyotp.TOTP(self.pending.get(account_id) or self.in_use[account_id]).now()
+
+    def activities(self) -> list:
+        @activity.defn(name="stage_authenticator_app")
+        async def stage_authenticator_app(account_id: str) -> None:
+            self.calls.append(("stage_authenticator_app", account_id))
+            self.pending[account_id] = authenticator_app.new_secret()
+
+        @activity.defn(name="check_app_code")
+        async def check_app_code(typed: AppCode) -> str:
+            self.calls.append(("check_app_code", typed))
+            secret = (self.pending if typed.setting_up else self.in_use).get(typed.account_id)
+            flow = activity.info().workflow_id
+            found = authenticator_app.matching_step if secret else None
+            step = found(secret, self.code_key, flow, typed.code_digest, time.time()) if found else None
+            if step is None:
+                return APP_CODE_WRONG
+            if typed.setting_up:
+                self.in_use[typed.account_id] = self.pending.pop(typed.account_id)
+            elif step <= self.last_step.get(typed.account_id, 0):
+                return APP_CODE_USED
+            self.last_step[typed.account_id] = step
+            return APP_CODE_VERIFIED
+
+        @activity.defn(name="use_recovery_code")
+        async def use_recovery_code(typed: RecoveryCode) -> RecoveryCodeUsed:
+            self.calls.append(("use_recovery_code", typed))
+            unused = self.recovery_digests.get(typed.account_id, set())
+            if typed.code_digest not in unused:
+                return RecoveryCodeUsed(accepted=False)
+            unused.remove(typed.code_digest)
+            return RecoveryCodeUsed(accepted=True, left=len(unused))
+
+        return [stage_authenticator_app, check_app_code, use_recovery_code]

@@ -1,0 +1,103 @@
+"""The second factor of someone whose method is the authenticator app (issue 10), the part
+login and password reset opt into: the code the app shows, or, without the app at hand, one
+of their recovery codes, which passes once and tells them by email how many are left. The
+host flow's steps have APP_CODE and RECOVERY_CODE; it holds ``_start`` and ``_notices``,
+says where notices go and what follows the factor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.contracts import AppCode, RecoveryCode, RecoveryCodeUsed
+    from activities.postgres_authenticator import AuthenticatorActivities
+    from domain.digests import is_digest
+    from workflows.app_code_step import AppCodeStep, WrongTries
+    from workflows.code_challenge import Outcome
+    from workflows.database_steps import database_step
+    from workflows.flow import FlowView, field_error
+    from workflows.notices import RECOVERY_CODE_USED
+
+RECOVERY_CODE_WRONG = "This recovery code is incorrect, or it was used already."
+RECOVERY_CODE_LOCKED = "Too many incorrect recovery codes. Please start again."
+NOT_A_RECOVERY_CODE = "Enter a recovery code: 16 letters and digits, as printed."
+
+
+class AppFactorStep(AppCodeStep):
+    STEPS: Any  # the flow's step enum
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._recovery_wrong_tries = WrongTries(RECOVERY_CODE_WRONG, RECOVERY_CODE_LOCKED)
+        self._checking_recovery_code = False
+
+    # --- what the host flow says ----------------------------------------------------------
+    async def _second_factor_passed(self) -> None:
+        """Hook: the app's code or a recovery code was right; move on from here."""
+        raise NotImplementedError
+
+    def _notices_to(self) -> str:
+        """The address on record, told when a recovery code is used."""
+        raise NotImplementedError
+
+    # --- the app's code ---------------------------------------------------------------------
+    def _app_code_screen(self) -> str:
+        return self.STEPS.APP_CODE
+
+    def _app_code_of(self, code_digest: str) -> AppCode:
+        return AppCode(self._start.account_id, code_digest)
+
+    async def _app_code_verified(self) -> None:
+        await self._second_factor_passed()
+
+    @workflow.update
+    def use_recovery_code(self) -> FlowView:
+        """Use a recovery code instead: the app is not at hand."""
+        return self._back_to(self.STEPS.RECOVERY_CODE)
+
+    @use_recovery_code.validator
+    def _check_use_recovery_code(self) -> None:
+        self._expect_step(self.STEPS.APP_CODE)
+
+    @workflow.update
+    def use_app_code(self) -> FlowView:
+        """Back to the authenticator app's code."""
+        return self._back_to(self.STEPS.APP_CODE)
+
+    @use_app_code.validator
+    def _check_use_app_code(self) -> None:
+        self._expect_step(self.STEPS.RECOVERY_CODE)
+
+    # --- a recovery code --------------------------------------------------------------------
+    @workflow.update
+    async def verify_recovery_code(self, code_digest: str) -> FlowView:
+        self._touch()
+        self._checking_recovery_code = True
+        try:
+            typed = RecoveryCode(self._start.account_id, code_digest)
+            used: RecoveryCodeUsed = await database_step(AuthenticatorActivities.use_recovery_code, typed)
+        finally:
+            self._checking_recovery_code = False
+        if used.accepted:
+            self._notices.send(self._start.account_id, RECOVERY_CODE_USED, self._notices_to(), left=str(used.left))
+            self._clear_errors()
+            await self._second_factor_passed()
+        else:
+            self._recovery_wrong_tries.refuse(self)
+        return self._answer()
+
+    @verify_recovery_code.validator
+    def _check_recovery_code(self, code_digest: str) -> None:
+        self._expect_step(self.STEPS.RECOVERY_CODE)
+        if self._checking_recovery_code:
+            raise field_error("code", "Your code is being checked. Please wait.")
+        if self._recovery_wrong_tries.used_up:
+            raise field_error("code", RECOVERY_CODE_LOCKED, Outcome.LOCKED.value)
+        if not is_digest(code_digest):
+            raise field_error("code", NOT_A_RECOVERY_CODE, "not_a_recovery_code")
+
+    def _expect_step(self, step: str) -> None:
+        if self._view.step != step:
+            raise field_error("form", "This step is already complete.")

@@ -27,7 +27,7 @@ from api.input_guard import InputGuard
 from api.request_telemetry import RequestTelemetry
 from api.resources import Resources, Unavailable, database_outage, temporal_outage
 from api.routes import codec, enrollment, first_login, health, login, portal, registration, registration_reset, twilio
-from api.routes import admin_reset, manage_users, operations, password_reset, staff_login
+from api.routes import admin_reset, manage_users, operations, password_reset, recovery_codes, staff_login
 from api.security import SecurityHeaders, Signer
 from api.sessions import SignInRequired, sign_in_required
 from domain import digests
@@ -78,7 +78,8 @@ def create_app(
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     process_routers = (portal.router, registration.router, enrollment.router, first_login.router, registration_reset.router,
-                       password_reset.router, login.router, staff_login.router, manage_users.router, admin_reset.router)
+                       password_reset.router, login.router, staff_login.router, manage_users.router, admin_reset.router,
+                       recovery_codes.router)
     for router in (health.router, codec.router, twilio.router, operations.router, *process_routers, *extra_routers):
         app.include_router(router)
     _install_error_pages(app)

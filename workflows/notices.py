@@ -25,6 +25,7 @@ EMAIL_CHANGED = "email_changed"
 PASSWORD_CHANGED = "password_changed"
 MFA_REGISTERED = "mfa_registered"
 RECOVERY_CODE_USED = "recovery_code_used"
+RECOVERY_CODES_ISSUED = "recovery_codes_issued"
 
 NOTICE_SEND = {
     "start_to_close_timeout": timedelta(seconds=30),

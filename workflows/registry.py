@@ -11,6 +11,7 @@ from workflows.maintenance import MaintenanceWorkflow
 from workflows.password_reset import PasswordResetWorkflow
 from workflows.registration import ProviderRegistrationWorkflow
 from workflows.registration_reset import REASONS, RegistrationResetWorkflow
+from workflows.security_notice import SecurityNoticeWorkflow
 from workflows.staff_login import StaffLoginWorkflow
 
 WORKFLOWS: list[type] = [
@@ -21,6 +22,7 @@ WORKFLOWS: list[type] = [
     PasswordResetWorkflow,
     ProviderAdminResetWorkflow,
     StaffLoginWorkflow,
+    SecurityNoticeWorkflow,
     MaintenanceWorkflow,
 ]
 

@@ -17,6 +17,7 @@ from api.dependencies import PoolDep, SignerDep, TemplatesDep
 from api.flow_sign_in import REFUSED
 from api.remember_me import REMEMBER_COOKIE, drop_cookie, forget, live_for_account
 from api.security import Signer
+from api.routes.recovery_codes import codes_left
 from api.routes.staff_login import offers_provider_logout
 from api.sessions import SignedIn, current_user, live_sessions, sign_out, sign_out_others
 from domain.email import mask_email
@@ -76,6 +77,7 @@ class AccountSummary(BaseModel):
     email: str  # masked, "" without one
     remember_me: list[RememberedOption]
     sessions: list[ActiveSessionOut]
+    recovery_codes_left: int | None = None  # for an authenticator-app user
 
 
 class SignedOutOthers(BaseModel):
@@ -192,4 +194,5 @@ async def _summary(request: Request, account: Account) -> AccountSummary:
         email=mask_email(account.email) if account.email else "",
         remember_me=[RememberedOption(option=r.login_option, expires_at=r.expires_at, this_client=r.this_browser) for r in remembered],
         sessions=[ActiveSessionOut(**dataclasses.asdict(s)) for s in sessions],
+        recovery_codes_left=await codes_left(await request.app.state.resources.pool(), account),
     )

@@ -165,6 +165,9 @@ async def test_an_expired_registration_link_points_to_registration_reset(email, 
         ("password_changed", {}, "The password of your Atrezzo Provider Portal account was changed"),
         ("mfa_registered", {"method": "phone", "phone": "XXX-XXX-0143"}, "go to the phone number XXX-XXX-0143"),
         ("mfa_registered", {"method": "email"}, "now go to this email address"),
+        ("mfa_registered", {"method": "app"}, "you now sign in with the codes of an authenticator app"),
+        ("recovery_code_used", {"left": "7"}, "Each code works once: 7"),
+        ("recovery_codes_issued", {}, "The codes you had before no longer work"),
     ],
 )
 async def test_security_notices_say_what_changed_and_what_to_do_if_it_was_not_you(email, mail, template, detail, says):

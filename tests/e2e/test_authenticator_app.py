@@ -1,7 +1,8 @@
 """The authenticator app in a browser, read by its labels (issue 10): an existing user chooses
 AUTHENTICATOR APP, verifies the email on record, creates a password, adds the key to "the
 app" (pyotp here) and types its code, keeps the recovery codes, and lands on home. Signed
-out, Login with Email asks for the app's code; next time, a recovery code signs in instead."""
+out, Login with Email asks for the app's code; next time, a recovery code signs in instead,
+and new codes come from the home page with the password."""
 
 from __future__ import annotations
 
@@ -69,3 +70,12 @@ async def test_set_up_the_app_then_sign_in_with_it_and_with_a_recovery_code(live
     await page.get_by_role("button", name="Sign in").click()
     await page.wait_for_url(re.compile(r"/home$"))
     await page.get_by_text("Welcome, Lee Legacy").wait_for()
+    await page.get_by_text("9 unused").wait_for()
+
+    # New codes from home, with the password typed again: the old ones stop working.
+    await page.get_by_role("link", name="Get new recovery codes").click()
+    await page.get_by_label("Password").fill(NEW_PASSWORD)
+    await page.get_by_role("button", name="Get new recovery codes").click()
+    await page.get_by_role("heading", name="Your New Recovery Codes").wait_for()
+    fresh = await page.get_by_role("list", name="Recovery codes").get_by_role("listitem").all_inner_texts()
+    assert len(fresh) == 10 and not set(fresh) & set(codes)

@@ -20,6 +20,7 @@ from activities.housekeeping import HousekeepingActivities
 from activities.phone import PhoneActivities, twilio_client
 from activities.postgres import AccountActivities
 from activities.postgres_authenticator import AuthenticatorActivities
+from activities.postgres_passkeys import PasskeyActivities
 from activities.postgres_staff import StaffAccountActivities
 from engine.client import connect
 from engine.interceptors import FlowMetrics
@@ -46,6 +47,7 @@ def activities(settings: Settings, pool: asyncpg.Pool, tracer: opentelemetry.tra
         *AccountActivities(pool).all(),
         *StaffAccountActivities(pool, settings.staff_group_roles).all(),
         *AuthenticatorActivities(pool, settings.secret_key).all(),
+        *PasskeyActivities(pool, settings.secret_key, settings.public_base_url).all(),
         *HousekeepingActivities(pool).all(),
     ]
 

@@ -201,3 +201,19 @@ class RecoveryCodeUsed:
 APP_CODE_VERIFIED = "verified"
 APP_CODE_WRONG = "wrong"
 APP_CODE_USED = "used"  # right, but its time step was spent by an earlier sign-in
+
+
+@dataclass(frozen=True)
+class PasskeyAnswer:
+    """What a browser's passkey ceremony answered (public: a signature over a challenge that
+    only this ceremony of this flow had, and for a new passkey its public key)."""
+
+    account_id: str
+    ceremony: int  # the flow's ceremony number, from which the challenge is derived
+    answer: str  # the browser's JSON (PublicKeyCredential.toJSON())
+    name: str = ""  # a new passkey's name
+    as_method: bool = False  # a new passkey becomes the account's second factor
+
+
+PASSKEY_VERIFIED = "verified"
+PASSKEY_REFUSED = "refused"

@@ -27,11 +27,12 @@ from api.input_guard import InputGuard
 from api.request_telemetry import RequestTelemetry
 from api.resources import Resources, Unavailable, database_outage, temporal_outage
 from api.routes import codec, enrollment, first_login, health, login, portal, registration, registration_reset, twilio
-from api.routes import admin_reset, manage_users, operations, password_reset, recovery_codes, staff_login
+from api.routes import admin_reset, manage_users, operations, passkeys, password_reset, recovery_codes, staff_login
 from api.security import SecurityHeaders, Signer
 from api.sessions import SignInRequired, sign_in_required
 from domain import digests
 from domain.authenticator_app import setup_qr_svg
+from domain.passkeys import RelyingParty
 from engine.telemetry import Telemetry, for_process
 from settings import Settings
 
@@ -70,6 +71,8 @@ def create_app(
     app.state.templates.env.globals["action_of"] = declared_actions(enrollment.SCREENS, login.SCREENS, password_reset.SCREENS)
     # The authenticator app's setup screen draws its QR code inline (no image request).
     app.state.templates.env.globals["qr_code"] = lambda uri: Markup(setup_qr_svg(uri))
+    # Passkeys belong to a host name: the method screen offers them only where the portal has one.
+    app.state.templates.env.globals["passkeys_offered"] = RelyingParty.of(settings.public_base_url) is not None
     # Innermost of the middleware: what it refuses still gets the security headers.
     app.add_middleware(InputGuard)
     app.add_middleware(SecurityHeaders)
@@ -79,7 +82,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     process_routers = (portal.router, registration.router, enrollment.router, first_login.router, registration_reset.router,
                        password_reset.router, login.router, staff_login.router, manage_users.router, admin_reset.router,
-                       recovery_codes.router)
+                       recovery_codes.router, passkeys.router)
     for router in (health.router, codec.router, twilio.router, operations.router, *process_routers, *extra_routers):
         app.include_router(router)
     _install_error_pages(app)

@@ -26,7 +26,7 @@ from domain.errors import FieldError
 from domain.passwords import hash_password, needs_rehash, opens
 from settings import Settings
 from store import audit
-from store.accounts import Account, rehash_password
+from store.accounts import Account, account_by_id, rehash_password
 
 USE_KEPRO_BOX = (
     "This is a Kepro address: please use the LOGIN button in the Kepro box on the login page. "
@@ -103,3 +103,22 @@ async def _audit(request: Request, pool: asyncpg.Pool, event: str, account: Acco
     async with pool.acquire() as conn:
         subject = account.id if account is not None else None
         await audit.record(conn, event, subject=subject, client_ip=client_ip(request), detail=detail)
+
+
+# A signed-in person typing their password again before a change to how they sign in: it
+# counts toward the same tries as Login's, per account address and per client.
+REAUTHENTICATION = CredentialCheck(POLICIES["login"], "account.password_again_failed", "login.locked_out", ("active",))
+WRONG_PASSWORD = "Your password is incorrect."
+
+
+async def password_again(request: Request, pool: asyncpg.Pool, account: Account, password: str) -> str:
+    """"" when ``password`` opens ``account``; otherwise what to tell the person."""
+
+    async def this_account(conn: asyncpg.Connection) -> Account | None:
+        return await account_by_id(conn, account.id)
+
+    try:
+        proven = await check_credentials(request, pool, REAUTHENTICATION, account.email or account.username, this_account, password)
+    except Throttled as throttled:
+        return throttled.message
+    return "" if proven is not None else WRONG_PASSWORD

@@ -64,8 +64,9 @@ class FlowScreens:
     view: type[FlowView] = FlowView  # what the process's screens show: the twins' answers
     screen: str = ""  # the current screen's path, when it is not ``prefix``
     shown: Callable[[FlowView], FlowView] = lambda view: view  # what a screen may show of the view
-    # What the edge adds to a screen that the flow must not hold (the app's key while it is set up).
-    dressed: Callable[[Request, FlowView], Awaitable[FlowView]] | None = None
+    # What the edge adds to a screen that the flow must not hold (the app's key while it is set
+    # up, a passkey ceremony's options), given the flow's id and its view.
+    dressed: Callable[[Request, Flows, str, FlowView], Awaitable[FlowView]] | None = None
     gone: Callable[[Request, Flows], Response] | None = None  # no flow bound; None: the app's 404 answer
     responses: dict[int, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
@@ -92,7 +93,7 @@ class FlowScreens:
             return await self.finish(request, flows, flow_id, view)
         shown = self.shown(view)
         if self.dressed is not None:
-            shown = await self.dressed(request, shown)
+            shown = await self.dressed(request, flows, flow_id, shown)
         return flows.respond(request, shown, template_dir=self.process)
 
     def _handler(self, action: Action) -> Callable[..., Awaitable[Response]]:

@@ -6,7 +6,7 @@ recovery code travels as."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
 
@@ -17,11 +17,13 @@ from api.client_address import client_ip
 from api.code_checks import CodeBody, CodeCheck, throttled_guess, verify_throttled
 from api.flow_router import Action
 from api.flows import Flows
-from domain import authenticator_app, digests, recovery_codes
+from domain import authenticator_app, digests, passkeys, recovery_codes
 from store import audit, authenticator_apps
+from store import passkeys as stored_passkeys
 from store import recovery_codes as stored_codes
 from store.accounts import account_by_id
-from workflows.app_factor import NOT_A_RECOVERY_CODE
+from workflows.passkey_step import PasskeyEntry
+from workflows.second_factor import NOT_A_RECOVERY_CODE
 from workflows.flow import FlowView
 
 # For a flow's action: the throttle its codes count toward, and the account it is for.
@@ -57,8 +59,72 @@ def app_factor_actions(flow: Any, check_of: CheckOf) -> tuple[Action, ...]:
         Action("recovery-code", "Use a recovery code instead of the app", flow.use_recovery_code),
         Action("recovery-code/verify", "Recovery code, Sign in (login) or Continue (password reset)",
                body=RecoveryCodeBody, edge=recovery_code),
-        Action("app", "Back to the authenticator app's code", flow.use_app_code),
+        Action("factor", "Back to the app's code or the passkey", flow.use_second_factor),
+        passkey_action(flow),
     )
+
+
+class PasskeyBody(BaseModel):
+    """A passkey ceremony's answer: what the browser's navigator.credentials call gave, as
+    PublicKeyCredential.toJSON() makes it."""
+
+    credential: str
+
+
+class NewPasskeyBody(PasskeyBody):
+    """A new passkey: the browser's answer, and the name the person gave it."""
+
+    name: str = ""
+
+
+def dressed_for_passkey(check_of: CheckOf) -> Callable[[Request, Flows, str, FlowView], Awaitable[FlowView]]:
+    """A process's ``dressed`` (api/flow_router.py): its passkey screen gets the ceremony's options."""
+
+    async def dressed(request: Request, flows: Flows, flow_id: str, view: FlowView) -> FlowView:
+        if view.step != "passkey":
+            return view
+        _, account_id = check_of(request, flows, flow_id)
+        return await with_passkey_options(request, flow_id, view, account_id, new=False)
+
+    return dressed
+
+
+# What the edge does with the flow's answer to a passkey, before it is shown.
+Then = Callable[[Request, str, FlowView], Awaitable[FlowView]]
+
+
+def passkey_action(flow: Any, *, new: bool = False, then: Then | None = None) -> Action:
+    """The passkey screen's action: a new passkey (with its name), or one of the person's."""
+
+    async def answer(request: Request, flows: Flows, flow_id: str, body: PasskeyBody) -> FlowView:
+        name = body.name if isinstance(body, NewPasskeyBody) else ""
+        view = await flows.update(flow_id, flow.answer_passkey, PasskeyEntry(body.credential, name))
+        return await then(request, flow_id, view) if then is not None else view
+
+    summary = "Passkey: the browser's answer to the screen's passkey_options" + (", and its name" if new else "")
+    return Action("passkey", summary, body=NewPasskeyBody if new else PasskeyBody, edge=answer)
+
+
+async def with_passkey_options(request: Request, flow_id: str, view: FlowView, account_id: str, *, new: bool) -> FlowView:
+    """``view`` with the options of its passkey ceremony: to make a new passkey for
+    ``account_id`` (``new``), or to sign with one of theirs."""
+    resources = request.app.state.resources
+    rp = passkeys.RelyingParty.of(resources.settings.public_base_url)
+    if rp is None or not account_id:
+        return view
+    key = digests.derive_key(resources.settings.secret_key, passkeys.CHALLENGE_KEY)
+    challenge = passkeys.challenge(key, flow_id, view.passkey_ceremony)
+    pool = await resources.pool()
+    async with pool.acquire() as conn:
+        theirs = await stored_passkeys.ids_of(conn, UUID(account_id))
+        account = await account_by_id(conn, account_id) if new else None
+    if new and account is not None:
+        display = f"{account.first_name} {account.last_name}"
+        # The user handle is the account's id: it names no one (a passkey's user.id must not hold PII).
+        options = passkeys.creation_options(rp, challenge, UUID(account_id).bytes, account.email or account.username, display, theirs)
+    else:
+        options = passkeys.request_options(rp, challenge, theirs)
+    return dataclasses.replace(view, passkey_options=options)
 
 
 async def with_app_setup(request: Request, view: FlowView, account_id: str) -> FlowView:

@@ -1,4 +1,4 @@
-"""The dev stack's child processes live and die with it.
+"""The dev stack's child processes live and die with it, and are ready once their port opens.
 
 - Each child asks the kernel for SIGTERM when its parent dies (PR_SET_PDEATHSIG), so even a
   supervisor killed with SIGKILL, or whose terminal closed, takes its children along.
@@ -14,6 +14,7 @@ import ctypes
 import json
 import os
 import signal
+import socket
 import subprocess
 import time
 from pathlib import Path
@@ -96,3 +97,23 @@ def _signal_group(pid: int, sig: int) -> None:
             os.kill(pid, sig)
         except (ProcessLookupError, PermissionError):
             pass
+
+
+class StartupError(Exception):
+    pass
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(0.2)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_for_port(name: str, port: int, child: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not port_open(port):
+        if child.poll() is not None:
+            raise StartupError(f"{name} exited during start-up (exit {child.returncode}); see its log in the logs folder")
+        if time.monotonic() > deadline:
+            raise StartupError(f"{name} did not open port {port} within {timeout:.0f}s")
+        time.sleep(0.1)

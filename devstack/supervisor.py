@@ -15,7 +15,6 @@ import json
 import os
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,7 +26,7 @@ import asyncpg
 from devstack import dev_secrets, seed
 from devstack.oidc_provider import demo_staff_claims
 from devstack.postgres import database_url, start_embedded, stop_embedded
-from devstack.processes import AlreadyRunning, PidFile, die_with_parent
+from devstack.processes import AlreadyRunning, PidFile, StartupError, die_with_parent, port_open, wait_for_port
 from devstack.temporal_state import state_file_flags
 from engine import search_attributes as sa
 from settings import Settings
@@ -37,10 +36,6 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 DEFAULT_PORTS = {"temporal": 7233, "temporal_ui": 8233, "smtp": 1025, "inbox": 8025, "twilio": 8026, "oidc": 9400,
                  "api": 8000, "api_metrics": 9464, "worker_metrics": 9465}
-
-
-class StartupError(Exception):
-    pass
 
 
 @dataclass
@@ -60,7 +55,7 @@ class Stack:
 
     def spawn(self, name: str, args: list[str], ready_port: int | None = None, env: dict[str, str] | None = None) -> None:
         """``env``: what this child alone gets on top of the stack's environment."""
-        if ready_port is not None and _port_open(ready_port):
+        if ready_port is not None and port_open(ready_port):
             raise StartupError(f"port {ready_port} is already in use; stop what holds it or configure {name} by environment")
         log = open(self.data / "logs" / f"{name}.log", "ab")
         # A session of its own: Ctrl-C reaches us only, and we stop children in order.
@@ -71,7 +66,7 @@ class Stack:
         self.children.append((name, child))
         self.pids.record(self.children, self.daemons)
         if ready_port is not None:
-            _wait_for_port(name, ready_port, child)
+            wait_for_port(name, ready_port, child)
 
     def stop(self) -> None:
         for name, child in reversed(self.children):
@@ -179,7 +174,7 @@ def _metrics_addresses(stack: Stack) -> dict[str, dict[str, str]]:
     addresses = {}
     for process in ("api", "worker"):
         port = stack.ports[f"{process}_metrics"]
-        if _port_open(port):
+        if port_open(port):
             raise StartupError(f"port {port} (the {process}'s metrics) is already in use; set METRICS_ADDRESS= to turn metrics off")
         addresses[process] = {"METRICS_ADDRESS": f"127.0.0.1:{port}"}
     return addresses
@@ -225,7 +220,7 @@ def _start_temporal(stack: Stack) -> None:
         ],
         ready_port=stack.ports["temporal"],
     )
-    _wait_for_port("temporal UI", stack.ports["temporal_ui"], stack.children[-1][1])
+    wait_for_port("temporal UI", stack.ports["temporal_ui"], stack.children[-1][1])
     stack.env["TEMPORAL_ADDRESS"] = f"127.0.0.1:{stack.ports['temporal']}"
     # The UI calls the codec from the browser: let its origin through CORS.
     ui = stack.ports["temporal_ui"]
@@ -289,19 +284,3 @@ def _print_banner(stack: Stack) -> None:
     lines += ["", f"  Codec token (staff): {stack.env['CODEC_TOKEN']}",
               f"  CLI from another shell: .venv/bin/atrezzo ... (it reads {stack.data}/cli.env)", f"  Logs: {stack.data}/logs/", ""]
     print("\n".join(lines), flush=True)
-
-
-def _port_open(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.2)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
-def _wait_for_port(name: str, port: int, child: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while not _port_open(port):
-        if child.poll() is not None:
-            raise StartupError(f"{name} exited during start-up (exit {child.returncode}); see its log in the logs folder")
-        if time.monotonic() > deadline:
-            raise StartupError(f"{name} did not open port {port} within {timeout:.0f}s")
-        time.sleep(0.1)

@@ -9,7 +9,7 @@ from uuid import UUID
 
 import asyncpg
 
-from store import authenticator_apps, recovery_codes
+from store import authenticator_apps, passkeys, recovery_codes
 from store.sql import query
 
 ENDED_STATES = ("re_registered", "expired", "cancelled", "restarted")
@@ -34,10 +34,11 @@ async def close_reset(conn: asyncpg.Connection, run_id: str, state: str) -> UUID
 
 
 async def clear_mfa(conn: asyncpg.Connection, user_id: UUID) -> bool:
-    """Forget the user's MFA method and phone, app and recovery codes; False when there is no such user."""
+    """Forget the user's MFA method and phone, app, passkeys and recovery codes; False when there is no such user."""
     if await conn.fetchval(query("admin_resets/clear_mfa"), user_id) is None:
         return False
-    # The app and its recovery codes go with the method: the next enrollment starts clean.
+    # The app, the passkeys and the recovery codes go with the method: the next enrollment starts clean.
     await authenticator_apps.remove(conn, user_id)
+    await passkeys.remove_all(conn, user_id)
     await recovery_codes.remove(conn, user_id)
     return True

@@ -32,6 +32,7 @@ class WrongTries:
 
     wrong: str  # the message for a wrong code
     locked: str  # and for the last one allowed, and every try after it
+    field: str = "code"  # the screen's field they are shown on
     count: int = 0
 
     @property
@@ -42,7 +43,7 @@ class WrongTries:
         """One more wrong code, shown on its field with its outcome."""
         self.count += 1
         outcome = Outcome.LOCKED if self.used_up else Outcome.WRONG
-        flow._show_error("code", self.locked if self.used_up else self.wrong, outcome.value)
+        flow._show_error(self.field, self.locked if self.used_up else self.wrong, outcome.value)
 
 
 class AppCodeStep(FlowWorkflow):

@@ -25,6 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.database_steps import AUDITED_WRITES, database_step
     from workflows.emailed_link import EmailedLink, LinkOpened
     from workflows.enrollment_app import AppStep
+    from workflows.enrollment_passkey import PASSKEY_FROM_HOME, NewPasskeyStep
     from workflows.enrollment_email import EmailStep
     from workflows.enrollment_password import PasswordStep
     from workflows.flow import FlowView, field_error
@@ -35,7 +36,7 @@ with workflow.unsafe.imports_passed_through():
 
 PROCESS = "enrollment"
 # The guide's two, then the authenticator app (issue 10).
-METHODS = ("phone", "email", "app")
+METHODS = ("phone", "email", "app", "passkey")
 
 
 # Enrollments that began with a link or a code sent to the address on record: the mailbox is
@@ -43,13 +44,15 @@ METHODS = ("phone", "email", "app")
 # "existing_user" (first login) and "admin_reset" began with a password alone.
 MAILBOX_PROVEN = ("registration", "registration_reset", "resume", "password_reset")
 # Accounts someone already signs in to: changes to them are notified (workflows/notices.py).
-ESTABLISHED = ("existing_user", "admin_reset", "resume", "password_reset")
+ESTABLISHED = ("existing_user", "admin_reset", "resume", "password_reset", *PASSKEY_FROM_HOME)
 
 
 @dataclass(frozen=True)
 class EnrollmentStart:
     account_id: str
-    purpose: str  # registration | existing_user | resume | registration_reset | admin_reset | password_reset
+    # registration | existing_user | resume | registration_reset | admin_reset | password_reset,
+    # or from home: add_passkey | switch_to_passkey (workflows/enrollment_passkey.py)
+    purpose: str
     email: str = ""  # the address on record
     email_verified: bool = False
     has_new_password: bool = False
@@ -92,7 +95,7 @@ class EnrollmentView(FlowView):
 
 @workflow.defn
 class MfaEnrollmentWorkflow(
-    EmailStep, PasswordStep, AppStep, SignInHandOver, steps=EnrollmentStep, view=EnrollmentView
+    EmailStep, PasswordStep, AppStep, NewPasskeyStep, SignInHandOver, steps=EnrollmentStep, view=EnrollmentView
 ):
     _view: EnrollmentView
 
@@ -117,6 +120,8 @@ class MfaEnrollmentWorkflow(
         # Resuming after email and password were done: the phone is left (or email instead).
         resume_at_phone = start.mailbox_proven and start.email_verified and start.has_new_password
         first = EnrollmentStep.PHONE if resume_at_phone else EnrollmentStep.METHOD
+        if start.purpose in PASSKEY_FROM_HOME:
+            first, self._method = EnrollmentStep.PASSKEY, "passkey"
         self._start_flow(PROCESS, first, account_id=start.account_id)
         self._view.purpose, self._view.account_id = start.purpose, start.account_id
         if start.mailbox_proven:
@@ -151,7 +156,7 @@ class MfaEnrollmentWorkflow(
     def _check_method(self, method: str) -> None:
         self._expect(EnrollmentStep.METHOD)
         if method not in METHODS:
-            raise field_error("method", "Choose PHONE, EMAIL or AUTHENTICATOR APP.")
+            raise field_error("method", "Choose PHONE, EMAIL, AUTHENTICATOR APP or PASSKEY.")
 
     # --- phone -----------------------------------------------------------------------
     @workflow.update
@@ -235,15 +240,15 @@ class MfaEnrollmentWorkflow(
 
     async def _complete(self, method: str) -> None:
         phone = self._phone if method == "phone" else ""
-        # The app became the method with the code that confirmed it (workflows/enrollment_app.py).
-        if method != "app":
+        # The app or passkey became the method with its own check (enrollment_app, enrollment_passkey).
+        if method not in ("app", "passkey"):
             audited = workflow.patched(AUDITED_WRITES)
             choice = MfaChoice(self._start.account_id, method, phone, audited)
             await database_step(AccountActivities.complete_mfa_registration, choice)
             if not audited:
                 await self._audit("mfa.registered", method=method)
         # A new kind of factor is worth a word even to someone registering now.
-        if self._start.established or method == "app":
+        if self._start.established or method in ("app", "passkey"):
             masked = mask_phone(phone) if phone else ""
             self._notices.send(self._start.account_id, MFA_REGISTERED, self._on_record, method=method, phone=masked)
         if self._start.requires_terms:

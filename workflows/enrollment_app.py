@@ -47,10 +47,10 @@ class AppStep(AppCodeStep):
         self._expect(EnrollmentStep.APP)
 
     @workflow.update
-    async def recovery_codes_saved(self) -> FlowView:
+    async def recovery_codes_saved(self) -> FlowView:  # after the app or a passkey
         """I have saved my recovery codes, Continue."""
         self._touch()
-        await self._complete("app")
+        await self._complete(self._method)
         return self._answer()
 
     @recovery_codes_saved.validator

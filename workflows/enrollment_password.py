@@ -74,5 +74,7 @@ class PasswordStep(FlowWorkflow):
             await self._complete("email")
         elif self._method == "app":
             await self._set_up_app()
+        elif self._method == "passkey":
+            self._go(EnrollmentStep.PASSKEY)
         else:
             self._go(EnrollmentStep.PHONE)

@@ -47,6 +47,10 @@ class FlowView:
     # Only in the answer to the update that finished a flow handing over a sign-in: the account
     # the browser that sent it signs in as, given once (workflows/sign_in_hand_over.py).
     grant: str = ""
+    # A passkey screen's ceremony (workflows/passkey_step.py): its number, from which the
+    # challenge is derived, and the options the browser starts from (filled by the edge alone).
+    passkey_ceremony: int = 0
+    passkey_options: str = ""
 
     def refused(self, field_name: str, message: str, code: str = "") -> FlowView:
         """This view with one error in place of any it showed: a refusal at the edge, or of an

@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.code_challenge import CodeChallenge
     from workflows.code_step import PhoneCodeStep
     from workflows.flow import FlowView, field_error
-    from workflows.app_factor import AppFactorStep
+    from workflows.second_factor import SecondFactorStep
     from workflows.notices import Notices
     from workflows.sign_in_hand_over import SignInHandOver
     from workflows.steps import LoginStep
@@ -38,7 +38,7 @@ class LoginStart:
     timings: Timings = field(default_factory=Timings)
     # The digest of the starting browser's binding: the last update hands it the sign-in.
     claim: str = ""
-    # "app": the account's second factor is its authenticator app, whichever button was clicked.
+    # "app" or "passkey": the account's second factor, whichever button was clicked.
     second_factor: str = ""
 
 
@@ -48,7 +48,7 @@ class LoginView(FlowView):
 
 
 @workflow.defn
-class LoginWorkflow(PhoneCodeStep, AppFactorStep, SignInHandOver, steps=LoginStep, view=LoginView):
+class LoginWorkflow(PhoneCodeStep, SecondFactorStep, SignInHandOver, steps=LoginStep, view=LoginView):
     _view: LoginView
 
     @workflow.init
@@ -57,8 +57,8 @@ class LoginWorkflow(PhoneCodeStep, AppFactorStep, SignInHandOver, steps=LoginSte
         self._start = start
         self._hand_over_to(start.account_id, start.claim)
         self._notices = Notices()
-        if start.second_factor == "app":
-            first = LoginStep.APP_CODE  # nothing is sent: the app shows the code
+        if start.second_factor:
+            first = self._factor_screen()  # the app's code or the passkey: nothing is sent
         else:
             first = LoginStep.PHONE if start.option == "phone" else LoginStep.EMAIL
         self._start_flow(PROCESS, first, account_id=start.account_id)

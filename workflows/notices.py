@@ -26,6 +26,8 @@ PASSWORD_CHANGED = "password_changed"
 MFA_REGISTERED = "mfa_registered"
 RECOVERY_CODE_USED = "recovery_code_used"
 RECOVERY_CODES_ISSUED = "recovery_codes_issued"
+PASSKEY_ADDED = "passkey_added"
+PASSKEY_REMOVED = "passkey_removed"
 
 NOTICE_SEND = {
     "start_to_close_timeout": timedelta(seconds=30),

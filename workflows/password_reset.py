@@ -1,7 +1,7 @@
 """Forgot or Reset Password (guide "Forgot or Reset Password").
 
 Email Address → a 6-digit code → "Continue" → phone users then verify by SMS or a call, and
-authenticator-app users type the app's code or a recovery code (a reset never bypasses the
+authenticator-app and passkey users use the app's code, the passkey or a recovery code (a reset never bypasses the
 second factor; email-only users skip this) → New Password and
 Confirm New Password → "Continue" → home, with every other session and Remember Me revoked.
 
@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.postgres import AccountActivities
     from domain.email import mask_email
     from domain.phone import mask_phone
-    from workflows.app_factor import AppFactorStep
+    from workflows.second_factor import SecondFactorStep
     from workflows.code_challenge import CodeChallenge
     from workflows.code_step import PhoneCodeStep
     from workflows.database_steps import database_step
@@ -50,12 +50,12 @@ class PasswordResetStart:
     shown_email: str = ""
     # The digest of the starting browser's binding: the last update hands it the sign-in.
     claim: str = ""
-    # "app": the account's second factor is its authenticator app.
+    # "app" or "passkey": the account's second factor.
     second_factor: str = ""
 
 
 @workflow.defn
-class PasswordResetWorkflow(PhoneCodeStep, AppFactorStep, SignInHandOver, steps=PasswordResetStep):
+class PasswordResetWorkflow(PhoneCodeStep, SecondFactorStep, SignInHandOver, steps=PasswordResetStep):
     @workflow.init
     def __init__(self, start: PasswordResetStart) -> None:
         super().__init__()
@@ -85,9 +85,9 @@ class PasswordResetWorkflow(PhoneCodeStep, AppFactorStep, SignInHandOver, steps=
     def continue_reset(self) -> FlowView:
         """Continue, once the email code was verified."""
         self._touch()
-        if self._start.second_factor == "app":
+        if self._start.second_factor:
             self.challenge = None
-            self._go(PasswordResetStep.APP_CODE)
+            self._go(self._factor_screen())
         elif self._start.phone:
             self.challenge = None
             self._view.phone = mask_phone(self._start.phone)

@@ -45,6 +45,7 @@ class EnrollmentStep(StrEnum):
     PHONE_CODE = "phone_code"
     PHONE_CALL = "phone_call"
     APP = "app"  # the authenticator app's QR code and its first code
+    PASSKEY = "passkey"  # a new passkey, made by the browser
     RECOVERY_CODES = "recovery_codes"  # shown once, after the app
     TERMS = "terms"
     DONE = "done"
@@ -59,7 +60,8 @@ class LoginStep(StrEnum):
     EMAIL_CODE = "email_code"
     VERIFIED = "verified"
     APP_CODE = "app_code"  # the authenticator app's code
-    RECOVERY_CODE = "recovery_code"  # one of the person's recovery codes, instead of the app
+    PASSKEY = "passkey"  # the person's passkey
+    RECOVERY_CODE = "recovery_code"  # one of the person's recovery codes, instead of the app or passkey
     DONE = "done"
     EXPIRED = "expired"
 
@@ -71,6 +73,7 @@ class PasswordResetStep(StrEnum):
     PHONE_CODE = "phone_code"
     PHONE_CALL = "phone_call"
     APP_CODE = "app_code"  # the authenticator app's code (issue 10)
+    PASSKEY = "passkey"  # or the person's passkey
     RECOVERY_CODE = "recovery_code"  # or one of the recovery codes
     NEW_PASSWORD = "new_password"
     DONE = "done"

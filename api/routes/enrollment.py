@@ -20,8 +20,9 @@ from api.flow_sign_in import claim_digest, sign_in_from_flow, signed_in_answer
 from api.flow_timings import flow_timings
 from api.flows import Binding, FlowGone, Flows, bound_now, is_api
 from api.new_password import PasswordBody, set_through_flow
-from api.second_factors import issue_recovery_codes, with_app_setup
+from api.second_factors import issue_recovery_codes, passkey_action, with_app_setup, with_passkey_options
 from api.throttling import POLICIES
+from domain import passkeys
 from domain.email import normalise_email
 from domain.errors import FieldError
 from domain.phone import parse_us_direct_line
@@ -42,13 +43,14 @@ TERMS_UNCHECKED = "Please check the box to confirm that you have read and agree 
 EMAIL_STEPS = (EnrollmentStep.EMAIL, EnrollmentStep.EMAIL_CODE)
 PHONE_STEPS = (EnrollmentStep.PHONE, EnrollmentStep.PHONE_CODE, EnrollmentStep.PHONE_CALL)
 CODE_POLICY = POLICIES["enrollment_code"]
+PASSKEYS_UNAVAILABLE = "Passkeys cannot be used at this address of the portal. Please choose another method."
 
 # Every JSON twin answers with the flow's view; field errors come back in view.errors.
 router = APIRouter(tags=["mfa enrollment"])
 
 
 class MethodBody(BaseModel):
-    method: str  # "phone" | "email" | "app" (the authenticator app)
+    method: str  # "phone" | "email" | "app" (the authenticator app) | "passkey"
 
 
 class EmailBody(BaseModel):
@@ -65,6 +67,12 @@ class TermsBody(BaseModel):
 
 
 # --- the edge's part of each action ----------------------------------------------------------
+async def _choose_method(request: Request, flows: Flows, flow_id: str, body: MethodBody) -> FlowView:
+    if body.method == "passkey" and passkeys.RelyingParty.of(request.app.state.resources.settings.public_base_url) is None:
+        return (await flows.view(flow_id)).refused("method", PASSKEYS_UNAVAILABLE)
+    return await flows.update(flow_id, MfaEnrollmentWorkflow.choose_method, body.method)
+
+
 async def _submit_email(request: Request, flows: Flows, flow_id: str, body: EmailBody) -> FlowView:
     try:
         email = normalise_email(body.email)
@@ -86,9 +94,14 @@ async def _verify_app(request: Request, flows: Flows, flow_id: str, body: CodeBo
     account_id = (await flows.view(flow_id)).account_id
     check = CodeCheck(CODE_POLICY, account_id, "mfa", UUID(account_id) if account_id else None)
     view = await verify_throttled(request, flows, flow_id, body.code, check, update=MfaEnrollmentWorkflow.verify_app_code)
-    if view.step != EnrollmentStep.RECOVERY_CODES or view.errors:
+    return await _codes_once_set_up(request, flow_id, view)
+
+
+async def _codes_once_set_up(request: Request, flow_id: str, view: FlowView) -> FlowView:
+    """The app or the passkey was just set up: the answer carries the recovery codes, once."""
+    if view.step != EnrollmentStep.RECOVERY_CODES or view.errors or not isinstance(view, EnrollmentView):
         return view
-    return _with_new_codes(view, await issue_recovery_codes(request, account_id, flow_id=flow_id))
+    return _with_new_codes(view, await issue_recovery_codes(request, view.account_id, flow_id=flow_id))
 
 
 async def _new_recovery_codes(request: Request, flows: Flows, flow_id: str, body: None) -> FlowView:
@@ -103,9 +116,12 @@ def _with_new_codes(view: FlowView, codes: list[str]) -> FlowView:
     return dataclasses.replace(view, recovery_codes=codes, notice="")
 
 
-async def _dressed(request: Request, view: FlowView) -> FlowView:
-    if view.step == EnrollmentStep.APP and isinstance(view, EnrollmentView) and view.account_id:
-        return await with_app_setup(request, view, view.account_id)
+async def _dressed(request: Request, flows: Flows, flow_id: str, view: FlowView) -> FlowView:
+    account_id = view.account_id if isinstance(view, EnrollmentView) else ""
+    if view.step == EnrollmentStep.APP and account_id:
+        return await with_app_setup(request, view, account_id)
+    if view.step == EnrollmentStep.PASSKEY:
+        return await with_passkey_options(request, flow_id, view, account_id, new=True)
     return view
 
 
@@ -161,17 +177,25 @@ async def after_password_reset(request: Request, flows: Flows, account: Account)
     """A Section 1 user who forgot their old password: this reset proved the mailbox on
     record (its code went there) and set the password, so the enrollment it hands over to
     asks only for the phone (or email instead)."""
+    return await start_for(request, flows, account, "password_reset", email_verified=True, has_new_password=True,
+                           event="mfa.after_password_reset", next_detail=ENROLL_NEXT)
+
+
+async def start_for(request: Request, flows: Flows, account: Account, purpose: str, *, event: str, next_detail: str,
+                    **start: bool) -> Response:
+    """An enrollment for ``account``, bound to this browser, audited as ``event``, and the
+    answer that leads there."""
     settings = request.app.state.resources.settings
     started = Binding(flows.new_id(PROCESS), str(account.id), bound_now())
-    start = EnrollmentStart(
-        started.account_id, purpose="password_reset", email=account.email or "", email_verified=True,
-        has_new_password=True, timings=flow_timings(settings), claim=claim_digest(request, started),
+    arg = EnrollmentStart(
+        started.account_id, purpose=purpose, email=account.email or "", timings=flow_timings(settings),
+        claim=claim_digest(request, started), **start,
     )
-    flow_id = await flows.start(PROCESS, MfaEnrollmentWorkflow.run, start, flow_id=started.flow_id)
+    flow_id = await flows.start(PROCESS, MfaEnrollmentWorkflow.run, arg, flow_id=started.flow_id)
     pool = await request.app.state.resources.pool()
     async with pool.acquire() as conn:
-        await audit.record(conn, "mfa.after_password_reset", subject=account.id, client_ip=client_ip(request), detail={"flow": flow_id})
-    response = JSONResponse({"detail": ENROLL_NEXT, "next": "/api/v1/mfa"}) if is_api(request) else flows.redirect("/mfa")
+        await audit.record(conn, event, subject=account.id, client_ip=client_ip(request), detail={"flow": flow_id})
+    response = JSONResponse({"detail": next_detail, "next": "/api/v1/mfa"}) if is_api(request) else flows.redirect("/mfa")
     return flows.bind(response, request, PROCESS, flow_id, account_id=started.account_id, bound_at=started.bound_at)
 
 
@@ -198,7 +222,7 @@ SCREENS = FlowScreens(
     PROCESS, "/mfa", _sign_in, shown=_abandoned, dressed=_dressed, view=EnrollmentView,
     screen_summary="The current enrollment screen (signs in once it is done)",
     actions=(
-        Action("method", "Choose PHONE, EMAIL or AUTHENTICATOR APP", MfaEnrollmentWorkflow.choose_method, MethodBody),
+        Action("method", "Choose PHONE, EMAIL, AUTHENTICATOR APP or PASSKEY", body=MethodBody, edge=_choose_method),
         Action("email", "Email Address, Send verification code", body=EmailBody, edge=_submit_email),
         Action("code/verify", "Verification Code, Verify code", body=CodeBody, edge=_verify),
         Action("phone", "Phone Number, Send Code (sms) or Call Me (voice)", body=PhoneBody, edge=_submit_phone),
@@ -215,6 +239,7 @@ SCREENS = FlowScreens(
         Action("app/new-key", "A new key and QR code for the authenticator app", MfaEnrollmentWorkflow.new_app_key),
         Action("recovery-codes/new", "Show new recovery codes (the ones shown before stop working)", edge=_new_recovery_codes),
         Action("recovery-codes/saved", "I have saved my recovery codes, Continue", MfaEnrollmentWorkflow.recovery_codes_saved),
+        passkey_action(MfaEnrollmentWorkflow, new=True, then=_codes_once_set_up),
     ),
 )
 SCREENS.serve(router)

@@ -26,7 +26,7 @@ from api.flow_timings import flow_timings
 from api.flows import Binding, FlowGone, Flows, bound_now, is_api
 from api.login_ticket import LoginTicket
 from api.remember_me import forget, remember, remembered_account
-from api.second_factors import app_factor_actions
+from api.second_factors import app_factor_actions, dressed_for_passkey, with_passkey_options
 from api.security import CSRF_FIELD
 from api.sessions import sign_in
 from api.throttling import POLICIES, Throttled
@@ -41,7 +41,11 @@ from workflows.login import OPTIONS, PROCESS, LoginStart, LoginView, LoginWorkfl
 WRONG = "Your email address or password is incorrect."
 USE_EMAIL = "You registered with email. Please use Login with Email."
 USE_PHONE = "You registered with phone. Please use Login with Phone."
-USE_APP = "You registered with an authenticator app. Please use Login with Email."
+# Whose second factor is neither phone nor email: Login with Email leads to it.
+USE_OWN_FACTOR = {
+    "app": "You registered with an authenticator app. Please use Login with Email.",
+    "passkey": "You registered with a passkey. Please use Login with Email.",
+}
 UNFINISHED = "You have not completed the Multi-Factor Authentication registration."
 ALREADY_DONE = "This login is already complete."
 # Codes count per account and per client across flows, like passwords: each flow's own limit
@@ -129,9 +133,9 @@ async def _sign_in(request: Request, flows: Flows, option: str, email: str, pass
     if account.mfa_method is None:
         return await _unfinished(request, pool, account)
     if option == "phone" and account.mfa_method != "phone":
-        return _refused(request, option, email, remember, USE_APP if account.mfa_method == "app" else USE_EMAIL)
-    # An app user's second factor is the app (never a weaker emailed code); notices go to the address.
-    second_factor = "app" if account.mfa_method == "app" else ""
+        return _refused(request, option, email, remember, USE_OWN_FACTOR.get(account.mfa_method, USE_EMAIL))
+    # An app's or a passkey's user is asked for it (never a weaker emailed code); notices go to the address.
+    second_factor = account.mfa_method if account.mfa_method in USE_OWN_FACTOR else ""
     destination = account.mfa_phone if option == "phone" else account.email
     if not destination:
         return _refused(request, option, email, remember, USE_PHONE)
@@ -144,6 +148,8 @@ async def _sign_in(request: Request, flows: Flows, option: str, email: str, pass
     start = LoginStart(str(account.id), option, destination, timings, claim=claim, second_factor=second_factor)
     if is_api(request):
         _, view = await flows.start_showing(PROCESS, LoginWorkflow.run, start, flow_id=flow_id)
+        if second_factor == "passkey":  # the ticket that names the account is only being issued
+            view = await with_passkey_options(request, flow_id, view, str(account.id), new=False)
         response = flows.respond(request, view, template_dir=PROCESS, status_code=201)
     else:
         await flows.start(PROCESS, LoginWorkflow.run, start, flow_id=flow_id)
@@ -216,7 +222,7 @@ def _code_check(request: Request, flow_id: str) -> CodeCheck:
     return CodeCheck(CODE_POLICY, account_id, "login", UUID(account_id))
 
 
-def _app_factor_check(request: Request, flows: Flows, flow_id: str) -> tuple[CodeCheck, str]:
+def _factor_check(request: Request, flows: Flows, flow_id: str) -> tuple[CodeCheck, str]:
     check = _code_check(request, flow_id)
     return check, check.subject
 
@@ -256,7 +262,7 @@ async def _complete(request: Request, flows: Flows, flow_id: str, view: FlowView
 
 
 SCREENS = FlowScreens(
-    PROCESS, "/login", _complete, view=LoginView, screen_summary="The current login screen (signs in once it is done)",
+    PROCESS, "/login", _complete, view=LoginView, dressed=dressed_for_passkey(_factor_check), screen_summary="The current login screen (signs in once it is done)",
     actions=(
         Action("phone/send", "Send Code (sms) or Call Me (voice), to the number on record",
                LoginWorkflow.send_phone_code, ChannelBody),
@@ -264,7 +270,7 @@ SCREENS = FlowScreens(
         Action("email/send", "Send verification code, to the address on record", LoginWorkflow.send_email_code),
         Action("code/send", "Send new code / Call me again (the cooldown and cap apply)", LoginWorkflow.send_code),
         Action("continue", "Continue, after \"E-mail address verified\"", LoginWorkflow.continue_login),
-        *app_factor_actions(LoginWorkflow, _app_factor_check),
+        *app_factor_actions(LoginWorkflow, _factor_check),
     ),
 )
 SCREENS.serve(router)

@@ -26,7 +26,7 @@ from api.flow_timings import flow_timings
 from api.flows import Binding, Flows, bound_now, is_api
 from api.new_password import PasswordBody, set_through_flow
 from api.routes.enrollment import after_password_reset
-from api.second_factors import app_factor_actions
+from api.second_factors import app_factor_actions, dressed_for_passkey
 from api.security import CSRF_FIELD
 from api.sessions import sign_in
 from api.throttling import POLICIES, Throttled, reserve
@@ -43,13 +43,13 @@ from workflows.steps import PasswordResetStep
 
 SCREEN = "/password/reset/code"
 _PHONE_SCREENS = (PasswordResetStep.PHONE, PasswordResetStep.PHONE_CODE, PasswordResetStep.PHONE_CALL)
-_APP_SCREENS = (PasswordResetStep.APP_CODE, PasswordResetStep.RECOVERY_CODE)
+_APP_SCREENS = (PasswordResetStep.APP_CODE, PasswordResetStep.PASSKEY, PasswordResetStep.RECOVERY_CODE)
 # What New Password says when pressed on a screen before it.
 NOT_YET = {
     PasswordResetStep.EMAIL_CODE: "Please verify your email address first.",
     PasswordResetStep.EMAIL_VERIFIED: "Please click Continue first.",
     **dict.fromkeys(_PHONE_SCREENS, "Please verify your phone first."),
-    **dict.fromkeys(_APP_SCREENS, "Please enter the code from your authenticator app first."),
+    **dict.fromkeys(_APP_SCREENS, "Please use your authenticator app or passkey first."),
 }
 STALE = "This step is already complete. Please continue from the current page."
 ALREADY_DONE = "This password reset is already complete. Please log in."
@@ -136,7 +136,7 @@ async def _start_flow(request: Request, flows: Flows, address: str, address_key:
         email=(eligible.email or address) if eligible is not None else address,
         shown_email=address,
         phone=(eligible.mfa_phone or "") if eligible is not None and eligible.mfa_method == "phone" else "",
-        second_factor="app" if eligible is not None and eligible.mfa_method == "app" else "",
+        second_factor=eligible.mfa_method if eligible is not None and eligible.mfa_method in ("app", "passkey") else "",
         timings=flow_timings(settings, idle=settings.login_idle_timeout),
         # The flow hands the sign-in to this browser in its last answer.
         claim=claim_digest(request, started),
@@ -151,7 +151,7 @@ def _may_reset(account: Account) -> bool:
     # who goes on to register it. An unfinished registration goes through "Having trouble".
     if account.status != "active":
         return False
-    return account.mfa_method in (None, "email", "app") or (account.mfa_method == "phone" and bool(account.mfa_phone))
+    return account.mfa_method in (None, "email", "app", "passkey") or (account.mfa_method == "phone" and bool(account.mfa_phone))
 
 
 # --- the edge's part of each action --------------------------------------------------------
@@ -165,7 +165,7 @@ def _code_check(request: Request, flow_id: str) -> CodeCheck:
     return CodeCheck(POLICIES["password_reset_code"], reset_address.bound_address(request, flow_id), "password_reset")
 
 
-def _app_factor_check(request: Request, flows: Flows, flow_id: str) -> tuple[CodeCheck, str]:
+def _factor_check(request: Request, flows: Flows, flow_id: str) -> tuple[CodeCheck, str]:
     bound = flows.binding(request, PROCESS, flow_id)  # the account the reset was started for
     return _code_check(request, flow_id), bound.account_id if bound is not None else ""
 
@@ -265,6 +265,7 @@ def _start_page(request: Request, typed: str, errors: dict[str, str], status_cod
 
 SCREENS = FlowScreens(
     PROCESS, "/password/reset", _sign_in, screen=SCREEN, shown=_shown, gone=_expired,
+    dressed=dressed_for_passkey(_factor_check),
     responses={404: {"description": "No password reset is bound to this client, or it has expired."}},
     screen_summary="The current password reset screen (signs in once it is done)",
     actions=(
@@ -275,7 +276,7 @@ SCREENS = FlowScreens(
         Action("code/send", "Send new code / send a new code / Call me again (the cooldown and cap apply)",
                PasswordResetWorkflow.send_code),
         Action("continue", "Continue, once the email address is verified", PasswordResetWorkflow.continue_reset),
-        *app_factor_actions(PasswordResetWorkflow, _app_factor_check),
+        *app_factor_actions(PasswordResetWorkflow, _factor_check),
     ),
 )
 SCREENS.serve(router)

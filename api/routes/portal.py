@@ -11,6 +11,7 @@ import asyncpg
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel
+from webauthn.helpers import bytes_to_base64url
 
 from api import cookies
 from api.dependencies import PoolDep, SignerDep, TemplatesDep
@@ -22,9 +23,10 @@ from api.routes.staff_login import offers_provider_logout
 from api.sessions import SignedIn, current_user, live_sessions, sign_out, sign_out_others
 from domain.email import mask_email
 from domain.phone import mask_phone
-from store import staff_identities
+from store import passkeys, staff_identities
 from store.accounts import Account, account_by_id
 from store.members import administers_any
+from store.passkeys import ListedPasskey
 from store.sessions import SessionUser
 
 router = APIRouter()
@@ -69,6 +71,14 @@ class ActiveSessionOut(BaseModel):
     this_session: bool
 
 
+class PasskeyOut(BaseModel):
+    id: str  # base64url: what removing it names
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+    backed_up: bool  # synced to the person's other devices by their platform
+
+
 class AccountSummary(BaseModel):
     first_name: str
     last_name: str
@@ -77,7 +87,8 @@ class AccountSummary(BaseModel):
     email: str  # masked, "" without one
     remember_me: list[RememberedOption]
     sessions: list[ActiveSessionOut]
-    recovery_codes_left: int | None = None  # for an authenticator-app user
+    recovery_codes_left: int | None = None  # for an authenticator-app or passkey user
+    passkeys: list[PasskeyOut] = []
 
 
 class SignedOutOthers(BaseModel):
@@ -186,6 +197,7 @@ async def _account(pool: asyncpg.Pool, user: SessionUser) -> Account:
 async def _summary(request: Request, account: Account) -> AccountSummary:
     remembered = await live_for_account(request, account.id)
     sessions = await live_sessions(request, account.id)
+    pool = await request.app.state.resources.pool()
     return AccountSummary(
         first_name=account.first_name,
         last_name=account.last_name,
@@ -194,5 +206,12 @@ async def _summary(request: Request, account: Account) -> AccountSummary:
         email=mask_email(account.email) if account.email else "",
         remember_me=[RememberedOption(option=r.login_option, expires_at=r.expires_at, this_client=r.this_browser) for r in remembered],
         sessions=[ActiveSessionOut(**dataclasses.asdict(s)) for s in sessions],
-        recovery_codes_left=await codes_left(await request.app.state.resources.pool(), account),
+        recovery_codes_left=await codes_left(pool, account),
+        passkeys=[PasskeyOut(id=bytes_to_base64url(p.credential_id), name=p.name, created_at=p.created_at,
+                             last_used_at=p.last_used_at, backed_up=p.backed_up) for p in await _passkeys(pool, account)],
     )
+
+
+async def _passkeys(pool: asyncpg.Pool, account: Account) -> list[ListedPasskey]:
+    async with pool.acquire() as conn:
+        return await passkeys.listed(conn, account.id)

@@ -1,7 +1,7 @@
 """New recovery codes from the home page (issue 10), for someone whose second factor is the
-authenticator app: they type their password again (a session alone is not enough: whoever
-holds a stolen session could otherwise mint codes that outlive it), the old set stops
-working, the new one is shown once, and the address on record is told by email."""
+authenticator app or a passkey: they type their password again (a session alone is not
+enough: whoever holds a stolen session could otherwise mint codes that outlive it), the old
+set stops working, the new one is shown once, and the address on record is told by email."""
 
 from __future__ import annotations
 
@@ -10,23 +10,24 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, SecretStr
 
-from api.credentials import CredentialCheck, check_credentials
+from api.account_changes import password_page, password_refusal, refused, signed_in_account
+from api.credentials import WRONG_PASSWORD
 from api.flow_router import serve_form
 from api.flows import Flows, is_api
 from api.second_factors import issue_recovery_codes
-from api.security import CSRF_FIELD
-from api.sessions import SignedIn, SignInRequired, current_user
-from api.throttling import POLICIES, Throttled
+from api.sessions import SignedIn
 from store import recovery_codes
-from store.accounts import Account, account_by_id
+from store.accounts import Account
 from workflows.notices import RECOVERY_CODES_ISSUED
 from workflows.security_notice import PROCESS, SecurityNotice, SecurityNoticeWorkflow
 
 PATH = "/account/recovery-codes"
-WRONG_PASSWORD = "Your password is incorrect."
-NO_APP = "Recovery codes come with an authenticator app, and your account does not use one."
-# The password counts toward the same tries as Login's, per account address and per client.
-REAUTHENTICATION = CredentialCheck(POLICIES["login"], "recovery_codes.password_failed", "login.locked_out", ("active",))
+WITH_CODES = ("app", "passkey")  # the methods recovery codes stand in for
+NO_APP = "Recovery codes come with an authenticator app or a passkey, and your account uses neither."
+PAGE = {
+    "title": "Get New Recovery Codes", "action": PATH, "button": "Get new recovery codes",
+    "intro": "Type your password again to get a new set of recovery codes. The codes you have now will stop working.",
+}
 
 router = APIRouter(tags=["account"])
 
@@ -40,8 +41,8 @@ class NewCodes(BaseModel):
 
 
 async def codes_left(pool: asyncpg.Pool, account: Account) -> int | None:
-    """How many unused codes an app user has; None for anyone else."""
-    if account.mfa_method != "app":
+    """How many unused codes an app or passkey user has; None for anyone else."""
+    if account.mfa_method not in WITH_CODES:
         return None
     async with pool.acquire() as conn:
         return (await recovery_codes.left(conn, account.id)).left
@@ -49,29 +50,16 @@ async def codes_left(pool: asyncpg.Pool, account: Account) -> int | None:
 
 @router.get(PATH, include_in_schema=False)
 async def password_form(request: Request, user: SignedIn) -> Response:
-    return _page(request, "", 200)
+    return password_page(request, "", 200, **PAGE)
 
 
 async def _new_codes(request: Request, flows: Flows, body: NewCodesBody) -> Response:
-    user = await current_user(request)
-    if user is None:
-        raise SignInRequired()
-    pool = await request.app.state.resources.pool()
-    async with pool.acquire() as conn:
-        account = await account_by_id(conn, user.id)
-    if account is None or account.mfa_method != "app":
-        return _refused(request, NO_APP, 409)
-
-    async def this_account(conn: asyncpg.Connection) -> Account | None:
-        return await account_by_id(conn, user.id)
-
-    try:
-        typed = account.email or account.username
-        proven = await check_credentials(request, pool, REAUTHENTICATION, typed, this_account, body.password.get_secret_value())
-    except Throttled as throttled:
-        return _refused(request, throttled.message, 429)
-    if proven is None:
-        return _refused(request, WRONG_PASSWORD, 422)
+    pool, account = await signed_in_account(request)
+    if account.mfa_method not in WITH_CODES:
+        return refused(request, "password", NO_APP, 409, **PAGE)
+    message, status = await password_refusal(request, pool, account, body.password.get_secret_value())
+    if message:
+        return refused(request, "password", message, status, **PAGE)
     codes = await issue_recovery_codes(request, str(account.id))
     notice = SecurityNotice(str(account.id), RECOVERY_CODES_ISSUED, account.email or "")
     await flows.start(PROCESS, SecurityNoticeWorkflow.run, notice)
@@ -80,21 +68,10 @@ async def _new_codes(request: Request, flows: Flows, body: NewCodesBody) -> Resp
     return request.app.state.templates.TemplateResponse(request, "recovery_codes/new.html", {"codes": codes})
 
 
-def _refused(request: Request, message: str, status_code: int) -> Response:
-    if is_api(request):
-        return JSONResponse({"errors": {"password": message}}, status_code=status_code)
-    return _page(request, message, status_code)
-
-
-def _page(request: Request, error: str, status_code: int) -> Response:
-    context = {"error": error, CSRF_FIELD: request.app.state.signer.csrf_token(request.state.browser_id)}
-    return request.app.state.templates.TemplateResponse(request, "recovery_codes/password.html", context, status_code=status_code)
-
-
 serve_form(
     router, PATH, f"/api/v1{PATH}", NewCodesBody, _new_codes, name="new_recovery_codes", status_code=201,
     response_model=NewCodes,
-    summary="Get new recovery codes (authenticator-app users): Password; the old codes stop working",
+    summary="Get new recovery codes (authenticator-app and passkey users): Password; the old codes stop working",
     responses={401: {"description": "Not signed in."}, 409: {"description": NO_APP},
                422: {"description": WRONG_PASSWORD}, 429: {"description": "Too many wrong passwords."}},
 )

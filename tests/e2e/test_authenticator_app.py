@@ -27,14 +27,14 @@ async def login_with_email(page, url: str) -> None:
     await page.get_by_role("heading", name="Enter the Code from Your Authenticator App").wait_for()
 
 
-async def test_set_up_the_app_then_sign_in_with_it_and_with_a_recovery_code(live_app, mail, page):
-    await add_legacy_user(live_app.pool)
-    await page.goto(f"{live_app.url}/first-login")
+async def first_login_choosing(page, url: str, mail, method: str) -> None:
+    """The existing user's first login, choosing ``method``, through the email on record's code
+    and a new password: up to the method's own screen."""
+    await page.goto(f"{url}/first-login")
     await page.get_by_label("Username").fill(USERNAME)
     await page.get_by_label("Password").fill(LEGACY_PASSWORD)
     await page.get_by_role("button", name="Login").click()
-    await page.get_by_role("button", name="AUTHENTICATOR APP").click()
-
+    await page.get_by_role("button", name=method).click()
     await page.get_by_role("button", name="Send verification code").click()
     await mail.wait_for_messages_to(EMAIL)
     await page.get_by_label("Verification Code").fill(mail.last_code_to(EMAIL))
@@ -42,6 +42,11 @@ async def test_set_up_the_app_then_sign_in_with_it_and_with_a_recovery_code(live
     await page.get_by_label("New Password", exact=True).fill(NEW_PASSWORD)
     await page.get_by_label("Confirm New Password").fill(NEW_PASSWORD)
     await page.get_by_role("button", name="Create").click()
+
+
+async def test_set_up_the_app_then_sign_in_with_it_and_with_a_recovery_code(live_app, mail, page):
+    await add_legacy_user(live_app.pool)
+    await first_login_choosing(page, live_app.url, mail, "AUTHENTICATOR APP")
 
     await page.get_by_role("heading", name="Set Up Your Authenticator App").wait_for()
     await page.get_by_role("img", name="QR code for your authenticator app").wait_for()

@@ -61,12 +61,21 @@ async def live_app(temporal_env, smtp_sink, twilio_sandbox, db_url):
         yield app
 
 
+@pytest.fixture
+async def passkey_app(temporal_env, smtp_sink, twilio_sandbox, db_url):
+    """``live_app`` at http://localhost:<port>: a name passkeys can belong to."""
+    async with running_app(temporal_env, smtp_sink, twilio_sandbox, db_url, host="localhost") as app:
+        yield app
+
+
 @asynccontextmanager
 async def running_app(
-    temporal_env, smtp_sink, twilio_sandbox, db_url, *, telemetry: Telemetry | None = None, **overrides: object
+    temporal_env, smtp_sink, twilio_sandbox, db_url, *, telemetry: Telemetry | None = None, host: str = "127.0.0.1",
+    **overrides: object,
 ) -> AsyncIterator[LiveApp]:
     """What ``live_app`` gives, with settings ``overrides`` and ``telemetry`` (metrics runtime,
-    tracer provider) shared by the API and the worker, as each process would have its own."""
+    tracer provider) shared by the API and the worker, as each process would have its own;
+    ``host``: the name its public address and ``url`` use (passkeys need a name, not an IP)."""
     port = free_port()
     settings = make_settings(
         database_url=db_url,
@@ -76,7 +85,7 @@ async def running_app(
         twilio_account_sid=twilio_sandbox.account_sid,
         twilio_auth_token=twilio_sandbox.auth_token,
         twilio_api_base_url=twilio_sandbox.url,
-        public_base_url=f"http://127.0.0.1:{port}",
+        public_base_url=f"http://{host}:{port}",
         **overrides,
     )
     if telemetry is None:
@@ -90,7 +99,7 @@ async def running_app(
     try:
         async with build_worker(client, settings, pool, workflows=[*WORKFLOWS, ChallengeFlow]):
             with RunningApp(app, port) as running:
-                yield LiveApp(settings=settings, url=running.url, client=client, pool=pool)
+                yield LiveApp(settings=settings, url=running.url.replace("127.0.0.1", host), client=client, pool=pool)
     finally:
         await pool.close()
 

@@ -1,5 +1,6 @@
-"""The authenticator activities, faked under their real names: one secret per account in
-memory, checked with the real domain code, so a test types what pyotp shows for it."""
+"""The authenticator and passkey activities, faked under their real names: one app secret per
+account in memory, checked with the real domain code, so a test types what pyotp shows for
+it; passkeys that accept ``signed(ceremony)`` for the ceremony the flow asked about, only."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import time
 import pyotp
 from temporalio import activity
 
-from activities.contracts import APP_CODE_USED, APP_CODE_VERIFIED, APP_CODE_WRONG, AppCode, RecoveryCode, RecoveryCodeUsed
+from activities.contracts import APP_CODE_USED, APP_CODE_VERIFIED, APP_CODE_WRONG, PASSKEY_REFUSED, PASSKEY_VERIFIED
+from activities.contracts import AppCode, PasskeyAnswer, RecoveryCode, RecoveryCodeUsed
 from domain import authenticator_app, digests
 
 
@@ -20,6 +22,7 @@ class FakeAuthenticator:
         self.last_step: dict[str, int] = {}
         self.recovery_digests: dict[str, set[str]] = {}  # account id -> unused codes' digests
         self.calls: list[tuple[str, object]] = []
+        self.passkeys: dict[str, list[str]] = {}  # account id -> its passkeys' names
 
     def code(self, account_id: str) -> str:
         """What the person's app shows now: for the app being set up, else the one in use."""
@@ -56,4 +59,24 @@ class FakeAuthenticator:
             unused.remove(typed.code_digest)
             return RecoveryCodeUsed(accepted=True, left=len(unused))
 
-        return [stage_authenticator_app, check_app_code, use_recovery_code]
+        @activity.defn(name="register_passkey")
+        async def register_passkey(new: PasskeyAnswer) -> str:
+            self.calls.append(("register_passkey", new))
+            if new.answer != signed(new.ceremony):
+                return PASSKEY_REFUSED
+            self.passkeys.setdefault(new.account_id, []).append(new.name)
+            return PASSKEY_VERIFIED
+
+        @activity.defn(name="check_passkey")
+        async def check_passkey(use: PasskeyAnswer) -> str:
+            self.calls.append(("check_passkey", use))
+            known = self.passkeys.get(use.account_id)
+            return PASSKEY_VERIFIED if known and use.answer == signed(use.ceremony) else PASSKEY_REFUSED
+
+        return [stage_authenticator_app, check_app_code, use_recovery_code, register_passkey, check_passkey]
+
+
+def signed(ceremony: int) -> str:
+    """What the fake passkey activities take as a browser's answer for ``ceremony``: a stand-in
+    for a signature over that ceremony's challenge, good for no other."""
+    return f'{{"signed": {ceremony}}}'

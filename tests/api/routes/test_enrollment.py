@@ -132,7 +132,7 @@ async def test_existing_user_enrolls_with_email_through_the_json_api(live_app, m
     async with live_app.http() as http:
         flow_id = await first_login(http)
         assert (await http.get("/api/v1/mfa")).json()["step"] == "method"
-        await act(http, "method", {"method": "fax"}, errors={"method": "Choose PHONE, EMAIL or AUTHENTICATOR APP."})
+        await act(http, "method", {"method": "fax"}, errors={"method": "Choose PHONE, EMAIL, AUTHENTICATOR APP or PASSKEY."})
         view = await act(http, "method", {"method": "email"})
         # A password alone: the address on record, masked, is where the first code goes.
         assert view["step"] == "email" and view["email_on_record"] == "l*******@example.com"

@@ -30,7 +30,7 @@ from tests.api.routes.test_login import (
 )
 from tests.support.enrolled_users import PASSWORD, add_app_user
 from workflows.app_code_step import APP_CODE_LOCKED, APP_CODE_SPENT, APP_CODE_WRONG
-from workflows.app_factor import NOT_A_RECOVERY_CODE, RECOVERY_CODE_WRONG
+from workflows.second_factor import NOT_A_RECOVERY_CODE, RECOVERY_CODE_WRONG
 
 USE_APP = "You registered with an authenticator app. Please use Login with Email."
 

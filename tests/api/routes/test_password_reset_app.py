@@ -27,7 +27,7 @@ from tests.api.routes.test_password_reset import (
 from tests.support.enrolled_users import add_app_user
 from workflows.app_code_step import APP_CODE_WRONG
 
-NOT_YET = "Please enter the code from your authenticator app first."
+NOT_YET = "Please use your authenticator app or passkey first."
 
 
 async def test_the_app_code_is_asked_before_the_new_password(live_app, mail):

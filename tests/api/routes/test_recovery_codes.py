@@ -48,7 +48,7 @@ async def test_new_codes_need_the_password_and_replace_the_old_ones(live_app, ma
     assert notice["subject"] == "New Atrezzo recovery codes were made" and "no longer work" in notice["text"]
     assert not any(code in notice["text"] for code in codes)
     assert len(await events(live_app, "recovery_codes.issued")) == 1
-    assert len(await events(live_app, "recovery_codes.password_failed")) == 1
+    assert len(await events(live_app, "account.password_again_failed")) == 1
 
 
 async def test_through_the_home_page_forms(live_app):

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import pyotp
 
-from activities.contracts import RecoveryCode
+from activities.contracts import PasskeyAnswer, RecoveryCode
 from domain import digests, recovery_codes
 from tests.workflows import test_password_reset as password_reset
+from tests.workflows.fake_authenticator import signed
 from tests.workflows.test_login import ACCOUNT, EMAIL, act, claim, refusal, start
 from workflows.app_code_step import APP_CODE_SPENT, APP_CODE_WRONG
-from workflows.app_factor import NOT_A_RECOVERY_CODE, RECOVERY_CODE_LOCKED, RECOVERY_CODE_WRONG
+from workflows.passkey_step import PASSKEY_REFUSED, PasskeyEntry
+from workflows.second_factor import NOT_A_RECOVERY_CODE, RECOVERY_CODE_LOCKED, RECOVERY_CODE_WRONG
 
 RECOVERY_KEY = digests.derive_key("recovery test key", recovery_codes.DIGEST_KEY)
 
@@ -58,7 +60,7 @@ async def test_a_recovery_code_signs_in_once_and_says_how_many_are_left(flows):
     flows.authenticator.recovery_digests[ACCOUNT] = {recovery_digest(code) for code in codes}
     handle = await app_login(flows)
     assert (await act(handle, "use_recovery_code")).step == "recovery_code"
-    assert (await act(handle, "use_app_code")).step == "app_code"
+    assert (await act(handle, "use_second_factor")).step == "app_code"
     await act(handle, "use_recovery_code")
     view = await act(handle, "verify_recovery_code", recovery_digest(codes[3]))
     assert (view.step, view.status) == ("done", "completed")
@@ -86,7 +88,7 @@ async def test_wrong_recovery_codes_lock_the_login(flows):
 async def test_app_steps_out_of_order_are_refused(flows):
     handle = await app_login(flows)
     assert (await refusal(handle, "verify_recovery_code", "0" * 64)).details[0] == "form"
-    assert (await refusal(handle, "use_app_code")).details[0] == "form"
+    assert (await refusal(handle, "use_second_factor")).details[0] == "form"
     # No emailed code either: the app user's login sends nothing.
     assert (await refusal(handle, "send_email_code")).details[0] == "form"
     await act(handle, "use_recovery_code")
@@ -119,3 +121,27 @@ async def test_a_password_reset_takes_a_recovery_code_instead(flows):
     assert (await act(handle, "verify_recovery_code", recovery_digest(codes[0]))).step == "new_password"
     [notice] = await flows.notices_until(1)
     assert (notice.template, dict(notice.detail)) == ("recovery_code_used", {"left": "9"})
+
+
+async def test_a_passkey_signs_in_for_its_ceremony_only(flows):
+    flows.authenticator.passkeys[ACCOUNT] = ["Work laptop"]
+    handle = await start(flows, "email", second_factor="passkey", claim="claim-digest")
+    view = await flows.view(handle)
+    assert (view.step, view.passkey_ceremony, flows.senders.sent) == ("passkey", 0, [])
+    view = await act(handle, "answer_passkey", PasskeyEntry(signed(7)))
+    assert (view.step, view.errors, view.passkey_ceremony) == ("passkey", {"passkey": PASSKEY_REFUSED}, 1)
+    # The recovery code is the way out, and back.
+    assert (await act(handle, "use_recovery_code")).step == "recovery_code"
+    assert (await act(handle, "use_second_factor")).step == "passkey"
+    view = await act(handle, "answer_passkey", PasskeyEntry(signed(1)))
+    assert (view.step, view.grant) == ("done", ACCOUNT)
+    assert flows.authenticator.calls[-1] == ("check_passkey", PasskeyAnswer(ACCOUNT, 1, signed(1)))
+
+
+async def test_a_password_reset_asks_for_the_passkey_after_the_email_code(flows):
+    flows.authenticator.passkeys[ACCOUNT] = ["Work laptop"]
+    handle = await password_reset.start(flows, second_factor="passkey")
+    await password_reset.verify(flows, handle)
+    assert (await act(handle, "continue_reset")).step == "passkey"
+    assert (await refusal(handle, "save_new_password")).details[0] == "form"
+    assert (await act(handle, "answer_passkey", PasskeyEntry(signed(0)))).step == "new_password"

@@ -1,8 +1,9 @@
-"""The second factor of someone whose method is the authenticator app (issue 10), the part
-login and password reset opt into: the code the app shows, or, without the app at hand, one
-of their recovery codes, which passes once and tells them by email how many are left. The
-host flow's steps have APP_CODE and RECOVERY_CODE; it holds ``_start`` and ``_notices``,
-says where notices go and what follows the factor."""
+"""The second factor of someone whose method is the authenticator app or a passkey (issue 10),
+the part login and password reset opt into: the code the app shows, or the passkey, or,
+without either at hand, one of their recovery codes, which passes once and tells them by
+email how many are left. The host flow's steps have APP_CODE, PASSKEY and RECOVERY_CODE; it
+holds ``_start`` (with ``second_factor``: "app" or "passkey") and ``_notices``, says where
+notices go and what follows the factor."""
 
 from __future__ import annotations
 
@@ -11,13 +12,15 @@ from typing import Any
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import AppCode, RecoveryCode, RecoveryCodeUsed
+    from activities.contracts import AppCode, PasskeyAnswer, RecoveryCode, RecoveryCodeUsed
     from activities.postgres_authenticator import AuthenticatorActivities
+    from activities.postgres_passkeys import PasskeyActivities
     from domain.digests import is_digest
     from workflows.app_code_step import AppCodeStep, WrongTries
     from workflows.code_challenge import Outcome
     from workflows.database_steps import database_step
     from workflows.flow import FlowView, field_error
+    from workflows.passkey_step import PasskeyEntry, PasskeyStep
     from workflows.notices import RECOVERY_CODE_USED
 
 RECOVERY_CODE_WRONG = "This recovery code is incorrect, or it was used already."
@@ -25,7 +28,7 @@ RECOVERY_CODE_LOCKED = "Too many incorrect recovery codes. Please start again."
 NOT_A_RECOVERY_CODE = "Enter a recovery code: 16 letters and digits, as printed."
 
 
-class AppFactorStep(AppCodeStep):
+class SecondFactorStep(AppCodeStep, PasskeyStep):
     STEPS: Any  # the flow's step enum
 
     def __init__(self) -> None:
@@ -42,6 +45,10 @@ class AppFactorStep(AppCodeStep):
         """The address on record, told when a recovery code is used."""
         raise NotImplementedError
 
+    def _factor_screen(self) -> str:
+        """The screen of the person's own factor: the app's code, or their passkey."""
+        return self.STEPS.PASSKEY if self._start.second_factor == "passkey" else self.STEPS.APP_CODE
+
     # --- the app's code ---------------------------------------------------------------------
     def _app_code_screen(self) -> str:
         return self.STEPS.APP_CODE
@@ -52,25 +59,35 @@ class AppFactorStep(AppCodeStep):
     async def _app_code_verified(self) -> None:
         await self._second_factor_passed()
 
+    # --- the passkey ------------------------------------------------------------------------
+    def _passkey_screen(self) -> str:
+        return self.STEPS.PASSKEY
+
+    def _passkey_check(self, entry: PasskeyEntry, ceremony: int) -> tuple[Any, PasskeyAnswer]:
+        return PasskeyActivities.check_passkey, PasskeyAnswer(self._start.account_id, ceremony, entry.answer)
+
+    async def _passkey_accepted(self) -> None:
+        await self._second_factor_passed()
+
+    # --- a recovery code instead ------------------------------------------------------------
     @workflow.update
     def use_recovery_code(self) -> FlowView:
-        """Use a recovery code instead: the app is not at hand."""
+        """Use a recovery code instead: the app or the passkey is not at hand."""
         return self._back_to(self.STEPS.RECOVERY_CODE)
 
     @use_recovery_code.validator
     def _check_use_recovery_code(self) -> None:
-        self._expect_step(self.STEPS.APP_CODE)
+        self._expect_step(self._factor_screen())
 
     @workflow.update
-    def use_app_code(self) -> FlowView:
-        """Back to the authenticator app's code."""
-        return self._back_to(self.STEPS.APP_CODE)
+    def use_second_factor(self) -> FlowView:
+        """Back to the app's code or the passkey."""
+        return self._back_to(self._factor_screen())
 
-    @use_app_code.validator
-    def _check_use_app_code(self) -> None:
+    @use_second_factor.validator
+    def _check_use_second_factor(self) -> None:
         self._expect_step(self.STEPS.RECOVERY_CODE)
 
-    # --- a recovery code --------------------------------------------------------------------
     @workflow.update
     async def verify_recovery_code(self, code_digest: str) -> FlowView:
         self._touch()

@@ -1,0 +1,1 @@
+DELETE FROM passkeys WHERE user_id = $1

@@ -24,7 +24,9 @@ from domain.staff_identity import StaffIdentity
 from engine import search_attributes as sa
 from tests.support.challenge_flow import ChallengeFlow, ChallengeStart
 from tests.support.temporal import BIN, TIME_SKIPPING_FLAG
+from tests.replay.record_second_factors import RECORDINGS as SECOND_FACTORS
 from tests.workflows.fake_accounts import TAKEN_USERNAME, FakeAccounts
+from tests.workflows.fake_authenticator import FakeAuthenticator
 from tests.workflows.fakes import NEW_ACCOUNT, PROVIDER_ID, PROVIDER_NPI, FakeSenders
 from tests.workflows.harness import Flows
 from workflows.admin_reset import AdminResetStart, ProviderAdminResetWorkflow, admin_reset_id
@@ -203,6 +205,7 @@ RECORDINGS = {
     "password_reset_phone.json": record_password_reset,
     "admin_reset.json": record_admin_reset,
     "staff_login.json": record_staff_login,
+    **SECOND_FACTORS,
 }
 
 
@@ -213,13 +216,13 @@ async def main(names: list[str]) -> None:
         dev_server_extra_args=TIME_SKIPPING_FLAG,
         search_attributes=sa.ALL,
     )
-    flows = Flows(env, env.client, TASK_QUEUE, FakeSenders(SECRET_KEY), FakeAccounts())
+    flows = Flows(env, env.client, TASK_QUEUE, FakeSenders(SECRET_KEY), FakeAccounts(), FakeAuthenticator(SECRET_KEY))
     try:
         async with Worker(
             env.client,
             task_queue=TASK_QUEUE,
             workflows=[ChallengeFlow, *WORKFLOWS],
-            activities=flows.senders.activities() + flows.accounts.activities(),
+            activities=flows.senders.activities() + flows.accounts.activities() + flows.authenticator.activities(),
         ):
             # REPLAY_RECORDING names a second recording of the same day (a flow added).
             recording = HISTORIES / (os.environ.get("REPLAY_RECORDING") or datetime.date.today().isoformat())

@@ -217,3 +217,10 @@ class PasskeyAnswer:
 
 PASSKEY_VERIFIED = "verified"
 PASSKEY_REFUSED = "refused"
+
+
+@dataclass(frozen=True)
+class PasskeyOwner:
+    """Whose passkey signed a passkey-first sign-in; "" when the answer was refused."""
+
+    account_id: str = ""

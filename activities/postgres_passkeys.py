@@ -10,7 +10,7 @@ from temporalio import activity
 from webauthn.helpers.exceptions import WebAuthnException
 
 from activities.attempts import this_activity
-from activities.contracts import PASSKEY_REFUSED, PASSKEY_VERIFIED, PasskeyAnswer
+from activities.contracts import PASSKEY_REFUSED, PASSKEY_VERIFIED, PasskeyAnswer, PasskeyOwner
 from activities.postgres_steps import PostgresSteps, account_uuid, audit_once, flow_detail
 from domain import digests, passkeys
 from store import passkeys as stored
@@ -26,7 +26,7 @@ class PasskeyActivities(PostgresSteps):
         self._rp = passkeys.RelyingParty.of(public_base_url)
 
     def all(self) -> list:
-        return [self.register_passkey, self.check_passkey]
+        return [self.register_passkey, self.check_passkey, self.check_passkey_first]
 
     def _challenge(self, ceremony: int) -> bytes:
         return passkeys.challenge(self._challenge_key, activity.info().workflow_id or "", ceremony)
@@ -72,3 +72,27 @@ class PasskeyActivities(PostgresSteps):
             await stored.used(conn, user_id, credential_id, count, by)
             await audit_once(conn, "login.passkey_used", subject=user_id, detail=flow_detail())
         return PASSKEY_VERIFIED
+
+    @activity.defn(name="check_passkey_first")
+    async def check_passkey_first(self, use: PasskeyAnswer) -> PasskeyOwner:
+        """A sign-in with a passkey alone: the answer names the passkey, the passkey its
+        account (an active one); the owner when every check holds."""
+        credential_id = passkeys.credential_id_of(use.answer)
+        by = this_activity()
+        async with self._connection() as conn, conn.transaction():
+            saved = await stored.owner_for_check(conn, credential_id) if credential_id else None
+            if saved is not None and saved.last_used_by == by:
+                return PasskeyOwner(str(saved.user_id))  # this step's own retry
+            try:
+                if saved is None or saved.status != "active" or self._rp is None:
+                    raise ValueError("no passkey of an active account")
+                if passkeys.user_handle_of(use.answer) not in (None, saved.user_id.bytes):
+                    raise ValueError("the answer names another account")
+                count = passkeys.verified_use(self._rp, self._challenge(use.ceremony), use.answer, saved.public_key, saved.sign_count)
+            except _REFUSALS as refused:
+                subject = saved.user_id if saved is not None else None
+                await audit_once(conn, "login.passkey_refused", subject=subject, detail=flow_detail(reason=type(refused).__name__))
+                return PasskeyOwner()
+            await stored.used(conn, saved.user_id, credential_id, count, by)
+            await audit_once(conn, "login.passkey_used", subject=saved.user_id, detail=flow_detail(mode="passkey_first"))
+        return PasskeyOwner(str(saved.user_id))

@@ -27,7 +27,8 @@ from api.input_guard import InputGuard
 from api.request_telemetry import RequestTelemetry
 from api.resources import Resources, Unavailable, database_outage, temporal_outage
 from api.routes import codec, enrollment, first_login, health, login, portal, registration, registration_reset, twilio
-from api.routes import admin_reset, manage_users, operations, passkeys, password_reset, recovery_codes, staff_login
+from api.routes import admin_reset, manage_users, operations, passkey_login, passkeys, password_reset, recovery_codes
+from api.routes import staff_login
 from api.security import SecurityHeaders, Signer
 from api.sessions import SignInRequired, sign_in_required
 from domain import digests
@@ -68,7 +69,9 @@ def create_app(
     app.state.signer = Signer(digests.derive_key(settings.secret_key, digests.COOKIE_KEY))
     app.state.templates = Jinja2Templates(directory=[*extra_template_dirs, _HERE / "templates"])
     # A flow's forms post to the actions its declaration names (api/flow_router.py).
-    app.state.templates.env.globals["action_of"] = declared_actions(enrollment.SCREENS, login.SCREENS, password_reset.SCREENS)
+    app.state.templates.env.globals["action_of"] = declared_actions(
+        enrollment.SCREENS, login.SCREENS, password_reset.SCREENS, passkey_login.SCREENS
+    )
     # The authenticator app's setup screen draws its QR code inline (no image request).
     app.state.templates.env.globals["qr_code"] = lambda uri: Markup(setup_qr_svg(uri))
     # Passkeys belong to a host name: the method screen offers them only where the portal has one.
@@ -82,7 +85,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     process_routers = (portal.router, registration.router, enrollment.router, first_login.router, registration_reset.router,
                        password_reset.router, login.router, staff_login.router, manage_users.router, admin_reset.router,
-                       recovery_codes.router, passkeys.router)
+                       recovery_codes.router, passkeys.router, passkey_login.router)
     for router in (health.router, codec.router, twilio.router, operations.router, *process_routers, *extra_routers):
         app.include_router(router)
     _install_error_pages(app)

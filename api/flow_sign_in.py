@@ -19,7 +19,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.client_address import client_ip
 from api.flow_queries import query_flow
-from api.flows import Binding, is_api, view_json
+from api.flows import Binding, Flows, is_api, view_json
 from api.sessions import SignInRefused, sign_in
 from domain.digests import COOKIE_KEY, derive_key, token_digest
 from engine.codec import PayloadRefused
@@ -151,3 +151,30 @@ async def _refused(request: Request, flow_id: str, bound: Binding | None, reason
     async with pool.acquire() as conn:
         detail = {"flow": flow_id, "reason": reason}
         await audit.record(conn, "session.refused", subject=subject, client_ip=client_ip(request), detail=detail)
+
+
+async def sign_in_checked(
+    request: Request, flows: Flows, process: str, flow_id: str, view: FlowView, checked: UUID | None, *,
+    detail: dict[str, object], already_done: str, again_url: str,
+) -> Response:
+    """For a flow that learns whom it signs in only as it ends (a staff identity, a passkey
+    alone): the browser signs in as ``checked`` — the account the edge found itself from what
+    this very request carried — and only if the flow hands over that one (not whatever a flow
+    under a stolen id may answer); ``login.succeeded`` with ``detail``. The flow is over either
+    way: the browser forgets it."""
+    bound = flows.binding(request, process, flow_id)
+    bound = dataclasses.replace(bound, account_id=str(checked or "")) if bound is not None else None
+
+    async def sign(response: Response) -> Response | None:
+        account_id = await sign_in_from_flow(request, response, flow_id, bound, granted=view.grant)
+        if account_id is None:
+            return None
+        pool = await request.app.state.resources.pool()
+        async with pool.acquire() as conn:
+            entry = {"flow": flow_id, **detail}
+            await audit.record(conn, "login.succeeded", subject=UUID(account_id), client_ip=client_ip(request), detail=entry)
+        return response
+
+    response = await signed_in_answer(request, view, sign, already_done=already_done, claimed_url=again_url)
+    flows.unbind(response, request, process)
+    return response

@@ -1,7 +1,7 @@
-"""The edge's part of the authenticator app and recovery codes (issue 10): what must be shown
-to the person but never pass through a flow's history — the app's key and QR code while it
-is set up, and a new set of recovery codes, shown once — and the keyed digest a typed
-recovery code travels as."""
+"""The edge's part of the authenticator app, passkeys and recovery codes (issue 10): what must
+be shown to the person but never pass through a flow's history — the app's key and QR code
+while it is set up, a new set of recovery codes, shown once — the keyed digest a typed
+recovery code travels as, a passkey ceremony's options, and the actions of these factors."""
 
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ from store import audit, authenticator_apps
 from store import passkeys as stored_passkeys
 from store import recovery_codes as stored_codes
 from store.accounts import account_by_id
+from workflows.flow import FlowView
 from workflows.passkey_step import PasskeyEntry
 from workflows.second_factor import NOT_A_RECOVERY_CODE
-from workflows.flow import FlowView
 
 # For a flow's action: the throttle its codes count toward, and the account it is for.
 CheckOf = Callable[[Request, Flows, str], tuple[CodeCheck, str]]
@@ -36,10 +36,10 @@ class RecoveryCodeBody(BaseModel):
     code: str
 
 
-def app_factor_actions(flow: Any, check_of: CheckOf) -> tuple[Action, ...]:
-    """The actions of the app's second factor (workflows/app_factor.py) in a process whose
-    flow (``flow``, the workflow class) opts into it: the app's code, or a recovery code,
-    each throttled as every code of that process is."""
+def second_factor_actions(flow: Any, check_of: CheckOf) -> tuple[Action, ...]:
+    """The actions of the app's or a passkey's second factor (workflows/second_factor.py) in a
+    process whose flow (``flow``, the workflow class) opts into it: the app's code, the
+    passkey, or a recovery code, the codes throttled as every code of that process is."""
 
     async def app_code(request: Request, flows: Flows, flow_id: str, body: CodeBody) -> FlowView:
         check, _ = check_of(request, flows, flow_id)
@@ -56,7 +56,7 @@ def app_factor_actions(flow: Any, check_of: CheckOf) -> tuple[Action, ...]:
 
     return (
         Action("app/verify", "Code from your authenticator app, Verify code", body=CodeBody, edge=app_code),
-        Action("recovery-code", "Use a recovery code instead of the app", flow.use_recovery_code),
+        Action("recovery-code", "Use a recovery code instead of the app or passkey", flow.use_recovery_code),
         Action("recovery-code/verify", "Recovery code, Sign in (login) or Continue (password reset)",
                body=RecoveryCodeBody, edge=recovery_code),
         Action("factor", "Back to the app's code or the passkey", flow.use_second_factor),
@@ -105,15 +105,20 @@ def passkey_action(flow: Any, *, new: bool = False, then: Then | None = None) ->
     return Action("passkey", summary, body=NewPasskeyBody if new else PasskeyBody, edge=answer)
 
 
-async def with_passkey_options(request: Request, flow_id: str, view: FlowView, account_id: str, *, new: bool) -> FlowView:
+async def with_passkey_options(
+    request: Request, flow_id: str, view: FlowView, account_id: str, *, new: bool, anyone: bool = False
+) -> FlowView:
     """``view`` with the options of its passkey ceremony: to make a new passkey for
-    ``account_id`` (``new``), or to sign with one of theirs."""
+    ``account_id`` (``new``), to sign with one of theirs, or (``anyone``) with any passkey
+    the browser holds for this site."""
     resources = request.app.state.resources
     rp = passkeys.RelyingParty.of(resources.settings.public_base_url)
-    if rp is None or not account_id:
+    if rp is None or not (account_id or anyone):
         return view
     key = digests.derive_key(resources.settings.secret_key, passkeys.CHALLENGE_KEY)
     challenge = passkeys.challenge(key, flow_id, view.passkey_ceremony)
+    if anyone:
+        return dataclasses.replace(view, passkey_options=passkeys.request_options(rp, challenge, []))
     pool = await resources.pool()
     async with pool.acquire() as conn:
         theirs = await stored_passkeys.ids_of(conn, UUID(account_id))
@@ -121,7 +126,8 @@ async def with_passkey_options(request: Request, flow_id: str, view: FlowView, a
     if new and account is not None:
         display = f"{account.first_name} {account.last_name}"
         # The user handle is the account's id: it names no one (a passkey's user.id must not hold PII).
-        options = passkeys.creation_options(rp, challenge, UUID(account_id).bytes, account.email or account.username, display, theirs)
+        name = account.email or account.username
+        options = passkeys.creation_options(rp, challenge, UUID(account_id).bytes, name, display, theirs)
     else:
         options = passkeys.request_options(rp, challenge, theirs)
     return dataclasses.replace(view, passkey_options=options)

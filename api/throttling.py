@@ -70,6 +70,8 @@ POLICIES = {
         # The Kepro LOGIN starts a flow before anyone is known: counted per client (its own
         # subject), only slowed, as a whole office may sign in from one address at 9 o'clock.
         Policy("staff_login", LockRule(1000, _QUARTER), SlowRule(100), SlowRule(100), success_forgets=False),
+        # "Sign in with a passkey" likewise: no account is known until the passkey answers.
+        Policy("passkey_login", LockRule(1000, _QUARTER), SlowRule(100), SlowRule(100), success_forgets=False),
     )
 }
 

@@ -128,6 +128,15 @@ def credential_id_of(answer: str) -> bytes | None:
         return None
 
 
+def user_handle_of(answer: str) -> bytes | None:
+    """The account a discoverable passkey's answer names (its user handle), or None."""
+    try:
+        handle = json.loads(answer).get("response", {}).get("userHandle")
+        return base64url_to_bytes(handle) if isinstance(handle, str) and handle else None
+    except (ValueError, AttributeError, TypeError):
+        return None
+
+
 def _transports(answer: str) -> tuple[str, ...]:
     response = json.loads(answer).get("response", {})
     found = response.get("transports", []) if isinstance(response, dict) else []

@@ -40,6 +40,23 @@ async def add(conn: asyncpg.Connection, user_id: UUID, passkey: NewPasskey, name
     return await conn.fetchval(query("passkeys/added_by"), passkey.credential_id, by) == user_id
 
 
+@dataclass(frozen=True)
+class OwnedPasskey(PasskeyForCheck):
+    user_id: UUID
+    status: str  # the owner account's
+
+
+async def owner_for_check(conn: asyncpg.Connection, credential_id: bytes) -> OwnedPasskey | None:
+    row = await conn.fetchrow(query("passkeys/owner_for_check"), credential_id)
+    if row is None:
+        return None
+    return OwnedPasskey(bytes(row["public_key"]), row["sign_count"], row["last_used_by"], row["user_id"], row["status"])
+
+
+async def owner_of(conn: asyncpg.Connection, credential_id: bytes) -> UUID | None:
+    return await conn.fetchval(query("passkeys/owner_of"), credential_id)
+
+
 async def ids_of(conn: asyncpg.Connection, user_id: UUID) -> list[bytes]:
     return [row["credential_id"] for row in await conn.fetch(query("passkeys/ids_of"), user_id)]
 

@@ -48,6 +48,11 @@ class PasskeyStep(FlowWorkflow):
     async def _passkey_accepted(self) -> None:
         """Hook: the passkey was accepted; move on from here."""
 
+    def _passkey_passed(self, outcome: Any) -> bool:
+        """Whether the check's outcome accepts the answer (a flow whose check returns more
+        than a word reads it here)."""
+        return outcome == PASSKEY_VERIFIED
+
     # --- the action -------------------------------------------------------------------------
     @workflow.update
     async def answer_passkey(self, entry: PasskeyEntry) -> FlowView:
@@ -60,7 +65,7 @@ class PasskeyStep(FlowWorkflow):
             outcome = await database_step(step, arg)
         finally:
             self._checking_passkey = False
-        if outcome == PASSKEY_VERIFIED:
+        if self._passkey_passed(outcome):
             self._clear_errors()
             await self._passkey_accepted()
         else:

@@ -8,6 +8,7 @@ from workflows.enrollment import MfaEnrollmentWorkflow
 from workflows.flow import FlowView
 from workflows.login import LoginWorkflow
 from workflows.maintenance import MaintenanceWorkflow
+from workflows.passkey_login import PasskeyLoginWorkflow
 from workflows.password_reset import PasswordResetWorkflow
 from workflows.registration import ProviderRegistrationWorkflow
 from workflows.registration_reset import REASONS, RegistrationResetWorkflow
@@ -22,6 +23,7 @@ WORKFLOWS: list[type] = [
     PasswordResetWorkflow,
     ProviderAdminResetWorkflow,
     StaffLoginWorkflow,
+    PasskeyLoginWorkflow,
     SecurityNoticeWorkflow,
     MaintenanceWorkflow,
 ]

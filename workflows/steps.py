@@ -97,3 +97,11 @@ class StaffLoginStep(StrEnum):
     DONE = "done"
     REFUSED = "refused"  # the provider's answer, or the account it names, was not accepted
     EXPIRED = "expired"  # no answer within STAFF_LOGIN_TIMEOUT
+
+
+class PasskeyLoginStep(StrEnum):
+    """Sign in with a passkey alone (issue 10): whose passkey it is, the answer says."""
+
+    PASSKEY = "passkey"
+    DONE = "done"
+    EXPIRED = "expired"

@@ -26,7 +26,7 @@ from api.flow_timings import flow_timings
 from api.flows import Binding, FlowGone, Flows, bound_now, is_api
 from api.login_ticket import LoginTicket
 from api.remember_me import forget, remember, remembered_account
-from api.second_factors import app_factor_actions, dressed_for_passkey, with_passkey_options
+from api.second_factors import second_factor_actions, dressed_for_passkey, with_passkey_options
 from api.security import CSRF_FIELD
 from api.sessions import sign_in
 from api.throttling import POLICIES, Throttled
@@ -270,7 +270,7 @@ SCREENS = FlowScreens(
         Action("email/send", "Send verification code, to the address on record", LoginWorkflow.send_email_code),
         Action("code/send", "Send new code / Call me again (the cooldown and cap apply)", LoginWorkflow.send_code),
         Action("continue", "Continue, after \"E-mail address verified\"", LoginWorkflow.continue_login),
-        *app_factor_actions(LoginWorkflow, _factor_check),
+        *second_factor_actions(LoginWorkflow, _factor_check),
     ),
 )
 SCREENS.serve(router)

@@ -6,6 +6,9 @@ with passkeys. A removal is audited and emailed."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
+import asyncpg
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, SecretStr
@@ -90,7 +93,7 @@ async def _remove_page(request: Request, passkey: str) -> dict:
             "intro": f"Type your password again to remove the passkey {name or ''}. It will no longer sign in."}
 
 
-async def _name_of(pool, user_id, credential_id: bytes) -> str | None:
+async def _name_of(pool: asyncpg.Pool, user_id: UUID, credential_id: bytes) -> str | None:
     async with pool.acquire() as conn:
         return await passkeys.named(conn, user_id, credential_id)
 

@@ -26,7 +26,7 @@ from api.flow_timings import flow_timings
 from api.flows import Binding, Flows, bound_now, is_api
 from api.new_password import PasswordBody, set_through_flow
 from api.routes.enrollment import after_password_reset
-from api.second_factors import app_factor_actions, dressed_for_passkey
+from api.second_factors import second_factor_actions, dressed_for_passkey
 from api.security import CSRF_FIELD
 from api.sessions import sign_in
 from api.throttling import POLICIES, Throttled, reserve
@@ -276,7 +276,7 @@ SCREENS = FlowScreens(
         Action("code/send", "Send new code / send a new code / Call me again (the cooldown and cap apply)",
                PasswordResetWorkflow.send_code),
         Action("continue", "Continue, once the email address is verified", PasswordResetWorkflow.continue_reset),
-        *app_factor_actions(PasswordResetWorkflow, _factor_check),
+        *second_factor_actions(PasswordResetWorkflow, _factor_check),
     ),
 )
 SCREENS.serve(router)

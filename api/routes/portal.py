@@ -45,6 +45,7 @@ NOTICES = {
     "kepro_again": "Your Kepro sign-in did not finish. Please press LOGIN in the Kepro box again.",
     "kepro_unavailable": "The Kepro sign-in is not available right now. Please try again in a few minutes.",
     "kepro_throttled": "Too many Kepro sign-ins from this network just now. Please wait a minute and press LOGIN again.",
+    "passkey_again": "Your passkey sign-in did not finish. Please press Sign in with a passkey again.",
 }
 HOME_NOTICES = {
     "others_signed_out": "Your other sessions have been signed out, and Remember Me has been turned off.",

@@ -9,7 +9,6 @@ callback's defence against a forged one."""
 
 from __future__ import annotations
 
-import dataclasses
 from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Request
@@ -18,7 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from api.client_address import client_ip
 from api.dependencies import FlowsDep, SettingsDep
 from api.flow_router import FlowScreens
-from api.flow_sign_in import claim_digest, new_claim_seed, sign_in_from_flow, signed_in_answer
+from api.flow_sign_in import claim_digest, new_claim_seed, sign_in_checked
 from api.flows import Binding, FlowGone, Flows, bound_now
 from api.staff_identity import StaffIdentityProvider, StaffSignInRefused
 from api.throttling import POLICIES, Throttled, reserve
@@ -118,23 +117,8 @@ async def _sign_in(request: Request, flows: Flows, flow_id: str, view: FlowView,
     pool = await request.app.state.resources.pool()
     async with pool.acquire() as conn:
         linked = await staff_identities.account_of(conn, identity)
-    bound = flows.binding(request, PROCESS, flow_id)
-    bound = dataclasses.replace(bound, account_id=str(linked or "")) if bound is not None else None
-
-    async def sign(response: Response) -> Response | None:
-        account_id = await sign_in_from_flow(request, response, flow_id, bound, granted=view.grant)
-        if account_id is None:
-            return None
-        pool = await request.app.state.resources.pool()
-        async with pool.acquire() as conn:
-            detail = {"flow": flow_id, "issuer": identity.issuer}
-            await audit.record(conn, "login.succeeded", subject=UUID(account_id), client_ip=client_ip(request), detail=detail)
-        return response
-
-    # The sign-in is over, one way or the other: the browser forgets it.
-    response = await signed_in_answer(request, view, sign, already_done=REFUSALS["state"], claimed_url=PRESS_LOGIN_AGAIN)
-    Flows.unbind(response, request, PROCESS)
-    return response
+    return await sign_in_checked(request, flows, PROCESS, flow_id, view, linked, detail={"issuer": identity.issuer},
+                                 already_done=REFUSALS["state"], again_url=PRESS_LOGIN_AGAIN)
 
 
 async def _audit_refusal(request: Request, flow_id: str, refused: StaffSignInRefused) -> None:

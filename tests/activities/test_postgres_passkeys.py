@@ -5,7 +5,10 @@ a replayed answer refused, and the admin reset's clearing."""
 
 from __future__ import annotations
 
+import json
 import uuid
+
+from webauthn.helpers import bytes_to_base64url
 
 from activities.contracts import PASSKEY_REFUSED, PASSKEY_VERIFIED, PasskeyAnswer
 from activities.postgres_passkeys import PasskeyActivities
@@ -110,3 +113,35 @@ async def test_the_admin_reset_clears_the_passkeys(pool):
     async with pool.acquire() as conn:
         assert await admin_resets.clear_mfa(conn, uuid.UUID(account))
     assert await passkey_rows(pool, account) == []
+
+
+def anyone(flow: str, ceremony: int = 0) -> str:
+    return passkeys.request_options(RP, passkeys.challenge(CHALLENGES, flow, ceremony), [])
+
+
+async def test_a_passkey_alone_names_its_active_owner(pool):
+    account = await add_user(pool, None)
+    device = SoftPasskey(RP.origin)
+    await registered(pool, account, device)
+    first = PasskeyAnswer("", 0, device.get(anyone("passkey_login-1")))
+    owner = await run(activities(pool).check_passkey_first, first, flow="passkey_login-1", activity_id="first-1")
+    assert owner.account_id == account
+    again = await run(activities(pool).check_passkey_first, first, flow="passkey_login-1", activity_id="first-1", attempt=2)
+    assert again.account_id == account  # its own retry
+    # Replayed by another step: the counter did not move on.
+    assert (await run(activities(pool).check_passkey_first, first, flow="passkey_login-1")).account_id == ""
+    async with pool.acquire() as conn:
+        await conn.execute("UPDATE users SET status = 'disabled' WHERE id = $1", uuid.UUID(account))
+    disabled = PasskeyAnswer("", 0, device.get(anyone("passkey_login-2")))
+    assert (await run(activities(pool).check_passkey_first, disabled, flow="passkey_login-2")).account_id == ""
+
+
+async def test_an_answer_whose_user_handle_names_another_account_is_refused(pool):
+    account = await add_user(pool, None)
+    device = SoftPasskey(RP.origin)
+    await registered(pool, account, device)
+    answer = json.loads(device.get(anyone("passkey_login-3")))
+    answer["response"]["userHandle"] = bytes_to_base64url(uuid.uuid4().bytes)
+    use = PasskeyAnswer("", 0, json.dumps(answer))
+    assert (await run(activities(pool).check_passkey_first, use, flow="passkey_login-3")).account_id == ""
+    assert [e["detail"]["reason"] for e in await events(pool, "login.passkey_refused")] == ["ValueError"]

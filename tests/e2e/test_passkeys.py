@@ -2,8 +2,9 @@
 authenticator standing in for the device (user verification on, as a fingerprint would): an
 existing user chooses PASSKEY, verifies the email on record, creates a password, names and
 creates the passkey, keeps the recovery codes, and lands on home; signed out, Login with
-Email and the password lead to "Use Your Passkey", and the passkey signs in; from home a
-second passkey is added on a security key, and the first removed."""
+Email and the password lead to "Use Your Passkey", and the passkey signs in, then also
+alone ("Sign in with a passkey"); from home a second passkey is added on a security key, and
+the first removed."""
 
 from __future__ import annotations
 
@@ -48,8 +49,18 @@ async def test_create_a_passkey_then_sign_in_with_it(passkey_app, mail, page):
     await page.get_by_role("button", name="LOGIN WITH EMAIL").click()
     await page.get_by_label("Email Address").fill(EMAIL)
     await page.get_by_label("Password").fill(NEW_PASSWORD)
-    await page.get_by_role("button", name="Sign in").click()
+    await page.get_by_role("button", name="Sign in", exact=True).click()
     await page.get_by_role("heading", name="Use Your Passkey").wait_for()
+    await page.get_by_role("button", name="Use my passkey").click()
+    await page.wait_for_url(re.compile(r"/home$"))
+    await page.get_by_text("Welcome, Lee Legacy").wait_for()
+    await page.get_by_role("button", name="Sign out", exact=True).click()
+
+    # The passkey alone: no email, no password.
+    await page.goto(passkey_app.url)
+    await page.get_by_role("button", name="LOGIN WITH EMAIL").click()
+    await page.get_by_role("button", name="Sign in with a passkey").click()
+    await page.get_by_role("heading", name="Sign In with a Passkey").wait_for()
     await page.get_by_role("button", name="Use my passkey").click()
     await page.wait_for_url(re.compile(r"/home$"))
     await page.get_by_text("Welcome, Lee Legacy").wait_for()

@@ -1,6 +1,7 @@
 """The recordings of issue 10's flows and steps (tests/replay/record.py runs them): the
 authenticator app and a passkey in enrollment, login by each with a recovery code and a
-refused answer on the way, and the security notice for new codes from home."""
+refused answer on the way, the sign-in with a passkey alone, and the security notice for
+new codes from home."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from tests.workflows.harness import Flows
 from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow
 from workflows.flow import FlowView
 from workflows.login import LoginStart, LoginWorkflow
+from workflows.passkey_login import PasskeyLoginStart, PasskeyLoginWorkflow
 from workflows.passkey_step import PasskeyEntry
 from workflows.security_notice import SecurityNotice, SecurityNoticeWorkflow
 
@@ -78,6 +80,16 @@ async def record_login_passkey(flows: Flows) -> str:
     return await _finish(handle)
 
 
+async def record_passkey_login(flows: Flows) -> str:
+    """Sign in with a passkey alone: an answer refused, then the passkey names its account."""
+    flows.authenticator.passkeys[ACCOUNT] = ["Work laptop"]
+    handle = await flows.start(PasskeyLoginWorkflow.run, PasskeyLoginStart(claim="c" * 64), prefix="passkey_login")
+    await handle.execute_update("answer_passkey", PasskeyEntry("{}"), result_type=FlowView)
+    await handle.execute_update("answer_passkey", PasskeyEntry(signed(1)), result_type=FlowView)
+    await handle.result()
+    return (await handle.fetch_history()).to_json()
+
+
 async def record_security_notice(flows: Flows) -> str:
     notice = SecurityNotice(ACCOUNT, "recovery_codes_issued", NEW_ACCOUNT.email)
     handle = await flows.start(SecurityNoticeWorkflow.run, notice, prefix="security_notice")
@@ -91,4 +103,5 @@ RECORDINGS = {
     "login_app.json": record_login_app,
     "login_passkey.json": record_login_passkey,
     "security_notice.json": record_security_notice,
+    "passkey_login.json": record_passkey_login,
 }

@@ -10,7 +10,7 @@ import pyotp
 from temporalio import activity
 
 from activities.contracts import APP_CODE_USED, APP_CODE_VERIFIED, APP_CODE_WRONG, PASSKEY_REFUSED, PASSKEY_VERIFIED
-from activities.contracts import AppCode, PasskeyAnswer, RecoveryCode, RecoveryCodeUsed
+from activities.contracts import AppCode, PasskeyAnswer, PasskeyOwner, RecoveryCode, RecoveryCodeUsed
 from domain import authenticator_app, digests
 
 
@@ -73,7 +73,13 @@ class FakeAuthenticator:
             known = self.passkeys.get(use.account_id)
             return PASSKEY_VERIFIED if known and use.answer == signed(use.ceremony) else PASSKEY_REFUSED
 
-        return [stage_authenticator_app, check_app_code, use_recovery_code, register_passkey, check_passkey]
+        @activity.defn(name="check_passkey_first")
+        async def check_passkey_first(use: PasskeyAnswer) -> PasskeyOwner:
+            self.calls.append(("check_passkey_first", use))
+            owner = next(iter(self.passkeys), "")
+            return PasskeyOwner(owner if owner and use.answer == signed(use.ceremony) else "")
+
+        return [stage_authenticator_app, check_app_code, use_recovery_code, register_passkey, check_passkey, check_passkey_first]
 
 
 def signed(ceremony: int) -> str:

@@ -1,0 +1,1 @@
+SELECT user_id FROM passkeys WHERE credential_id = $1

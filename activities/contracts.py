@@ -224,3 +224,4 @@ class PasskeyOwner:
     """Whose passkey signed a passkey-first sign-in; "" when the answer was refused."""
 
     account_id: str = ""
+    email: str = ""  # the address on record, told of the sign-in

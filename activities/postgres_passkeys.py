@@ -82,7 +82,7 @@ class PasskeyActivities(PostgresSteps):
         async with self._connection() as conn, conn.transaction():
             saved = await stored.owner_for_check(conn, credential_id) if credential_id else None
             if saved is not None and saved.last_used_by == by:
-                return PasskeyOwner(str(saved.user_id))  # this step's own retry
+                return PasskeyOwner(str(saved.user_id), saved.email)  # this step's own retry
             try:
                 if saved is None or saved.status != "active" or self._rp is None:
                     raise ValueError("no passkey of an active account")
@@ -95,4 +95,4 @@ class PasskeyActivities(PostgresSteps):
                 return PasskeyOwner()
             await stored.used(conn, saved.user_id, credential_id, count, by)
             await audit_once(conn, "login.passkey_used", subject=saved.user_id, detail=flow_detail(mode="passkey_first"))
-        return PasskeyOwner(str(saved.user_id))
+        return PasskeyOwner(str(saved.user_id), saved.email)

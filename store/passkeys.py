@@ -44,13 +44,15 @@ async def add(conn: asyncpg.Connection, user_id: UUID, passkey: NewPasskey, name
 class OwnedPasskey(PasskeyForCheck):
     user_id: UUID
     status: str  # the owner account's
+    email: str
 
 
 async def owner_for_check(conn: asyncpg.Connection, credential_id: bytes) -> OwnedPasskey | None:
     row = await conn.fetchrow(query("passkeys/owner_for_check"), credential_id)
     if row is None:
         return None
-    return OwnedPasskey(bytes(row["public_key"]), row["sign_count"], row["last_used_by"], row["user_id"], row["status"])
+    return OwnedPasskey(bytes(row["public_key"]), row["sign_count"], row["last_used_by"], row["user_id"], row["status"],
+                        row["email"] or "")
 
 
 async def owner_of(conn: asyncpg.Connection, credential_id: bytes) -> UUID | None:

@@ -27,6 +27,7 @@ MFA_REGISTERED = "mfa_registered"
 RECOVERY_CODE_USED = "recovery_code_used"
 RECOVERY_CODES_ISSUED = "recovery_codes_issued"
 PASSKEY_ADDED = "passkey_added"
+SIGNED_IN = "signed_in"  # with the authenticator app or a passkey
 PASSKEY_REMOVED = "passkey_removed"
 
 NOTICE_SEND = {

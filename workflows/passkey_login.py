@@ -16,6 +16,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import PasskeyAnswer, PasskeyOwner
     from activities.postgres_passkeys import PasskeyActivities
+    from workflows.notices import SIGNED_IN, Notices
     from workflows.passkey_step import PasskeyEntry, PasskeyStep
     from workflows.sign_in_hand_over import SignInHandOver
     from workflows.steps import PasskeyLoginStep
@@ -36,6 +37,8 @@ class PasskeyLoginWorkflow(PasskeyStep, SignInHandOver, steps=PasskeyLoginStep):
     def __init__(self, start: PasskeyLoginStart) -> None:
         super().__init__()
         self._start = start
+        self._owner: PasskeyOwner | None = None
+        self._notices = Notices()
         self._start_flow(PROCESS, PasskeyLoginStep.PASSKEY)
 
     @workflow.run
@@ -44,6 +47,7 @@ class PasskeyLoginWorkflow(PasskeyStep, SignInHandOver, steps=PasskeyLoginStep):
             self._finish("failed", PasskeyLoginStep.EXPIRED)
             return "expired"
         await self._hand_over_sign_in()
+        await self._notices.delivered()
         return "signed_in"
 
     def _passkey_screen(self) -> str:
@@ -55,9 +59,12 @@ class PasskeyLoginWorkflow(PasskeyStep, SignInHandOver, steps=PasskeyLoginStep):
     def _passkey_passed(self, outcome: PasskeyOwner) -> bool:
         if not outcome.account_id:
             return False
+        self._owner = outcome
         self._hand_over_to(outcome.account_id, self._start.claim)
         self._set_account(outcome.account_id)
         return True
 
     async def _passkey_accepted(self) -> None:
+        assert self._owner is not None
+        self._notices.send(self._owner.account_id, SIGNED_IN, self._owner.email, method="passkey")
         self._finish("completed", PasskeyLoginStep.DONE)

@@ -38,8 +38,11 @@ class SecondFactorStep(AppCodeStep, PasskeyStep):
 
     # --- what the host flow says ----------------------------------------------------------
     async def _second_factor_passed(self) -> None:
-        """Hook: the app's code or a recovery code was right; move on from here."""
+        """Hook: the app's code, the passkey or a recovery code was right; move on from here."""
         raise NotImplementedError
+
+    def _factor_used(self, method: str) -> None:
+        """Hook: the app ("app") or the passkey ("passkey") passed; a recovery code sends its own notice."""
 
     def _notices_to(self) -> str:
         """The address on record, told when a recovery code is used."""
@@ -57,6 +60,7 @@ class SecondFactorStep(AppCodeStep, PasskeyStep):
         return AppCode(self._start.account_id, code_digest)
 
     async def _app_code_verified(self) -> None:
+        self._factor_used("app")
         await self._second_factor_passed()
 
     # --- the passkey ------------------------------------------------------------------------
@@ -67,6 +71,7 @@ class SecondFactorStep(AppCodeStep, PasskeyStep):
         return PasskeyActivities.check_passkey, PasskeyAnswer(self._start.account_id, ceremony, entry.answer)
 
     async def _passkey_accepted(self) -> None:
+        self._factor_used("passkey")
         await self._second_factor_passed()
 
     # --- a recovery code instead ------------------------------------------------------------

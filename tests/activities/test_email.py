@@ -181,6 +181,17 @@ async def test_security_notices_say_what_changed_and_what_to_do_if_it_was_not_yo
         assert "token=" not in part
 
 
+@pytest.mark.parametrize(("method", "says"), [("app", "a code from your authenticator app"), ("passkey", "your passkey")])
+async def test_a_sign_in_notice_names_the_factor_and_what_to_do_if_it_was_not_you(email, mail, method, says):
+    _, activities = email
+    notice = Notice(to="kim@example.com", template="signed_in", detail={"method": method})
+    await _attempt().run(activities.send_notice_email, notice)
+    [message] = await mail.wait_for_messages_to("kim@example.com")
+    for part in (message["text"], message["html"]):
+        assert f"signed in to your Atrezzo Provider Portal account with {says}" in part
+        assert "If it was not" in part and "/password/reset" in part
+
+
 async def test_mail_goes_over_implicit_tls_with_its_own_ca_when_asked(monkeypatch):
     seen = {}
 

@@ -2,9 +2,9 @@
 authenticator standing in for the device (user verification on, as a fingerprint would): an
 existing user chooses PASSKEY, verifies the email on record, creates a password, names and
 creates the passkey, keeps the recovery codes, and lands on home; signed out, Login with
-Email and the password lead to "Use Your Passkey", and the passkey signs in, then also
-alone ("Sign in with a passkey"); from home a second passkey is added on a security key, and
-the first removed."""
+Email's page signs in by passkey autofill alone; the address and password instead lead to
+"Use Your Passkey"; "Sign in with a passkey" signs in with it alone too; from home a second
+passkey is added on a security key, and the first removed."""
 
 from __future__ import annotations
 
@@ -28,6 +28,11 @@ async def virtual_authenticator(page, transport: str = "internal") -> tuple[obje
     return devtools, added["authenticatorId"]
 
 
+async def present(devtools, authenticator: str, yes: bool) -> None:
+    """Whether the virtual authenticator answers requests by itself (a person at the device)."""
+    await devtools.send("WebAuthn.setAutomaticPresenceSimulation", {"authenticatorId": authenticator, "enabled": yes})
+
+
 async def test_create_a_passkey_then_sign_in_with_it(passkey_app, mail, page):
     await add_legacy_user(passkey_app.pool)
     await page.goto(passkey_app.url)
@@ -45,22 +50,36 @@ async def test_create_a_passkey_then_sign_in_with_it(passkey_app, mail, page):
     await page.get_by_text("Passkey: Work laptop").wait_for()
     await page.get_by_role("button", name="Sign out", exact=True).click()
 
+    # Passkey autofill: the email sign-in page asks for a passkey without a dialog. The virtual
+    # authenticator answers such a request at once, as a person picking their passkey would.
+    await page.goto(passkey_app.url)
+    await page.get_by_role("button", name="LOGIN WITH EMAIL").click()
+    await page.wait_for_url(re.compile(r"/home$"))
+    await page.get_by_text("Welcome, Lee Legacy").wait_for()
+    await page.get_by_role("button", name="Sign out", exact=True).click()
+
+    # Someone who types the address and password instead (no passkey picked from autofill)
+    # is asked for the passkey as the second factor.
+    await present(devtools, authenticator, False)
     await page.goto(passkey_app.url)
     await page.get_by_role("button", name="LOGIN WITH EMAIL").click()
     await page.get_by_label("Email Address").fill(EMAIL)
     await page.get_by_label("Password").fill(NEW_PASSWORD)
     await page.get_by_role("button", name="Sign in", exact=True).click()
     await page.get_by_role("heading", name="Use Your Passkey").wait_for()
+    await present(devtools, authenticator, True)
     await page.get_by_role("button", name="Use my passkey").click()
     await page.wait_for_url(re.compile(r"/home$"))
     await page.get_by_text("Welcome, Lee Legacy").wait_for()
     await page.get_by_role("button", name="Sign out", exact=True).click()
 
-    # The passkey alone: no email, no password.
+    # The passkey alone by its button: no email, no password.
+    await present(devtools, authenticator, False)
     await page.goto(passkey_app.url)
     await page.get_by_role("button", name="LOGIN WITH EMAIL").click()
     await page.get_by_role("button", name="Sign in with a passkey").click()
     await page.get_by_role("heading", name="Sign In with a Passkey").wait_for()
+    await present(devtools, authenticator, True)
     await page.get_by_role("button", name="Use my passkey").click()
     await page.wait_for_url(re.compile(r"/home$"))
     await page.get_by_text("Welcome, Lee Legacy").wait_for()

@@ -77,7 +77,8 @@ class FakeAuthenticator:
         async def check_passkey_first(use: PasskeyAnswer) -> PasskeyOwner:
             self.calls.append(("check_passkey_first", use))
             owner = next(iter(self.passkeys), "")
-            return PasskeyOwner(owner if owner and use.answer == signed(use.ceremony) else "")
+            accepted = owner and use.answer == signed(use.ceremony)
+            return PasskeyOwner(owner, f"{owner}@example.com") if accepted else PasskeyOwner()
 
         return [stage_authenticator_app, check_app_code, use_recovery_code, register_passkey, check_passkey, check_passkey_first]
 

@@ -34,6 +34,8 @@ async def test_the_passkey_names_the_account_it_signs_in(flows):
     assert (view.step, view.status, view.grant) == ("done", "completed", ACCOUNT)
     assert flows.authenticator.calls[-1] == ("check_passkey_first", PasskeyAnswer("", 1, signed(1)))
     assert await handle.result() == "signed_in"
+    [notice] = flows.senders.notices
+    assert (notice.to, notice.template, dict(notice.detail)) == (f"{ACCOUNT}@example.com", "signed_in", {"method": "passkey"})
 
 
 async def test_a_sign_in_left_alone_expires(flows):

@@ -41,6 +41,9 @@ async def test_the_app_code_signs_in_in_its_answer(flows):
     view = await act(handle, "verify_app_code", app_code(flows, handle))
     assert (view.step, view.status, view.grant) == ("done", "completed", ACCOUNT)
     assert await handle.result() == "signed_in"
+    # Each sign-in by the app is told to the address on record.
+    [notice] = await flows.notices_until(1)
+    assert (notice.to, notice.template, dict(notice.detail)) == (EMAIL, "signed_in", {"method": "app"})
 
 
 async def test_a_wrong_code_and_a_spent_one_are_refused(flows):
@@ -135,6 +138,8 @@ async def test_a_passkey_signs_in_for_its_ceremony_only(flows):
     assert (await act(handle, "use_second_factor")).step == "passkey"
     view = await act(handle, "answer_passkey", PasskeyEntry(signed(1)))
     assert (view.step, view.grant) == ("done", ACCOUNT)
+    [notice] = await flows.notices_until(1)
+    assert (notice.template, dict(notice.detail)) == ("signed_in", {"method": "passkey"})
     assert flows.authenticator.calls[-1] == ("check_passkey", PasskeyAnswer(ACCOUNT, 1, signed(1)))
 
 

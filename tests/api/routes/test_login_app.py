@@ -63,7 +63,9 @@ async def test_the_app_code_signs_in_through_the_forms(live_app, mail):
         home = await submit(http, "app/verify", csrf, status=303, code=code)
         assert home.headers["location"] == "/home"
         assert "Welcome, Dana Doctor" in (await http.get("/home")).text
-    assert not mail.messages_to(EMAIL)  # no emailed code stands in for the app
+    # No emailed code stands in for the app: the one email is the sign-in's notice.
+    [notice] = await mail.wait_for_messages_to(EMAIL)
+    assert notice["subject"] == "A sign-in to your Atrezzo account" and "authenticator app" in notice["text"]
     [failed] = await events(live_app, "login.code_failed")
     assert str(failed["subject_user_id"]) == user_id
     await assert_history_clean(live_app, flow_id, PASSWORD, code, secret)

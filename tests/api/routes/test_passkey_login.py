@@ -64,10 +64,13 @@ async def test_the_button_is_offered_only_where_passkeys_work(passkey_app, live_
     async with passkey_app.http() as http:
         page = await http.get("/login/email")
         assert "Sign in with a passkey</button>" in page.text
+        # The browser may offer passkeys in the address's autofill (api/static/passkey_autofill.js).
+        assert 'autocomplete="username webauthn"' in page.text and 'data-passkey-autofill="/api/v1/passkey/sign-in"' in page.text
         started = await http.post("/passkey/sign-in", data={"csrf_token": csrf_of(page.text)})
         assert (started.status_code, started.headers["location"]) == (303, "/passkey/sign-in")
         assert "Sign In with a Passkey" in (await http.get("/passkey/sign-in")).text
     async with live_app.http() as http:
-        assert "Sign in with a passkey" not in (await http.get("/login/email")).text
+        page = await http.get("/login/email")
+        assert "Sign in with a passkey" not in page.text and "webauthn" not in page.text
         refused = await http.post("/api/v1/passkey/sign-in", json={})
         assert refused.status_code == 409

@@ -26,7 +26,7 @@ from api.flow_timings import flow_timings
 from api.flows import Binding, FlowGone, Flows, bound_now, is_api
 from api.login_ticket import LoginTicket
 from api.remember_me import forget, remember, remembered_account
-from api.second_factors import second_factor_actions, dressed_for_passkey, with_passkey_options
+from api.second_factors import dressed_for_passkey, second_factor_actions, with_passkey_options
 from api.security import CSRF_FIELD
 from api.sessions import sign_in
 from api.throttling import POLICIES, Throttled
@@ -262,7 +262,8 @@ async def _complete(request: Request, flows: Flows, flow_id: str, view: FlowView
 
 
 SCREENS = FlowScreens(
-    PROCESS, "/login", _complete, view=LoginView, dressed=dressed_for_passkey(_factor_check), screen_summary="The current login screen (signs in once it is done)",
+    PROCESS, "/login", _complete, view=LoginView, dressed=dressed_for_passkey(_factor_check),
+    screen_summary="The current login screen (signs in once it is done)",
     actions=(
         Action("phone/send", "Send Code (sms) or Call Me (voice), to the number on record",
                LoginWorkflow.send_phone_code, ChannelBody),

@@ -26,7 +26,7 @@ from api.flow_timings import flow_timings
 from api.flows import Binding, Flows, bound_now, is_api
 from api.new_password import PasswordBody, set_through_flow
 from api.routes.enrollment import after_password_reset
-from api.second_factors import second_factor_actions, dressed_for_passkey
+from api.second_factors import dressed_for_passkey, second_factor_actions
 from api.security import CSRF_FIELD
 from api.sessions import sign_in
 from api.throttling import POLICIES, Throttled, reserve

@@ -44,6 +44,8 @@ class AuthenticatorActivities(PostgresSteps):
         by = this_activity()
         async with self._connection() as conn, conn.transaction():
             app = await authenticator_apps.for_check(conn, user_id)
+            if typed.setting_up and app is not None and app.pending_sealed is None and app.last_used_by == by:
+                return APP_CODE_VERIFIED  # this step's own retry: its first attempt confirmed the app
             sealed = None if app is None else (app.pending_sealed if typed.setting_up else app.secret_sealed)
             if app is None or sealed is None:
                 return APP_CODE_WRONG

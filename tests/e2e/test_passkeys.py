@@ -33,6 +33,14 @@ async def present(devtools, authenticator: str, yes: bool) -> None:
     await devtools.send("WebAuthn.setAutomaticPresenceSimulation", {"authenticatorId": authenticator, "enabled": yes})
 
 
+async def use_passkey(page, devtools, authenticator: str) -> None:
+    """Use my passkey, the person at the device this time: signed in, on home."""
+    await present(devtools, authenticator, True)
+    await page.get_by_role("button", name="Use my passkey").click()
+    await page.wait_for_url(re.compile(r"/home$"))
+    await page.get_by_text("Welcome, Lee Legacy").wait_for()
+
+
 async def test_create_a_passkey_then_sign_in_with_it(passkey_app, mail, page):
     await add_legacy_user(passkey_app.pool)
     await page.goto(passkey_app.url)
@@ -67,10 +75,7 @@ async def test_create_a_passkey_then_sign_in_with_it(passkey_app, mail, page):
     await page.get_by_label("Password").fill(NEW_PASSWORD)
     await page.get_by_role("button", name="Sign in", exact=True).click()
     await page.get_by_role("heading", name="Use Your Passkey").wait_for()
-    await present(devtools, authenticator, True)
-    await page.get_by_role("button", name="Use my passkey").click()
-    await page.wait_for_url(re.compile(r"/home$"))
-    await page.get_by_text("Welcome, Lee Legacy").wait_for()
+    await use_passkey(page, devtools, authenticator)
     await page.get_by_role("button", name="Sign out", exact=True).click()
 
     # The passkey alone by its button: no email, no password.
@@ -79,10 +84,7 @@ async def test_create_a_passkey_then_sign_in_with_it(passkey_app, mail, page):
     await page.get_by_role("button", name="LOGIN WITH EMAIL").click()
     await page.get_by_role("button", name="Sign in with a passkey").click()
     await page.get_by_role("heading", name="Sign In with a Passkey").wait_for()
-    await present(devtools, authenticator, True)
-    await page.get_by_role("button", name="Use my passkey").click()
-    await page.wait_for_url(re.compile(r"/home$"))
-    await page.get_by_text("Welcome, Lee Legacy").wait_for()
+    await use_passkey(page, devtools, authenticator)
 
     # A second passkey from home, on a security key (a second authenticator), then the first removed.
     await virtual_authenticator(page, transport="usb")

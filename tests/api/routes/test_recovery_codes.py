@@ -8,25 +8,14 @@ import re
 import uuid
 
 from api.sessions import SESSION_COOKIE
-from domain import digests, recovery_codes
 from store import recovery_codes as stored_codes
+from tests.api.routes.test_enrollment_app import digests_of, stored_digests
 from tests.api.routes.test_login import EMAIL, csrf_of, events
 from tests.support.enrolled_users import PASSWORD, add_app_user, add_user, session_token
 
 
 async def signed_in(live_app, http, user_id: str) -> None:
     http.cookies.set(SESSION_COOKIE, await session_token(live_app, user_id))
-
-
-async def stored(live_app, user_id: str) -> set[str]:
-    async with live_app.pool.acquire() as conn:
-        rows = await conn.fetch("SELECT code_digest FROM recovery_codes WHERE user_id = $1", uuid.UUID(user_id))
-    return {row["code_digest"] for row in rows}
-
-
-def digests_of(live_app, user_id: str, codes: list[str]) -> set[str]:
-    key = digests.derive_key(live_app.settings.secret_key, recovery_codes.DIGEST_KEY)
-    return {recovery_codes.digest(key, user_id, code) for code in codes}
 
 
 async def test_new_codes_need_the_password_and_replace_the_old_ones(live_app, mail):
@@ -38,11 +27,11 @@ async def test_new_codes_need_the_password_and_replace_the_old_ones(live_app, ma
         assert (await http.get("/api/v1/account")).json()["recovery_codes_left"] == 2
         wrong = await http.post("/api/v1/account/recovery-codes", json={"password": PASSWORD + "x"})
         assert (wrong.status_code, wrong.json()) == (422, {"errors": {"password": "Your password is incorrect."}})
-        assert await stored(live_app, user_id) == {"a" * 64, "b" * 64}
+        assert await stored_digests(live_app, user_id) == {"a" * 64, "b" * 64}
         made = await http.post("/api/v1/account/recovery-codes", json={"password": PASSWORD})
         assert made.status_code == 201
         codes = made.json()["recovery_codes"]
-        assert len(codes) == 10 and await stored(live_app, user_id) == digests_of(live_app, user_id, codes)
+        assert len(codes) == 10 and await stored_digests(live_app, user_id) == digests_of(live_app, user_id, codes)
         assert (await http.get("/api/v1/account")).json()["recovery_codes_left"] == 10
     [notice] = await mail.wait_for_messages_to(EMAIL)
     assert notice["subject"] == "New Atrezzo recovery codes were made" and "no longer work" in notice["text"]
@@ -64,7 +53,7 @@ async def test_through_the_home_page_forms(live_app):
         made = await http.post("/account/recovery-codes", data={"password": PASSWORD, "csrf_token": csrf})
         assert made.status_code == 200 and "Your New Recovery Codes" in made.text
         shown = re.findall(r"<li><code>([A-Z2-7-]{19})</code></li>", made.text)
-        assert len(shown) == 10 and await stored(live_app, user_id) == digests_of(live_app, user_id, shown)
+        assert len(shown) == 10 and await stored_digests(live_app, user_id) == digests_of(live_app, user_id, shown)
 
 
 async def test_only_a_signed_in_app_user_gets_codes(live_app):
@@ -75,6 +64,6 @@ async def test_only_a_signed_in_app_user_gets_codes(live_app):
     async with live_app.http() as http:
         await signed_in(live_app, http, email_user)
         refused = await http.post("/api/v1/account/recovery-codes", json={"password": PASSWORD})
-        assert refused.status_code == 409 and await stored(live_app, email_user) == set()
+        assert refused.status_code == 409 and await stored_digests(live_app, email_user) == set()
         assert (await http.get("/api/v1/account")).json()["recovery_codes_left"] is None
         assert "Get new recovery codes" not in (await http.get("/home")).text

@@ -18,6 +18,8 @@ class CodeDelivery:
     destination: str
     purpose: str
     expires_in_seconds: int
+    # The flow's name for this send, the same in every attempt (activities/attempts.this_send).
+    send: str = ""
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class LinkDelivery:
     path: str
     expires_in_seconds: int
     greeting_name: str = ""
+    send: str = ""  # as CodeDelivery.send
 
 
 # In a verification call's Sent.detail: the call spoke a code to type. Calls placed before this

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import FailureError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import SPOKEN_CODE, CodeDelivery
@@ -222,7 +222,9 @@ async def _imitate_send(first: FirstAttempt) -> None:
         await workflow.execute_local_activity_method(
             EmailActivities.imitate_send, start_to_close_timeout=FIRST_ATTEMPT, retry_policy=ONE_ATTEMPT
         )
-    except ActivityError:
-        pass  # it only waits: a wait cut short is no reason to answer otherwise
+    except FailureError as error:
+        if is_cancelled_exception(error):
+            raise
+        # It only waits: a wait cut short is no reason to answer otherwise.
     finally:
         first.over()

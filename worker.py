@@ -42,7 +42,6 @@ def activities(settings: Settings, pool: asyncpg.Pool, tracer: opentelemetry.tra
         email.send_code_email,
         email.send_link_email,
         email.send_notice_email,
-        email.imitate_send,
         phone.send_code_sms,
         phone.place_verification_call,
         *AccountActivities(pool).all(),

@@ -17,17 +17,6 @@ def this_activity() -> str:
     return f"{info.workflow_id}/{info.workflow_run_id}/{info.activity_id}"
 
 
-def this_send(send: str) -> str:
-    """The name a send's code or token derives from. ``send`` is the flow's name for one send,
-    shared by its first attempt (a local activity) and the ordinary activity that retries it
-    (workflows/deliveries.py), whose activity ids differ; the run is added here, never taken
-    from the input. Sends of flows from before name none: their activity's own name."""
-    if not send:
-        return this_activity()
-    info = activity.info()
-    return f"{info.workflow_id}/{info.workflow_run_id}/{send}"
-
-
 def attempt_timeout(ceiling: float) -> float:
     """Seconds a client call of this attempt may take: no longer than Temporal waits for the
     attempt, after which it retries the send elsewhere and this one only delivers late."""

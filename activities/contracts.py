@@ -18,8 +18,6 @@ class CodeDelivery:
     destination: str
     purpose: str
     expires_in_seconds: int
-    # The flow's name for this send, the same in every attempt (activities/attempts.this_send).
-    send: str = ""
 
 
 @dataclass(frozen=True)
@@ -31,7 +29,6 @@ class LinkDelivery:
     path: str
     expires_in_seconds: int
     greeting_name: str = ""
-    send: str = ""  # as CodeDelivery.send
 
 
 # In a verification call's Sent.detail: the call spoke a code to type. Calls placed before this

@@ -6,10 +6,6 @@ template (``{% set subject = ... %}``) so wording lives in one place.
 
 from __future__ import annotations
 
-import asyncio
-import random
-import time
-from collections import deque
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -20,17 +16,13 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.contracts import INVALID_DESTINATION, CodeDelivery, LinkDelivery, Notice, Sent
-from activities.attempts import attempt_timeout, this_send
+from activities.attempts import attempt_timeout, this_activity
 from domain import digests
 from domain.durations import in_words
 from engine import metrics
 from settings import Settings
 
 SMTP_TIMEOUT_SECONDS = 20.0
-# An imitation takes as long as one of this worker's last real sends, drawn at random; before the
-# first, about as long as one to a nearby server.
-_RECENT_SENDS = 64
-_BEFORE_ANY_SEND = (0.01, 0.05)
 
 
 class EmailActivities:
@@ -45,12 +37,10 @@ class EmailActivities:
             autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
             undefined=StrictUndefined,
         )
-        self._recent_seconds: deque[float] = deque(maxlen=_RECENT_SENDS)
-        self._random = random.SystemRandom()
 
     @activity.defn(name="send_code_email")
     async def send_code_email(self, delivery: CodeDelivery) -> Sent:
-        code = digests.code_for_send(self._send_key, this_send(delivery.send))
+        code = digests.code_for_send(self._send_key, this_activity())
         await self.send(
             delivery.destination,
             "verification_code",
@@ -64,7 +54,7 @@ class EmailActivities:
 
     @activity.defn(name="send_link_email")
     async def send_link_email(self, delivery: LinkDelivery) -> Sent:
-        token = digests.token_for_send(self._send_key, this_send(delivery.send))
+        token = digests.token_for_send(self._send_key, this_activity())
         flow_id = activity.info().workflow_id
         url = f"{self._settings.public_base_url.rstrip('/')}{delivery.path}?flow={flow_id}&token={token}"
         await self.send(
@@ -87,19 +77,7 @@ class EmailActivities:
             portal_url=self._settings.public_base_url.rstrip("/"),
         )
 
-    @activity.defn(name="imitate_send")
-    async def imitate_send(self) -> None:
-        """Deliver nothing, in the time a real send takes here: a password reset's decoy for an
-        address with no account (workflows/code_step.py) answers as slowly as a real one."""
-        await asyncio.sleep(self.imitation_seconds())
-
-    def imitation_seconds(self) -> float:
-        if self._recent_seconds:
-            return self._random.choice(self._recent_seconds)
-        return self._random.uniform(*_BEFORE_ANY_SEND)
-
     async def send(self, to: str, template: str, **context: object) -> None:
-        started = time.perf_counter()
         text = self._templates.get_template(f"{template}.txt")
         html = self._templates.get_template(f"{template}.html")
         message = EmailMessage()
@@ -132,7 +110,6 @@ class EmailActivities:
                 mark_failed(span, exc, "email", "error")
                 raise
             span.set_attribute("messaging.message.id", message["Message-ID"])
-        self._recent_seconds.append(time.perf_counter() - started)
 
     def _smtp_span(self, template: str, context: dict):
         # Names and kinds only: the address, the code and the link stay out of traces.

@@ -141,7 +141,7 @@ async def _timeline(handle: WorkflowHandle) -> tuple[list[TimelineEntry], list[s
             entries.append(TimelineEntry(at, "update", name))
         elif event.HasField("activity_task_scheduled_event_attributes"):
             entries.append(TimelineEntry(at, "activity", event.activity_task_scheduled_event_attributes.activity_type.name))
-        elif name := local_activity_name(event):
+        elif name := _local_activity(event):
             entries.append(TimelineEntry(at, "activity", name))
         elif event.HasField("child_workflow_execution_started_event_attributes"):
             child = event.child_workflow_execution_started_event_attributes.workflow_execution.workflow_id
@@ -152,8 +152,8 @@ async def _timeline(handle: WorkflowHandle) -> tuple[list[TimelineEntry], list[s
     return entries, children
 
 
-def local_activity_name(event: HistoryEvent) -> str:
-    """The name of a step run as a local activity (a database step, a send's first attempt), from
+def _local_activity(event: HistoryEvent) -> str:
+    """The name of a database step run as a local activity (workflows/database_steps.py), from
     Temporal's own note in its marker — in clear, and never more than the step's type and ids."""
     marker = event.marker_recorded_event_attributes
     if marker.marker_name != LOCAL_ACTIVITY_MARKER or "data" not in marker.details:

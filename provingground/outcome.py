@@ -6,10 +6,7 @@ what the app said about itself.
 - duplicated: a step recorded twice for one flow, and messages delivered more often than the
   at-least-once rule allows: a send retried after a crash (the worker died between handing
   the message over and reporting it sent) may deliver the same message again — same code,
-  same link — so there may be one identical copy per retried send attempt, never more. A
-  send's first attempt is a local activity (workflows/deliveries.py): it is retried by the
-  ordinary activity that takes over when it fails, or by its workflow task's next attempt
-  when the worker running it died;
+  same link — so there may be one identical copy per retried send attempt, never more;
 - server errors: every 5xx but the 503 "try again" page, as the people saw them;
 - stuck: a running flow whose workflow task or activity keeps failing once the faults are over;
 - violations: answers outside the API's documented schema (the bad-input scenario), and a code
@@ -27,7 +24,6 @@ import httpx
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
-from operations.flows import local_activity_name
 from provingground.journeys import LOGINS
 from store import integrity
 
@@ -135,36 +131,14 @@ async def retried_sends(temporal: Client) -> int:
     """Send attempts after the first, over every flow: each may have delivered its message again."""
     retried = 0
     async for execution in temporal.list_workflows():
-        history = temporal.get_workflow_handle(execution.id, run_id=execution.run_id).fetch_history_events()
-        retried += await _retried_in(history)
-    return retried
-
-
-# A workflow task that never completed: one running a send's first attempt (a local activity)
-# died with it, and the task's next attempt runs that first attempt again.
-_LOST_TASKS = {EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED}
-
-
-async def _retried_in(history) -> int:
-    """One flow's retried send attempts: an ordinary attempt after the first; an ordinary activity
-    taking over from a first attempt (local) that failed or ran out of time, perhaps after
-    handing its message over; a first attempt run again because its workflow task was lost."""
-    retried = 0
-    scheduled: dict[int, str] = {}
-    task_lost = rerun = False
-    async for event in history:
-        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            scheduled[event.event_id] = event.activity_task_scheduled_event_attributes.activity_type.name
-        elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
-            attributes = event.activity_task_started_event_attributes
-            if scheduled.get(attributes.scheduled_event_id) in SENDS:
-                retried += attributes.attempt - 1
-        elif event.event_type in _LOST_TASKS:
-            task_lost = True
-        elif event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
-            rerun, task_lost = task_lost, False  # its markers follow it
-        elif local_activity_name(event) in SENDS:
-            retried += int(rerun) + int(event.marker_recorded_event_attributes.HasField("failure"))
+        scheduled: dict[int, str] = {}
+        async for event in temporal.get_workflow_handle(execution.id, run_id=execution.run_id).fetch_history_events():
+            if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+                scheduled[event.event_id] = event.activity_task_scheduled_event_attributes.activity_type.name
+            elif event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED:
+                attributes = event.activity_task_started_event_attributes
+                if scheduled.get(attributes.scheduled_event_id) in SENDS:
+                    retried += attributes.attempt - 1
     return retried
 
 

@@ -10,27 +10,15 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import FailureError, is_cancelled_exception
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import SPOKEN_CODE, CodeDelivery
+    from activities.contracts import INVALID_DESTINATION, SPOKEN_CODE, CodeDelivery
     from activities.email import EmailActivities
     from activities.phone import PhoneActivities
     from domain.digests import is_digest
     from workflows.code_challenge import ALREADY_SENDING, MESSAGES, NOT_SIX_DIGITS, CodeChallenge, CodeStatus, Outcome
-    from workflows.deliveries import (
-        FIRST_ATTEMPT,
-        ONE_ATTEMPT,
-        SEND_FAILURES,
-        STILL_SENDING_CODE,
-        FirstAttempt,
-        deliver,
-        done_soon,
-        done_soon_or,
-        refused,
-        retries_within_life,
-        send_name,
-    )
+    from workflows.deliveries import STILL_SENDING_CODE, done_soon, done_soon_or, retries_within_life, send_options
     from workflows.flow import FlowView, FlowWorkflow, field_error
 
 PHONE_CHANNELS = ("sms", "voice")
@@ -71,12 +59,11 @@ class CodeStep(FlowWorkflow):
         assert self.challenge is not None
         self._touch()
         self._sending = True
-        first = FirstAttempt()
         if not retries_within_life():
-            await self._deliver_code(first)
+            await self._deliver_code()
             return self.view()
-        delivery = asyncio.create_task(self._deliver_code(first))
-        if not await done_soon(delivery, first):
+        delivery = asyncio.create_task(self._deliver_code())
+        if not await done_soon(delivery):
             # The provider is slow or down: say so now; the send goes on, and the screen
             # shows "sent" (or that it failed) once it is over.
             self._clear_errors()
@@ -85,10 +72,10 @@ class CodeStep(FlowWorkflow):
         await delivery
         return self.view()
 
-    async def _deliver_code(self, first: FirstAttempt) -> None:
+    async def _deliver_code(self) -> None:
         assert self.challenge is not None
         try:
-            failure = await _send(self.challenge, first)
+            failure = await _send(self.challenge)
         finally:
             self._sending = False
         if failure is None:
@@ -190,41 +177,26 @@ class PhoneCodeStep(CodeStep):
         self._check_send()
 
 
-async def _send(challenge: CodeChallenge, first: FirstAttempt) -> Outcome | None:
+async def _send(challenge: CodeChallenge) -> Outcome | None:
     """Deliver a new code for ``challenge``: None once delivered, or why it was not
     (SEND_FAILED: the address was refused; SEND_TIMED_OUT: not delivered within its life)."""
     # A code's life starts when it is asked for: a send retried after a crash repeats the code
     # it may already have delivered, and that first copy must not outlive its TTL.
     asked_at = workflow.now()
     if not challenge.deliver:
-        await _imitate_send(first)
+        # Take about as long as a real delivery, so the answer's timing names no account.
+        await workflow.sleep(timedelta(milliseconds=workflow.random().randint(60, 400)))
         challenge.record_sent(f"{workflow.random().getrandbits(256):064x}", asked_at)
         return None
     life = challenge.policy.ttl
     delivery = CodeDelivery(destination=challenge.destination, purpose=challenge.purpose,
-                            expires_in_seconds=int(life.total_seconds()), send=send_name())
+                            expires_in_seconds=int(life.total_seconds()))
     try:
         # Retried through a provider's outage, never past the code's life.
-        sent = await deliver(_SENDERS[challenge.channel], delivery, life, first)
-    except SEND_FAILURES as error:
-        return Outcome.SEND_FAILED if refused(error) else Outcome.SEND_TIMED_OUT
+        sent = await workflow.execute_activity_method(_SENDERS[challenge.channel], delivery, **send_options(life))
+    except ActivityError as error:
+        refused = isinstance(error.cause, ApplicationError) and error.cause.type == INVALID_DESTINATION
+        return Outcome.SEND_FAILED if refused else Outcome.SEND_TIMED_OUT
     spoken = sent.detail.get(SPOKEN_CODE) == "yes"
     challenge.record_sent(sent.digest, asked_at, awaits_keypress=challenge.channel == "voice" and not spoken)
     return None
-
-
-async def _imitate_send(first: FirstAttempt) -> None:
-    """Take as long as a real delivery, by the same path, so the answer's timing names no account."""
-    if not first.running:
-        await workflow.sleep(timedelta(milliseconds=workflow.random().randint(60, 400)))
-        return
-    try:
-        await workflow.execute_local_activity_method(
-            EmailActivities.imitate_send, start_to_close_timeout=FIRST_ATTEMPT, retry_policy=ONE_ATTEMPT
-        )
-    except FailureError as error:
-        if is_cancelled_exception(error):
-            raise
-        # It only waits: a wait cut short is no reason to answer otherwise.
-    finally:
-        first.over()

@@ -10,26 +10,21 @@ keeps, so that browser (and only it) opening the link again gets the same answer
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import is_cancelled_exception
+from temporalio.exceptions import ActivityError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import LinkDelivery, Sent
     from activities.email import EmailActivities
     from domain.digests import digests_match
     from workflows.deliveries import (
-        SEND_FAILURES,
         STILL_SENDING_LINK,
-        FirstAttempt,
-        deliver,
         done_soon,
         retries_within_life,
-        send_name,
         send_options,
     )
     from workflows.flow import FlowView, FlowWorkflow, field_error
@@ -103,19 +98,14 @@ class EmailedLink(FlowWorkflow):
         asked_at = workflow.now()
         life = timedelta(seconds=delivery.expires_in_seconds)
         notice = self._view.notice
-        first = FirstAttempt()
         try:
-            if first.running:
-                delivery = dataclasses.replace(delivery, send=send_name())
-                sending = asyncio.create_task(deliver(EmailActivities.send_link_email, delivery, life, first))
-            else:  # as flows from before scheduled it, first thing
-                sending = workflow.start_activity_method(EmailActivities.send_link_email, delivery, **send_options(life))
-            if retries_within_life() and not await done_soon(sending, first):
+            sending = workflow.start_activity_method(EmailActivities.send_link_email, delivery, **send_options(life))
+            if retries_within_life() and not await done_soon(sending):
                 self._view.notice = STILL_SENDING_LINK  # the screen waiting for the email says so
             sent: Sent = await sending
             if self._view.notice == STILL_SENDING_LINK:
                 self._view.notice = notice
-        except SEND_FAILURES as error:
+        except ActivityError as error:
             if is_cancelled_exception(error):
                 raise  # an operator's cancel, not a failed send: the flow's clean-up handles it
             return False

@@ -92,47 +92,6 @@ async def test_a_retried_send_repeats_the_code_and_the_link_it_may_already_have_
     assert mail.last_code_to("kim@example.com") != codes[0]
 
 
-async def test_the_attempts_of_one_named_send_carry_one_code_and_link_whatever_their_activity(email, mail):
-    # A send's first attempt is a local activity and its retries an ordinary one, each with an
-    # activity id of its own (workflows/deliveries.py): the flow's name for the send binds them.
-    settings, activities = email
-    code_sends, codes = [], []
-    for number, activity_id in enumerate(("1", "7"), start=1):
-        delivery = CodeDelivery("kim@example.com", "login", 30, send="send-a")
-        code_sends.append(await _attempt(activity_id=activity_id).run(activities.send_code_email, delivery))
-        await mail.wait_for_messages_to("kim@example.com", number)
-        codes.append(mail.last_code_to("kim@example.com"))
-    assert codes[0] == codes[1] and code_sends[0] == code_sends[1]
-    links = []
-    for number, activity_id in enumerate(("2", "8"), start=1):
-        delivery = LinkDelivery("lee@example.com", "registration_link", "/register/confirm", 1200, send="send-b")
-        await _attempt(activity_id=activity_id).run(activities.send_link_email, delivery)
-        await mail.wait_for_messages_to("lee@example.com", number)
-        links.append(mail.last_link_to("lee@example.com"))
-    assert links[0] == links[1]
-    # Another send of the same activity id (a flow from before names none) is another code.
-    await _attempt(activity_id="1").run(activities.send_code_email, CodeDelivery("kim@example.com", "login", 30))
-    await mail.wait_for_messages_to("kim@example.com", 3)
-    assert mail.last_code_to("kim@example.com") != codes[0]
-
-
-async def test_an_imitation_takes_as_long_as_one_of_the_last_real_sends(email, mail):
-    # A password reset's decoy (an address with no account) must not answer sooner or later
-    # than a real send: it waits as long as one this worker made, drawn at random.
-    _, activities = email
-    before = activities.imitation_seconds()
-    assert 0 < before < 1
-    for number in (1, 2, 3):
-        await _attempt(activity_id=str(number)).run(activities.send_code_email, CodeDelivery("kim@example.com", "login", 30))
-    recent = set(activities._recent_seconds)
-    assert len(recent) == 3 and {activities.imitation_seconds() for _ in range(50)} <= recent
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    await _attempt().run(activities.imitate_send)
-    assert loop.time() - started >= min(recent)
-    assert len(await mail.wait_for_messages_to("kim@example.com", 3)) == 3  # it sent nothing
-
-
 async def test_a_stalled_mail_server_holds_an_attempt_no_longer_than_temporal_waits_for_it():
     # Past its attempt's timeout Temporal retries the send elsewhere: this attempt would only
     # deliver late, and held its worker slot for the client's own 20 seconds.

@@ -25,7 +25,6 @@ from engine import search_attributes as sa
 from tests.support.challenge_flow import ChallengeFlow, ChallengeStart
 from tests.support.temporal import BIN, TIME_SKIPPING_FLAG
 from tests.replay.record_second_factors import RECORDINGS as SECOND_FACTORS
-from tests.replay.record_sends import RECORDINGS as SENDS
 from tests.workflows.fake_accounts import TAKEN_USERNAME, FakeAccounts
 from tests.workflows.fake_authenticator import FakeAuthenticator
 from tests.workflows.fakes import NEW_ACCOUNT, PROVIDER_ID, PROVIDER_NPI, FakeSenders
@@ -207,7 +206,6 @@ RECORDINGS = {
     "admin_reset.json": record_admin_reset,
     "staff_login.json": record_staff_login,
     **SECOND_FACTORS,
-    **SENDS,
 }
 
 

@@ -14,7 +14,6 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from tests.replay.record_second_factors import RECORDINGS as SECOND_FACTORS
-from tests.replay.record_sends import RECORDINGS as SENDS
 from tests.support.challenge_flow import ChallengeFlow
 from tests.workflows.fakes import CODE, LINK_TOKEN, PASSWORD_HASH, VOICE_TOKEN
 from workflows.registry import WORKFLOWS
@@ -32,13 +31,11 @@ NAMES = [
     "admin_reset.json",
     "staff_login.json",
     *SECOND_FACTORS,
-    *SENDS,
 ]
 # A flow added later is in every recording since the first one made after it was.
 FIRST_RECORDED = {
     "staff_login.json": "2026-12-05-staff-login",
     **dict.fromkeys(SECOND_FACTORS, "2026-12-06-second-factors"),
-    **dict.fromkeys(SENDS, "2026-12-06-sends-local-first"),
 }
 RECORDED = [(recording, name) for recording in RECORDINGS for name in NAMES if recording >= FIRST_RECORDED.get(name, "")]
 

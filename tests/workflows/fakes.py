@@ -20,7 +20,6 @@ from activities.contracts import (
 )
 from domain import digests
 from workflows.code_step import Keypress
-from workflows.deliveries import FIRST_ATTEMPT
 
 CODE = "246810"
 VOICE_TOKEN = "voice-token-for-tests"
@@ -59,15 +58,12 @@ class FakeSenders:
         self.address_refused = False
         # Attempts whose worker dies after handing the message over: they never report back.
         self.lost_attempts = 0
-        # The next first attempt (local) outlasts FIRST_ATTEMPT: it times out, in real time.
-        self.slow_first_attempt = False
         # Calls that ask for "#" instead of speaking CODE, as workers placed them before.
         self.press_pound_calls = False
         self.sending = asyncio.Event()
         self.hold_link: asyncio.Event | None = None
         self.link_out = asyncio.Event()
         self.notices: list[Notice] = []
-        self.imitations = 0  # a decoy's sends: nothing delivered
         # Tokens the next link emails carry, one each (then LINK_TOKEN): for flows whose second
         # link must not open what the first one did.
         self.next_link_tokens: list[str] = []
@@ -113,11 +109,7 @@ class FakeSenders:
         async def send_notice_email(notice: Notice) -> None:
             self.notices.append(notice)
 
-        @activity.defn(name="imitate_send")
-        async def imitate_send() -> None:
-            self.imitations += 1
-
-        return [send_code_email, send_code_sms, place_verification_call, send_link_email, send_notice_email, imitate_send]
+        return [send_code_email, send_code_sms, place_verification_call, send_link_email, send_notice_email]
 
     def _unless_down(self) -> None:
         if self.provider_down:
@@ -126,14 +118,6 @@ class FakeSenders:
 
     async def _deliver(self, delivery: CodeDelivery) -> None:
         self._unless_down()
-        if activity.info().is_local and (self.hold_sending is not None or self.lost_attempts):
-            # A first attempt (local) held or lost would end at FIRST_ATTEMPT with nothing sent;
-            # the tests of held and lost attempts are about the durable ones after it.
-            raise RuntimeError("the provider did not answer in time")
-        if activity.info().is_local and self.slow_first_attempt:
-            self.slow_first_attempt = False
-            self.sent.append(delivery)  # handed over, but its answer comes too late
-            await asyncio.sleep(FIRST_ATTEMPT.total_seconds() + 1)
         if self.address_refused:
             raise ApplicationError("the mail server refused the address", type=INVALID_DESTINATION, non_retryable=True)
         self.sent.append(delivery)

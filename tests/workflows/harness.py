@@ -14,7 +14,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from domain.terms import TERMS_VERSION
-from operations.flows import local_activity_name
+from operations.flows import LOCAL_ACTIVITY_MARKER
 from tests.workflows.fake_accounts import FakeAccounts
 from tests.workflows.fake_authenticator import FakeAuthenticator
 from tests.workflows.fakes import FakeSenders
@@ -73,12 +73,10 @@ class Flows:
         """Until a workflow task completed after the latest event ``is_event`` picks."""
         for _ in range(_PATIENCE_POLLS):
             events = list((await handle.fetch_history()).events)
-            picked = [e for e in events if is_event(e, events)]
-            # A marker is written by the workflow task that completed with it: already processed.
-            if picked and (picked[-1].HasField("marker_recorded_event_attributes") or any(
-                e.HasField("workflow_task_completed_event_attributes") and e.event_id > picked[-1].event_id
-                for e in events
-            )):
+            picked = [e.event_id for e in events if is_event(e, events)]
+            if picked and any(
+                e.HasField("workflow_task_completed_event_attributes") and e.event_id > picked[-1] for e in events
+            ):
                 return
             await asyncio.sleep(0.05)
         raise AssertionError(f"{handle.id}: the event the test waited for was never processed")
@@ -132,31 +130,20 @@ def without_clock(view: FlowView) -> FlowView:
 
 
 async def scheduled_activities(handle: WorkflowHandle) -> list[str]:
-    """The names of the activities a flow has asked for so far, in order, ordinary or local (a
-    database step, a send's first attempt: a marker whose result is encrypted)."""
-    return [name for name, _ in await _activities(handle)]
-
-
-async def local_activities(handle: WorkflowHandle) -> list[str]:
-    """Those of them run as local activities."""
-    return [name for name, local in await _activities(handle) if local]
-
-
-async def _activities(handle: WorkflowHandle) -> list[tuple[str, bool]]:
+    """The names of the activities a flow has asked for so far, in order; a database step run
+    as a local activity (workflows/database_steps.py) is its marker's, encrypted: "local"."""
     history = await handle.fetch_history()
     return [
-        (e.activity_task_scheduled_event_attributes.activity_type.name, False)
+        e.activity_task_scheduled_event_attributes.activity_type.name
         if e.HasField("activity_task_scheduled_event_attributes")
-        else (local_activity_name(e), True)
+        else "local"
         for e in history.events
-        if e.HasField("activity_task_scheduled_event_attributes") or local_activity_name(e)
+        if e.HasField("activity_task_scheduled_event_attributes")
+        or e.marker_recorded_event_attributes.marker_name == LOCAL_ACTIVITY_MARKER
     ]
 
 
 def _is_link_sent(event: Any, events: list) -> bool:
-    """The link's email went out: its local first attempt succeeded, or an ordinary attempt did."""
-    if local_activity_name(event) == "send_link_email":
-        return not event.marker_recorded_event_attributes.HasField("failure")
     if not event.HasField("activity_task_completed_event_attributes"):
         return False
     scheduled_id = event.activity_task_completed_event_attributes.scheduled_event_id

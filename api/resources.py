@@ -38,13 +38,14 @@ def temporal_outage(exc: BaseException) -> bool:
     if exc.status == RPCStatusCode.UNKNOWN:
         return "transport error" in exc.message
     # A flow whose workflow task keeps failing (no worker of ours can run it now) is refused a
-    # query at once, where one asked before the first failure waits out its time instead.
+    # query at once, where one asked before the first failure waits out its time instead; an
+    # update is refused at once while no worker polls (Temporal just restarted, or none is up).
     if exc.status == RPCStatusCode.FAILED_PRECONDITION:
-        return _TASK_FAILING in exc.message
+        return any(words in exc.message for words in _NO_WORKER_NOW)
     return exc.status in _NO_ANSWER
 
 
-_TASK_FAILING = "Workflow Task in failed state"
+_NO_WORKER_NOW = ("Workflow Task in failed state", "no poller seen for task queue recently")
 
 
 # PostgreSQL going away or not taking connections (a restart, a failover, a full server).

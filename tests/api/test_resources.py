@@ -14,6 +14,9 @@ from api.resources import temporal_outage
     (RPCStatusCode.UNKNOWN, "transport error"),
     # A flow whose workflow task keeps failing: no worker of ours can answer for it now.
     (RPCStatusCode.FAILED_PRECONDITION, "Unable to query workflow due to Workflow Task in failed state."),
+    # An update sent while no worker polls (Temporal just restarted, or every worker is down):
+    # the full proving ground's Temporal restart met it as a 500.
+    (RPCStatusCode.FAILED_PRECONDITION, "no poller seen for task queue recently, worker may be down"),
 ])
 def test_temporal_not_answering_is_an_outage(status, message):
     assert temporal_outage(RPCError(message, status, None))

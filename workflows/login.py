@@ -71,10 +71,8 @@ class LoginWorkflow(PhoneCodeStep, SecondFactorStep, SignInHandOver, steps=Login
 
     @workflow.run
     async def run(self, start: LoginStart) -> str:
-        if not await self._wait_until_done(start.timings.idle):
-            self._finish("failed", LoginStep.EXPIRED)
+        if not await self._handed_over_unless_idle(start.timings.idle):
             return "expired"
-        await self._hand_over_sign_in()
         await self._notices.delivered()
         return "signed_in"
 

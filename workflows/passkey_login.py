@@ -43,10 +43,8 @@ class PasskeyLoginWorkflow(PasskeyStep, SignInHandOver, steps=PasskeyLoginStep):
 
     @workflow.run
     async def run(self, start: PasskeyLoginStart) -> str:
-        if not await self._wait_until_done(start.timings.idle):
-            self._finish("failed", PasskeyLoginStep.EXPIRED)
+        if not await self._handed_over_unless_idle(start.timings.idle):
             return "expired"
-        await self._hand_over_sign_in()
         await self._notices.delivered()
         return "signed_in"
 

@@ -74,10 +74,8 @@ class PasswordResetWorkflow(PhoneCodeStep, SecondFactorStep, SignInHandOver, ste
     @workflow.run
     async def run(self, start: PasswordResetStart) -> str:
         await self.send_code()
-        if not await self._wait_until_done(start.timings.idle):
-            self._finish("failed", PasswordResetStep.EXPIRED)
+        if not await self._handed_over_unless_idle(start.timings.idle):
             return "expired"
-        await self._hand_over_sign_in()
         await self._notices.delivered()
         return "reset"
 

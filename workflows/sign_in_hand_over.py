@@ -41,6 +41,15 @@ class SignInHandOver(FlowWorkflow):
         self._sign_in_account = account_id
         self._expected_claim = claim
 
+    async def _handed_over_unless_idle(self, idle: timedelta) -> bool:
+        """Wait for the person to finish, then hand the sign-in over: False, the flow ended as
+        expired, when it was left idle for ``idle`` first."""
+        if not await self._wait_until_done(idle):
+            self._finish("failed", self.STEPS.EXPIRED)
+            return False
+        await self._hand_over_sign_in()
+        return True
+
     async def _hand_over_sign_in(self) -> None:
         """Give the browser a moment to claim the sign-in, then let running handlers finish."""
         try:

@@ -40,6 +40,7 @@ def activities(settings: Settings, pool: asyncpg.Pool, tracer: opentelemetry.tra
     phone = PhoneActivities(settings, twilio_client(settings), tracer)
     return [
         email.send_code_email,
+        email.imitate_code_email,
         email.send_link_email,
         email.send_notice_email,
         phone.send_code_sms,

@@ -6,6 +6,8 @@ template (``{% set subject = ... %}``) so wording lives in one place.
 
 from __future__ import annotations
 
+import asyncio
+import secrets
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -17,12 +19,14 @@ from temporalio.exceptions import ApplicationError
 
 from activities.contracts import INVALID_DESTINATION, CodeDelivery, LinkDelivery, Notice, Sent
 from activities.attempts import attempt_timeout, this_activity
+from activities.send_imitation import RecentAttempts
 from domain import digests
 from domain.durations import in_words
 from engine import metrics
 from settings import Settings
 
 SMTP_TIMEOUT_SECONDS = 20.0
+IMITATED_FAILURE = "ImitatedSendFailure"
 
 
 class EmailActivities:
@@ -37,20 +41,36 @@ class EmailActivities:
             autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
             undefined=StrictUndefined,
         )
+        self._code_attempts = RecentAttempts()
 
     @activity.defn(name="send_code_email")
     async def send_code_email(self, delivery: CodeDelivery) -> Sent:
-        code = digests.code_for_send(self._send_key, this_activity())
-        await self.send(
-            delivery.destination,
-            "verification_code",
-            code=code,
-            purpose=delivery.purpose,
-            minutes=_minutes(delivery.expires_in_seconds),
-            seconds=delivery.expires_in_seconds,
-        )
-        metrics.code_sent(activity.metric_meter(), "email", delivery.purpose)
-        return Sent(digest=digests.code_digest(self._code_key, activity.info().workflow_id, code))
+        # A refused address is the person's, not the provider's: a decoy does not copy it.
+        with self._code_attempts.timed(unless=(ApplicationError,)):
+            code = digests.code_for_send(self._send_key, this_activity())
+            await self.send(
+                delivery.destination,
+                "verification_code",
+                code=code,
+                purpose=delivery.purpose,
+                minutes=_minutes(delivery.expires_in_seconds),
+                seconds=delivery.expires_in_seconds,
+            )
+            metrics.code_sent(activity.metric_meter(), "email", delivery.purpose)
+            return Sent(digest=digests.code_digest(self._code_key, activity.info().workflow_id, code))
+
+    @activity.defn(name="imitate_code_email")
+    async def imitate_code_email(self, delivery: CodeDelivery) -> Sent:
+        """A password reset's decoy for an address with no account: nothing is sent, but the
+        attempt takes as long as one of this worker's recent real code emails, and fails when
+        that one did, so the decoy is retried through an outage as a real send is. It takes
+        and answers what a real one does, so even their payloads cost the same."""
+        attempt = self._code_attempts.pick()
+        await asyncio.sleep(attempt.seconds)
+        if attempt.failed:
+            raise ApplicationError("a decoy copying a failed send", type=IMITATED_FAILURE)
+        # Shaped like a code's digest but of no code: nothing typed ever matches it.
+        return Sent(digest=secrets.token_hex(32))
 
     @activity.defn(name="send_link_email")
     async def send_link_email(self, delivery: LinkDelivery) -> Sent:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.flow import FlowView, FlowWorkflow, field_error
 
 PHONE_CHANNELS = ("sms", "voice")
+IMITATED_SENDS = "decoys-imitate-real-sends"
 CODE_SENT = "Verification code has been sent. Please copy it to the input box below."
 CALL_PLACED = "We are calling you now. Answer the call and enter the 6-digit code you hear below."
 # The activity each channel's code goes out by.
@@ -183,14 +184,11 @@ async def _send(challenge: CodeChallenge) -> Outcome | None:
     # A code's life starts when it is asked for: a send retried after a crash repeats the code
     # it may already have delivered, and that first copy must not outlive its TTL.
     asked_at = workflow.now()
-    if not challenge.deliver:
-        # Take about as long as a real delivery, so the answer's timing names no account.
-        await workflow.sleep(timedelta(milliseconds=workflow.random().randint(60, 400)))
-        challenge.record_sent(f"{workflow.random().getrandbits(256):064x}", asked_at)
-        return None
     life = challenge.policy.ttl
     delivery = CodeDelivery(destination=challenge.destination, purpose=challenge.purpose,
                             expires_in_seconds=int(life.total_seconds()))
+    if not challenge.deliver:
+        return await _imitate(challenge, delivery, asked_at)
     try:
         # Retried through a provider's outage, never past the code's life.
         sent = await workflow.execute_activity_method(_SENDERS[challenge.channel], delivery, **send_options(life))
@@ -199,4 +197,25 @@ async def _send(challenge: CodeChallenge) -> Outcome | None:
         return Outcome.SEND_FAILED if refused else Outcome.SEND_TIMED_OUT
     spoken = sent.detail.get(SPOKEN_CODE) == "yes"
     challenge.record_sent(sent.digest, asked_at, awaits_keypress=challenge.channel == "voice" and not spoken)
+    return None
+
+
+async def _imitate(challenge: CodeChallenge, delivery: CodeDelivery, asked_at: datetime) -> Outcome | None:
+    """A decoy for an address with no account (a password reset's): nothing is sent, but the
+    answer takes as long as a real send's, so its timing names no account. The decoy runs as a
+    send does, an activity with the same input and options, which copies a recent real attempt
+    of its worker: as slow, and failing and retried through an outage
+    (activities/send_imitation.py). Flows from before it waited a random 60-400 ms instead,
+    whatever the mail server took."""
+    if not workflow.patched(IMITATED_SENDS):
+        await workflow.sleep(timedelta(milliseconds=workflow.random().randint(60, 400)))
+        challenge.record_sent(f"{workflow.random().getrandbits(256):064x}", asked_at)
+        return None
+    try:
+        sent = await workflow.execute_activity_method(
+            EmailActivities.imitate_code_email, delivery, **send_options(challenge.policy.ttl)
+        )
+    except ActivityError:
+        return Outcome.SEND_TIMED_OUT
+    challenge.record_sent(sent.digest, asked_at)
     return None

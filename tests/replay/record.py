@@ -170,6 +170,20 @@ async def record_password_reset(flows: Flows) -> str:
     return (await handle.fetch_history()).to_json()
 
 
+async def record_password_reset_unknown(flows: Flows) -> str:
+    """An address with no account: the decoy code, a wrong code, Send new code after the
+    cooldown, then left idle until it expires."""
+    start = PasswordResetStart(account_id="", email="nobody@example.com", shown_email="nobody@example.com")
+    handle = await flows.start(PasswordResetWorkflow.run, start, prefix="password-reset")
+    await flows.until(handle, lambda view: view.code is not None and view.code.sent)
+    await handle.execute_update("verify_code", flows.senders.code_digest(handle.id), result_type=FlowView)
+    await flows.fast_forward(handle, seconds=21)
+    await handle.execute_update("send_code", result_type=FlowView)
+    await flows.fast_forward(handle, hours=2)
+    assert await handle.result() == "expired"
+    return (await handle.fetch_history()).to_json()
+
+
 async def record_admin_reset(flows: Flows) -> str:
     """Reset, the link clicked after 3 days, first login hands over to enrollment by email."""
     start = AdminResetStart("account-replay", "admin-replay", "request-replay", email=NEW_ACCOUNT.email, first_name="Pat")
@@ -203,6 +217,7 @@ RECORDINGS = {
     "login_email.json": record_login_email,
     "login_phone_voice.json": record_login_phone,
     "password_reset_phone.json": record_password_reset,
+    "password_reset_unknown.json": record_password_reset_unknown,
     "admin_reset.json": record_admin_reset,
     "staff_login.json": record_staff_login,
     **SECOND_FACTORS,

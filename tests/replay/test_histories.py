@@ -28,6 +28,7 @@ NAMES = [
     "login_email.json",
     "login_phone_voice.json",
     "password_reset_phone.json",
+    "password_reset_unknown.json",
     "admin_reset.json",
     "staff_login.json",
     *SECOND_FACTORS,
@@ -36,6 +37,8 @@ NAMES = [
 FIRST_RECORDED = {
     "staff_login.json": "2026-12-05-staff-login",
     **dict.fromkeys(SECOND_FACTORS, "2026-12-06-second-factors"),
+    # Recorded with that day's code (a decoy's send was a random wait): flows running on it.
+    "password_reset_unknown.json": "2026-12-06-second-factors",
 }
 RECORDED = [(recording, name) for recording in RECORDINGS for name in NAMES if recording >= FIRST_RECORDED.get(name, "")]
 

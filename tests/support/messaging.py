@@ -12,12 +12,43 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller
 
 from devstack.smtp_sink import RunningSmtpSink
+from devstack.topology import free_port
 from devstack.twilio_sandbox import RunningTwilioSandbox
+
+
+@contextmanager
+def smtp_server(handler: object) -> Iterator[int]:
+    """A mail server of a test's own (aiosmtpd ``handler``: one that refuses, or is slow), by port."""
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield controller.port
+    finally:
+        controller.stop()
+
+
+class RefuseEveryone:
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        return "550 5.1.1 No such mailbox"
+
+
+class SlowRelay:
+    """Takes ``seconds`` over each message, and keeps none."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(self.seconds)
+        return "250 OK"
+
 
 CODE = re.compile(r"(?<!\d)\d{6}(?!\d)")
 LINK = re.compile(r"https?://[^\s<>\"')]+")

@@ -5,6 +5,7 @@ Both record every call so a test can assert what a flow asked for."""
 from __future__ import annotations
 
 import asyncio
+import secrets
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -49,6 +50,8 @@ class FakeSenders:
         self.voice_key = digests.derive_key(secret_key, digests.VOICE_KEY)
         self.link_key = digests.derive_key(secret_key, digests.LINK_KEY)
         self.sent: list[CodeDelivery] = []
+        # Decoy sends (an address with no account): nothing is delivered.
+        self.imitations = 0
         self.links: list[LinkDelivery] = []
         self.hold_sending: asyncio.Event | None = None
         # The provider is down: code and link deliveries fail (and are retried) while this is set.
@@ -94,6 +97,16 @@ class FakeSenders:
                 return Sent(digest=digests.token_digest(self.voice_key, VOICE_TOKEN))
             return Sent(digest=self.code_digest(activity.info().workflow_id), detail={SPOKEN_CODE: "yes"})
 
+        @activity.defn(name="imitate_code_email")
+        async def imitate_code_email(delivery: CodeDelivery) -> Sent:
+            # As the real one copies its worker's recent sends: as slow as these, and failing
+            # while they do; a digest of no code.
+            self.imitations += 1
+            self._unless_down()
+            if self.hold_sending is not None:
+                await self.hold_sending.wait()
+            return Sent(digest=secrets.token_hex(32))
+
         @activity.defn(name="send_link_email")
         async def send_link_email(delivery: LinkDelivery) -> Sent:
             self._unless_down()
@@ -109,7 +122,8 @@ class FakeSenders:
         async def send_notice_email(notice: Notice) -> None:
             self.notices.append(notice)
 
-        return [send_code_email, send_code_sms, place_verification_call, send_link_email, send_notice_email]
+        return [send_code_email, imitate_code_email, send_code_sms, place_verification_call, send_link_email,
+                send_notice_email]
 
     def _unless_down(self) -> None:
         if self.provider_down:

@@ -16,6 +16,7 @@ from tests.workflows.fakes import CODE, PASSWORD_HASH
 from tests.workflows.harness import scheduled_activities, without_clock
 from workflows.code_challenge import MESSAGES, Outcome
 from workflows.code_step import CALL_PLACED, CODE_SENT
+from workflows.deliveries import STILL_SENDING_CODE
 from workflows.flow import FlowView
 from workflows.password_reset import PasswordResetStart, PasswordResetWorkflow
 from workflows.timings import Timings
@@ -229,9 +230,39 @@ async def test_an_unknown_address_delivers_nothing_and_answers_like_a_wrong_code
     assert refused.errors == {"code": MESSAGES[Outcome.LOCKED]}
     for update, args in [("continue_reset", []), ("save_new_password", [])]:
         assert (await refusal(unknown, update, *args)).details[0] == "form"
-    assert await scheduled_activities(unknown) == []
+    # Its two sends were decoys, which carry no address: nothing else ran.
+    assert await scheduled_activities(unknown) == ["imitate_code_email"] * 2
+    assert flows.senders.imitations == 2
     assert [d.destination for d in flows.senders.sent] == [EMAIL, EMAIL]
     assert flows.accounts.calls == []
+
+
+async def test_a_decoy_send_is_as_slow_and_fails_as_the_real_sends_do(flows):
+    # A Send new code whose answer came sooner for an unknown address than for a known one told
+    # an attacker which addresses have accounts: a decoy waited 60-400 ms, whatever the mail
+    # server took. Here the server is down: the real send retries, and the answer comes 8 s
+    # later; the decoy must do the same.
+    known = await start(flows)
+    unknown = await start(flows, account_id="")
+    for handle in (known, unknown):
+        await flows.fast_forward(handle, seconds=21)
+    view_before = {handle.id: (await flows.view(handle)).code.sends_left for handle in (known, unknown)}
+    flows.senders.provider_down = True
+    answers = []
+    for handle in (known, unknown):
+        failed_before = flows.senders.refused
+        pressed = await handle.start_update("send_code", wait_for_stage=WorkflowUpdateStage.ACCEPTED, result_type=FlowView)
+        await flows.until(handle, lambda _: flows.senders.refused > failed_before)
+        await flows.fast_forward(handle, seconds=9)
+        answers.append(without_clock(await pressed.result()))
+    assert answers[0] == answers[1]
+    assert answers[0].notice == STILL_SENDING_CODE
+    for handle in (known, unknown):  # both still on their way
+        assert (await refusal(handle, "send_code")).message == "A code is already on its way."
+    flows.senders.provider_down = False
+    for handle in (known, unknown):
+        await flows.until(handle, lambda view: view.code.sends_left == view_before[handle.id] - 1)
+    assert flows.senders.imitations > 2 and [d.destination for d in flows.senders.sent] == [EMAIL, EMAIL]
 
 
 async def test_an_unknown_address_leaves_no_account_in_the_search_attributes(flows):

@@ -5,8 +5,12 @@ address with the same answer; and an idle reset expires with a page to start aga
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from datetime import timedelta
+from types import SimpleNamespace
+
 
 from api.code_checks import GUESSED as MISSED
 from api.flow_timings import flow_timings
@@ -25,12 +29,15 @@ from tests.api.routes.test_password_reset import (
     passwords,
     start,
 )
+from tests.support.app import running_app
 from tests.support.enrolled_users import add_user
+from tests.support.messaging import SlowRelay, smtp_server
 from workflows.password_reset import PasswordResetStart, PasswordResetWorkflow
 
 # Masks like EMAIL ("d*******@example.com"): the screens may differ in nothing.
 UNKNOWN = "dan.nobody@example.com"
 TOO_MANY = "Too many attempts. Please try again in 1 minute."
+SLOW = 0.8  # seconds a slow mail server takes over each message
 
 
 # --- no account enumeration ---------------------------------------------------------------------
@@ -59,6 +66,25 @@ async def test_an_unknown_address_gets_the_same_answers_and_nothing_is_sent(live
 
 
 # --- bad input and protection ----------------------------------------------------------------------
+async def test_a_new_code_for_an_unknown_address_takes_as_long_as_one_for_a_known_address(temporal_env, twilio_sandbox, db_url):
+    # A decoy that waited a fixed 60-400 ms answered Send new code well before a real send
+    # through a slow mail server did: the answer's timing told which addresses have accounts.
+    with smtp_server(SlowRelay(SLOW)) as port:
+        relay = SimpleNamespace(smtp_host="127.0.0.1", smtp_port=port)
+        async with running_app(temporal_env, relay, twilio_sandbox, db_url, code_resend_cooldown=timedelta(seconds=1)) as app:
+            await add_user(app.pool, "email")
+            took, answers = {}, {}
+            for address in (EMAIL, UNKNOWN):
+                async with app.http() as http:
+                    await start(http, address)
+                    await asyncio.sleep(SLOW + 2)  # the first send is over, and so is the cooldown
+                    pressed = time.monotonic()
+                    answers[address] = await act(http, "code/send")
+                    took[address] = time.monotonic() - pressed
+    assert answers[UNKNOWN] == answers[EMAIL]
+    assert took[EMAIL] >= SLOW and took[UNKNOWN] >= SLOW
+
+
 async def test_bad_addresses_and_requests_without_csrf_are_refused(live_app):
     async with live_app.http() as http:
         refused = await http.post("/api/v1/password/reset", json={"email": "not an email"})

@@ -63,9 +63,11 @@ class RecentAttempts:
         self._attempts.append(Attempt(now - started, failed, ended_at=now))
 
     def pick(self) -> Attempt:
-        """One recent attempt to copy, each as likely as the others."""
+        """A recent attempt to copy: one that ended as the newest did (the provider as it is
+        now: up, or failing since an outage began), each such one as likely as the others."""
         since = time.monotonic() - MAX_AGE_SECONDS
         recent = [attempt for attempt in self._attempts if attempt.ended_at >= since]
         if not recent:
             return Attempt(self._pick.uniform(*_FIRST_GUESS_SECONDS), failed=False)
-        return self._pick.choice(recent)
+        now_failing = recent[-1].failed
+        return self._pick.choice([attempt for attempt in recent if attempt.failed == now_failing])

@@ -67,14 +67,18 @@ async def test_an_attempt_ended_by_its_timeout_counts_as_failed_and_as_long_as_i
     assert copied.failed and copied.seconds >= 0.2
 
 
-def test_only_the_newest_attempts_are_copied():
+def test_a_decoy_fails_from_the_first_failure_of_an_outage_and_goes_through_from_the_first_success_after():
+    # Copying any recent attempt, a decoy at an outage's start still copied the successes
+    # before it and answered at once, while a real send retried for 8 s.
     attempts = RecentAttempts()
-    for _ in range(KEPT):
-        with pytest.raises(RuntimeError), attempts.timed():
-            raise RuntimeError("the provider is down")
-    for _ in range(KEPT):
+    for _ in range(KEPT - 1):
         with attempts.timed():
             pass
+    with pytest.raises(RuntimeError), attempts.timed():
+        raise RuntimeError("the provider is down")
+    assert all(attempts.pick().failed for _ in range(200))
+    with attempts.timed():
+        pass
     assert not any(attempts.pick().failed for _ in range(200))
 
 

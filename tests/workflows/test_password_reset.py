@@ -230,7 +230,7 @@ async def test_an_unknown_address_delivers_nothing_and_answers_like_a_wrong_code
     assert refused.errors == {"code": MESSAGES[Outcome.LOCKED]}
     for update, args in [("continue_reset", []), ("save_new_password", [])]:
         assert (await refusal(unknown, update, *args)).details[0] == "form"
-    # Its two sends were decoys, which carry no address: nothing else ran.
+    # Its two sends were decoys, which deliver nothing: nothing else ran.
     assert await scheduled_activities(unknown) == ["imitate_code_email"] * 2
     assert flows.senders.imitations == 2
     assert [d.destination for d in flows.senders.sent] == [EMAIL, EMAIL]
@@ -246,7 +246,7 @@ async def test_a_decoy_send_is_as_slow_and_fails_as_the_real_sends_do(flows):
     unknown = await start(flows, account_id="")
     for handle in (known, unknown):
         await flows.fast_forward(handle, seconds=21)
-    view_before = {handle.id: (await flows.view(handle)).code.sends_left for handle in (known, unknown)}
+    sends_left_before = {handle.id: (await flows.view(handle)).code.sends_left for handle in (known, unknown)}
     flows.senders.provider_down = True
     answers = []
     for handle in (known, unknown):
@@ -261,7 +261,7 @@ async def test_a_decoy_send_is_as_slow_and_fails_as_the_real_sends_do(flows):
         assert (await refusal(handle, "send_code")).message == "A code is already on its way."
     flows.senders.provider_down = False
     for handle in (known, unknown):
-        await flows.until(handle, lambda view: view.code.sends_left == view_before[handle.id] - 1)
+        await flows.until(handle, lambda view: view.code.sends_left == sends_left_before[handle.id] - 1)
     assert flows.senders.imitations > 2 and [d.destination for d in flows.senders.sent] == [EMAIL, EMAIL]
 
 

@@ -11,7 +11,6 @@ import uuid
 from datetime import timedelta
 from types import SimpleNamespace
 
-
 from api.code_checks import GUESSED as MISSED
 from api.flow_timings import flow_timings
 from api.security import Signer
@@ -65,7 +64,6 @@ async def test_an_unknown_address_gets_the_same_answers_and_nothing_is_sent(live
     await assert_history_clean(live_app, unknown_flow, UNKNOWN, NEW_PASSWORD)
 
 
-# --- bad input and protection ----------------------------------------------------------------------
 async def test_a_new_code_for_an_unknown_address_takes_as_long_as_one_for_a_known_address(temporal_env, twilio_sandbox, db_url):
     # A decoy that waited a fixed 60-400 ms answered Send new code well before a real send
     # through a slow mail server did: the answer's timing told which addresses have accounts.
@@ -85,6 +83,7 @@ async def test_a_new_code_for_an_unknown_address_takes_as_long_as_one_for_a_know
     assert took[EMAIL] >= SLOW and took[UNKNOWN] >= SLOW
 
 
+# --- bad input and protection ----------------------------------------------------------------------
 async def test_bad_addresses_and_requests_without_csrf_are_refused(live_app):
     async with live_app.http() as http:
         refused = await http.post("/api/v1/password/reset", json={"email": "not an email"})

@@ -1,6 +1,7 @@
 """Waiting for email in the SMTP sink, over its JSON API. One reader asks for what arrived since
-the newest message it has seen, every 10 ms, and files new messages by recipient, so fifty flows
-waiting at once cost one small request, not fifty."""
+the newest message it has seen, the sink holding the question until something comes, and files
+new messages by recipient: fifty flows waiting at once cost one request per arrival, not fifty,
+and no polling spends the CPU the app is measured on."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 
-POLL_SECONDS = 0.01
+ASK_TO_WAIT = 20.0  # seconds the sink may hold one question; it answers at once when mail comes
 WAIT_AT_MOST = 30.0
 CODE = re.compile(r"verification code is: (\d{6})")
 
@@ -48,10 +49,9 @@ class MailWatch:
                 # Wake every waiter; each checks its own address and waits on the next event.
                 arrived, self._arrived = self._arrived, asyncio.Event()
                 arrived.set()
-            await asyncio.sleep(POLL_SECONDS)
 
     async def _file_new_messages(self) -> bool:
-        new = (await self._http.get("/api/messages", params={"after": self._newest_seen})).json()
+        new = (await self._http.get("/api/messages", params={"after": self._newest_seen, "wait": ASK_TO_WAIT})).json()
         for message in reversed(new):  # oldest first
             for rcpt in message["to"]:
                 self._by_address.setdefault(rcpt.casefold(), []).append(message)
@@ -62,7 +62,7 @@ class MailWatch:
 
 @asynccontextmanager
 async def watching(mail_url: str) -> AsyncIterator[MailWatch]:
-    async with httpx.AsyncClient(base_url=mail_url, timeout=30) as http:
+    async with httpx.AsyncClient(base_url=mail_url, timeout=ASK_TO_WAIT + 10) as http:
         watch = MailWatch(http)
         poller = asyncio.create_task(watch.poll(), name="mail watch")
         try:

@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from aiosmtpd.smtp import SMTP
-from fastapi import FastAPI, HTTPException, Request, Response
+from fastapi import FastAPI, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse
 from fastapi.templating import Jinja2Templates
 
@@ -28,6 +28,8 @@ from devstack.background import AppServer, InThread, listening_socket
 PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 # The HTML part is shown inside the inbox; `sandbox` gives it an opaque origin even when opened directly.
 MAIL_HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; frame-ancestors 'self'"
+# The longest a reader of the JSON API may ask to wait for new mail (seconds).
+MAX_WAIT = 60.0
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,10 @@ class Mailbox:
         self._messages: deque[ReceivedMessage] = deque(maxlen=limit)
         # Ids never restart, so a link to a cleared message cannot show another one.
         self._ids = itertools.count(1)
+        self._newest_id = 0
         self._lock = threading.Lock()
+        # Readers waiting for the next message, each with the loop it waits on.
+        self._waiting: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
 
     def add(self, mail_from: str, rcpt_tos: list[str], raw: bytes) -> ReceivedMessage:
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
@@ -80,7 +85,33 @@ class Mailbox:
                 raw=raw,
             )
             self._messages.append(message)
+            self._newest_id = message.id
+            waiting, self._waiting = self._waiting, set()
+        for loop, arrived in waiting:
+            loop.call_soon_threadsafe(arrived.set)
         return message
+
+    @property
+    def newest_id(self) -> int:
+        """The id of the newest message ever received (0 before the first), cleared or not."""
+        with self._lock:
+            return self._newest_id
+
+    async def wait_for_newer(self, after: int, seconds: float) -> None:
+        """Return once a message newer than id ``after`` is in the box, or ``seconds`` later."""
+        arrived = asyncio.Event()
+        waiter = (asyncio.get_running_loop(), arrived)
+        with self._lock:
+            if self._newest_id > after:
+                return
+            self._waiting.add(waiter)
+        try:
+            await asyncio.wait_for(arrived.wait(), seconds)
+        except TimeoutError:
+            pass
+        finally:
+            with self._lock:
+                self._waiting.discard(waiter)
 
     def newest_first(self, to: str | None = None) -> list[ReceivedMessage]:
         with self._lock:
@@ -155,9 +186,28 @@ def create_inbox_app(mailbox: Mailbox) -> FastAPI:
         return PlainTextResponse(message_or_404(message_id).raw.decode("utf-8", "replace"))
 
     @app.get("/api/messages")
-    async def list_messages(to: str | None = None, after: int = 0) -> list[dict]:
-        """Newest first; ``after`` an id: only the messages since (what a watcher has not seen)."""
-        return [m.as_json() for m in mailbox.newest_first(to) if m.id > after]
+    async def list_messages(
+        request: Request, to: str | None = None, after: int = 0, wait: float = Query(0, ge=0, le=MAX_WAIT)
+    ) -> list[dict]:
+        """Newest first; ``after`` an id: only the messages since (what a watcher has not seen).
+        With ``wait`` (seconds), an empty answer waits that long for a message to come: a
+        watcher then asks once per arrival instead of polling."""
+        deadline = asyncio.get_running_loop().time() + wait
+        # A reader that hung up must not keep the sink from shutting down until its wait ends.
+        gone = asyncio.ensure_future(_hung_up(request))
+        try:
+            while True:
+                seen = mailbox.newest_id
+                newer = [m.as_json() for m in mailbox.newest_first(to) if m.id > after]
+                left = deadline - asyncio.get_running_loop().time()
+                if newer or left <= 0 or gone.done():
+                    return newer
+                # A message to anyone wakes this; the loop then looks again for ``to``.
+                arrival = asyncio.ensure_future(mailbox.wait_for_newer(seen, left))
+                await asyncio.wait({arrival, gone}, return_when=asyncio.FIRST_COMPLETED)
+                arrival.cancel()
+        finally:
+            gone.cancel()
 
     @app.delete("/api/messages", status_code=204)
     async def clear_messages() -> Response:
@@ -165,6 +215,12 @@ def create_inbox_app(mailbox: Mailbox) -> FastAPI:
         return Response(status_code=204)
 
     return app
+
+
+async def _hung_up(request: Request) -> None:
+    """Return when the client of ``request`` (one without a body to read) disconnects."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 class SmtpSink:

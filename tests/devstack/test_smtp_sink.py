@@ -10,7 +10,7 @@ import aiosmtplib
 import httpx
 import pytest
 
-from devstack.smtp_sink import serve
+from devstack.smtp_sink import RunningSmtpSink, serve
 
 
 def _mail(to: str, subject: str, text: str, html: str | None = None) -> EmailMessage:
@@ -63,6 +63,37 @@ async def test_messages_are_filtered_by_recipient_newest_first_and_cleared(mail)
         assert [m["subject"] for m in since_first] == ["message 2", "message 1"]
         assert (await web.delete("/api/messages")).status_code == 204
         assert (await web.get("/api/messages")).json() == []
+
+
+async def test_a_reader_may_wait_for_the_next_message_to_an_address(mail):
+    async with httpx.AsyncClient(base_url=mail.http_url, timeout=10) as web:
+        newest = max((m["id"] for m in (await web.get("/api/messages")).json()), default=0)
+        asked = asyncio.create_task(web.get("/api/messages", params={"to": "wait@example.org", "after": newest, "wait": 5}))
+        await asyncio.sleep(0.3)
+        await aiosmtplib.send(_mail("other@example.org", "not for the reader", "x"), hostname="127.0.0.1", port=mail.smtp_port)
+        await asyncio.sleep(0.3)
+        assert not asked.done()
+        sent = asyncio.get_running_loop().time()
+        await aiosmtplib.send(_mail("wait@example.org", "awaited", "y"), hostname="127.0.0.1", port=mail.smtp_port)
+        assert [m["subject"] for m in (await asked).json()] == ["awaited"]
+        assert asyncio.get_running_loop().time() - sent < 2  # answered on arrival, not at the end of the wait
+
+        started = asyncio.get_running_loop().time()
+        nothing = await web.get("/api/messages", params={"to": "nobody@example.org", "wait": 0.3})
+        assert nothing.json() == [] and asyncio.get_running_loop().time() - started >= 0.3
+        assert (await web.get("/api/messages", params={"wait": 61})).status_code == 422
+
+
+async def test_a_reader_that_hung_up_does_not_hold_the_sink_open():
+    sink = RunningSmtpSink().__enter__()
+    async with httpx.AsyncClient(base_url=sink.http_url, timeout=60) as web:
+        asked = asyncio.create_task(web.get("/api/messages", params={"wait": 60}))
+        await asyncio.sleep(0.3)
+        asked.cancel()
+    stopping = asyncio.get_running_loop().time()
+    await asyncio.to_thread(sink.__exit__, None, None, None)
+    # Its thread would otherwise wait out the 60 s (joined for at most 10, then left behind).
+    assert asyncio.get_running_loop().time() - stopping < 5
 
 
 async def test_helpers_fail_with_a_message_when_nothing_matches(mail):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -29,6 +29,8 @@ FIELD_ERROR = "FieldError"
 # so the clean-up keeps what the person saved, and the memo that tells the new run.
 OPERATOR_RESTART = "operator_restart"
 RESTARTED_FROM = "atrezzo_restarted_from"
+# Flows started before it restart their idle timer at every action (cancel one, start one).
+ONE_IDLE_TIMER = "idle-clock-one-timer"
 
 
 @dataclass
@@ -82,8 +84,9 @@ class FlowWorkflow:
 
     def __init__(self) -> None:
         self._view = self.VIEW(process="", step="")
-        # User actions so far; a flow with an idle timeout restarts its clock when this moves.
+        # User actions so far, and when the last came: they restart a flow's idle clock.
         self._actions = 0
+        self._last_action_at: datetime | None = None
         self._restarting = False
 
     def _start_flow(self, process: str, step: str, *, provider_npi: str = "", account_id: str = "") -> None:
@@ -117,6 +120,7 @@ class FlowWorkflow:
 
     def _touch(self) -> None:
         self._actions += 1
+        self._last_action_at = workflow.now()
 
     def _show_error(self, field_name: str, message: str, code: str = "") -> None:
         self._view = self._view.refused(field_name, message, code)
@@ -138,6 +142,23 @@ class FlowWorkflow:
     async def _wait_until_done(self, idle: timedelta) -> bool:
         """Follow the person's actions until the flow reaches ``done``; False once they have
         left it alone for ``idle`` (each action restarts the clock)."""
+        if not workflow.patched(ONE_IDLE_TIMER):
+            return await self._wait_until_done_restarting_timer(idle)
+        # One timer while the person keeps acting: when it fires it is set again for what is
+        # left of ``idle`` since their last action. A timer cancelled and started at every
+        # action cost the engine two events and a timer task each time.
+        clock_from = workflow.now()
+        while self._view.step != DONE:
+            deadline = max(clock_from, self._last_action_at or clock_from) + idle
+            if deadline <= workflow.now():
+                return False
+            try:
+                await workflow.wait_condition(lambda: self._view.step == DONE, timeout=deadline - workflow.now())
+            except asyncio.TimeoutError:
+                pass
+        return True
+
+    async def _wait_until_done_restarting_timer(self, idle: timedelta) -> bool:
         while self._view.step != DONE:
             seen = self._actions
             try:

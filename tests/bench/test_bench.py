@@ -35,7 +35,7 @@ ROW = re.compile(
     re.MULTILINE,
 )
 STEP_ROW = re.compile(rf"^([a-z_]+)\s+({NUMBER}) ms\s+({NUMBER}) ms\s+({NUMBER}) ms\s+({NUMBER}) ms\s*$", re.MULTILINE)
-CPU_KINDS = ["API", "workers", "Temporal", "floor worker", "PostgreSQL", "load generator", "all"]
+CPU_KINDS = ["API", "workers", "Temporal", "floor worker", "sandboxes", "PostgreSQL", "load generator", "all"]
 STEP_TABLES = {
     "registration via HTTP  sequential p50  sequential p99  20 concurrent p50  20 concurrent p99": registration.STEPS,
     "login via HTTP  sequential p50  sequential p99  50 concurrent p50  50 concurrent p99": login.STEPS,

@@ -88,7 +88,10 @@ class Mailbox:
             self._newest_id = message.id
             waiting, self._waiting = self._waiting, set()
         for loop, arrived in waiting:
-            loop.call_soon_threadsafe(arrived.set)
+            try:
+                loop.call_soon_threadsafe(arrived.set)
+            except RuntimeError:  # its loop was closed while it waited: nobody to wake
+                pass
         return message
 
     @property

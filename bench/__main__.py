@@ -20,8 +20,8 @@ from pathlib import Path
 from bench.deployed import Deployed, deployed
 from bench.login_users import add_email_users
 from bench.measure import Stats, StepStats
-from bench.report import cpu_table, step_tables, table
-from bench.rows import rows
+from bench.report import beside_table, cpu_table, step_tables, table
+from bench.rows import beside, rows
 from bench.scenario import LOGIN, Row
 from devstack import seed
 from domain.passwords import hash_password
@@ -57,15 +57,21 @@ async def run(args: argparse.Namespace) -> None:
         flush=True,
     )
     measured: list[tuple[Row, Stats, dict[str, float]]] = []
+    floors_beside: list[tuple[Row, Stats, Stats]] = []
     async with deployed() as app:
         for row in rows(args):
+            floor_row = beside(row, args)
+            floor = (await _measure(app, floor_row))[0] if floor_row else None
             stats, cpu = await _measure(app, row)
             measured.append((row, stats, cpu))
+            if floor:
+                floors_beside.append((row, stats, floor))
     named = [(row.name, stats) for row, stats, _ in measured]
     print(table(named), flush=True)
     for steps in step_tables([(row.name, stats) for row, stats, _ in measured if row.per_step]):
         print(f"\n{steps}", flush=True)
     print(f"\n{cpu_table([(row.name, cpu) for row, _, cpu in measured])}", flush=True)
+    print(f"\n{beside_table([(row.name, row.concurrency, stats, floor) for row, stats, floor in floors_beside])}", flush=True)
 
 
 async def _measure(app: Deployed, row: Row) -> tuple[Stats, dict[str, float]]:

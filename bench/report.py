@@ -1,5 +1,6 @@
 """The tables a run prints. Every row is read against the first one, the sequential engine
-floor, measured in the same run on the same machine."""
+floor, measured in the same run on the same machine; the application's rows also against a
+floor measured just before each (the last table)."""
 
 from __future__ import annotations
 
@@ -91,4 +92,21 @@ def cpu_table(rows: Sequence[tuple[str, dict[str, float]]]) -> str:
     kinds = list(dict.fromkeys(kind for _, spent in rows for kind in spent))
     header = ["CPU-seconds per flow", *kinds, "all"]
     lines = [[name, *(f"{spent.get(kind, 0.0):.4f}" for kind in kinds), f"{sum(spent.values()):.4f}"] for name, spent in rows]
+    return _aligned([header, *lines])
+
+
+def beside_table(rows: Sequence[tuple[str, int, Stats, Stats]]) -> str:
+    """Rows as (name, concurrency, stats, the floor measured just before): a sequential row's
+    flow p50 over that floor's, a concurrent row's flows/s as a share of that floor's."""
+    if not rows:
+        raise ValueError("no rows to report")
+    header = ["read against the floor just before", "measures", "this row", "floor", "ratio"]
+    lines = []
+    for name, concurrency, stats, floor in rows:
+        if concurrency == 1:
+            ratio = stats.flow_p50_ms / floor.flow_p50_ms if floor.flow_p50_ms > 0 else math.nan
+            lines.append([name, "flow p50", _ms(stats.flow_p50_ms), _ms(floor.flow_p50_ms), f"{ratio:.2f}×"])
+        else:
+            share = stats.flows_per_s / floor.flows_per_s if floor.flows_per_s > 0 else math.nan
+            lines.append([name, "flows/s", _rate(stats.flows_per_s), _rate(floor.flows_per_s), f"{share:.3f}"])
     return _aligned([header, *lines])

@@ -2,6 +2,10 @@
 sequential engine floor (a flow of three updates). Beside it, the floor with a registration's
 number of user actions, so a registration can be read against the engine doing as much.
 
+Each row of an application's flows is also read against a floor measured just before it, as
+the flows are (the sequential floor for a sequential row, the floor at the floor row's
+concurrency for a concurrent one): the shared machine's speed drifts over a run's minutes.
+
 Adding a process is one row here, its flow in a bench/ module of its own, and its kind in
 bench/load.py."""
 
@@ -16,6 +20,16 @@ from bench.scenario import FLOOR, LOGIN, REGISTRATION, VERIFY, Row
 
 WARMUP_FLOWS = 20
 WARMUP = 2
+
+
+def beside(row: Row, args: argparse.Namespace) -> Row | None:
+    """The floor to measure just before ``row``: None for the floor's own rows."""
+    if row.kind not in (REGISTRATION, LOGIN):
+        return None
+    if row.concurrency == 1:
+        return Row("engine floor, sequential, beside", FLOOR, args.flows, warmup=min(WARMUP_FLOWS, args.flows), updates=STEPS)
+    return Row(f"engine floor, {args.concurrency} concurrent, beside", FLOOR, args.flows, args.concurrency,
+               warmup=min(WARMUP_FLOWS, args.flows), updates=STEPS)
 
 
 def rows(args: argparse.Namespace) -> list[Row]:

@@ -15,7 +15,7 @@ import pytest
 
 from bench import login, registration
 from bench.measure import Recorder, Stats, StepStats, percentile
-from bench.report import cpu_table, step_table, step_tables, table
+from bench.report import beside_table, cpu_table, step_table, step_tables, table
 
 REPO = Path(__file__).resolve().parents[2]
 NUMBER = r"\d+(?:\.\d+)?"
@@ -74,6 +74,12 @@ def test_quick_run_prints_every_row_and_each_process_steps():
     assert set(spent) == ROWS
     assert all(v >= 0 for values in spent.values() for v in values)
     assert spent["registration via HTTP, sequential"][1] > 0 and spent["engine floor, sequential"][3] > 0
+    # Each of the application's rows, read against a floor measured just before it.
+    beside = blocks[next(header for header in blocks if header.startswith("read against the floor just before"))]
+    ratios = {cells[0]: cells[1:] for cells in (re.split(r"\s{2,}", line.strip()) for line in beside.splitlines()[2:])}
+    assert set(ratios) == {row for row in ROWS if "HTTP" in row}, beside
+    assert all(float(cells[-1].rstrip("×")) > 0 for cells in ratios.values()), beside
+    assert ratios["login via HTTP, 50 concurrent"][0] == "flows/s" and ratios["login via HTTP, sequential"][0] == "flow p50"
 
 
 def test_percentile_is_nearest_rank():
@@ -187,3 +193,14 @@ def test_cpu_table_lists_each_kind_of_process_and_the_sum():
     assert login_row.split()[-4:] == ["0.0700", "0.0000", "0.0600", "0.1300"]
     with pytest.raises(ValueError):
         cpu_table([])
+
+
+def test_beside_table_reads_sequential_rows_by_latency_and_concurrent_ones_by_rate():
+    text = beside_table([("login via HTTP, sequential", 1, _stats(150.0), _stats(50.0)),
+                         ("login via HTTP, 50 concurrent", 50, _stats(4000.0, flows_per_s=12.0), _stats(900.0, flows_per_s=48.0))])
+    header, rule, sequential, concurrent = text.splitlines()
+    assert header.startswith("read against the floor just before")
+    assert re.split(r"\s{2,}", sequential.strip())[1:] == ["flow p50", "150.0 ms", "50.0 ms", "3.00×"]
+    assert re.split(r"\s{2,}", concurrent.strip())[1:] == ["flows/s", "12.0", "48.0", "0.250"]
+    with pytest.raises(ValueError):
+        beside_table([])

@@ -64,7 +64,7 @@ async def run(args: argparse.Namespace) -> None:
             floor = (await _measure(app, floor_row))[0] if floor_row else None
             stats, cpu = await _measure(app, row)
             measured.append((row, stats, cpu))
-            if floor:
+            if floor is not None:
                 floors_beside.append((row, stats, floor))
     named = [(row.name, stats) for row, stats, _ in measured]
     print(table(named), flush=True)

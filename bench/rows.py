@@ -2,9 +2,9 @@
 sequential engine floor (a flow of three updates). Beside it, the floor with a registration's
 number of user actions, so a registration can be read against the engine doing as much.
 
-Each row of an application's flows is also read against a floor measured just before it, as
-the flows are (the sequential floor for a sequential row, the floor at the floor row's
-concurrency for a concurrent one): the shared machine's speed drifts over a run's minutes.
+Each registration and login row is also read against a floor measured just before it (the
+sequential floor for a sequential row, the floor at --concurrency for a concurrent one): the
+shared machine's speed drifts over a run's minutes.
 
 Adding a process is one row here, its flow in a bench/ module of its own, and its kind in
 bench/load.py."""

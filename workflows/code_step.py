@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
@@ -187,11 +187,20 @@ async def _send(challenge: CodeChallenge) -> Outcome | None:
     life = challenge.policy.ttl
     delivery = CodeDelivery(destination=challenge.destination, purpose=challenge.purpose,
                             expires_in_seconds=int(life.total_seconds()))
-    if not challenge.deliver:
-        return await _imitate(challenge, delivery, asked_at)
+    if not challenge.deliver and not workflow.patched(IMITATED_SENDS):
+        # Flows from before decoys imitated real sends: a random 60-400 ms, whatever the mail
+        # server took.
+        await workflow.sleep(timedelta(milliseconds=workflow.random().randint(60, 400)))
+        challenge.record_sent(f"{workflow.random().getrandbits(256):064x}", asked_at)
+        return None
+    # A decoy for an address with no account (a password reset's) sends nothing, but runs as a
+    # send does, an activity with the same input and options that copies a recent real attempt
+    # of its worker: as slow, and failing and retried through an outage, so the answer's timing
+    # names no account (activities/send_imitation.py).
+    sender = _SENDERS[challenge.channel] if challenge.deliver else EmailActivities.imitate_code_email
     try:
         # Retried through a provider's outage, never past the code's life.
-        sent = await workflow.execute_activity_method(_SENDERS[challenge.channel], delivery, **send_options(life))
+        sent = await workflow.execute_activity_method(sender, delivery, **send_options(life))
     except ActivityError as error:
         refused = isinstance(error.cause, ApplicationError) and error.cause.type == INVALID_DESTINATION
         return Outcome.SEND_FAILED if refused else Outcome.SEND_TIMED_OUT
@@ -199,23 +208,3 @@ async def _send(challenge: CodeChallenge) -> Outcome | None:
     challenge.record_sent(sent.digest, asked_at, awaits_keypress=challenge.channel == "voice" and not spoken)
     return None
 
-
-async def _imitate(challenge: CodeChallenge, delivery: CodeDelivery, asked_at: datetime) -> Outcome | None:
-    """A decoy for an address with no account (a password reset's): nothing is sent, but the
-    answer takes as long as a real send's, so its timing names no account. The decoy runs as a
-    send does, an activity with the same input and options, which copies a recent real attempt
-    of its worker: as slow, and failing and retried through an outage
-    (activities/send_imitation.py). Flows from before it waited a random 60-400 ms instead,
-    whatever the mail server took."""
-    if not workflow.patched(IMITATED_SENDS):
-        await workflow.sleep(timedelta(milliseconds=workflow.random().randint(60, 400)))
-        challenge.record_sent(f"{workflow.random().getrandbits(256):064x}", asked_at)
-        return None
-    try:
-        sent = await workflow.execute_activity_method(
-            EmailActivities.imitate_code_email, delivery, **send_options(challenge.policy.ttl)
-        )
-    except ActivityError:
-        return Outcome.SEND_TIMED_OUT
-    challenge.record_sent(sent.digest, asked_at)
-    return None

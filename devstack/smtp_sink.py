@@ -196,21 +196,23 @@ def create_inbox_app(mailbox: Mailbox) -> FastAPI:
         With ``wait`` (seconds), an empty answer waits that long for a message to come: a
         watcher then asks once per arrival instead of polling."""
         deadline = asyncio.get_running_loop().time() + wait
-        # A reader that hung up must not keep the sink from shutting down until its wait ends.
-        gone = asyncio.ensure_future(_hung_up(request))
+        gone: asyncio.Future | None = None
         try:
             while True:
                 seen = mailbox.newest_id
                 newer = [m.as_json() for m in mailbox.newest_first(to) if m.id > after]
                 left = deadline - asyncio.get_running_loop().time()
-                if newer or left <= 0 or gone.done():
+                if newer or left <= 0 or (gone and gone.done()):
                     return newer
+                # A reader that hung up must not keep the sink from shutting down until its wait ends.
+                gone = gone or asyncio.ensure_future(_hung_up(request))
                 # A message to anyone wakes this; the loop then looks again for ``to``.
                 arrival = asyncio.ensure_future(mailbox.wait_for_newer(seen, left))
                 await asyncio.wait({arrival, gone}, return_when=asyncio.FIRST_COMPLETED)
                 arrival.cancel()
         finally:
-            gone.cancel()
+            if gone:
+                gone.cancel()
 
     @app.delete("/api/messages", status_code=204)
     async def clear_messages() -> Response:

@@ -85,6 +85,9 @@ class Outcome:
 class EmailToVerify:
     account_id: str
     email: str
+    # "mfa.email_verified" written in the same transaction (flows since AUDITED_EMAIL; before,
+    # the flow recorded it with a step of its own).
+    audited: bool = False
 
 
 @dataclass(frozen=True)

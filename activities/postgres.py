@@ -107,9 +107,13 @@ class AccountActivities(PasswordActivities):
         if "@" not in verified.email:
             raise invalid("Only an email address can be verified.")
         try:
-            await self._update("accounts/verify_email", verified.account_id, verified.email)
+            async with self._connection() as conn, conn.transaction():
+                await self._update("accounts/verify_email", verified.account_id, verified.email, conn=conn)
+                if verified.audited:
+                    detail = flow_detail()
+                    await audit_once(conn, "mfa.email_verified", subject=account_uuid(verified.account_id), detail=detail)
         except asyncpg.UniqueViolationError:
-            return EMAIL_IN_USE
+            return EMAIL_IN_USE  # another account holds the address: nothing written, nothing audited
         return Outcome(account_id=verified.account_id)
 
     @activity.defn(name="complete_mfa_registration")

@@ -26,6 +26,8 @@ LOCAL_STEPS = "database-steps-local"
 # Since then a write and its audit row are one step and one transaction (a saved password, a
 # registered MFA method); flows from before record the audit row with a step of its own.
 AUDITED_WRITES = "audited-writes"
+# Since then a verified email address and its audit row are one step and one transaction too.
+AUDITED_EMAIL = "audited-email-verification"
 A = TypeVar("A")
 R = TypeVar("R")
 

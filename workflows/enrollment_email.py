@@ -18,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.email import mask_email
     from workflows.code_challenge import CodeChallenge
     from workflows.code_step import CodeStep
-    from workflows.database_steps import database_step
+    from workflows.database_steps import AUDITED_EMAIL, database_step
     from workflows.flow import FlowView, field_error
     from workflows.notices import EMAIL_CHANGED
     from workflows.steps import EnrollmentStep
@@ -88,7 +88,8 @@ class EmailStep(CodeStep):
         """The email code was right: the address is the account's now (the database refuses
         one another account holds), and a changed address tells both mailboxes."""
         assert self.challenge is not None
-        to_verify = EmailToVerify(self._start.account_id, self._email)
+        audited = workflow.patched(AUDITED_EMAIL)
+        to_verify = EmailToVerify(self._start.account_id, self._email, audited)
         outcome: Outcome = await database_step(AccountActivities.verify_account_email, to_verify)
         if outcome.error:
             # The spent challenge would refuse every new send ("already verified"); its
@@ -103,7 +104,8 @@ class EmailStep(CodeStep):
         self.challenge = None
         self._email_confirmed = True
         self._view.email_on_record, self._view.email_address = "", self._email
-        await self._audit("mfa.email_verified")
+        if not audited:
+            await self._audit("mfa.email_verified")
         if self._on_record and self._email.casefold() != self._on_record.casefold():
             # Both mailboxes hear of it: the old one in case this was not its owner.
             self._notices.send(self._start.account_id, EMAIL_CHANGED, self._on_record, self._email, new_email=mask_email(self._email))

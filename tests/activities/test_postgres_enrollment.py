@@ -39,6 +39,33 @@ async def test_an_email_of_another_account_is_an_outcome_and_changes_nothing(acc
     assert (await user_row(pool, jane))["email"] == "jane.doe@example.com"
 
 
+async def test_a_verified_email_is_audited_in_its_own_transaction_once(accounts, pool, new_account, monkeypatch):
+    account_id = await create(accounts, new_account)
+    verified = EmailToVerify(account_id, "jane@work.example", audited=True)
+    real_audit = postgres.audit_once
+
+    async def lost_before_the_row(conn, event, **fields):
+        raise ConnectionResetError("the database went away here")
+
+    monkeypatch.setattr(postgres, "audit_once", lost_before_the_row)
+    with pytest.raises(ConnectionResetError):
+        await run(accounts.verify_account_email, verified, flow="enrollment-1", activity_id="verify-1")
+    assert (await user_row(pool, account_id))["email_verified_at"] is None  # not verified unaudited
+    monkeypatch.setattr(postgres, "audit_once", real_audit)
+    for _ in range(2):  # the retry after a committed attempt writes nothing twice
+        await run(accounts.verify_account_email, verified, flow="enrollment-1", activity_id="verify-1")
+    assert (await user_row(pool, account_id))["email_verified_at"] is not None
+    [verified_row] = await events(pool, "mfa.email_verified")
+    assert verified_row["detail"] == {"flow": "enrollment-1"} and str(verified_row["subject_user_id"]) == account_id
+
+
+async def test_an_email_of_another_account_is_not_audited_as_verified(accounts, pool, new_account):
+    await create(accounts, new_account)
+    kim = await create(accounts, dataclasses.replace(new_account, username="kim", email="kim@example.com"))
+    assert await run(accounts.verify_account_email, EmailToVerify(kim, "JANE.DOE@example.com", audited=True)) == EMAIL_IN_USE
+    assert await events(pool, "mfa.email_verified") == []
+
+
 async def test_only_an_email_address_can_be_verified(accounts, pool, new_account):
     account_id = await create(accounts, new_account)
     with pytest.raises(ApplicationError) as failure:

@@ -101,6 +101,15 @@ async def record_enrollment(flows: Flows) -> str:
     return (await handle.fetch_history()).to_json()
 
 
+async def record_enrollment_email(flows: Flows) -> str:
+    """The email method for a registration: its code, Create (which ends it), the terms."""
+    start = EnrollmentStart(account_id="account-replay", purpose="registration", email=NEW_ACCOUNT.email, requires_terms=True)
+    handle = await flows.start(MfaEnrollmentWorkflow.run, start, prefix="enrollment")
+    await flows.enroll_by_email(handle, NEW_ACCOUNT.email)
+    await handle.result()
+    return (await handle.fetch_history()).to_json()
+
+
 async def record_registration_reset(flows: Flows) -> str:
     """Having trouble: the link resumes at the phone step, and the verified email is used instead."""
     start = ResetStart(
@@ -213,6 +222,7 @@ RECORDINGS = {
     "challenge_email.json": record_challenge,
     "registration.json": record_registration,
     "enrollment_phone.json": record_enrollment,
+    "enrollment_email.json": record_enrollment_email,
     "registration_reset.json": record_registration_reset,
     "login_email.json": record_login_email,
     "login_phone_voice.json": record_login_phone,

@@ -24,6 +24,7 @@ NAMES = [
     "challenge_email.json",
     "registration.json",
     "enrollment_phone.json",
+    "enrollment_email.json",
     "registration_reset.json",
     "login_email.json",
     "login_phone_voice.json",
@@ -39,6 +40,8 @@ FIRST_RECORDED = {
     **dict.fromkeys(SECOND_FACTORS, "2026-12-06-second-factors"),
     # Recorded with that day's code (a decoy's send was a random wait): flows running on it.
     "password_reset_unknown.json": "2026-12-06-second-factors",
+    # Likewise (the email method's Create saved the password and the method in two steps).
+    "enrollment_email.json": "2026-12-06b-one-idle-timer",
 }
 RECORDED = [(recording, name) for recording in RECORDINGS for name in NAMES if recording >= FIRST_RECORDED.get(name, "")]
 

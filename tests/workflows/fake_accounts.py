@@ -107,6 +107,8 @@ class FakeAccounts:
             if request.email == TAKEN_EMAIL:
                 return Outcome(field="email", error=EMAIL_IN_USE)
             self._save(request.account_id, email=request.email, email_verified=True)
+            if request.audited:
+                self.calls.append(("audited with its write", "mfa.email_verified"))
             return Outcome(account_id=request.account_id)
 
         @activity.defn(name="set_account_password")

@@ -63,7 +63,8 @@ async def test_email_method_enrolls_accepts_terms_and_signs_in_once(flows):
     assert (view.step, view.notice) == ("email_code", CODE_SENT)
     assert flows.senders.sent[-1].destination == EMAIL
     assert (await verify(flows, handle)).step == "password"
-    assert flows.accounts.args("verify_account_email") == [EmailToVerify(ACCOUNT, EMAIL)]
+    assert flows.accounts.args("verify_account_email") == [EmailToVerify(ACCOUNT, EMAIL, audited=True)]
+    assert flows.accounts.args("record_audit") == []  # the verification's audit row came with it
     assert (await act(handle, "save_password")).step == "terms"
     assert flows.accounts.args("save_staged_password") == [StagedPassword(ACCOUNT, "password.created")]
     assert flows.accounts.args("complete_mfa_registration") == [MfaChoice(ACCOUNT, "email", "", audited=True)]
@@ -144,7 +145,7 @@ async def test_change_email_sends_the_code_to_the_new_address(flows):
     assert (await act(handle, "submit_email", EMAIL)).step == "email_code"
     assert flows.senders.sent[-1].destination == EMAIL
     await verify(flows, handle)
-    assert flows.accounts.args("verify_account_email") == [EmailToVerify(ACCOUNT, EMAIL)]
+    assert flows.accounts.args("verify_account_email") == [EmailToVerify(ACCOUNT, EMAIL, audited=True)]
 
 
 async def test_resend_cooldown_carries_across_a_changed_address(flows):

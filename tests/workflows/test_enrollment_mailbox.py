@@ -66,7 +66,7 @@ async def test_a_new_address_needs_the_code_of_the_one_on_record_first_and_both_
     view = await act(handle, "submit_email", "pat.new@example.org")
     assert (view.step, flows.senders.sent[-1].destination) == ("email_code", "pat.new@example.org")
     assert (await verify(flows, handle)).step == "password"
-    assert flows.accounts.args("verify_account_email")[-1] == EmailToVerify(ACCOUNT, "pat.new@example.org")
+    assert flows.accounts.args("verify_account_email")[-1] == EmailToVerify(ACCOUNT, "pat.new@example.org", audited=True)
     changed = await flows.notices_until(2)
     assert {(n.to, n.template, n.detail["new_email"]) for n in changed} == {
         (EMAIL, "email_changed", "p*******@example.org"),

@@ -39,26 +39,6 @@ async def test_an_email_of_another_account_is_an_outcome_and_changes_nothing(acc
     assert (await user_row(pool, jane))["email"] == "jane.doe@example.com"
 
 
-async def test_a_verified_email_is_audited_in_its_own_transaction_once(accounts, pool, new_account, monkeypatch):
-    account_id = await create(accounts, new_account)
-    verified = EmailToVerify(account_id, "jane@work.example", audited=True)
-    real_audit = postgres.audit_once
-
-    async def lost_before_the_row(conn, event, **fields):
-        raise ConnectionResetError("the database went away here")
-
-    monkeypatch.setattr(postgres, "audit_once", lost_before_the_row)
-    with pytest.raises(ConnectionResetError):
-        await run(accounts.verify_account_email, verified, flow="enrollment-1", activity_id="verify-1")
-    assert (await user_row(pool, account_id))["email_verified_at"] is None  # not verified unaudited
-    monkeypatch.setattr(postgres, "audit_once", real_audit)
-    for _ in range(2):  # the retry after a committed attempt writes nothing twice
-        await run(accounts.verify_account_email, verified, flow="enrollment-1", activity_id="verify-1")
-    assert (await user_row(pool, account_id))["email_verified_at"] is not None
-    [verified_row] = await events(pool, "mfa.email_verified")
-    assert verified_row["detail"] == {"flow": "enrollment-1"} and str(verified_row["subject_user_id"]) == account_id
-
-
 async def test_an_email_of_another_account_is_not_audited_as_verified(accounts, pool, new_account):
     await create(accounts, new_account)
     kim = await create(accounts, dataclasses.replace(new_account, username="kim", email="kim@example.com"))
@@ -150,24 +130,35 @@ async def test_a_disabled_account_stays_disabled(accounts, pool, new_account):
     assert (await user_row(pool, account_id))["status"] == "disabled"
 
 
-async def test_a_registered_method_is_audited_in_its_own_transaction_once(accounts, pool, new_account, monkeypatch):
+# A write and its audit row, in one transaction: the email verified, the method registered.
+AUDITED_WRITES = [
+    ("verify_account_email", lambda account: EmailToVerify(account, "jane@work.example", audited=True),
+     "email_verified_at", "mfa.email_verified", {"flow": "enrollment-1"}),
+    ("complete_mfa_registration", lambda account: MfaChoice(account, "phone", "+17175550123", audited=True),
+     "mfa_method", "mfa.registered", {"flow": "enrollment-1", "method": "phone"}),
+]
+
+
+@pytest.mark.parametrize("name,arg,column,event,detail", AUDITED_WRITES)
+async def test_a_write_is_audited_in_its_own_transaction_once(
+    accounts, pool, new_account, monkeypatch, name, arg, column, event, detail
+):
     account_id = await create(accounts, new_account)
-    choice = MfaChoice(account_id, "phone", "+17175550123", audited=True)
-    real_audit = postgres.audit_once
+    step, real_audit = getattr(accounts, name), postgres.audit_once
 
     async def lost_before_the_row(conn, event, **fields):
         raise ConnectionResetError("the database went away here")
 
     monkeypatch.setattr(postgres, "audit_once", lost_before_the_row)
     with pytest.raises(ConnectionResetError):
-        await run(accounts.complete_mfa_registration, choice, flow="enrollment-1", activity_id="mfa-1")
-    assert (await user_row(pool, account_id))["mfa_method"] is None  # no method registered unaudited
+        await run(step, arg(account_id), flow="enrollment-1", activity_id="step-1")
+    assert (await user_row(pool, account_id))[column] is None  # nothing written unaudited
     monkeypatch.setattr(postgres, "audit_once", real_audit)
     for _ in range(2):  # the retry after a committed attempt writes nothing twice
-        await run(accounts.complete_mfa_registration, choice, flow="enrollment-1", activity_id="mfa-1")
-    assert (await user_row(pool, account_id))["mfa_method"] == "phone"
-    [registered] = await events(pool, "mfa.registered")
-    assert registered["detail"] == {"flow": "enrollment-1", "method": "phone"}
+        await run(step, arg(account_id), flow="enrollment-1", activity_id="step-1")
+    assert (await user_row(pool, account_id))[column] is not None
+    [row] = await events(pool, event)
+    assert (str(row["subject_user_id"]), row["detail"]) == (account_id, detail)
 
 
 @pytest.mark.parametrize("choice", [MfaChoice("", "phone", ""), MfaChoice("", "fax", "+17175550123")])

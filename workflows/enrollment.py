@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.terms import TERMS_VERSION
     from workflows.code_challenge import CodeChallenge
     from workflows.code_step import PHONE_CHANNELS
-    from workflows.database_steps import AUDITED_WRITES, database_step
+    from workflows.database_steps import AUDITED_WRITES, database_step, first_task_step
     from workflows.emailed_link import EmailedLink, LinkOpened
     from workflows.enrollment_app import AppStep
     from workflows.enrollment_passkey import PASSKEY_FROM_HOME, NewPasskeyStep
@@ -218,7 +218,7 @@ class MfaEnrollmentWorkflow(
         first run's start input (email verified and password created: only the phone is left)
         — where the link that began it proved the mailbox; a password alone starts over."""
         account_id = self._start.account_id
-        saved: AccountProgress = await database_step(AccountActivities.account_progress, account_id)
+        saved: AccountProgress = await first_task_step(AccountActivities.account_progress, account_id)
         if not self._start.mailbox_proven:
             self._on_record = saved.email
             self._offer_email_on_record()

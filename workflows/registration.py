@@ -34,7 +34,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.email import EmailActivities
     from activities.postgres import AccountActivities
-    from workflows.database_steps import database_step
+    from workflows.database_steps import database_step, first_task_step
     from workflows.emailed_link import EmailedLink, LinkView
     from workflows.enrollment import EnrollmentStart, enroll
     from workflows.flow import FlowView, field_error
@@ -203,7 +203,7 @@ class ProviderRegistrationWorkflow(EmailedLink, steps=RegistrationStep, view=Reg
         """A restarted run: the account the earlier run created (if any) is this flow's, and a
         fresh link goes out for it; without one the person gives their information as before."""
         flow_id = workflow.info().workflow_id
-        found: AccountProgress = await database_step(AccountActivities.find_registration_account, flow_id)
+        found: AccountProgress = await first_task_step(AccountActivities.find_registration_account, flow_id)
         if found.account_id:
             self._progress = found
             self._account_id = found.account_id

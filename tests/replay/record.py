@@ -24,6 +24,7 @@ from domain.staff_identity import StaffIdentity
 from engine import search_attributes as sa
 from tests.support.challenge_flow import ChallengeFlow, ChallengeStart
 from tests.support.temporal import BIN, TIME_SKIPPING_FLAG
+from tests.replay.record_restarts import RECORDINGS as RESTARTS
 from tests.replay.record_second_factors import RECORDINGS as SECOND_FACTORS
 from tests.workflows.fake_accounts import TAKEN_USERNAME, FakeAccounts
 from tests.workflows.fake_authenticator import FakeAuthenticator
@@ -231,6 +232,7 @@ RECORDINGS = {
     "admin_reset.json": record_admin_reset,
     "staff_login.json": record_staff_login,
     **SECOND_FACTORS,
+    **RESTARTS,
 }
 
 

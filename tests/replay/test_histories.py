@@ -13,6 +13,7 @@ import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
+from tests.replay.record_restarts import RECORDINGS as RESTARTS
 from tests.replay.record_second_factors import RECORDINGS as SECOND_FACTORS
 from tests.support.challenge_flow import ChallengeFlow
 from tests.workflows.fakes import CODE, LINK_TOKEN, PASSWORD_HASH, VOICE_TOKEN
@@ -33,6 +34,7 @@ NAMES = [
     "admin_reset.json",
     "staff_login.json",
     *SECOND_FACTORS,
+    *RESTARTS,
 ]
 # A flow added later is in every recording since the first one made after it was.
 FIRST_RECORDED = {
@@ -42,6 +44,8 @@ FIRST_RECORDED = {
     "password_reset_unknown.json": "2026-12-06-second-factors",
     # Likewise (the email method's Create saved the password and the method in two steps).
     "enrollment_email.json": "2026-12-06b-one-idle-timer",
+    # Likewise (a restarted run's first step was a local one, in its first workflow task).
+    **dict.fromkeys(RESTARTS, "2026-12-06c-audited-email"),
 }
 RECORDED = [(recording, name) for recording in RECORDINGS for name in NAMES if recording >= FIRST_RECORDED.get(name, "")]
 

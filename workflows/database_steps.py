@@ -11,13 +11,14 @@ Sends to SMTP and Twilio stay ordinary activities: they outlive a workflow task 
 
 Flows started before a worker ran them this way go on as ordinary activities (replay).
 
-A step a run takes in its very first workflow task, before the person has done anything (a
-restarted run reading what the account already holds), is an ordinary activity
-(``first_task_step``). There, the SDK's core (temporalio 1.35) sometimes records a local step
-that ended at once in the first task, and then runs the code after it in a second task. Replay
-runs that code in the first task, where a ``workflow.patched`` call answers differently, and
-fails. Seen in 4 of 10 restarted enrollments in the test environment
-(tests/workflows/test_database_steps.py)."""
+The step a restarted run takes first, in a workflow task no update began (it reads what the
+account already holds), is an ordinary activity (``first_task_step``). In such a task the SDK's
+core (temporalio 1.35) sometimes records a local step that ended at once, and then runs the
+code after it in a second task: often when the screen is read (a query) meanwhile. Replay runs
+that code in the first task, where a ``workflow.patched`` call answers differently, and fails.
+Seen in 4 of 10 restarted enrollments in the test environment
+(tests/workflows/test_database_steps.py). An administrator's reset's first steps split too,
+but no patch is first met after them, so their histories replay."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """A flow's short database steps run as local activities (workflows/database_steps.py): no
 activity task of their own in history, their results recorded encrypted in a marker. Flows
-from before go on with ordinary activities: tests/replay replays histories of both kinds."""
+from before go on with ordinary activities: tests/replay replays histories of both kinds. A
+restarted run's first step is an ordinary activity, so its history replays."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.worker import Replayer
 
+from activities.contracts import AccountProgress
 from engine.codec import ENCODING
 from operations.flows import LOCAL_ACTIVITY_MARKER
-from activities.contracts import AccountProgress
 from tests.workflows.fakes import NEW_ACCOUNT, PROVIDER_ID, PROVIDER_NPI
 from tests.workflows.harness import scheduled_activities
 from tests.workflows.test_registration import start, submit

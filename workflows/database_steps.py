@@ -16,7 +16,7 @@ account already holds), is an ordinary activity (``first_task_step``). In such a
 core (temporalio 1.35) sometimes records a local step that ended at once, and then runs the
 code after it in a second task: often when the screen is read (a query) meanwhile. Replay runs
 that code in the first task, where a ``workflow.patched`` call answers differently, and fails.
-Seen in 4 of 10 restarted enrollments in the test environment
+Seen in 2 to 4 of 10 restarted enrollments and registrations in the test environment
 (tests/workflows/test_database_steps.py). An administrator's reset's first steps split too
 (7 of 20 runs read meanwhile), and all of those histories replayed: they stay local steps."""
 

@@ -51,7 +51,9 @@ async def test_database_steps_are_markers_with_encrypted_results_not_activity_ta
         assert [p.metadata["encoding"] for p in marker.details["result"].payloads] == [ENCODING]
 
 
-RESTARTS = 10  # a run splits about 4 times in 10 with a local first step: all 10 passing by luck is about 1 in 170
+# With a local first step, 2 to 4 restarts in 10 failed to replay: ten replaying by luck is a
+# few in a hundred for one flow, under one in a thousand for both.
+RESTARTS = 10
 
 
 @pytest.mark.parametrize("flow", ["enrollment", "registration"])

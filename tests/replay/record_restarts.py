@@ -6,11 +6,12 @@ login's enrollment reads what the account holds. Each new run's first step is th
 from __future__ import annotations
 
 from activities.contracts import AccountProgress
+from tests.replay.record_second_factors import finished, proven_by_address_on_record
 from tests.workflows.fakes import NEW_ACCOUNT, PROVIDER_ID, PROVIDER_NPI
 from tests.workflows.harness import Flows
 from workflows.emailed_link import EmailedLink, LinkClick
 from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow
-from workflows.flow import RESTARTED_FROM, FlowView
+from workflows.flow import RESTARTED_FROM
 from workflows.registration import ProviderRegistrationWorkflow, RegistrationStart
 
 ACCOUNT = "account-restarted"
@@ -47,13 +48,8 @@ async def record_restarted_enrollment(flows: Flows) -> str:
     # history where it was read during that task (workflows/database_steps.py).
     await flows.started(handle)
     await flows.until(handle, lambda view: bool(view.email_on_record))
-    await handle.execute_update("choose_method", "email", result_type=FlowView)
-    await handle.execute_update("send_to_email_on_record", result_type=FlowView)
-    await handle.execute_update("verify_code", flows.senders.code_digest(handle.id), result_type=FlowView)
-    await handle.execute_update("save_password", result_type=FlowView)
-    await handle.execute_update("claim_sign_in", result_type=str)
-    await handle.result()
-    return (await handle.fetch_history()).to_json()
+    await proven_by_address_on_record(flows, handle, "email")
+    return await finished(handle)
 
 
 RECORDINGS = {

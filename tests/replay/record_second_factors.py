@@ -23,14 +23,21 @@ ACCOUNT = "account-replay"
 async def _enroll(flows: Flows, method: str):
     start = EnrollmentStart(account_id=ACCOUNT, purpose="existing_user", email=NEW_ACCOUNT.email)
     handle = await flows.start(MfaEnrollmentWorkflow.run, start, prefix="enrollment")
+    await proven_by_address_on_record(flows, handle, method)
+    return handle
+
+
+async def proven_by_address_on_record(flows: Flows, handle, method: str) -> None:
+    """A first login's enrollment: ``method`` chosen, the code sent to the address on record
+    typed, Create pressed."""
     await handle.execute_update("choose_method", method, result_type=FlowView)
     await handle.execute_update("send_to_email_on_record", result_type=FlowView)
     await handle.execute_update("verify_code", flows.senders.code_digest(handle.id), result_type=FlowView)
     await handle.execute_update("save_password", result_type=FlowView)
-    return handle
 
 
-async def _finish(handle, *updates: str) -> str:
+async def finished(handle, *updates: str) -> str:
+    """After ``updates``, the sign-in claimed and the flow over: its history."""
     for update in updates:
         await handle.execute_update(update, result_type=FlowView)
     await handle.execute_update("claim_sign_in", result_type=str)
@@ -45,7 +52,7 @@ async def record_enrollment_app(flows: Flows) -> str:
     await handle.execute_update("new_app_key", result_type=FlowView)
     code = flows.senders.code_digest(handle.id, flows.authenticator.code(ACCOUNT))
     await handle.execute_update("verify_app_code", code, result_type=FlowView)
-    return await _finish(handle, "recovery_codes_saved")
+    return await finished(handle, "recovery_codes_saved")
 
 
 async def record_enrollment_passkey(flows: Flows) -> str:
@@ -53,7 +60,7 @@ async def record_enrollment_passkey(flows: Flows) -> str:
     handle = await _enroll(flows, "passkey")
     await handle.execute_update("answer_passkey", PasskeyEntry("{}"), result_type=FlowView)
     await handle.execute_update("answer_passkey", PasskeyEntry(signed(1), "Work laptop"), result_type=FlowView)
-    return await _finish(handle, "recovery_codes_saved")
+    return await finished(handle, "recovery_codes_saved")
 
 
 async def record_login_app(flows: Flows) -> str:
@@ -65,7 +72,7 @@ async def record_login_app(flows: Flows) -> str:
     await handle.execute_update("verify_app_code", flows.senders.code_digest(handle.id, "000000"), result_type=FlowView)
     await handle.execute_update("use_recovery_code", result_type=FlowView)
     await handle.execute_update("verify_recovery_code", "a" * 64, result_type=FlowView)
-    return await _finish(handle)
+    return await finished(handle)
 
 
 async def record_login_passkey(flows: Flows) -> str:
@@ -77,7 +84,7 @@ async def record_login_passkey(flows: Flows) -> str:
     await handle.execute_update("use_second_factor", result_type=FlowView)
     await handle.execute_update("answer_passkey", PasskeyEntry(signed(5)), result_type=FlowView)
     await handle.execute_update("answer_passkey", PasskeyEntry(signed(1)), result_type=FlowView)
-    return await _finish(handle)
+    return await finished(handle)
 
 
 async def record_passkey_login(flows: Flows) -> str:

@@ -45,9 +45,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.enrollment import PROCESS as ENROLLMENT
     from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow
     from workflows.flow import FlowView, field_error
-    from workflows.notices import PATCH as NOTICES_PATCH
     from workflows.steps import AdminResetStep
     from workflows.timings import Timings
+    from workflows.versions import SECURITY_NOTICES, patched
 
 PROCESS = "admin_reset"
 CONFIRM_PATH = "/admin-reset/confirm"
@@ -139,7 +139,7 @@ class ProviderAdminResetWorkflow(EmailedLink, steps=AdminResetStep, view=AdminRe
         if not sent:
             # The reset stands: the login page's first-login link still leads here.
             await self._audit("admin_reset.link_not_sent")
-        elif workflow.patched(NOTICES_PATCH):
+        elif patched(SECURITY_NOTICES):
             # The link email is also the owner's notice of the reset (workflows/notices.py).
             await self._audit("notice.sent", template="admin_reset_link")
         while True:

@@ -20,9 +20,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.code_challenge import ALREADY_SENDING, MESSAGES, NOT_SIX_DIGITS, CodeChallenge, CodeStatus, Outcome
     from workflows.deliveries import STILL_SENDING_CODE, done_soon, done_soon_or, retries_within_life, send_options
     from workflows.flow import FlowView, FlowWorkflow, field_error
+    from workflows.versions import IMITATED_SENDS, patched
 
 PHONE_CHANNELS = ("sms", "voice")
-IMITATED_SENDS = "decoys-imitate-real-sends"
 CODE_SENT = "Verification code has been sent. Please copy it to the input box below."
 CALL_PLACED = "We are calling you now. Answer the call and enter the 6-digit code you hear below."
 # The activity each channel's code goes out by.
@@ -187,7 +187,7 @@ async def _send(challenge: CodeChallenge) -> Outcome | None:
     life = challenge.policy.ttl
     delivery = CodeDelivery(destination=challenge.destination, purpose=challenge.purpose,
                             expires_in_seconds=int(life.total_seconds()))
-    if not challenge.deliver and not workflow.patched(IMITATED_SENDS):
+    if not challenge.deliver and not patched(IMITATED_SENDS):
         # Flows from before decoys imitated real sends: a random 60-400 ms, whatever the mail
         # server took.
         await workflow.sleep(timedelta(milliseconds=workflow.random().randint(60, 400)))

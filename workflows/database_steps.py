@@ -18,7 +18,10 @@ code after it in a second task: often when the screen is read (a query) meanwhil
 that code in the first task, where a ``workflow.patched`` call answers differently, and fails.
 Seen in 2 to 4 of 10 restarted enrollments and registrations in the test environment
 (tests/workflows/test_database_steps.py). An administrator's reset's first steps split too
-(7 of 20 runs read meanwhile), and all of those histories replayed: they stay local steps."""
+(7 of 20 runs read meanwhile), and all of those histories replayed: they stay local steps.
+A task an update began splits too, less often (a registration's NEXT, its screen read all the
+while): since then every run decides its ``workflow.patched`` changes at its start, before any
+step (workflows/versions.py), and a split task replays."""
 
 from __future__ import annotations
 
@@ -29,16 +32,10 @@ from typing import Any, TypeVar
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
+from workflows.versions import FIRST_TASK_STEPS, LOCAL_STEPS, patched
+
 # Retries stay under the local retry threshold (1 min): every attempt keeps its activity id.
 DATABASE_STEP = {"start_to_close_timeout": timedelta(seconds=15), "retry_policy": RetryPolicy(maximum_attempts=5)}
-LOCAL_STEPS = "database-steps-local"
-# Since then a write and its audit row are one step and one transaction (a saved password, a
-# registered MFA method); flows from before record the audit row with a step of its own.
-AUDITED_WRITES = "audited-writes"
-# Since then a verified email address and its audit row are one step and one transaction too.
-AUDITED_EMAIL = "audited-email-verification"
-# Since then a restarted run's first step is an ordinary activity (see above).
-FIRST_TASK_STEPS = "first-task-steps-as-activities"
 A = TypeVar("A")
 R = TypeVar("R")
 
@@ -46,7 +43,7 @@ R = TypeVar("R")
 async def database_step(activity: Callable[[Any, A], Awaitable[R]], arg: A) -> R:
     """``activity``: the method of activities.postgres.AccountActivities the step runs; its
     name is the activity's, its annotation the result's type."""
-    if workflow.patched(LOCAL_STEPS):
+    if patched(LOCAL_STEPS):
         return await workflow.execute_local_activity_method(activity, arg, **DATABASE_STEP)
     return await workflow.execute_activity_method(activity, arg, **DATABASE_STEP)
 
@@ -54,6 +51,6 @@ async def database_step(activity: Callable[[Any, A], Awaitable[R]], arg: A) -> R
 async def first_task_step(activity: Callable[[Any, A], Awaitable[R]], arg: A) -> R:
     """The database step a restarted run takes first, in a task no update began: an ordinary
     activity, so the code after it runs in a task of its own, on every replay as the first time."""
-    if workflow.patched(FIRST_TASK_STEPS):
+    if patched(FIRST_TASK_STEPS):
         return await workflow.execute_activity_method(activity, arg, **DATABASE_STEP)
     return await database_step(activity, arg)

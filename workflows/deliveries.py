@@ -19,8 +19,8 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import INVALID_DESTINATION
+    from workflows.versions import RETRY_WITHIN_LIFE, patched
 
-RETRY_WITHIN_LIFE = "sends-retry-within-life"
 # How long a person's press waits for its send before the screen says it is still going.
 SLOW_AFTER = timedelta(seconds=8)
 # Between attempts while the provider is down: soon enough to catch its return.
@@ -41,7 +41,7 @@ CODE_ON_ITS_WAY = ("We are still confirming that your verification code was sent
 
 
 def retries_within_life() -> bool:
-    return workflow.patched(RETRY_WITHIN_LIFE)
+    return patched(RETRY_WITHIN_LIFE)
 
 
 def send_options(life: timedelta) -> dict[str, Any]:

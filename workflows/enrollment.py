@@ -22,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.terms import TERMS_VERSION
     from workflows.code_challenge import CodeChallenge
     from workflows.code_step import PHONE_CHANNELS
-    from workflows.database_steps import AUDITED_WRITES, database_step, first_task_step
+    from workflows.database_steps import database_step, first_task_step
     from workflows.emailed_link import EmailedLink, LinkOpened
     from workflows.enrollment_app import AppStep
     from workflows.enrollment_passkey import PASSKEY_FROM_HOME, NewPasskeyStep
@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.sign_in_hand_over import SignInHandOver
     from workflows.steps import EnrollmentStep
     from workflows.timings import Timings
+    from workflows.versions import AUDITED_WRITES, patched
 
 PROCESS = "enrollment"
 # The guide's two, then the authenticator app (issue 10).
@@ -242,7 +243,7 @@ class MfaEnrollmentWorkflow(
         phone = self._phone if method == "phone" else ""
         # The app or passkey became the method with its own check (enrollment_app, enrollment_passkey).
         if method not in ("app", "passkey"):
-            audited = workflow.patched(AUDITED_WRITES)
+            audited = patched(AUDITED_WRITES)
             choice = MfaChoice(self._start.account_id, method, phone, audited)
             await database_step(AccountActivities.complete_mfa_registration, choice)
             if not audited:

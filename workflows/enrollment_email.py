@@ -18,10 +18,11 @@ with workflow.unsafe.imports_passed_through():
     from domain.email import mask_email
     from workflows.code_challenge import CodeChallenge
     from workflows.code_step import CodeStep
-    from workflows.database_steps import AUDITED_EMAIL, database_step
+    from workflows.database_steps import database_step
     from workflows.flow import FlowView, field_error
     from workflows.notices import EMAIL_CHANGED
     from workflows.steps import EnrollmentStep
+    from workflows.versions import AUDITED_EMAIL, patched
 
 ON_RECORD_FIRST = (
     "First verify the email address we have on record: click Send verification code. "
@@ -88,7 +89,7 @@ class EmailStep(CodeStep):
         """The email code was right: the address is the account's now (the database refuses
         one another account holds), and a changed address tells both mailboxes."""
         assert self.challenge is not None
-        audited = workflow.patched(AUDITED_EMAIL)
+        audited = patched(AUDITED_EMAIL)
         to_verify = EmailToVerify(self._start.account_id, self._email, audited)
         outcome: Outcome = await database_step(AccountActivities.verify_account_email, to_verify)
         if outcome.error:

@@ -23,14 +23,13 @@ with workflow.unsafe.imports_passed_through():
     from engine import search_attributes as sa
     from workflows.code_challenge import CodeStatus
     from workflows.steps import DONE
+    from workflows.versions import ONE_IDLE_TIMER, decide_at_start, patched
 
 FIELD_ERROR = "FieldError"
 # Support's restart (operations.control): the signal that comes just before the cancellation,
 # so the clean-up keeps what the person saved, and the memo that tells the new run.
 OPERATOR_RESTART = "operator_restart"
 RESTARTED_FROM = "atrezzo_restarted_from"
-# Flows started before it restart their idle timer at every action (cancel one, start one).
-ONE_IDLE_TIMER = "idle-clock-one-timer"
 
 
 @dataclass
@@ -88,6 +87,7 @@ class FlowWorkflow:
         self._actions = 0
         self._last_action_at: datetime | None = None
         self._restarting = False
+        decide_at_start()
 
     def _start_flow(self, process: str, step: str, *, provider_npi: str = "", account_id: str = "") -> None:
         self._view = self.VIEW(process=process, step=step)
@@ -142,7 +142,7 @@ class FlowWorkflow:
     async def _wait_until_done(self, idle: timedelta) -> bool:
         """Follow the person's actions until the flow reaches ``done``; False once they have
         left it alone for ``idle`` (each action restarts the clock)."""
-        if not workflow.patched(ONE_IDLE_TIMER):
+        if not patched(ONE_IDLE_TIMER):
             return await self._wait_until_done_restarting_timer(idle)
         # One timer while the person keeps acting: when it fires it is set again for what is
         # left of ``idle`` since their last action. A timer cancelled and started at every

@@ -18,8 +18,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.email import EmailActivities
     from activities.postgres import AccountActivities
     from workflows.database_steps import database_step
+    from workflows.versions import SECURITY_NOTICES, patched
 
-PATCH = "security-notices"
 # Templates in activities/templates/email.
 EMAIL_CHANGED = "email_changed"
 PASSWORD_CHANGED = "password_changed"
@@ -65,7 +65,7 @@ class Notices:
 
     def send(self, account_id: str, template: str, *addresses: str, **detail: str) -> None:
         # Flows that ran this far before notices existed finish (and replay) without them.
-        if workflow.patched(PATCH):
+        if patched(SECURITY_NOTICES):
             self._sending.append(asyncio.create_task(notify(account_id, template, *addresses, **detail)))
 
     async def delivered(self) -> None:

@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.notices import NOTICE_SEND
     from workflows.steps import RegistrationStep
     from workflows.timings import Timings
+    from workflows.versions import PENDING_EXPIRY, patched
 
 PROCESS = "registration"
 CONFIRM_PATH = "/register/confirm"
@@ -49,7 +50,6 @@ CHECK_EMAIL = (
     "you must click the link in your email within {minutes} minutes."
 )
 LINK_NOT_SENT = "We could not send the email. Please check the address and try again."
-PENDING_EXPIRY = "pending-account-expiry"
 RESUMING = "Your registration is being restored. Please wait a moment and try again."
 
 
@@ -231,7 +231,7 @@ class ProviderRegistrationWorkflow(EmailedLink, steps=RegistrationStep, view=Reg
         ever (anyone can type anyone's address): once PENDING_ACCOUNT_TTL has passed since it
         was made, it is released — unless the person verified it meanwhile (Reset). Support's
         cancel releases it sooner. Flows from before this rule finish as they did."""
-        if not workflow.patched(PENDING_EXPIRY):
+        if not patched(PENDING_EXPIRY):
             return
         await workflow.sleep(max(timedelta(0), self._expires_at - workflow.now()))
         released: bool = await database_step(AccountActivities.expire_unverified_account, self._account_id)

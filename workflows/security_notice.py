@@ -12,6 +12,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from engine import search_attributes as sa
     from workflows.notices import notify
+    from workflows.versions import decide_at_start
 
 PROCESS = "security_notice"
 
@@ -28,5 +29,6 @@ class SecurityNotice:
 class SecurityNoticeWorkflow:
     @workflow.run
     async def run(self, notice: SecurityNotice) -> None:
+        decide_at_start()
         workflow.upsert_search_attributes([sa.PROCESS.value_set(PROCESS), sa.ACCOUNT_ID.value_set(notice.account_id)])
         await notify(notice.account_id, notice.template, notice.to, **notice.detail)

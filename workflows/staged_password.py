@@ -15,8 +15,9 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import NewPassword, StagedPassword
     from activities.postgres import AccountActivities
-    from workflows.database_steps import AUDITED_WRITES, database_step
+    from workflows.database_steps import database_step
     from workflows.flow import field_error
+    from workflows.versions import AUDITED_WRITES, patched
 
 PASSWORD_NOT_ACCEPTED = "The password could not be accepted. Please try again."
 
@@ -25,7 +26,7 @@ async def apply_staged_password(saved: StagedPassword) -> tuple[bool, bool]:
     """Has the hash staged for this flow applied: (applied, audited). Audited: the password,
     its audit row and the end of other sign-ins were written in one transaction. A flow started
     before that (``AUDITED_WRITES``) applies the password alone and audits it itself."""
-    if workflow.patched(AUDITED_WRITES):
+    if patched(AUDITED_WRITES):
         return await database_step(AccountActivities.save_staged_password, saved), True
     return await database_step(AccountActivities.apply_staged_password, saved.account_id), False
 

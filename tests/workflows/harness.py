@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Callable
 
-from temporalio.client import Client, WorkflowHandle
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client, WorkflowHandle, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
 
 from domain.terms import TERMS_VERSION
@@ -141,6 +142,23 @@ async def scheduled_activities(handle: WorkflowHandle) -> list[str]:
         if e.HasField("activity_task_scheduled_event_attributes")
         or e.marker_recorded_event_attributes.marker_name == LOCAL_ACTIVITY_MARKER
     ]
+
+
+async def settled_history(handle: WorkflowHandle) -> WorkflowHistory:
+    """The history once the flow waits for the person: its last workflow task completed, and
+    the task a step's answer came in (an activity's, or one a local step split off) too."""
+    for _ in range(_PATIENCE_POLLS):
+        history = await handle.fetch_history()
+        kinds = [event.event_type for event in history.events]
+        if EventType.EVENT_TYPE_TIMER_STARTED in kinds and kinds[-1] not in _TASK_PENDING:
+            return history
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{handle.id} never settled")
+
+
+_TASK_PENDING = (EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+                 EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED,
+                 EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, EventType.EVENT_TYPE_MARKER_RECORDED)
 
 
 def _is_link_sent(event: Any, events: list) -> bool:

@@ -5,20 +5,18 @@ restarted run's first step is an ordinary activity, so its history replays."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import uuid
 
 import pytest
-from temporalio.api.enums.v1 import EventType
-from temporalio.client import WorkflowHandle, WorkflowHistory
+from temporalio.client import WorkflowHandle
 from temporalio.worker import Replayer
 
 from activities.contracts import AccountProgress
 from engine.codec import ENCODING
 from operations.flows import LOCAL_ACTIVITY_MARKER
 from tests.workflows.fakes import NEW_ACCOUNT, PROVIDER_ID, PROVIDER_NPI
-from tests.workflows.harness import scheduled_activities
+from tests.workflows.harness import scheduled_activities, settled_history
 from tests.workflows.test_registration import start, submit
 from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow
 from workflows.flow import RESTARTED_FROM
@@ -59,13 +57,14 @@ RESTARTS = 10
 @pytest.mark.parametrize("flow", ["enrollment", "registration"])
 async def test_a_restarted_runs_first_step_leaves_a_history_that_replays(flows, flow):
     # Support's restart: a new run that first reads what the account holds, before the person
-    # does anything. The code after that step calls workflow.patched (the idle clock's). The
-    # screen is read meanwhile, as the person's browser does: that query is what splits the task.
+    # does anything. The code after that step used to meet a change there (the idle clock's;
+    # decided at the run's start since workflows/versions.py). The screen is read meanwhile, as
+    # the person's browser does: that query is what splits the task.
     replayer = Replayer(workflows=WORKFLOWS, data_converter=flows.client.data_converter)
     for _ in range(RESTARTS):
         handle = await _restarted(flows, flow)
         await flows.until(handle, SHOWN[flow])
-        history = await _settled(handle)
+        history = await settled_history(handle)
         result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
         assert result.replay_failure is None, result.replay_failure
         assert await scheduled_activities(handle) == ASKED_FOR[flow]  # an activity first, not "local"
@@ -88,20 +87,3 @@ async def _restarted(flows, flow: str) -> WorkflowHandle:
     flows.accounts.created_by_flow[flow_id] = ACCOUNT
     start = RegistrationStart(provider_id=PROVIDER_ID, provider_npi=PROVIDER_NPI, provider_name="Demo Family Practice")
     return await flows.client.start_workflow(ProviderRegistrationWorkflow.run, start, id=flow_id, task_queue=flows.task_queue, memo=memo)
-
-
-async def _settled(handle: WorkflowHandle) -> WorkflowHistory:
-    """The history once the flow waits for the person: its last workflow task completed, and
-    the task the first step's answer came in (an activity's, or a split one) too."""
-    for _ in range(200):
-        history = await handle.fetch_history()
-        kinds = [event.event_type for event in history.events]
-        if EventType.EVENT_TYPE_TIMER_STARTED in kinds and kinds[-1] not in _TASK_PENDING:
-            return history
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{handle.id} never settled")
-
-
-_TASK_PENDING = (EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
-                 EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED, EventType.EVENT_TYPE_ACTIVITY_TASK_STARTED,
-                 EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED, EventType.EVENT_TYPE_MARKER_RECORDED)

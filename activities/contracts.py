@@ -18,6 +18,9 @@ class CodeDelivery:
     destination: str
     purpose: str
     expires_in_seconds: int
+    # Names this send for every attempt of it (the flow's local one, then the activity's): each
+    # carries the same code. "" (flows from before): the activity's own id names it.
+    send_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class LinkDelivery:
     path: str
     expires_in_seconds: int
     greeting_name: str = ""
+    send_id: str = ""  # as CodeDelivery's: every attempt carries the same token
 
 
 # In a verification call's Sent.detail: the call spoke a code to type. Calls placed before this

@@ -18,7 +18,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.contracts import INVALID_DESTINATION, CodeDelivery, LinkDelivery, Notice, Sent
-from activities.attempts import attempt_timeout, this_activity
+from activities.attempts import attempt_timeout, this_send
 from activities.send_imitation import RecentAttempts
 from domain import digests
 from domain.durations import in_words
@@ -47,7 +47,7 @@ class EmailActivities:
     async def send_code_email(self, delivery: CodeDelivery) -> Sent:
         # A refused address is the person's, not the provider's: a decoy does not copy it.
         with self._code_attempts.timed(unless=(ApplicationError,)):
-            code = digests.code_for_send(self._send_key, this_activity())
+            code = digests.code_for_send(self._send_key, this_send(delivery.send_id))
             await self.send(
                 delivery.destination,
                 "verification_code",
@@ -74,7 +74,7 @@ class EmailActivities:
 
     @activity.defn(name="send_link_email")
     async def send_link_email(self, delivery: LinkDelivery) -> Sent:
-        token = digests.token_for_send(self._send_key, this_activity())
+        token = digests.token_for_send(self._send_key, this_send(delivery.send_id))
         flow_id = activity.info().workflow_id
         url = f"{self._settings.public_base_url.rstrip('/')}{delivery.path}?flow={flow_id}&token={token}"
         await self.send(

@@ -14,7 +14,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from activities.contracts import INVALID_DESTINATION, SPOKEN_CODE, CodeDelivery, Sent
 from activities.email import mark_failed
-from activities.attempts import this_activity
+from activities.attempts import this_send
 from domain import digests
 from engine import metrics
 from settings import Settings
@@ -44,7 +44,7 @@ class PhoneActivities:
 
     @activity.defn(name="send_code_sms")
     async def send_code_sms(self, delivery: CodeDelivery) -> Sent:
-        code = digests.code_for_send(self._send_key, this_activity())
+        code = digests.code_for_send(self._send_key, this_send(delivery.send_id))
         minutes = max(1, round(delivery.expires_in_seconds / 60))
         body = f"Your Atrezzo verification code is {code}. It expires in {minutes} minutes. Never share it."
         message = await self._create(self._client.messages.create, "sms", delivery.purpose, to=delivery.destination, body=body)
@@ -59,7 +59,7 @@ class PhoneActivities:
         """Call the number and speak a 6-digit code, digit by digit, twice; the person types it
         on the screen like the SMS code. (A call that only asked for "#" let in whoever held
         the phone when it rang: pressing a key out of habit approved someone else's login.)"""
-        code = digests.code_for_send(self._send_key, this_activity())
+        code = digests.code_for_send(self._send_key, this_send(delivery.send_id))
         spoken = ". ".join(code)  # "4. 0. 2. 7. 1. 9": one digit at a time, never "four hundred..."
         response = VoiceResponse()
         response.say(f"This is the Atrezzo Provider Portal. Your verification code is: {spoken}.")

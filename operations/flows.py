@@ -141,7 +141,7 @@ async def _timeline(handle: WorkflowHandle) -> tuple[list[TimelineEntry], list[s
             entries.append(TimelineEntry(at, "update", name))
         elif event.HasField("activity_task_scheduled_event_attributes"):
             entries.append(TimelineEntry(at, "activity", event.activity_task_scheduled_event_attributes.activity_type.name))
-        elif name := _local_activity(event):
+        elif name := local_activity_type(event):
             entries.append(TimelineEntry(at, "activity", name))
         elif event.HasField("child_workflow_execution_started_event_attributes"):
             child = event.child_workflow_execution_started_event_attributes.workflow_execution.workflow_id
@@ -152,9 +152,10 @@ async def _timeline(handle: WorkflowHandle) -> tuple[list[TimelineEntry], list[s
     return entries, children
 
 
-def _local_activity(event: HistoryEvent) -> str:
-    """The name of a database step run as a local activity (workflows/database_steps.py), from
-    Temporal's own note in its marker — in clear, and never more than the step's type and ids."""
+def local_activity_type(event: HistoryEvent) -> str:
+    """The name of an activity run as a local activity (a database step: workflows/database_steps.py;
+    a send's first attempt: workflows/deliveries.py), from Temporal's own note in its marker — in
+    clear, and never more than the activity's type and ids. "" for any other event."""
     marker = event.marker_recorded_event_attributes
     if marker.marker_name != LOCAL_ACTIVITY_MARKER or "data" not in marker.details:
         return ""

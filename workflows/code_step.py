@@ -10,15 +10,18 @@ from datetime import timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import INVALID_DESTINATION, SPOKEN_CODE, CodeDelivery
+    from activities.contracts import SPOKEN_CODE, CodeDelivery
     from activities.email import EmailActivities
     from activities.phone import PhoneActivities
     from domain.digests import is_digest
     from workflows.code_challenge import ALREADY_SENDING, MESSAGES, NOT_SIX_DIGITS, CodeChallenge, CodeStatus, Outcome
-    from workflows.deliveries import STILL_SENDING_CODE, done_soon, done_soon_or, retries_within_life, send_options
+    from workflows.deliveries import (
+        STILL_SENDING_CODE, done_soon, done_soon_or, past_this_worker, refused, retries_within_life,
+        start_delivery, tries_here,
+    )
     from workflows.flow import FlowView, FlowWorkflow, field_error
     from workflows.versions import IMITATED_SENDS, patched
 
@@ -63,7 +66,13 @@ class CodeStep(FlowWorkflow):
         if not retries_within_life():
             await self._deliver_code()
             return self.view()
-        delivery = asyncio.create_task(self._deliver_code())
+        # A press's send (an update's, after the run's first task) may try this worker first;
+        # a run's own (a password reset's first code) may not: workflows/deliveries.py.
+        here = tries_here(self._past_first_task() and workflow.current_update_info() is not None)
+        tried_here = asyncio.Event()
+        delivery = asyncio.create_task(self._deliver_code(here, tried_here))
+        if here:
+            await past_this_worker(tried_here)
         if not await done_soon(delivery):
             # The provider is slow or down: say so now; the send goes on, and the screen
             # shows "sent" (or that it failed) once it is over.
@@ -73,12 +82,14 @@ class CodeStep(FlowWorkflow):
         await delivery
         return self.view()
 
-    async def _deliver_code(self) -> None:
+    async def _deliver_code(self, here: bool = False, tried_here: asyncio.Event | None = None) -> None:
         assert self.challenge is not None
         try:
-            failure = await _send(self.challenge)
+            failure = await _send(self.challenge, here=here, tried_here=tried_here)
         finally:
             self._sending = False
+            if tried_here is not None:
+                tried_here.set()
         if failure is None:
             self._clear_errors()
             self._view.notice = CALL_PLACED if self.challenge.channel == "voice" else CODE_SENT
@@ -178,7 +189,7 @@ class PhoneCodeStep(CodeStep):
         self._check_send()
 
 
-async def _send(challenge: CodeChallenge) -> Outcome | None:
+async def _send(challenge: CodeChallenge, *, here: bool, tried_here: asyncio.Event | None) -> Outcome | None:
     """Deliver a new code for ``challenge``: None once delivered, or why it was not
     (SEND_FAILED: the address was refused; SEND_TIMED_OUT: not delivered within its life)."""
     # A code's life starts when it is asked for: a send retried after a crash repeats the code
@@ -200,10 +211,9 @@ async def _send(challenge: CodeChallenge) -> Outcome | None:
     sender = _SENDERS[challenge.channel] if challenge.deliver else EmailActivities.imitate_code_email
     try:
         # Retried through a provider's outage, never past the code's life.
-        sent = await workflow.execute_activity_method(sender, delivery, **send_options(life))
-    except ActivityError as error:
-        refused = isinstance(error.cause, ApplicationError) and error.cause.type == INVALID_DESTINATION
-        return Outcome.SEND_FAILED if refused else Outcome.SEND_TIMED_OUT
+        sent = await start_delivery(sender, delivery, life, here=here, tried_here=tried_here)
+    except FailureError as error:
+        return Outcome.SEND_FAILED if refused(error) else Outcome.SEND_TIMED_OUT
     spoken = sent.detail.get(SPOKEN_CODE) == "yes"
     challenge.record_sent(sent.digest, asked_at, awaits_keypress=challenge.channel == "voice" and not spoken)
     return None

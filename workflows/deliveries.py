@@ -3,24 +3,51 @@ SMS provider. The send is retried until what it carries would expire, never past
 that arrives late still dies when it would have: its life counts from when it was asked for),
 and the person is told at once that it is slow instead of being kept waiting on the screen.
 
-Flows that started before this was deployed keep the old three attempts (``RETRY_WITHIN_LIFE``
-is a ``workflow.patched`` marker): their histories replay as they ran.
+A send that answers a person's press (Send, Send New Code, Call Me, the link after NEXT) makes
+its first attempt in the worker that holds the flow, as a local activity: its answer is back
+within the same workflow task, where an activity's completion costs a round trip through
+Temporal and one more workflow task before the press is answered. The attempt is short; a send
+the provider has not taken by then (or refused for now) goes on as an activity, retried as
+before within what is left of the message's life. Every attempt of one send carries the same
+code or token (``send_id``, activities/attempts.py), so a copy that the local attempt delivered
+after all is still good.
+
+A send no press asked for (a password reset's first code, the link of a registration reset, of
+an administrator's reset, of a restarted registration: all at a run's start) stays an activity
+from its first attempt. When a query comes while a workflow task runs a local activity,
+temporalio 1.35's core sometimes records the activity in that task and runs the code after it
+in the next one, where replay runs it in the same task. In a run's first task this happened to
+6 to 10 of 20 local first codes of password resets. Two things keep a press's send replayable
+(tests/workflows/test_deliveries.py): every change is decided at the run's start
+(workflows/versions.py), and the timer after which the screen says the send is slow starts only
+once the local attempt is over (``past_this_worker``). Started beside it, replay of a split task
+put the two in another order, and the flow could not be replayed.
+
+Flows that started before each change was deployed keep their old path (``RETRY_WITHIN_LIFE``:
+the old three attempts; ``TRY_LOCALLY_FIRST``: the send as an activity from its first attempt):
+their histories replay as they ran.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError, FailureError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
-    from activities.contracts import INVALID_DESTINATION
-    from workflows.versions import RETRY_WITHIN_LIFE, patched
+    from activities.contracts import INVALID_DESTINATION, CodeDelivery, LinkDelivery, Sent
+    from workflows.versions import RETRY_WITHIN_LIFE, TRY_LOCALLY_FIRST, patched
 
+# The local attempt's limit: a relay nearby takes milliseconds, a busy one under a second. It
+# holds the flow's workflow task (and the press's answer), so it is kept well short of the 8 s
+# after which the screen says the send is slow: an outage costs the press this much more.
+_LOCAL_ATTEMPT = timedelta(seconds=2)
 # How long a person's press waits for its send before the screen says it is still going.
 SLOW_AFTER = timedelta(seconds=8)
 # Between attempts while the provider is down: soon enough to catch its return.
@@ -42,6 +69,63 @@ CODE_ON_ITS_WAY = ("We are still confirming that your verification code was sent
 
 def retries_within_life() -> bool:
     return patched(RETRY_WITHIN_LIFE)
+
+
+Delivery = TypeVar("Delivery", CodeDelivery, LinkDelivery)
+
+
+def tries_here(answers_a_press: bool) -> bool:
+    """Whether a send makes its first attempt in this worker: one that ``answers_a_press`` (the
+    caller knows it runs in the task of a person's action, not in the run's first), in a run
+    that has the change."""
+    return answers_a_press and patched(TRY_LOCALLY_FIRST)
+
+
+def start_delivery(
+    sender: Callable[[Any, Delivery], Any], delivery: Delivery, life: timedelta, *, here: bool,
+    tried_here: asyncio.Event | None = None,
+) -> asyncio.Future[Sent]:
+    """Start sending ``delivery``, a message good for ``life`` from now, by the activity
+    ``sender``, retried within ``life``; first in this worker when ``here`` (``tries_here``).
+    ``tried_here`` is set once that attempt is over (at once when there is none)."""
+    tried_here = tried_here or asyncio.Event()
+    if not here:
+        tried_here.set()
+        return workflow.start_activity_method(sender, delivery, **send_options(life))
+    delivery = dataclasses.replace(delivery, send_id=str(workflow.uuid4()))
+    limit = min(_LOCAL_ATTEMPT, life / _ATTEMPTS_PER_LIFE)
+    local = workflow.start_local_activity_method(
+        sender, delivery, start_to_close_timeout=limit, retry_policy=RetryPolicy(maximum_attempts=1)
+    )
+    return asyncio.ensure_future(_or_as_activity(local, tried_here, sender, delivery, life - limit))
+
+
+async def _or_as_activity(
+    local: asyncio.Future[Sent], tried_here: asyncio.Event, sender: Any, delivery: Any, rest_of_life: timedelta
+) -> Sent:
+    try:
+        return await local
+    except FailureError as error:
+        if refused(error) or is_cancelled_exception(error):
+            raise
+    finally:
+        tried_here.set()
+    return await workflow.execute_activity_method(sender, delivery, **send_options(rest_of_life))
+
+
+async def past_this_worker(tried_here: asyncio.Event) -> None:
+    """Until a send's attempt in this worker is over (``tried_here``). A caller starts its timer
+    for a slow send only then: started beside the attempt, it was ordered otherwise on replay
+    of a task a query had split, and the flow could not be replayed."""
+    await workflow.wait_condition(tried_here.is_set)
+
+
+def refused(error: FailureError) -> bool:
+    """Whether a send failed because the provider refused the address itself. An activity's
+    failure comes as an ActivityError around the reason; a local attempt's that ran to its end
+    comes as the reason itself (one that timed out, as an ActivityError)."""
+    reason = error.cause if isinstance(error, ActivityError) else error
+    return isinstance(reason, ApplicationError) and reason.type in _NOT_RETRIED
 
 
 def send_options(life: timedelta) -> dict[str, Any]:

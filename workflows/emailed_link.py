@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, is_cancelled_exception
+from temporalio.exceptions import FailureError, is_cancelled_exception
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import LinkDelivery, Sent
@@ -25,7 +25,9 @@ with workflow.unsafe.imports_passed_through():
         STILL_SENDING_LINK,
         done_soon,
         retries_within_life,
-        send_options,
+        past_this_worker,
+        start_delivery,
+        tries_here,
     )
     from workflows.flow import FlowView, FlowWorkflow, field_error
 
@@ -91,21 +93,27 @@ class EmailedLink(FlowWorkflow):
         self._opened: LinkOpened | None = None
         self._links_closed = False
 
-    async def _email_link(self, delivery: LinkDelivery) -> bool:
-        """Email a fresh single-use link (any earlier one stops working). False when it could not be sent."""
+    async def _email_link(self, delivery: LinkDelivery, *, answers_a_press: bool = False) -> bool:
+        """Email a fresh single-use link (any earlier one stops working). False when it could not
+        be sent. A link that ``answers_a_press`` (sent in the task of the person's action, not
+        in the run's first) may try this worker first (workflows/deliveries.py)."""
         self._sending_link = True
         # As for codes: the link's life starts when it is asked for (a retried send repeats it).
         asked_at = workflow.now()
         life = timedelta(seconds=delivery.expires_in_seconds)
         notice = self._view.notice
         try:
-            sending = workflow.start_activity_method(EmailActivities.send_link_email, delivery, **send_options(life))
+            here = tries_here(answers_a_press)
+            tried_here = asyncio.Event()
+            sending = start_delivery(EmailActivities.send_link_email, delivery, life, here=here, tried_here=tried_here)
+            if here:
+                await past_this_worker(tried_here)
             if retries_within_life() and not await done_soon(sending):
                 self._view.notice = STILL_SENDING_LINK  # the screen waiting for the email says so
             sent: Sent = await sending
             if self._view.notice == STILL_SENDING_LINK:
                 self._view.notice = notice
-        except ActivityError as error:
+        except FailureError as error:  # the local attempt's reason, or the activity's ActivityError
             if is_cancelled_exception(error):
                 raise  # an operator's cancel, not a failed send: the flow's clean-up handles it
             return False

@@ -87,6 +87,9 @@ class FlowWorkflow:
         self._actions = 0
         self._last_action_at: datetime | None = None
         self._restarting = False
+        # The history's length in the run's first workflow task, in which a send does not try
+        # this worker first: a local step there can split it (workflows/deliveries.py).
+        self._first_task_length = workflow.info().get_current_history_length()
         decide_at_start()
 
     def _start_flow(self, process: str, step: str, *, provider_npi: str = "", account_id: str = "") -> None:
@@ -121,6 +124,12 @@ class FlowWorkflow:
     def _touch(self) -> None:
         self._actions += 1
         self._last_action_at = workflow.now()
+
+    def _past_first_task(self) -> bool:
+        """This code runs in a later workflow task than the run's first. The API's start of a
+        flow answers once that one is over, so a person's press comes in a later one; a test or
+        a program that starts a flow bare may press before (its send is then an activity)."""
+        return workflow.info().get_current_history_length() > self._first_task_length
 
     def _show_error(self, field_name: str, message: str, code: str = "") -> None:
         self._view = self._view.refused(field_name, message, code)

@@ -189,6 +189,7 @@ class ProviderRegistrationWorkflow(EmailedLink, steps=RegistrationStep, view=Reg
                 raise field_error(name, "This field is required.")
 
     async def _send_link(self) -> bool:
+        # Sent in the task of NEXT, unless support restarted the flow (then in a task no press began).
         return await self._email_link(
             LinkDelivery(
                 to=self._email,
@@ -196,7 +197,8 @@ class ProviderRegistrationWorkflow(EmailedLink, steps=RegistrationStep, view=Reg
                 path=CONFIRM_PATH,
                 expires_in_seconds=self._start.timings.link_ttl_seconds,
                 greeting_name=self._greeting,
-            )
+            ),
+            answers_a_press=self._past_first_task() and not self._is_restart(),
         )
 
     async def _resume(self) -> None:

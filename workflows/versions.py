@@ -42,12 +42,16 @@ PENDING_EXPIRY = "pending-account-expiry"
 IMITATED_SENDS = "decoys-imitate-real-sends"
 
 DECIDED_AT_START = "changes-decided-at-start"
+# The changes made since, each decided at a run's start by its own marker.
+TRY_LOCALLY_FIRST = "sends-try-locally-first"
 # Each marker met at a run's start, and the changes a run that recorded it takes.
 _DECIDED = {
     DECIDED_AT_START: frozenset({
         LOCAL_STEPS, AUDITED_WRITES, AUDITED_EMAIL, FIRST_TASK_STEPS, RETRY_WITHIN_LIFE, ONE_IDLE_TIMER,
         SECURITY_NOTICES, PENDING_EXPIRY, IMITATED_SENDS,
     }),
+    # Since then a press's send tries the flow's worker first (workflows/deliveries.py).
+    TRY_LOCALLY_FIRST: frozenset({TRY_LOCALLY_FIRST}),
 }
 
 

@@ -99,7 +99,7 @@ async def record_passkey_login(flows: Flows) -> str:
 
 async def record_security_notice(flows: Flows) -> str:
     notice = SecurityNotice(ACCOUNT, "recovery_codes_issued", NEW_ACCOUNT.email)
-    handle = await flows.start(SecurityNoticeWorkflow.run, notice, prefix="security_notice")
+    handle = await flows.start_without_screen(SecurityNoticeWorkflow.run, notice, prefix="security_notice")
     await handle.result()
     return (await handle.fetch_history()).to_json()
 

@@ -14,7 +14,7 @@ from tests.support.temporal import client_for, make_settings
 from tests.workflows.fake_accounts import FakeAccounts
 from tests.workflows.fake_authenticator import FakeAuthenticator
 from tests.workflows.fakes import FakeSenders
-from tests.workflows.harness import Flows
+from tests.workflows.harness import Flows, start_shown
 from workflows.registry import WORKFLOWS
 
 
@@ -42,12 +42,12 @@ async def flow_env(temporal_env):
     async with Worker(client, task_queue=settings.temporal_task_queue, workflows=[ChallengeFlow], activities=senders.activities()):
 
         async def start(**kwargs):
-            handle = await client.start_workflow(
+            return await start_shown(
+                client,
                 ChallengeFlow.run,
                 ChallengeStart(**({"channel": "email", "destination": "pat@example.com"} | kwargs)),
                 id=f"challenge-{uuid.uuid4()}",
                 task_queue=settings.temporal_task_queue,
             )
-            return handle
 
         yield start, senders, temporal_env

@@ -71,6 +71,12 @@ class FakeSenders:
         # link must not open what the first one did.
         self.next_link_tokens: list[str] = []
 
+    def sends(self) -> list[str]:
+        """The destination of each send delivered, once however many of its attempts delivered
+        (a local attempt that ran out of time, then the activity: the same code both times)."""
+        attempts = {delivery.send_id or id(delivery): delivery for delivery in self.sent}
+        return [delivery.destination for delivery in attempts.values()]
+
     def code_digest(self, flow_id: str, code: str = CODE) -> str:
         return digests.code_digest(self.code_key, flow_id, code)
 

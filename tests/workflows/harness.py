@@ -8,18 +8,19 @@ import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable
 
 from temporalio.api.enums.v1 import EventType
-from temporalio.client import Client, WorkflowHandle, WorkflowHistory
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle, WorkflowHistory
+from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.testing import WorkflowEnvironment
 
 from domain.terms import TERMS_VERSION
-from operations.flows import LOCAL_ACTIVITY_MARKER
+from operations.flows import local_activity_type
 from tests.workflows.fake_accounts import FakeAccounts
 from tests.workflows.fake_authenticator import FakeAuthenticator
 from tests.workflows.fakes import FakeSenders
-from workflows.flow import FlowView
+from workflows.flow import FlowView, FlowWorkflow
 from workflows.registry import view_type
 
 # How long `until` keeps looking before it gives up: a bound on a wait, not a timed assertion.
@@ -36,9 +37,11 @@ class Flows:
     authenticator: FakeAuthenticator | None = None
 
     async def start(self, run: Any, arg: Any, *, prefix: str) -> WorkflowHandle:
-        return await self.client.start_workflow(
-            run, arg, id=f"{prefix}-{uuid.uuid4()}", task_queue=self.task_queue
-        )
+        return await start_shown(self.client, run, arg, id=f"{prefix}-{uuid.uuid4()}", task_queue=self.task_queue)
+
+    async def start_without_screen(self, run: Any, arg: Any, *, prefix: str) -> WorkflowHandle:
+        """A workflow with no screen to answer with (a security notice: the edge starts it)."""
+        return await self.client.start_workflow(run, arg, id=f"{prefix}-{uuid.uuid4()}", task_queue=self.task_queue)
 
     async def view(self, handle: WorkflowHandle) -> FlowView:
         return await handle.query("view", result_type=view_type(handle.id))
@@ -71,13 +74,14 @@ class Flows:
         )
 
     async def _until_processed(self, handle: WorkflowHandle, is_event: Callable[[Any, list], bool]) -> None:
-        """Until a workflow task completed after the latest event ``is_event`` picks."""
+        """Until a workflow task completed after the latest event ``is_event`` picks. A marker
+        (a local activity's) is written by the task that already acted on it."""
         for _ in range(_PATIENCE_POLLS):
             events = list((await handle.fetch_history()).events)
-            picked = [e.event_id for e in events if is_event(e, events)]
-            if picked and any(
-                e.HasField("workflow_task_completed_event_attributes") and e.event_id > picked[-1] for e in events
-            ):
+            picked = [e for e in events if is_event(e, events)]
+            if picked and (picked[-1].HasField("marker_recorded_event_attributes") or any(
+                e.HasField("workflow_task_completed_event_attributes") and e.event_id > picked[-1].event_id for e in events
+            )):
                 return
             await asyncio.sleep(0.05)
         raise AssertionError(f"{handle.id}: the event the test waited for was never processed")
@@ -124,6 +128,34 @@ class Flows:
     async def fast_forward(self, handle: WorkflowHandle, **duration: float) -> None:
         await self.env.fast_forward(handle, timedelta(**duration))
 
+async def start_shown(client: Client, run: Any, arg: Any, *, id: str, task_queue: str) -> WorkflowHandle:
+    """Start a flow as the API does (api/flows.py, ``start_showing``): with its first screen, in
+    one call that answers once the flow's first workflow task is over. A person's first press
+    comes in a later task, where a send may try the flow's worker first (workflows/deliveries.py)."""
+    starting = WithStartWorkflowOperation(
+        run, arg, id=id, id_conflict_policy=WorkflowIDConflictPolicy.FAIL, task_queue=task_queue
+    )
+    await client.execute_update_with_start_workflow(FlowWorkflow.first_screen, start_workflow_operation=starting, result_type=dict)
+    return await starting.workflow_handle()
+
+
+async def presses_accepted(handle: WorkflowHandle) -> list[str]:
+    """The updates a flow took into its history, by name, but its start's ``first_screen``."""
+    accepted = (e.workflow_execution_update_accepted_event_attributes for e in (await handle.fetch_history()).events
+                if e.HasField("workflow_execution_update_accepted_event_attributes"))
+    names = [update.accepted_request.input.name for update in accepted]
+    return [name for name in names if name != "first_screen"]
+
+
+async def while_the_screen_is_read(flows: Flows, handle: WorkflowHandle, press: Awaitable) -> None:
+    """The press, with its flow's screen read all the while (a browser's, an operator's): a
+    query during the press's workflow task is what can split it after a local step."""
+    pressing = asyncio.ensure_future(press)
+    while not pressing.done():
+        await flows.view(handle)
+    await pressing
+
+
 def without_clock(view: FlowView) -> FlowView:
     """A view with its instants left out, to compare two flows: each keeps its own clock."""
     code = view.code and dataclasses.replace(view.code, expires_at=None, resend_available_at=None)
@@ -131,17 +163,17 @@ def without_clock(view: FlowView) -> FlowView:
 
 
 async def scheduled_activities(handle: WorkflowHandle) -> list[str]:
-    """The names of the activities a flow has asked for so far, in order; a database step run
-    as a local activity (workflows/database_steps.py) is its marker's, encrypted: "local"."""
-    history = await handle.fetch_history()
-    return [
-        e.activity_task_scheduled_event_attributes.activity_type.name
-        if e.HasField("activity_task_scheduled_event_attributes")
-        else "local"
-        for e in history.events
-        if e.HasField("activity_task_scheduled_event_attributes")
-        or e.marker_recorded_event_attributes.marker_name == LOCAL_ACTIVITY_MARKER
-    ]
+    """The names of the activities a flow has asked for so far, in order; one run as a local
+    activity (a database step, a send's first attempt) is "local " and its name."""
+    names = (_activity_named(event) for event in (await handle.fetch_history()).events)
+    return [name for name in names if name]
+
+
+def _activity_named(event: Any) -> str:
+    if event.HasField("activity_task_scheduled_event_attributes"):
+        return event.activity_task_scheduled_event_attributes.activity_type.name
+    local = local_activity_type(event)
+    return f"local {local}" if local else ""
 
 
 async def settled_history(handle: WorkflowHandle) -> WorkflowHistory:
@@ -162,6 +194,9 @@ _TASK_PENDING = (EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, EventType.EVENT_T
 
 
 def _is_link_sent(event: Any, events: list) -> bool:
+    if local_activity_type(event) == "send_link_email":
+        # A local attempt's marker, recorded once it is over: sent, unless it failed.
+        return not event.marker_recorded_event_attributes.HasField("failure")
     if not event.HasField("activity_task_completed_event_attributes"):
         return False
     scheduled_id = event.activity_task_completed_event_attributes.scheduled_event_id

@@ -11,6 +11,7 @@ import pytest
 from temporalio.client import WorkflowUpdateFailedError
 
 from tests.workflows.fakes import CODE
+from tests.workflows.harness import presses_accepted
 from tests.workflows.test_code_challenge import send, verify
 from workflows.flow import FlowView
 
@@ -88,9 +89,7 @@ async def test_malformed_code_is_rejected_before_history(flow_env):
     with pytest.raises(WorkflowUpdateFailedError) as refused:
         await handle.execute_update("verify_code", "123456", result_type=FlowView)
     assert refused.value.cause.message == "Enter the 6-digit code."
-    history = await handle.fetch_history()
-    accepted = [e for e in history.events if e.HasField("workflow_execution_update_accepted_event_attributes")]
-    assert len(accepted) == 1  # only the send
+    assert await presses_accepted(handle) == ["send_code"]
 
 
 async def test_a_verified_code_cannot_be_replayed(flow_env):

@@ -31,7 +31,7 @@ async def test_database_steps_are_markers_with_encrypted_results_not_activity_ta
     assert (await submit(handle)).step == "check_email"
     await flows.link_taken_in(handle)
     assert flows.accounts.args("create_pending_account")
-    assert await scheduled_activities(handle) == ["local", "send_link_email"]
+    assert await scheduled_activities(handle) == ["local create_pending_account", "local send_link_email"]
     history = await handle.fetch_history()
     markers = [
         e.marker_recorded_event_attributes for e in history.events

@@ -12,6 +12,7 @@ from activities.contracts import EmailToVerify, MfaChoice, StagedPassword, Terms
 from domain.terms import TERMS_VERSION
 from tests.workflows.fake_accounts import EMAIL_IN_USE, TAKEN_EMAIL
 from tests.workflows.fakes import CODE, PASSWORD_HASH
+from tests.workflows.harness import presses_accepted
 from workflows.code_challenge import MESSAGES, Outcome
 from workflows.code_step import CODE_SENT
 from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow, PhoneEntry
@@ -265,8 +266,7 @@ async def test_steps_out_of_order_are_refused_before_history(flows, update, args
     refused = await refusal(handle, update, *args)
     assert refused.details[0] == "form"
     assert (await flows.view(handle)).step == "method"
-    history = await handle.fetch_history()
-    assert not [e for e in history.events if e.HasField("workflow_execution_update_accepted_event_attributes")]
+    assert await presses_accepted(handle) == []
 
 
 async def test_codes_cannot_be_sent_or_checked_before_an_address_is_given(flows):

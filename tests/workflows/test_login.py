@@ -164,7 +164,7 @@ async def test_a_second_click_while_the_call_is_placed_is_refused(flows):
     assert refused.details[1] == "sending"  # the code a program compares, beside the words
     flows.senders.hold_sending.set()
     assert (await first.result()).step == "phone_call"
-    assert len(flows.senders.sent) == 1
+    assert len(flows.senders.sends()) == 1
 
 
 async def test_five_wrong_codes_spend_the_code(flows):

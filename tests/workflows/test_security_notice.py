@@ -11,7 +11,7 @@ ACCOUNT = "account-42"
 
 async def test_the_notice_is_sent_audited_and_findable_by_its_account(flows):
     notice = SecurityNotice(ACCOUNT, "recovery_codes_issued", "pat@example.com")
-    handle = await flows.start(SecurityNoticeWorkflow.run, notice, prefix="security_notice")
+    handle = await flows.start_without_screen(SecurityNoticeWorkflow.run, notice, prefix="security_notice")
     await handle.result()
     [sent] = flows.senders.notices
     assert (sent.to, sent.template) == ("pat@example.com", "recovery_codes_issued")

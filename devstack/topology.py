@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -81,6 +82,8 @@ class Topology:
     app_settings: dict[str, str] = field(default_factory=dict)
     gateway: Gateway | None = None
     processes: dict[str, Process] = field(default_factory=dict)
+    # Each process stopped or killed, and when (epoch seconds): what the work it held lost.
+    ended: list[tuple[str, float]] = field(default_factory=list)
     secrets: dict[str, str] = field(default_factory=dict)
     app_env: dict[str, str] = field(default_factory=dict)  # the settings API and workers run with
     database_url: str = ""  # direct, for the harness's checks
@@ -162,6 +165,7 @@ class Topology:
         popen = self.processes[name].popen
         if popen is None or popen.poll() is not None:
             return
+        self.ended.append((name, time.time()))
         popen.send_signal(sig)
         try:
             await asyncio.wait_for(asyncio.to_thread(popen.wait), within)

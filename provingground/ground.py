@@ -121,4 +121,5 @@ class Ground:
 
     async def judge(self, load: dict, *, faults: int) -> Outcome:
         return await judge(load, database_url=self.topology.database_url, mail_url=self.topology.mail_url,
-                           sandbox_url=self.topology.sandbox_url, temporal=self.temporal, faults=faults)
+                           sandbox_url=self.topology.sandbox_url, temporal=self.temporal, faults=faults,
+                           ended=self.topology.ended)

@@ -6,7 +6,11 @@ what the app said about itself.
 - duplicated: a step recorded twice for one flow, and messages delivered more often than the
   at-least-once rule allows: a send retried after a crash (the worker died between handing
   the message over and reporting it sent) may deliver the same message again — same code,
-  same link — so there may be one identical copy per retried send attempt, never more;
+  same link — so there may be one identical copy per retried send attempt, never more. A send's
+  first attempt in the flow's own worker (workflows/deliveries.py) is repeated, with the same
+  code, when that worker or Temporal went down before the workflow task that made it was
+  recorded; for an update's task nothing of it is in history. Such a copy counts as retried
+  when a worker or Temporal ended between it and the copy before;
 - server errors: every 5xx but the 503 "try again" page, as the people saw them;
 - stuck: a running flow whose workflow task or activity keeps failing once the faults are over;
 - violations: answers outside the API's documented schema (the bad-input scenario), and a code
@@ -18,6 +22,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import asyncpg
 import httpx
@@ -64,8 +69,12 @@ class Outcome:
                 f"{len(self.duplicated)} duplicated, {len(self.server_errors)} server errors, {len(self.stuck)} stuck")
 
 
-async def judge(load: dict, *, database_url: str, mail_url: str, sandbox_url: str, temporal: Client, faults: int) -> Outcome:
-    """The outcome of one load run (provingground/load.py's OUTCOME)."""
+async def judge(
+    load: dict, *, database_url: str, mail_url: str, sandbox_url: str, temporal: Client, faults: int,
+    ended: list[tuple[str, float]] = (),
+) -> Outcome:
+    """The outcome of one load run (provingground/load.py's OUTCOME); ``ended``: the processes
+    stopped or killed meanwhile, and when (devstack/topology.py)."""
     people = load["people"]
     outcome = Outcome(flows=len(people), faults=faults, answers=Counter(load["tally"]["answers"]))
     outcome.server_errors = list(load["tally"]["server_errors"])
@@ -79,7 +88,9 @@ async def judge(load: dict, *, database_url: str, mail_url: str, sandbox_url: st
     finally:
         await conn.close()
     outcome.retried_sends = await retried_sends(temporal)
-    await _check_messages(mail_url, sandbox_url, people, outcome)
+    # The ends that lose a workflow task in flight: a worker's, Temporal's.
+    task_losses = [at for name, at in ended if name == "temporal" or name.startswith("worker")]
+    await _check_messages(mail_url, sandbox_url, people, outcome, task_losses)
     outcome.stuck = await stuck_flows(temporal)
     return outcome
 
@@ -110,21 +121,49 @@ async def _check_accounts(conn: asyncpg.Connection, finished: list[dict], outcom
     outcome.duplicated += await integrity.repeated_events(conn)
 
 
-async def _check_messages(mail_url: str, sandbox_url: str, people: list[dict], outcome: Outcome) -> None:
+async def _check_messages(
+    mail_url: str, sandbox_url: str, people: list[dict], outcome: Outcome, task_losses: list[float]
+) -> None:
     """Copies: emails and SMS to one person identical to an earlier one (a retried send repeats
-    its code or link, activities/attempts.py). Two presses of Send are two sends, each its own code."""
+    its code or link, activities/attempts.py). Two presses of Send are two sends, each its own
+    code. A copy with a lost workflow task between it and the one before is a repeated first
+    attempt; the others must be within the retried send attempts."""
     async with httpx.AsyncClient(timeout=30) as http:
         mail = (await http.get(f"{mail_url}/api/messages")).json()
         sms = (await http.get(f"{sandbox_url}/api/messages")).json()
+    copies, repeated = copies_of_messages(mail, sms, people, task_losses)
+    if repeated:
+        outcome.figures["copies of a first attempt repeated after a lost workflow task"] = str(repeated)
+    if copies - repeated > outcome.retried_sends:
+        outcome.duplicated.append(
+            f"{copies - repeated - outcome.retried_sends} messages delivered twice beyond the at-least-once rule "
+            f"({copies} copies, {repeated} after a lost workflow task, {outcome.retried_sends} sends retried)")
+
+
+def copies_of_messages(mail: list[dict], sms: list[dict], people: list[dict], task_losses: list[float]) -> tuple[int, int]:
+    """The copies among the people's emails and SMS (as the sink and the sandbox list them), and
+    how many of those came with a lost workflow task between them and the copy before."""
     addresses = {p["email"].casefold() for p in people}
     phones = {p["phone"] for p in people if p.get("phone")}
-    sent = Counter((to.casefold(), m["subject"], m["text"]) for m in mail for to in m["to"] if to.casefold() in addresses)
-    sent.update((m["to"], "", m["body"]) for m in sms if m["to"] in phones)
-    copies = sum(times - 1 for times in sent.values())
-    if copies > outcome.retried_sends:
-        outcome.duplicated.append(
-            f"{copies - outcome.retried_sends} messages delivered twice beyond the at-least-once rule "
-            f"({copies} copies, {outcome.retried_sends} sends retried)")
+    arrivals: dict[tuple[str, str, str], list[float]] = {}
+    for m in mail:
+        for to in m["to"]:
+            if to.casefold() in addresses:
+                arrivals.setdefault((to.casefold(), m["subject"], m["text"]), []).append(_epoch(m["received_at"]))
+    for m in sms:
+        if m["to"] in phones:
+            arrivals.setdefault((m["to"], "", m["body"]), []).append(_epoch(m["date_created"]))
+    copies = repeated = 0
+    for times in arrivals.values():
+        times.sort()
+        for before, after in zip(times, times[1:]):
+            copies += 1
+            repeated += any(before <= lost <= after for lost in task_losses)
+    return copies, repeated
+
+
+def _epoch(instant: str) -> float:
+    return datetime.fromisoformat(instant).timestamp()
 
 
 async def retried_sends(temporal: Client) -> int:

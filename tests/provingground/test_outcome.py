@@ -1,0 +1,47 @@
+"""The proving ground's at-least-once rule (provingground/outcome.py): which copies of a message
+a lost workflow task explains, and which must be within the retried send attempts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from provingground.outcome import copies_of_messages
+
+PERSON = {"email": "pat@example.com", "phone": "+12025550143"}
+CODE_EMAIL = {"to": ["Pat@example.com"], "subject": "Your code", "text": "Code 402719"}
+
+
+def _instant(seconds: float) -> str:
+    return f"2026-12-06T17:00:{seconds:06.3f}+00:00"
+
+
+def _mail(message: dict, at: float) -> dict:
+    return message | {"received_at": _instant(at)}
+
+
+def _at(seconds: float) -> float:
+    return datetime.fromisoformat(_instant(seconds)).timestamp()
+
+
+def test_a_copy_with_a_lost_workflow_task_before_it_is_a_repeated_first_attempt():
+    mail = [_mail(CODE_EMAIL, 1.0), _mail(CODE_EMAIL, 9.0)]
+    assert copies_of_messages(mail, [], [PERSON], [_at(4.0)]) == (1, 1)
+
+
+def test_a_copy_with_no_loss_between_must_be_a_retried_attempt():
+    # Lost after both copies, or before the first: neither explains the second copy.
+    mail = [_mail(CODE_EMAIL, 1.0), _mail(CODE_EMAIL, 2.0)]
+    assert copies_of_messages(mail, [], [PERSON], [_at(0.5), _at(3.0)]) == (1, 0)
+
+
+def test_each_copy_is_read_against_the_one_before_it():
+    mail = [_mail(CODE_EMAIL, 5.0), _mail(CODE_EMAIL, 1.0), _mail(CODE_EMAIL, 2.0)]
+    assert copies_of_messages(mail, [], [PERSON], [_at(4.0)]) == (2, 1)
+
+
+def test_different_codes_and_other_peoples_messages_are_no_copies():
+    other_code = CODE_EMAIL | {"text": "Code 118034"}
+    stranger = CODE_EMAIL | {"to": ["lee@example.com"]}
+    mail = [_mail(CODE_EMAIL, 1.0), _mail(other_code, 2.0), _mail(stranger, 3.0), _mail(stranger, 4.0)]
+    sms = [{"to": PERSON["phone"], "body": "Code 555000", "date_created": _instant(at)} for at in (1.0, 7.0)]
+    assert copies_of_messages(mail, sms, [PERSON], [_at(5.0)]) == (1, 1)

@@ -11,6 +11,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
 from tests.workflows.fakes import CODE
+from tests.workflows.harness import presses_accepted
 from workflows.code_challenge import MESSAGES, Outcome
 from workflows.code_step import CALL_PLACED, CODE_SENT
 from workflows.flow import FlowView
@@ -232,10 +233,10 @@ async def test_steps_out_of_order_are_refused_before_history(flows, option, step
         else:
             await act(handle, step, *(["sms"] if step == "send_phone_code" else []))
     before = await flows.view(handle)
-    accepted = await _accepted_updates(handle)
+    accepted = await presses_accepted(handle)
     assert (await refusal(handle, update, *args)).details[0] == "form"
     assert (await flows.view(handle)).step == before.step
-    assert await _accepted_updates(handle) == accepted
+    assert await presses_accepted(handle) == accepted
 
 
 async def test_no_code_can_be_sent_or_checked_before_phone_login_chooses_a_channel(flows):
@@ -253,8 +254,3 @@ async def test_the_account_is_searchable_by_support(flows):
         ["email_code"],
         [ACCOUNT],
     )
-
-
-async def _accepted_updates(handle) -> int:
-    history = await handle.fetch_history()
-    return len([e for e in history.events if e.HasField("workflow_execution_update_accepted_event_attributes")])

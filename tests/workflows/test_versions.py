@@ -46,17 +46,17 @@ async def test_a_run_records_its_changes_markers_in_its_first_task(flows):
         [e.event_id for e in history.events if e.event_type == kind]
         for kind in (EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED, EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED)
     )
-    assert all(completed[0] < event_id < started[1] for event_id in _markers_at(history))
+    assert all(completed[0] < marker.event_id < started[1] for marker in _change_markers(history))
 
 
-def _markers_at(history) -> list[int]:
-    return [e.event_id for e in history.events if e.marker_recorded_event_attributes.marker_name == "core_patch"]
+def _change_markers(history) -> list:
+    """The ``workflow.patched`` markers a run recorded, in order."""
+    return [event for event in history.events if event.marker_recorded_event_attributes.marker_name == "core_patch"]
 
 
 def _changes_met(history) -> list[str]:
-    """The changes a run recorded it met (``workflow.patched`` markers), in order."""
+    """The changes a run recorded it met, in order."""
     return [
-        json.loads(event.marker_recorded_event_attributes.details["patch-data"].payloads[0].data)["id"]
-        for event in history.events
-        if event.marker_recorded_event_attributes.marker_name == "core_patch"
+        json.loads(marker.marker_recorded_event_attributes.details["patch-data"].payloads[0].data)["id"]
+        for marker in _change_markers(history)
     ]

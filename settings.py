@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     session_absolute_timeout: timedelta = timedelta(hours=12)
     # From LOGIN to the identity provider's answer: a staff sign-in left at its page ends then.
     staff_login_timeout: timedelta = timedelta(minutes=10)
+    # argon2id computations one API process runs at once (19 MiB and a core each); more wait in
+    # line. An API process runs Python on one core at a time, so one suits a replica per core;
+    # raise it for fewer replicas than cores.
+    password_hashes_at_once: int = 1
 
     @field_validator("secret_key")
     @classmethod
@@ -152,6 +156,8 @@ class Settings(BaseSettings):
     def _codes_fit_their_expiry(self) -> "Settings":
         if self.code_max_sends < 1 or self.code_max_wrong_tries < 1:
             raise ValueError("CODE_MAX_SENDS and CODE_MAX_WRONG_TRIES must be at least 1")
+        if self.password_hashes_at_once < 1:
+            raise ValueError("PASSWORD_HASHES_AT_ONCE must be at least 1")
         return self
 
     @model_validator(mode="after")

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import asyncpg
 from fastapi import Request
-from starlette.concurrency import run_in_threadpool
 
 from api.client_address import client_ip
+from api.password_work import password_work
 from api.throttling import POLICIES, reserve
-from domain.passwords import opens
 from store import audit
 from store.accounts import account_by_id
 from store.sessions import SessionUser
@@ -22,7 +21,7 @@ async def password_confirms(request: Request, pool: asyncpg.Pool, admin: Session
     async with pool.acquire() as conn:
         account = await account_by_id(conn, admin.id)
     hashed = account.password_hash if account is not None else None
-    if await run_in_threadpool(opens, hashed, password):
+    if await password_work(request).opens(hashed, password):
         await attempt.succeeded()
         return True
     async with pool.acquire() as conn:

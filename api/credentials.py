@@ -17,13 +17,13 @@ from dataclasses import dataclass
 
 import asyncpg
 from fastapi import Request
-from starlette.concurrency import run_in_threadpool
 
 from api.client_address import client_ip
+from api.password_work import password_work
 from api.throttling import POLICIES, Policy, Throttled, reserve
 from domain.email import normalise_email
 from domain.errors import FieldError
-from domain.passwords import hash_password, needs_rehash, opens
+from domain.passwords import needs_rehash
 from settings import Settings
 from store import audit
 from store.accounts import Account, account_by_id, rehash_password
@@ -80,11 +80,11 @@ async def check_credentials(
     async with pool.acquire() as conn:
         account = await lookup(conn)
     hashed = account.password_hash if account is not None else None
-    matches = await run_in_threadpool(opens, hashed, password)
+    matches = await password_work(request).opens(hashed, password)
     if matches and account is not None and account.status in check.may_sign_in:
         await attempt.succeeded()
         if hashed and needs_rehash(hashed):
-            await _rehash(pool, account, hashed, password)
+            await _rehash(request, pool, account, hashed, password)
         return account
     await _audit(request, pool, check.failed, account, reason="credentials", **detail)
     if attempt.locks_for is not None and check.locked:
@@ -92,8 +92,8 @@ async def check_credentials(
     return None
 
 
-async def _rehash(pool: asyncpg.Pool, account: Account, old_hash: str, password: str) -> None:
-    new_hash = await run_in_threadpool(hash_password, password)
+async def _rehash(request: Request, pool: asyncpg.Pool, account: Account, old_hash: str, password: str) -> None:
+    new_hash = await password_work(request).hash(password)
     async with pool.acquire() as conn, conn.transaction():
         if await rehash_password(conn, account.id, old_hash, new_hash):
             await audit.record(conn, "login.password_rehashed", subject=account.id)

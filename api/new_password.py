@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 
-import asyncpg
+from fastapi import Request
 from pydantic import BaseModel, SecretStr
 from starlette.concurrency import run_in_threadpool
 
-from domain.passwords import check_password_policy, hash_password
+from api.password_work import PasswordWork, password_work
+from domain.passwords import check_password_policy
 from store import staged_passwords
 from store.accounts import Account
 from workflows.flow import FlowView
@@ -24,17 +25,17 @@ class PasswordBody(BaseModel):
 
 
 async def hashed_new_password(
-    account: Account | None, password: str, confirm: str, *, also_known: Sequence[str] = ()
+    work: PasswordWork, account: Account | None, password: str, confirm: str, *, also_known: Sequence[str] = ()
 ) -> str:
     """The hash of an acceptable ``password``; FieldError (for the screen) otherwise."""
     known = [account.username, account.email or "", account.first_name, account.last_name] if account else []
     # zxcvbn and argon2id take tens of milliseconds of CPU each: keep them off the event loop.
     await run_in_threadpool(check_password_policy, password, confirm, user_inputs=[*known, *also_known])
-    return await run_in_threadpool(hash_password, password)
+    return await work.hash(password)
 
 
 async def set_through_flow(
-    pool: asyncpg.Pool,
+    request: Request,
     flow_id: str,
     account: Account,
     typed: PasswordBody,
@@ -46,7 +47,8 @@ async def set_through_flow(
     ``flow_id``, and let the flow's ``save`` step apply it. Whatever the flow answered, the
     staged hash is gone afterwards."""
     password, confirm = typed.password.get_secret_value(), typed.confirm_password.get_secret_value()
-    password_hash = await hashed_new_password(account, password, confirm, also_known=also_known)
+    password_hash = await hashed_new_password(password_work(request), account, password, confirm, also_known=also_known)
+    pool = await request.app.state.resources.pool()
     async with pool.acquire() as conn:
         await staged_passwords.stage(conn, flow_id, account.id, password_hash)
     try:

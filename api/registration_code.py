@@ -4,16 +4,14 @@ log or the database; tries are limited per NPI and per client (api.throttling)."
 
 from __future__ import annotations
 
-import asyncio
-
 import asyncpg
 from fastapi import Request
 
 from api.client_address import client_ip
+from api.password_work import password_work
 from api.throttling import POLICIES, Throttled, reserve, too_many_attempts
 from domain.errors import FieldError
 from domain.npi import parse_npi
-from domain.passwords import opens
 from store import audit
 from store.providers import Provider, get_provider_by_npi
 
@@ -42,7 +40,7 @@ async def check_registration_code(request: Request, pool: asyncpg.Pool, typed_np
     async with pool.acquire() as conn:
         provider = await get_provider_by_npi(conn, npi)
     # argon2 is CPU work: off the event loop, so other requests keep moving meanwhile.
-    if not await asyncio.to_thread(opens, provider.registration_code_hash if provider is not None else None, code):
+    if not await password_work(request).opens(provider.registration_code_hash if provider is not None else None, code):
         async with pool.acquire() as conn:
             detail = {"npi": npi, "locked": attempt.locks_for is not None}
             await audit.record(conn, "registration.code_refused", client_ip=ip, detail=detail)

@@ -1,4 +1,5 @@
-"""Per-process connections the API holds: one asyncpg pool, one Temporal client, one HTTP client.
+"""Per-process connections the API holds: one asyncpg pool, one Temporal client, one HTTP client,
+and the threads that run argon2id (api/password_work.py).
 
 Both are made at start-up when their service is up, and on first use otherwise, so the
 API starts (and /healthz can say what is down) even when a dependency is not there yet.
@@ -14,6 +15,7 @@ import httpx
 from temporalio.client import Client, WorkflowUpdateRPCTimeoutOrCancelledError
 from temporalio.service import RPCError, RPCStatusCode
 
+from api.password_work import PasswordWork
 from api.staff_identity import StaffIdentityProvider
 from engine.client import connect
 from engine.telemetry import Telemetry
@@ -81,6 +83,7 @@ class Resources:
         self._lock = asyncio.Lock()
         # Building an httpx client loads the CA bundle (~0.2 s, blocking): do it once.
         self.http = httpx.AsyncClient(timeout=5.0)
+        self.passwords = PasswordWork(settings.password_hashes_at_once)
         # The Kepro box's LOGIN, when STAFF_OIDC_ISSUER names a provider.
         self.staff_identity = StaffIdentityProvider(settings, self.http) if settings.staff_sign_on else None
 
@@ -114,5 +117,6 @@ class Resources:
     async def close(self) -> None:
         self.telemetry.flush()
         await self.http.aclose()
+        self.passwords.close()
         if self._pool is not None:
             await self._pool.close()

@@ -136,7 +136,7 @@ async def _set_password(request: Request, flows: Flows, flow_id: str, body: Pass
         raise FlowGone()
     try:
         return await set_through_flow(
-            pool, flow_id, account, body, lambda: flows.update(flow_id, MfaEnrollmentWorkflow.save_password, None),
+            request, flow_id, account, body, lambda: flows.update(flow_id, MfaEnrollmentWorkflow.save_password, None),
             also_known=[view.email_address],
         )
     except FieldError as error:

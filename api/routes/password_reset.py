@@ -177,10 +177,9 @@ async def _set_password(request: Request, flows: Flows, flow_id: str, body: Pass
     account = await _account_of(request, flow_id)
     if account is None:
         return view.refused("form", NOT_YET[PasswordResetStep.EMAIL_CODE], "not_yet")
-    pool = await request.app.state.resources.pool()
     try:
         return await set_through_flow(
-            pool, flow_id, account, body, lambda: flows.update(flow_id, PasswordResetWorkflow.save_new_password, None)
+            request, flow_id, account, body, lambda: flows.update(flow_id, PasswordResetWorkflow.save_new_password, None)
         )
     except FieldError as error:
         return view.refused(error.field, error.message)

@@ -6,7 +6,6 @@ email starts only after the answer has gone out, so timing does not tell either.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -20,11 +19,11 @@ from api.client_address import client_ip
 from api.flow_router import serve_form
 from api.flow_timings import flow_timings
 from api.flows import Flows, is_api
+from api.password_work import password_work
 from api.security import CSRF_FIELD
 from api.throttling import POLICIES, Throttled, reserve
 from domain.email import normalise_email
 from domain.errors import FieldError
-from domain.passwords import opens
 from settings import Settings
 from store import audit
 from store.accounts import Account, account_by_email, account_by_username
@@ -115,7 +114,7 @@ async def _help(request: Request, flows: Flows, body: HelpBody) -> Response:
             and account.mfa_method is None
         )
         hashed = account.password_hash if account is not None else None
-        matches = await asyncio.to_thread(opens, hashed, password)
+        matches = await password_work(request).opens(hashed, password)
         return account if ok and matches else None
 
     starting = await _answer_later(request, address or email, eligible, _Starter(request, flows, "having_trouble"))

@@ -113,11 +113,11 @@ async def _help(request: Request, flows: Flows, body: HelpBody) -> Response:
             and account.has_new_password
             and account.mfa_method is None
         )
-        hashed = account.password_hash if account is not None else None
-        matches = await password_work(request).opens(hashed, password)
-        return account if ok and matches else None
+        return account if ok else None
 
-    starting = await _answer_later(request, address or email, eligible, _Starter(request, flows, "having_trouble"))
+    starting = await _answer_later(
+        request, address or email, eligible, _Starter(request, flows, "having_trouble"), password=password
+    )
     return _page(request, "help", {}, {}, HELP_ANSWER, 202 if is_api(request) else 200, then=starting)
 
 
@@ -128,10 +128,12 @@ serve_form(router, "/help", "/api/v1/registration/help", HelpBody, _help, name="
 
 # --- shared ----------------------------------------------------------------------------
 async def _answer_later(
-    request: Request, typed: str, eligible: Callable[[asyncpg.Connection], Awaitable[Account | None]], starter: _Starter
+    request: Request, typed: str, eligible: Callable[[asyncpg.Connection], Awaitable[Account | None]], starter: _Starter,
+    *, password: str | None = None,
 ) -> BackgroundTask | None:
-    """Look the account up unless throttled: what starts its flow once the answer is sent.
-    Every request counts, per what was typed and per client: each one may send an email."""
+    """Look the account up unless throttled — with ``password``, only if it opens the account
+    — and give what starts its flow once the answer is sent. Every request counts, per what
+    was typed and per client: each one may send an email."""
     try:
         await reserve(request, POLICIES[starter.policy], typed)
     except Throttled:
@@ -139,6 +141,13 @@ async def _answer_later(
     pool = await request.app.state.resources.pool()
     async with pool.acquire() as conn:
         account = await eligible(conn)
+    if password is not None:
+        # One argon2id whatever was found (a dummy one for no account), checked with the
+        # connection given back: requests waiting in the check's line hold none of the pool.
+        hashed = account.password_hash if account is not None else None
+        if not await password_work(request).opens(hashed, password):
+            account = None
+    async with pool.acquire() as conn:
         # Recorded for every request, so an unknown account costs the same write.
         await audit.record(
             conn,

@@ -99,7 +99,7 @@ async def running_app(
     try:
         async with build_worker(client, settings, pool, workflows=[*WORKFLOWS, ChallengeFlow]):
             with RunningApp(app, port) as running:
-                yield LiveApp(settings=settings, url=running.url.replace("127.0.0.1", host), client=client, pool=pool)
+                yield LiveApp(settings=settings, url=running.url.replace("127.0.0.1", host), client=client, pool=pool, app=app)
     finally:
         await pool.close()
 
@@ -109,7 +109,8 @@ class LiveApp:
     settings: Settings
     url: str
     client: Client
-    pool: asyncpg.Pool
+    pool: asyncpg.Pool  # the tests' own; the API's is in ``app.state.resources``
+    app: FastAPI
 
     def http(self) -> httpx.AsyncClient:
         return httpx.AsyncClient(base_url=self.url, timeout=30)

@@ -27,10 +27,13 @@ def count_password_checks(monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
     return lambda: len(calls)
 
 
-def peak_password_work(monkeypatch: pytest.MonkeyPatch, *, lasting: float = 0.05) -> Callable[[], int]:
+def peak_password_work(
+    monkeypatch: pytest.MonkeyPatch, *, lasting: float = 0.05, while_held: Callable[[], None] = lambda: None
+) -> Callable[[], int]:
     """Wrap argon2id itself (the hasher behind every verification and hash, real or dummy),
-    each call held ``lasting`` seconds longer so that calls which could overlap do; the
-    returned function tells the most that ever ran at once."""
+    each call held ``lasting`` seconds longer so that calls which could overlap do, and
+    ``while_held`` called at the end of that wait; the returned function tells the most that
+    ever ran at once."""
     real = passwords._hasher()
     running = 0
     peak = 0
@@ -44,6 +47,7 @@ def peak_password_work(monkeypatch: pytest.MonkeyPatch, *, lasting: float = 0.05
                 peak = max(peak, running)
             try:
                 time.sleep(lasting)
+                while_held()
                 return work(*args)
             finally:
                 with lock:

@@ -16,7 +16,7 @@ from domain.passwords import hash_password
 from store.accounts import account_by_username
 from store.providers import add_provider
 from store.users import import_legacy_user
-from tests.support.password_checks import count_password_checks
+from tests.support.password_checks import count_password_checks, peak_password_work
 
 NPI = "1234567893"
 CODE = "DEMO-REG-2026"
@@ -196,3 +196,21 @@ async def test_fifty_parallel_help_requests_check_the_password_at_most_five_time
         answers = await asyncio.gather(*(http.post("/api/v1/registration/help", json=body) for _ in range(50)))
     assert checks() == 5
     assert {(a.status_code, a.json()["detail"]) for a in answers} == {(202, HELP_ANSWER)}
+
+
+async def test_help_requests_waiting_for_their_password_check_hold_no_database_connection(live_app, monkeypatch):
+    """Password checks run one at a time (PASSWORD_HASHES_AT_ONCE): a burst of help requests
+    waiting in that line must not hold the API's ten database connections, or every other
+    request of the process would wait behind it."""
+    held: list[int] = []
+    pool = await live_app.app.state.resources.pool()  # the API's own, open since its start
+    peak_password_work(monkeypatch, lasting=0.1, while_held=lambda: held.append(pool.get_size() - pool.get_idle_size()))
+
+    async def ask(index: int):
+        async with live_app.http() as http:
+            body = {"email": f"someone.{index}@example.com", "password": "a-guess"}
+            return await http.post("/api/v1/registration/help", json=body, headers={"X-Forwarded-For": f"203.0.113.{index + 1}"})
+
+    answers = await asyncio.gather(*(ask(index) for index in range(6)))
+    assert {(a.status_code, a.json()["detail"]) for a in answers} == {(202, HELP_ANSWER)}
+    assert held == [0] * 6

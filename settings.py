@@ -115,8 +115,8 @@ class Settings(BaseSettings):
     # From LOGIN to the identity provider's answer: a staff sign-in left at its page ends then.
     staff_login_timeout: timedelta = timedelta(minutes=10)
     # argon2id computations one API process runs at once (19 MiB and a core each); more wait in
-    # line. An API process runs Python on one core at a time, so one suits a replica per core;
-    # raise it for fewer replicas than cores.
+    # line. One suits a replica per core, as the compose file runs them; raise it where there
+    # are fewer replicas than cores.
     password_hashes_at_once: int = 1
 
     @field_validator("secret_key")

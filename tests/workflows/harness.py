@@ -14,6 +14,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle, WorkflowHistory
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
 
 from domain.terms import TERMS_VERSION
 from operations.flows import local_activity_type
@@ -21,7 +22,7 @@ from tests.workflows.fake_accounts import FakeAccounts
 from tests.workflows.fake_authenticator import FakeAuthenticator
 from tests.workflows.fakes import FakeSenders
 from workflows.flow import FlowView, FlowWorkflow
-from workflows.registry import view_type
+from workflows.registry import WORKFLOWS, view_type
 
 # How long `until` keeps looking before it gives up: a bound on a wait, not a timed assertion.
 _PATIENCE_POLLS = 200
@@ -127,6 +128,12 @@ class Flows:
 
     async def fast_forward(self, handle: WorkflowHandle, **duration: float) -> None:
         await self.env.fast_forward(handle, timedelta(**duration))
+
+    async def replay_failure(self, history: WorkflowHistory) -> Exception | None:
+        """Why ``history`` does not replay on the flows' code as it is, or None when it does."""
+        replayer = Replayer(workflows=WORKFLOWS, data_converter=self.client.data_converter)
+        return (await replayer.replay_workflow(history, raise_on_replay_failure=False)).replay_failure
+
 
 async def start_shown(client: Client, run: Any, arg: Any, *, id: str, task_queue: str) -> WorkflowHandle:
     """Start a flow as the API does (api/flows.py, ``start_showing``): with its first screen, in

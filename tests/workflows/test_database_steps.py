@@ -10,7 +10,6 @@ import uuid
 
 import pytest
 from temporalio.client import WorkflowHandle
-from temporalio.worker import Replayer
 
 from activities.contracts import AccountProgress
 from engine.codec import ENCODING
@@ -21,7 +20,6 @@ from tests.workflows.test_registration import start, submit
 from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow
 from workflows.flow import RESTARTED_FROM
 from workflows.registration import ProviderRegistrationWorkflow, RegistrationStart
-from workflows.registry import WORKFLOWS
 
 ACCOUNT = "account-restarted"
 
@@ -60,13 +58,10 @@ async def test_a_restarted_runs_first_step_leaves_a_history_that_replays(flows, 
     # does anything. The code after that step used to meet a change there (the idle clock's;
     # decided at the run's start since workflows/versions.py). The screen is read meanwhile, as
     # the person's browser does: that query is what splits the task.
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=flows.client.data_converter)
     for _ in range(RESTARTS):
         handle = await _restarted(flows, flow)
         await flows.until(handle, SHOWN[flow])
-        history = await settled_history(handle)
-        result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
-        assert result.replay_failure is None, result.replay_failure
+        assert await flows.replay_failure(await settled_history(handle)) is None
         assert await scheduled_activities(handle) == ASKED_FOR[flow]  # an activity first, not "local"
 
 

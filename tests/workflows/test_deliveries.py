@@ -8,11 +8,9 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 from temporalio.client import WorkflowHandle
-from temporalio.worker import Replayer
 
 from tests.workflows import test_enrollment, test_login, test_password_reset, test_registration, test_registration_reset
 from tests.workflows.harness import scheduled_activities, settled_history, while_the_screen_is_read
-from workflows.registry import WORKFLOWS
 
 # With the slow-send timer started beside the local attempt, ten login codes sent while the
 # screen was read held one that failed replay in each of 4 runs; a local first code of a
@@ -50,12 +48,10 @@ PRESSED: dict[str, tuple[Callable[..., Awaitable[WorkflowHandle]], str]] = {
 @pytest.mark.parametrize("send", PRESSED)
 async def test_a_presss_send_tries_the_flows_worker_first_and_its_history_replays(flows, send):
     pressed, activity = PRESSED[send]
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=flows.client.data_converter)
     for _ in range(PRESSES):
         handle = await pressed(flows)
         assert f"local {activity}" in await scheduled_activities(handle)
-        result = await replayer.replay_workflow(await settled_history(handle), raise_on_replay_failure=False)
-        assert result.replay_failure is None, result.replay_failure
+        assert await flows.replay_failure(await settled_history(handle)) is None
 
 
 # Flows whose first task sends: each start returns once its send is out.
@@ -70,7 +66,4 @@ async def test_a_send_in_a_runs_first_task_is_an_activity_from_its_first_attempt
     started, activity = STARTED[send]
     handle = await started(flows)
     assert await scheduled_activities(handle) == [activity]
-    result = await Replayer(workflows=WORKFLOWS, data_converter=flows.client.data_converter).replay_workflow(
-        await settled_history(handle), raise_on_replay_failure=False
-    )
-    assert result.replay_failure is None, result.replay_failure
+    assert await flows.replay_failure(await settled_history(handle)) is None

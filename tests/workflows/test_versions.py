@@ -7,11 +7,9 @@ from __future__ import annotations
 import json
 
 from temporalio.api.enums.v1 import EventType
-from temporalio.worker import Replayer
 
 from tests.workflows.harness import settled_history, while_the_screen_is_read
 from tests.workflows.test_registration import start, submit
-from workflows.registry import WORKFLOWS
 from workflows.versions import DECIDED_AT_START, TRY_LOCALLY_FIRST
 
 # Before, 8 of 60 registrations failed to replay (1 to 4 in each 20): thirty that all replay
@@ -23,14 +21,11 @@ async def test_a_registration_whose_screen_is_read_during_next_replays(flows):
     # NEXT saves the account in a local step, then the link's send meets a change (the send's
     # retries). A query while that task runs can split it after the step; the change used to be
     # decided there, and replay, which runs it in the first half, answered otherwise.
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=flows.client.data_converter)
     for _ in range(REGISTRATIONS):
         handle = await start(flows)
         await while_the_screen_is_read(flows, handle, submit(handle))
         await flows.link_taken_in(handle)
-        history = await settled_history(handle)
-        result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
-        assert result.replay_failure is None, result.replay_failure
+        assert await flows.replay_failure(await settled_history(handle)) is None
 
 
 async def test_a_run_records_its_changes_markers_in_its_first_task(flows):

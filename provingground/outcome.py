@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -71,7 +72,7 @@ class Outcome:
 
 async def judge(
     load: dict, *, database_url: str, mail_url: str, sandbox_url: str, temporal: Client, faults: int,
-    ended: list[tuple[str, float]] = (),
+    ended: Sequence[tuple[str, float]] = (),
 ) -> Outcome:
     """The outcome of one load run (provingground/load.py's OUTCOME); ``ended``: the processes
     stopped or killed meanwhile, and when (devstack/topology.py)."""

@@ -10,7 +10,9 @@ from urllib.parse import parse_qsl
 
 from starlette.datastructures import Headers
 from starlette.responses import JSONResponse, PlainTextResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from api.http_middleware import HttpMiddleware
 
 # The largest form is "Enter User Information": a few kilobytes. The Temporal UI's codec calls
 # carry a page of a history's payloads at once: as much as the proxy lets through (1 MB).
@@ -20,14 +22,8 @@ REFUSED = "The request holds characters or data the portal cannot accept. Please
 TOO_LARGE = "The request is too large."
 
 
-class InputGuard:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class InputGuard(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if _has_nul_or_bad_text(scope.get("query_string", b""), "form"):
             await _refuse(scope, receive, send, 400, REFUSED)
             return

@@ -15,24 +15,23 @@ from datetime import timedelta
 
 import opentelemetry.trace
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from starlette.types import ASGIApp, Receive, Scope, Send
 from temporalio.common import MetricMeter
 
+from api.http_middleware import HttpMiddleware
 from engine import metrics
 
 log = logging.getLogger("atrezzo.http")
 _PROPAGATOR = TraceContextTextMapPropagator()
 
 
-class RequestTelemetry:
-    def __init__(self, app, tracer: opentelemetry.trace.Tracer, meter: MetricMeter) -> None:
-        self.app = app
+class RequestTelemetry(HttpMiddleware):
+    def __init__(self, app: ASGIApp, tracer: opentelemetry.trace.Tracer, meter: MetricMeter) -> None:
+        super().__init__(app)
         self.tracer = tracer
         self.durations = metrics.http_request_durations(meter)
 
-    async def __call__(self, scope, receive, send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         carrier = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"] if k in (b"traceparent", b"tracestate")}
         method, path = scope["method"], scope["path"]
         status = 500

@@ -10,11 +10,13 @@ import secrets
 from typing import Annotated
 
 from fastapi import Form
-from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Message, Receive, Scope, Send
 
 from api import cookies
+from api.http_middleware import HttpMiddleware
 
 BROWSER_COOKIE = "atrezzo_browser"
 _BROWSER_ID = re.compile(r"[A-Za-z0-9_-]{32}")
@@ -69,20 +71,35 @@ def new_browser_id() -> str:
     return secrets.token_urlsafe(24)
 
 
-class SecurityHeaders(BaseHTTPMiddleware):
+class SecurityHeaders(HttpMiddleware):
     """Every response gets the headers above, and every browser a random id for CSRF tokens."""
 
-    async def dispatch(self, request: Request, call_next) -> Response:
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope)
         sent = cookies.read(request, BROWSER_COOKIE)
         # Only an id we could have made: anything else (forged, non-ASCII) gets a fresh one.
         browser_id = sent if sent and _BROWSER_ID.fullmatch(sent) else new_browser_id()
         request.state.browser_id = browser_id
-        response = await call_next(request)
-        for name, value in _HEADERS.items():
-            response.headers.setdefault(name, value)
+        extra = dict(_HEADERS)
         # By the public address, not the request's scheme: behind the proxy that is plain http.
         if cookies.secure(request):
-            response.headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
-        if sent != browser_id:
-            cookies.write(response, request, BROWSER_COOKIE, browser_id)
-        return response
+            extra["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
+        new_cookie = _set_cookie_header(request, browser_id) if sent != browser_id else None
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in extra.items():
+                    headers.setdefault(name, value)
+                if new_cookie:
+                    headers.append("set-cookie", new_cookie)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def _set_cookie_header(request: Request, browser_id: str) -> str:
+    """The Set-Cookie value for the browser id, flagged as every cookie is (api/cookies.py)."""
+    carrier = Response()
+    cookies.write(carrier, request, BROWSER_COOKIE, browser_id)
+    return carrier.headers["set-cookie"]

@@ -1,7 +1,8 @@
 """`python -m bench`: the application as it is deployed — API and worker processes apart, two
 of each — on loopback, a load generator in a process of its own, and one table whose ratios all
-come from this run: every row read against the engine floor measured beside it, then each
-process's steps one by one, then what one flow cost each kind of process on the CPU."""
+come from this run: every row read against the engine floor measured beside it (just before
+and just after), then each process's steps one by one, then what one flow cost each kind of
+process on the CPU."""
 
 from __future__ import annotations
 
@@ -57,21 +58,27 @@ async def run(args: argparse.Namespace) -> None:
         flush=True,
     )
     measured: list[tuple[Row, Stats, dict[str, float]]] = []
-    floors_beside: list[tuple[Row, Stats, Stats]] = []
+    floors_beside: list[tuple[Row, Stats, Stats, Stats]] = []
     async with deployed() as app:
         for row in rows(args):
             floor_row = beside(row, args)
-            floor = (await _measure(app, floor_row))[0] if floor_row else None
+            if floor_row is None:
+                measured.append((row, *await _measure(app, row)))
+                continue
+            # The shared machine's speed moves from minute to minute: a floor on each side of
+            # the row shows how far it moved while the row ran, and the row is read against both.
+            before = (await _measure(app, floor_row))[0]
             stats, cpu = await _measure(app, row)
+            after = (await _measure(app, floor_row))[0]
             measured.append((row, stats, cpu))
-            if floor is not None:
-                floors_beside.append((row, stats, floor))
+            floors_beside.append((row, stats, before, after))
     named = [(row.name, stats) for row, stats, _ in measured]
     print(table(named), flush=True)
     for steps in step_tables([(row.name, stats) for row, stats, _ in measured if row.per_step]):
         print(f"\n{steps}", flush=True)
     print(f"\n{cpu_table([(row.name, cpu) for row, _, cpu in measured])}", flush=True)
-    print(f"\n{beside_table([(row.name, row.concurrency, stats, floor) for row, stats, floor in floors_beside])}", flush=True)
+    print(f"\n{beside_table([(row.name, row.concurrency, stats, before, after) for row, stats, before, after in floors_beside])}",
+          flush=True)
 
 
 async def _measure(app: Deployed, row: Row) -> tuple[Stats, dict[str, float]]:

@@ -1,6 +1,6 @@
 """The tables a run prints. Every row is read against the first one, the sequential engine
 floor, measured in the same run on the same machine; the application's rows also against a
-floor measured just before each (the last table)."""
+floor measured on each side of it (the last table)."""
 
 from __future__ import annotations
 
@@ -95,18 +95,28 @@ def cpu_table(rows: Sequence[tuple[str, dict[str, float]]]) -> str:
     return _aligned([header, *lines])
 
 
-def beside_table(rows: Sequence[tuple[str, int, Stats, Stats]]) -> str:
-    """Rows as (name, concurrency, stats, the floor measured just before): a sequential row's
-    flow p50 over that floor's, a concurrent row's flows/s as a share of that floor's."""
+def beside_table(rows: Sequence[tuple[str, int, Stats, Stats, Stats]]) -> str:
+    """Rows as (name, concurrency, stats, the floor measured just before, the one just after): a
+    sequential row's flow p50 over the floors' mean p50, a concurrent row's flows/s as a share
+    of the floors' mean rate; beside it, the ratio against each floor alone, lower first."""
     if not rows:
         raise ValueError("no rows to report")
-    header = ["read against the floor just before", "measures", "this row", "floor", "ratio"]
+    header = ["read against the floors just before and after", "measures", "this row", "floor before", "floor after",
+              "ratio", "against each"]
     lines = []
-    for name, concurrency, stats, floor in rows:
+    for name, concurrency, stats, before, after in rows:
         if concurrency == 1:
-            ratio = stats.flow_p50_ms / floor.flow_p50_ms if floor.flow_p50_ms > 0 else math.nan
-            lines.append([name, "flow p50", _ms(stats.flow_p50_ms), _ms(floor.flow_p50_ms), f"{ratio:.2f}×"])
+            measures, show, digits, unit = "flow p50", _ms, 2, "×"
+            mine, floors = stats.flow_p50_ms, (before.flow_p50_ms, after.flow_p50_ms)
         else:
-            share = stats.flows_per_s / floor.flows_per_s if floor.flows_per_s > 0 else math.nan
-            lines.append([name, "flows/s", _rate(stats.flows_per_s), _rate(floor.flows_per_s), f"{share:.3f}"])
+            measures, show, digits, unit = "flows/s", _rate, 3, ""
+            mine, floors = stats.flows_per_s, (before.flows_per_s, after.flows_per_s)
+        ratio = _over(mine, sum(floors) / 2)
+        low, high = sorted(_over(mine, floor) for floor in floors)
+        lines.append([name, measures, show(mine), show(floors[0]), show(floors[1]),
+                      f"{ratio:.{digits}f}{unit}", f"{low:.{digits}f}–{high:.{digits}f}{unit}"])
     return _aligned([header, *lines])
+
+
+def _over(value: float, floor: float) -> float:
+    return value / floor if floor > 0 else math.nan

@@ -2,9 +2,9 @@
 sequential engine floor (a flow of three updates). Beside it, the floor with a registration's
 number of user actions, so a registration can be read against the engine doing as much.
 
-Each registration and login row is also read against a floor measured just before it (the
-sequential floor for a sequential row, the floor at --concurrency for a concurrent one): the
-shared machine's speed drifts over a run's minutes.
+Each registration and login row is also read against a floor measured just before it and one
+just after (the sequential floor for a sequential row, the floor at --concurrency for a
+concurrent one): the shared machine's speed drifts over a run's minutes.
 
 Adding a process is one row here, its flow in a bench/ module of its own, and its kind in
 bench/load.py."""
@@ -23,7 +23,7 @@ WARMUP = 2
 
 
 def beside(row: Row, args: argparse.Namespace) -> Row | None:
-    """The floor to measure just before ``row``: None for the floor's own rows."""
+    """The floor to measure on each side of ``row``: None for the floor's own rows."""
     if row.kind not in (REGISTRATION, LOGIN):
         return None
     if row.concurrency == 1:

@@ -74,11 +74,11 @@ def test_quick_run_prints_every_row_and_each_process_steps():
     assert set(spent) == ROWS
     assert all(v >= 0 for values in spent.values() for v in values)
     assert spent["registration via HTTP, sequential"][1] > 0 and spent["engine floor, sequential"][3] > 0
-    # Each of the application's rows, read against a floor measured just before it.
-    beside = blocks[next(header for header in blocks if header.startswith("read against the floor just before"))]
+    # Each of the application's rows, read against floors measured just before and just after it.
+    beside = blocks[next(header for header in blocks if header.startswith("read against the floors just before and after"))]
     ratios = {cells[0]: cells[1:] for cells in (re.split(r"\s{2,}", line.strip()) for line in beside.splitlines()[2:])}
     assert set(ratios) == {row for row in ROWS if "HTTP" in row}, beside
-    assert all(float(cells[-1].rstrip("×")) > 0 for cells in ratios.values()), beside
+    assert all(float(cells[-2].rstrip("×")) > 0 for cells in ratios.values()), beside
     assert ratios["login via HTTP, 50 concurrent"][0] == "flows/s" and ratios["login via HTTP, sequential"][0] == "flow p50"
 
 
@@ -195,12 +195,14 @@ def test_cpu_table_lists_each_kind_of_process_and_the_sum():
         cpu_table([])
 
 
-def test_beside_table_reads_sequential_rows_by_latency_and_concurrent_ones_by_rate():
-    text = beside_table([("login via HTTP, sequential", 1, _stats(150.0), _stats(50.0)),
-                         ("login via HTTP, 50 concurrent", 50, _stats(4000.0, flows_per_s=12.0), _stats(900.0, flows_per_s=48.0))])
+def test_beside_table_reads_sequential_rows_by_latency_and_concurrent_ones_by_rate_against_both_floors():
+    text = beside_table([("login via HTTP, sequential", 1, _stats(150.0), _stats(60.0), _stats(40.0)),
+                         ("login via HTTP, 50 concurrent", 50, _stats(4000.0, flows_per_s=12.0),
+                          _stats(900.0, flows_per_s=48.0), _stats(900.0, flows_per_s=32.0))])
     header, rule, sequential, concurrent = text.splitlines()
-    assert header.startswith("read against the floor just before")
-    assert re.split(r"\s{2,}", sequential.strip())[1:] == ["flow p50", "150.0 ms", "50.0 ms", "3.00×"]
-    assert re.split(r"\s{2,}", concurrent.strip())[1:] == ["flows/s", "12.0", "48.0", "0.250"]
+    assert header.startswith("read against the floors just before and after")
+    # Against the floors' mean (50 ms; 40 flows/s), and against each alone, lower first.
+    assert re.split(r"\s{2,}", sequential.strip())[1:] == ["flow p50", "150.0 ms", "60.0 ms", "40.0 ms", "3.00×", "2.50–3.75×"]
+    assert re.split(r"\s{2,}", concurrent.strip())[1:] == ["flows/s", "12.0", "48.0", "32.0", "0.300", "0.250–0.375"]
     with pytest.raises(ValueError):
         beside_table([])

@@ -4,11 +4,14 @@ id is set as a cookie."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import httpx
 import pytest
 
 from api.security import BROWSER_COOKIE, SecurityHeaders
 from tests.api.test_cookies import set_cookies
+from tests.support.temporal import make_settings
 
 HEADERS = {
     "x-content-type-options": "nosniff",
@@ -55,11 +58,11 @@ async def test_a_header_the_route_set_itself_is_kept():
         await send({"type": "http.response.start", "status": 200, "headers": [(b"cache-control", b"max-age=60")]})
         await send({"type": "http.response.body", "body": b"ok"})
 
-    class State:
-        resources = type("Resources", (), {"settings": type("Settings", (), {"public_base_url": "http://portal"})})
+    # The one thing the middleware reads from the app: its settings (is the address https?).
+    portal = SimpleNamespace(state=SimpleNamespace(resources=SimpleNamespace(settings=make_settings())))
 
     async def with_state(scope, receive, send):
-        scope["app"] = type("App", (), {"state": State})
+        scope["app"] = portal
         await SecurityHeaders(app)(scope, receive, send)
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=with_state), base_url="http://portal") as http:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import httpx
+import aiohttp
 
-from bench.api_calls import answer_json, check_signed_in, post_step
+from bench.api_calls import browser, check_signed_in, get_json, post_step
 from bench.login_users import LoginUser
 from bench.measure import Flow, Recorder
 from bench.portal import Portal
@@ -26,8 +26,8 @@ def login_flow(stack: Portal, users: Sequence[LoginUser], password: str) -> Flow
     async def flow(index: int, recorder: Recorder) -> None:
         user = users[index]
         credentials = {"email": user.email, "password": password, "remember": False}
-        # Its own client and cookie jar, as every person has their own browser; no TLS on loopback.
-        async with httpx.AsyncClient(base_url=stack.api_for(index), timeout=60, verify=False) as http:
+        # No TLS on loopback.
+        async with browser(stack.api_for(index)) as http:
             await recorder.step("start", _press_login_with_email(http))
             await recorder.step("password", post_step(http, "login/email", credentials, "email", status=201))
             await recorder.step("send", post_step(http, "login/email/send", {}, "email_code"))
@@ -38,14 +38,14 @@ def login_flow(stack: Portal, users: Sequence[LoginUser], password: str) -> Flow
     return flow
 
 
-async def _press_login_with_email(http: httpx.AsyncClient) -> None:
+async def _press_login_with_email(http: aiohttp.ClientSession) -> None:
     # Remember Me unchecked: the answer must be "sign in with your email address".
-    button = answer_json(await http.get("/api/v1/login/email", params={"remember": "false"}), "GET /api/v1/login/email", 200)
+    button = await get_json(http, "/api/v1/login/email", {"remember": "false"})
     if button != {"signed_in": False}:
         raise RuntimeError(f"GET /api/v1/login/email: expected not signed in, got {button}")
 
 
-async def _verify_code(http: httpx.AsyncClient, stack: Portal, email: str) -> None:
+async def _verify_code(http: aiohttp.ClientSession, stack: Portal, email: str) -> None:
     # Each person gets exactly one email here: the code this login sent.
     code = await stack.mail.code_to(email, 1)
     await post_step(http, "login/code/verify", {"code": code}, "verified")

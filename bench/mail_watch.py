@@ -10,7 +10,7 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
+import aiohttp
 
 ASK_TO_WAIT = 20.0  # seconds the sink may hold one question; it answers at once when mail comes
 WAIT_AT_MOST = 30.0
@@ -18,7 +18,7 @@ CODE = re.compile(r"verification code is: (\d{6})")
 
 
 class MailWatch:
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: aiohttp.ClientSession) -> None:
         self._http = http
         self._newest_seen = 0
         self._by_address: dict[str, list[dict]] = {}
@@ -51,7 +51,8 @@ class MailWatch:
                 arrived.set()
 
     async def _file_new_messages(self) -> bool:
-        new = (await self._http.get("/api/messages", params={"after": self._newest_seen, "wait": ASK_TO_WAIT})).json()
+        async with self._http.get("/api/messages", params={"after": self._newest_seen, "wait": ASK_TO_WAIT}) as answer:
+            new = await answer.json()
         for message in reversed(new):  # oldest first
             for rcpt in message["to"]:
                 self._by_address.setdefault(rcpt.casefold(), []).append(message)
@@ -62,7 +63,7 @@ class MailWatch:
 
 @asynccontextmanager
 async def watching(mail_url: str) -> AsyncIterator[MailWatch]:
-    async with httpx.AsyncClient(base_url=mail_url, timeout=ASK_TO_WAIT + 10) as http:
+    async with aiohttp.ClientSession(base_url=mail_url, timeout=aiohttp.ClientTimeout(total=ASK_TO_WAIT + 10)) as http:
         watch = MailWatch(http)
         poller = asyncio.create_task(watch.poll(), name="mail watch")
         try:

@@ -9,9 +9,11 @@ import re
 import secrets
 import uuid
 
-import httpx
+import time
 
-from bench.api_calls import check_signed_in, post_step
+import aiohttp
+
+from bench.api_calls import browser, check_signed_in, post_step
 from bench.measure import Flow, Recorder
 from bench.portal import Portal
 
@@ -30,8 +32,8 @@ def registration_flow(stack: Portal) -> Flow:
         organization = {"npi": stack.npi, "registration_code": stack.registration_code}
         password = secrets.token_urlsafe(18)  # random: zxcvbn's strength check passes it
         passwords = {"password": password, "confirm_password": password}
-        # Its own client and cookie jar, as every person has their own browser; no TLS on loopback.
-        async with httpx.AsyncClient(base_url=stack.api_for(index), timeout=60, verify=False) as http:
+        # No TLS on loopback.
+        async with browser(stack.api_for(index)) as http:
             await recorder.step("organization", post_step(http, "registration", organization, "user_info", status=201))
             user_info = _user_info(name, email)
             await recorder.step("user_info", post_step(http, "registration/user-info", user_info, "check_email"))
@@ -62,20 +64,22 @@ def _user_info(username: str, email: str) -> dict[str, str]:
     }
 
 
-async def _open_link(http: httpx.AsyncClient, stack: Portal, email: str) -> None:
+async def _open_link(http: aiohttp.ClientSession, stack: Portal, email: str) -> None:
     message = await stack.mail.message_to(email, 1)
     link = LINK.search(message["text"])
     if link is None:
         raise RuntimeError(f"no registration link in the first email to {email}")
     # The link names the first API (PUBLIC_BASE_URL); the person's browser goes to its own.
-    response = await http.get(re.sub(r"^https?://[^/]+", "", link.group()), follow_redirects=False)
-    if response.status_code != 303 or response.headers.get("location") != "/mfa":
+    sent = time.monotonic()
+    async with http.get(re.sub(r"^https?://[^/]+", "", link.group()), allow_redirects=False) as response:
+        status, location = response.status, response.headers.get("location")
+    if status != 303 or location != "/mfa":
         # How long it took tells a refused link from a handler that gave up waiting.
-        answer = f"{response.status_code} to {response.headers.get('location')!r} after {response.elapsed.total_seconds():.1f} s"
+        answer = f"{status} to {location!r} after {time.monotonic() - sent:.1f} s"
         raise RuntimeError(f"the emailed link answered {answer}, not 303 to '/mfa'")
 
 
-async def _verify_code(http: httpx.AsyncClient, stack: Portal, email: str) -> None:
+async def _verify_code(http: aiohttp.ClientSession, stack: Portal, email: str) -> None:
     # The first email to the address carried the link; the second carries the code.
     code = await stack.mail.code_to(email, 2)
     await post_step(http, "mfa/code/verify", {"code": code}, "password")

@@ -15,9 +15,11 @@ changes made before it. A run that recorded it takes the new side of each of the
 no other marker. A run from before it (no such marker in its first task) meets each change
 where it always did, and replays as it ran.
 
-A later change gets its own marker, asked for in ``decide_at_start`` too, and a place in
-``_DECIDED`` beside it: it is then decided at the start of each run as well, and never after a
-step.
+Each marker is a generation, and stands for its own changes and every earlier generation's: a
+run records only the newest it meets, one marker whatever the number of changes (each costs the
+engine a marker event and an upsert of TemporalChangeVersion, a write to its visibility store).
+A later change gets a new generation: its marker goes first in ``_GENERATIONS``, with the change
+beside it. A run from before it meets the generation it recorded, and replays as it ran.
 """
 
 from __future__ import annotations
@@ -42,29 +44,39 @@ PENDING_EXPIRY = "pending-account-expiry"
 IMITATED_SENDS = "decoys-imitate-real-sends"
 
 DECIDED_AT_START = "changes-decided-at-start"
-# The changes made since, each decided at a run's start by its own marker.
+# Since then a press's send tries the flow's worker first (workflows/deliveries.py). Runs between
+# it and ``ONE_MARKER`` recorded its marker beside ``DECIDED_AT_START``.
 TRY_LOCALLY_FIRST = "sends-try-locally-first"
-# Each marker met at a run's start, and the changes a run that recorded it takes.
-_DECIDED = {
-    DECIDED_AT_START: frozenset({
-        LOCAL_STEPS, AUDITED_WRITES, AUDITED_EMAIL, FIRST_TASK_STEPS, RETRY_WITHIN_LIFE, ONE_IDLE_TIMER,
-        SECURITY_NOTICES, PENDING_EXPIRY, IMITATED_SENDS,
-    }),
-    # Since then a press's send tries the flow's worker first (workflows/deliveries.py).
-    TRY_LOCALLY_FIRST: frozenset({TRY_LOCALLY_FIRST}),
-}
+# Since then a run records one marker, the newest generation's, for all the changes above.
+ONE_MARKER = "changes-one-marker"
+
+_BEFORE_GENERATIONS = frozenset({
+    LOCAL_STEPS, AUDITED_WRITES, AUDITED_EMAIL, FIRST_TASK_STEPS, RETRY_WITHIN_LIFE, ONE_IDLE_TIMER,
+    SECURITY_NOTICES, PENDING_EXPIRY, IMITATED_SENDS,
+})
+# Newest first: each marker and every change a run that recorded it takes. The two older ones
+# were recorded side by side, each standing for its own changes only.
+_GENERATIONS = (
+    (ONE_MARKER, _BEFORE_GENERATIONS | {TRY_LOCALLY_FIRST}),
+    (TRY_LOCALLY_FIRST, frozenset({TRY_LOCALLY_FIRST})),
+    (DECIDED_AT_START, _BEFORE_GENERATIONS),
+)
 
 
 def decide_at_start() -> None:
-    """Called once in each workflow's first task, before anything else can run."""
-    for marker in _DECIDED:
-        workflow.patched(marker)
+    """Called once in each workflow's first task, before anything else can run. A new run records
+    the newest marker alone; a run from before finds the markers it recorded (temporalio
+    remembers each answer for the rest of the run, so a later ``patched`` agrees with this one)."""
+    if workflow.patched(ONE_MARKER):
+        return
+    workflow.patched(DECIDED_AT_START)  # in the order such runs recorded them
+    workflow.patched(TRY_LOCALLY_FIRST)
 
 
 def patched(change: str) -> bool:
     """Whether this run takes the new side of ``change``: decided at its start, or (a run from
-    before that) where the change is met, as it was."""
-    for marker, changes in _DECIDED.items():
+    before the generations) where the change is met, as it was."""
+    for marker, changes in _GENERATIONS:
         if change in changes and workflow.patched(marker):
             return True
     return workflow.patched(change)

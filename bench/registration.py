@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import re
 import secrets
-import uuid
-
 import time
+import uuid
 
 import aiohttp
 

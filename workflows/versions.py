@@ -67,10 +67,11 @@ def decide_at_start() -> None:
     """Called once in each workflow's first task, before anything else can run. A new run records
     the newest marker alone; a run from before finds the markers it recorded (temporalio
     remembers each answer for the rest of the run, so a later ``patched`` agrees with this one)."""
-    if workflow.patched(ONE_MARKER):
+    (newest, _), *older = _GENERATIONS
+    if workflow.patched(newest):
         return
-    workflow.patched(DECIDED_AT_START)  # in the order such runs recorded them
-    workflow.patched(TRY_LOCALLY_FIRST)
+    for marker, _ in reversed(older):  # oldest first, the order in which such runs recorded them
+        workflow.patched(marker)
 
 
 def patched(change: str) -> bool:

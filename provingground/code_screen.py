@@ -1,8 +1,10 @@
 """A verification-code screen as a person uses it: press Send, read the newest code from the
 inbox (email or SMS) and type it. When the code does not come, the screen says it could not be
 sent, or the code has run out, the person presses Send new code; when the portal is still
-confirming the send, they type it again a moment later; when it is refused as wrong, they wait
-for a newer message.
+confirming the send, they type it again a moment later; when it is refused as wrong, they type
+the newest code they have not typed yet, waiting for a newer message if there is none. A send
+held up by a stalled provider can deliver an old code after the new one: the old one is refused,
+and the person, as anyone would, tries the other message.
 
 A *late typist* types their first code only after its life is over (counted from the press of
 Send, as the guide's 30 seconds are): the portal must refuse it, whatever retry delivered it.
@@ -15,7 +17,7 @@ import asyncio
 import re
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from provingground.person import COULD_NOT_SEND, GaveUp, Person, Refused
@@ -32,16 +34,17 @@ PATIENCE = 300.0  # for a code, Send new code presses included
 ON_ITS_WAY = "still confirming"
 ASK_AGAIN = ("Send new code", "request a verification code first")
 
-# (newer_than, within) -> (message number, code): the person's mailbox or phone.
-Inbox = Callable[[int, float], Awaitable[tuple[int, str]]]
+# (newer_than, within, skip) -> (message number, code): the newest code in the person's mailbox
+# or phone after message ``newer_than``, other than the messages in ``skip``.
+Inbox = Callable[[int, float, frozenset[int]], Awaitable[tuple[int, str]]]
 
 
 def email_inbox(person: Person, address: str) -> Inbox:
-    return lambda newer_than, within: person.mail(address, CODE, newer_than=newer_than, within=within)
+    return lambda newer_than, within, skip: person.mail(address, CODE, newer_than=newer_than, within=within, skip=skip)
 
 
 def sms_inbox(person: Person, number: str) -> Inbox:
-    return lambda newer_than, within: person.sms(number, CODE, newer_than=newer_than, within=within)
+    return lambda newer_than, within, skip: person.sms(number, CODE, newer_than=newer_than, within=within, skip=skip)
 
 
 @dataclass
@@ -49,7 +52,8 @@ class CodeScreen:
     person: Person
     process: str  # "login" or "mfa": the screen's paths
     inbox: Inbox
-    seen: int = 0  # messages already read (an earlier code, the emailed link)
+    seen: int = 0  # messages before this screen's codes (an earlier code, the emailed link)
+    typed: set[int] = field(default_factory=set)  # the messages whose codes were typed here
     pressed_at: float = 0.0  # wall clock of the last Send press
     late_after: float = 0.0  # a late typist's code life in seconds; 0: types at once
 
@@ -60,13 +64,13 @@ class CodeScreen:
 
     async def enter(self, *, want: str) -> dict:
         """Type codes until one is taken: the view of the screen that follows."""
-        number, code = await self._next_code()
+        code = await self._next_code()
         if self.late_after:
             taken = await self._type_late(code)
             if taken is not None:
                 return taken  # the portal took a spent code: the judgement counts it
             await self.send_new_code()
-            number, code = await self._next_code()
+            code = await self._next_code()
         deadline = time.monotonic() + PATIENCE
         while time.monotonic() < deadline:
             try:
@@ -80,8 +84,7 @@ class CodeScreen:
                 continue
             if any(words in error for words in ASK_AGAIN):
                 await self.send_new_code()
-            self.seen = number
-            number, code = await self._next_code(within=NEWER_CODE_WAIT)
+            code = await self._next_code(within=NEWER_CODE_WAIT)
         raise GaveUp(f"no code was taken on the {self.process} screen within {PATIENCE:.0f} s")
 
     async def send_new_code(self) -> None:
@@ -94,19 +97,20 @@ class CodeScreen:
             await asyncio.sleep(5)
         raise GaveUp(f"Send new code did not send: {response.status_code} {response.text[:200]}")
 
-    async def _next_code(self, within: float = PATIENCE) -> tuple[int, str]:
+    async def _next_code(self, within: float = PATIENCE) -> str:
         """The next code to reach the inbox; meanwhile the person watches the screen and asks
         for a new code when it says this one could not be sent or has run out."""
         deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             try:
-                found = await self.inbox(self.seen, GLANCE)
+                found = await self.inbox(self.seen, GLANCE, frozenset(self.typed))
             except GaveUp:
                 if await self._screen_asks_for_a_new_code():
                     await self.send_new_code()
                 continue
-            self.seen = found[0]
-            return found
+            number, code = found
+            self.typed.add(number)
+            return code
         raise GaveUp(f"no new code on the {self.process} screen within {within:.0f} s")
 
     async def _screen_asks_for_a_new_code(self) -> bool:

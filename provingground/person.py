@@ -116,20 +116,29 @@ class Person:
         return await self.call("GET", path)
 
     # --- the person's inbox and phone (read directly: the harness's view, never faulted) ---
-    async def mail(self, address: str, pattern: re.Pattern, *, newer_than: int = 0, within: float = PATIENCE) -> tuple[int, str]:
-        """The newest message to ``address`` after id ``newer_than`` whose text matches: its id and match."""
-        return await self._poll(f"{self._portal.mail_url}/api/messages", address, "text", pattern, newer_than, within)
+    async def mail(
+        self, address: str, pattern: re.Pattern, *, newer_than: int = 0, within: float = PATIENCE, skip: frozenset[int] = frozenset(),
+    ) -> tuple[int, str]:
+        """The newest message to ``address`` after id ``newer_than``, and not one of ``skip``, whose
+        text matches: its id and match."""
+        return await self._poll(f"{self._portal.mail_url}/api/messages", address, "text", pattern, newer_than, within, skip)
 
-    async def sms(self, number: str, pattern: re.Pattern, *, newer_than: int = 0, within: float = PATIENCE) -> tuple[int, str]:
-        return await self._poll(f"{self._portal.sandbox_url}/api/messages", number, "body", pattern, newer_than, within)
+    async def sms(
+        self, number: str, pattern: re.Pattern, *, newer_than: int = 0, within: float = PATIENCE, skip: frozenset[int] = frozenset(),
+    ) -> tuple[int, str]:
+        return await self._poll(f"{self._portal.sandbox_url}/api/messages", number, "body", pattern, newer_than, within, skip)
 
-    async def _poll(self, url: str, to: str, part: str, pattern: re.Pattern, newer_than: int, within: float) -> tuple[int, str]:
+    async def _poll(
+        self, url: str, to: str, part: str, pattern: re.Pattern, newer_than: int, within: float, skip: frozenset[int],
+    ) -> tuple[int, str]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
         while True:
             # Oldest first: a message's number is its place among those to this address.
             messages = list(reversed((await self._http.get(url, params={"to": to})).json()))
             for number in range(len(messages), newer_than, -1):  # the newest that matches
+                if number in skip:
+                    continue
                 if match := pattern.search(messages[number - 1][part]):
                     return number, match.group(1 if pattern.groups else 0)
             if loop.time() > deadline:

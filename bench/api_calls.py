@@ -30,9 +30,10 @@ async def post_step(http: aiohttp.ClientSession, path: str, body: dict[str, Any]
     return view
 
 
-async def get_json(http: aiohttp.ClientSession, path: str, params: dict[str, str] | None = None, status: int = 200) -> dict:
+async def get_json(http: aiohttp.ClientSession, path: str, params: dict[str, str] | None = None) -> dict:
+    """GET ``path``, which must answer 200 with JSON."""
     async with http.get(path, params=params) as response:
-        return await answer_json(response, f"GET {path}", status)
+        return await answer_json(response, f"GET {path}", 200)
 
 
 async def check_signed_in(http: aiohttp.ClientSession, username: str) -> None:

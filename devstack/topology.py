@@ -9,6 +9,7 @@ database, the sink, the sandbox and Temporal directly, never through it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 import asyncpg
+import psutil
 
 from devstack import dev_secrets, seed
 from devstack.postgres import (
@@ -118,8 +120,13 @@ class Topology:
         self.logs.mkdir(parents=True, exist_ok=True)
         self.secrets = dev_secrets.load_or_create(self.folder / "secrets.env")
         await self._start_postgres()
-        self._plan_dependencies()
-        for name in ("temporal", "smtp-sink", "twilio-sandbox"):
+        # Ports are picked free, let go, then bound by the process they are for. The Temporal dev
+        # server picks its internal ports the same way while it starts, so the others are picked
+        # only once it serves: it cannot take one of them in between.
+        self._plan_temporal()
+        await self.start_process("temporal")
+        self._plan_providers()
+        for name in ("smtp-sink", "twilio-sandbox"):
             await self.start_process(name)
         self._reach["temporal"] = await self._through("temporal", Target(port=self.processes["temporal"].ready_port))
         self._reach["smtp"] = await self._through("smtp", Target(port=self._smtp_port))
@@ -197,20 +204,21 @@ class Topology:
             return f"{target.host}:{target.port}"
         return await self.gateway.open(name, target)
 
-    def _plan_dependencies(self) -> None:
-        temporal, temporal_http = free_port(), free_port()
+    def _plan_temporal(self) -> None:
+        temporal, temporal_http = free_ports(2)
         self.temporal_address = f"127.0.0.1:{temporal}"
         self.add("temporal", [
             str(BIN / "temporal"), "server", "start-dev", "--headless", "--ip", "127.0.0.1",
             "--port", str(temporal), "--http-port", str(temporal_http),
             *state_file_flags(self.folder / "temporal.db"), "--log-level", "warn", *sa.dev_server_flags(),
         ], temporal)
-        smtp, inbox = free_port(), free_port()
+
+    def _plan_providers(self) -> None:
+        smtp, inbox, sandbox = free_ports(3)
         # Every message of the run is kept: the judgement counts copies over all of them.
         self.add("smtp-sink", [sys.executable, "-m", "devstack.smtp_sink", "--smtp-port", str(smtp),
                                 "--http-port", str(inbox), "--keep", str(KEEP_MESSAGES)], inbox)
         self._smtp_port = smtp
-        sandbox = free_port()
         self.add("twilio-sandbox", [
             sys.executable, "-m", "devstack.twilio_sandbox", "--port", str(sandbox),
             "--account-sid", self.secrets["TWILIO_ACCOUNT_SID"], "--auth-token", self.secrets["TWILIO_AUTH_TOKEN"],
@@ -218,7 +226,9 @@ class Topology:
         ], sandbox)
 
     def _plan_app(self) -> None:
-        api_ports = {replica: free_port() for replica in REPLICAS}
+        ports = free_ports(2 * len(REPLICAS))
+        api_ports = dict(zip(REPLICAS, ports[:len(REPLICAS)], strict=True))
+        metrics_ports = dict(zip(REPLICAS, ports[len(REPLICAS):], strict=True))
         self.app_env = shared = {
             **self.secrets,
             "DATABASE_URL": self._app_database_url,
@@ -231,7 +241,7 @@ class Topology:
             **self.app_settings,
         }
         for replica in REPLICAS:
-            metrics = free_port()
+            metrics = metrics_ports[replica]
             self.add(f"worker-{replica}", [str(BIN / "atrezzo"), "worker"], metrics,
                       {**shared, "METRICS_ADDRESS": f"127.0.0.1:{metrics}"})
         for replica in REPLICAS:
@@ -244,10 +254,24 @@ class Topology:
         return self.processes[name]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct ports free now. Each is held until all are picked: a port let go at
+    once may be handed out again by the next pick."""
+    with contextlib.ExitStack() as held:
+        sockets = [held.enter_context(socket.socket()) for _ in range(count)]
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+
+
+def _holds(pid: int, port: int) -> bool:
+    """Whether the process ``pid`` (or one it started) listens on ``port``."""
+    process = psutil.Process(pid)
+    for member in (process, *process.children(recursive=True)):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            if any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in member.net_connections("tcp")):
+                return True
+    return False
 
 
 async def _wait_for_port(process: Process, within: float = 90) -> None:
@@ -257,6 +281,9 @@ async def _wait_for_port(process: Process, within: float = 90) -> None:
         try:
             _, writer = await asyncio.open_connection("127.0.0.1", process.ready_port)
             writer.close()
+            if not _holds(process.popen.pid, process.ready_port):
+                # Another process took the port between its pick and this one's start.
+                raise TopologyError(f"{process.name} does not hold port {process.ready_port}: another process does")
             return
         except OSError:
             pass

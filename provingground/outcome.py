@@ -130,8 +130,7 @@ async def _check_messages(
     code. A copy with a lost workflow task between it and the one before is a repeated first
     attempt; the others must be within the retried send attempts."""
     async with httpx.AsyncClient(timeout=30) as http:
-        mail = (await http.get(f"{mail_url}/api/messages")).json()
-        sms = (await http.get(f"{sandbox_url}/api/messages")).json()
+        mail, sms = [(await http.get(f"{url}/api/messages")).raise_for_status().json() for url in (mail_url, sandbox_url)]
     copies, repeated = copies_of_messages(mail, sms, people, task_losses)
     if repeated:
         outcome.figures["copies of a first attempt repeated after a lost workflow task"] = str(repeated)

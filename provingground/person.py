@@ -135,7 +135,9 @@ class Person:
         deadline = loop.time() + within
         while True:
             # Oldest first: a message's number is its place among those to this address.
-            messages = list(reversed((await self._http.get(url, params={"to": to})).json()))
+            answer = await self._http.get(url, params={"to": to})
+            answer.raise_for_status()  # a sink that is not there is the harness's fault, said as such
+            messages = list(reversed(answer.json()))
             for number in range(len(messages), newer_than, -1):  # the newest that matches
                 if number in skip:
                     continue

@@ -63,6 +63,16 @@ class Gateway(Protocol):
     async def close(self) -> None: ...
 
 
+@dataclass(frozen=True)
+class Ended:
+    """A process stopped or killed. Work it held may have been lost anywhere from the signal to
+    its exit: a Temporal told to stop still hands out and takes tasks while it shuts down."""
+
+    name: str
+    signalled: float  # epoch seconds
+    exited: float
+
+
 @dataclass
 class Process:
     name: str
@@ -84,8 +94,8 @@ class Topology:
     app_settings: dict[str, str] = field(default_factory=dict)
     gateway: Gateway | None = None
     processes: dict[str, Process] = field(default_factory=dict)
-    # Each process stopped or killed, and when (epoch seconds): what the work it held lost.
-    ended: list[tuple[str, float]] = field(default_factory=list)
+    # Each process stopped or killed, and when: what the work it held lost.
+    ended: list[Ended] = field(default_factory=list)
     secrets: dict[str, str] = field(default_factory=dict)
     app_env: dict[str, str] = field(default_factory=dict)  # the settings API and workers run with
     database_url: str = ""  # direct, for the harness's checks
@@ -172,13 +182,14 @@ class Topology:
         popen = self.processes[name].popen
         if popen is None or popen.poll() is not None:
             return
-        self.ended.append((name, time.time()))
+        signalled = time.time()
         popen.send_signal(sig)
         try:
             await asyncio.wait_for(asyncio.to_thread(popen.wait), within)
         except TimeoutError:
             popen.kill()
             await asyncio.to_thread(popen.wait)
+        self.ended.append(Ended(name, signalled, time.time()))
 
     # --- what runs where ----------------------------------------------------
     async def _start_postgres(self) -> None:

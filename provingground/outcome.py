@@ -10,7 +10,8 @@ what the app said about itself.
   first attempt in the flow's own worker (workflows/deliveries.py) is repeated, with the same
   code, when that worker or Temporal went down before the workflow task that made it was
   recorded; for an update's task nothing of it is in history. Such a copy counts as retried
-  when a worker or Temporal ended between it and the copy before;
+  when a worker or Temporal ended between it and the copy before: the copy before arrived
+  before the process exited, and this one after it was told to stop;
 - server errors: every 5xx but the 503 "try again" page, as the people saw them;
 - stuck: a running flow whose workflow task or activity keeps failing once the faults are over;
 - violations: answers outside the API's documented schema (the bad-input scenario), and a code
@@ -23,13 +24,14 @@ import asyncio
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 import asyncpg
 import httpx
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
+from devstack.topology import Ended
 from provingground.journeys import LOGINS
 from store import integrity
 
@@ -72,7 +74,7 @@ class Outcome:
 
 async def judge(
     load: dict, *, database_url: str, mail_url: str, sandbox_url: str, temporal: Client, faults: int,
-    ended: Sequence[tuple[str, float]] = (),
+    ended: Sequence[Ended] = (),
 ) -> Outcome:
     """The outcome of one load run (provingground/load.py's OUTCOME); ``ended``: the processes
     stopped or killed meanwhile, and when (devstack/topology.py)."""
@@ -90,7 +92,7 @@ async def judge(
         await conn.close()
     outcome.retried_sends = await retried_sends(temporal)
     # The ends that lose a workflow task in flight: a worker's, Temporal's.
-    task_losses = [at for name, at in ended if name == "temporal" or name.startswith("worker")]
+    task_losses = [end for end in ended if end.name == "temporal" or end.name.startswith("worker")]
     await _check_messages(mail_url, sandbox_url, people, outcome, task_losses)
     outcome.stuck = await stuck_flows(temporal)
     return outcome
@@ -123,7 +125,7 @@ async def _check_accounts(conn: asyncpg.Connection, finished: list[dict], outcom
 
 
 async def _check_messages(
-    mail_url: str, sandbox_url: str, people: list[dict], outcome: Outcome, task_losses: list[float]
+    mail_url: str, sandbox_url: str, people: list[dict], outcome: Outcome, task_losses: Sequence[Ended]
 ) -> None:
     """Copies: emails and SMS to one person identical to an earlier one (a retried send repeats
     its code or link, activities/attempts.py). Two presses of Send are two sends, each its own
@@ -131,18 +133,37 @@ async def _check_messages(
     attempt; the others must be within the retried send attempts."""
     async with httpx.AsyncClient(timeout=30) as http:
         mail, sms = [(await http.get(f"{url}/api/messages")).raise_for_status().json() for url in (mail_url, sandbox_url)]
-    copies, repeated = copies_of_messages(mail, sms, people, task_losses)
-    if repeated:
+    copies = copies_of_messages(mail, sms, people, task_losses)
+    unexplained = [copy for copy in copies if not copy.after_lost_task]
+    if repeated := len(copies) - len(unexplained):
         outcome.figures["copies of a first attempt repeated after a lost workflow task"] = str(repeated)
-    if copies - repeated > outcome.retried_sends:
+    if len(unexplained) > outcome.retried_sends:
         outcome.duplicated.append(
-            f"{copies - repeated - outcome.retried_sends} messages delivered twice beyond the at-least-once rule "
-            f"({copies} copies, {repeated} after a lost workflow task, {outcome.retried_sends} sends retried)")
+            f"{len(unexplained) - outcome.retried_sends} messages delivered twice beyond the at-least-once rule "
+            f"({len(copies)} copies, {repeated} after a lost workflow task, {outcome.retried_sends} sends retried; "
+            f"the others: {'; '.join(map(str, unexplained))})")
 
 
-def copies_of_messages(mail: list[dict], sms: list[dict], people: list[dict], task_losses: list[float]) -> tuple[int, int]:
-    """The copies among the people's emails and SMS (as the sink and the sandbox list them), and
-    how many of those came with a lost workflow task between them and the copy before."""
+@dataclass(frozen=True)
+class Copy:
+    """A message identical to one delivered to the same person before it (who and when only:
+    never its text, which holds a code or a link)."""
+
+    to: str
+    subject: str  # "" for an SMS
+    before: float  # epoch seconds: the copy before this one arrived
+    after: float  # and this one
+    after_lost_task: bool  # a worker or Temporal ended between the two
+
+    def __str__(self) -> str:
+        def moment(epoch: float) -> str:
+            return datetime.fromtimestamp(epoch, timezone.utc).strftime("%H:%M:%S.%f")[:-3]
+        return f"{self.subject or 'SMS'} to {self.to} at {moment(self.before)} and {moment(self.after)}"
+
+
+def copies_of_messages(mail: list[dict], sms: list[dict], people: list[dict], task_losses: Sequence[Ended]) -> list[Copy]:
+    """The copies among the people's emails and SMS (as the sink and the sandbox list them), each
+    read against the copy before it."""
     addresses = {p["email"].casefold() for p in people}
     phones = {p["phone"] for p in people if p.get("phone")}
     arrivals: dict[tuple[str, str, str], list[float]] = {}
@@ -153,13 +174,14 @@ def copies_of_messages(mail: list[dict], sms: list[dict], people: list[dict], ta
     for m in sms:
         if m["to"] in phones:
             arrivals.setdefault((m["to"], "", m["body"]), []).append(_epoch(m["date_created"]))
-    copies = repeated = 0
-    for times in arrivals.values():
+    copies = []
+    for (to, subject, _), times in arrivals.items():
         times.sort()
         for before, after in zip(times, times[1:]):
-            copies += 1
-            repeated += any(before <= lost <= after for lost in task_losses)
-    return copies, repeated
+            # The task was lost somewhere between the signal and the exit.
+            lost = any(before <= end.exited and end.signalled <= after for end in task_losses)
+            copies.append(Copy(to, subject, before, after, lost))
+    return copies
 
 
 def _epoch(instant: str) -> float:

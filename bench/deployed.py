@@ -15,7 +15,7 @@ from pathlib import Path
 
 import psutil
 
-from devstack.topology import REPLICAS, Topology, free_ports
+from devstack.topology import REPLICAS, Topology, free_port
 
 FLOOR_WORKER = "floor-worker"
 # What the CPU table's columns sum: the processes of each kind.
@@ -53,7 +53,7 @@ async def deployed() -> AsyncIterator[Deployed]:
         topology = Topology(Path(folder))
         try:
             await topology.start()
-            [port] = free_ports(1)
+            port = free_port()
             topology.add(FLOOR_WORKER, [sys.executable, "-m", "bench.floor_worker"], port,
                          {**topology.app_env, "READY_PORT": str(port)})
             await topology.start_process(FLOOR_WORKER)

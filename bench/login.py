@@ -26,7 +26,6 @@ def login_flow(stack: Portal, users: Sequence[LoginUser], password: str) -> Flow
     async def flow(index: int, recorder: Recorder) -> None:
         user = users[index]
         credentials = {"email": user.email, "password": password, "remember": False}
-        # No TLS on loopback.
         async with browser(stack.api_for(index)) as http:
             await recorder.step("start", _press_login_with_email(http))
             await recorder.step("password", post_step(http, "login/email", credentials, "email", status=201))

@@ -31,7 +31,6 @@ def registration_flow(stack: Portal) -> Flow:
         organization = {"npi": stack.npi, "registration_code": stack.registration_code}
         password = secrets.token_urlsafe(18)  # random: zxcvbn's strength check passes it
         passwords = {"password": password, "confirm_password": password}
-        # No TLS on loopback.
         async with browser(stack.api_for(index)) as http:
             await recorder.step("organization", post_step(http, "registration", organization, "user_info", status=201))
             user_info = _user_info(name, email)

@@ -265,6 +265,11 @@ class Topology:
         return self.processes[name]
 
 
+def free_port() -> int:
+    """One port free now, for a process that binds it before another is picked."""
+    return free_ports(1)[0]
+
+
 def free_ports(count: int) -> list[int]:
     """``count`` distinct ports free now. Each is held until all are picked: a port let go at
     once may be handed out again by the next pick."""

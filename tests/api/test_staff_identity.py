@@ -9,7 +9,6 @@ import hashlib
 import json
 import re
 import secrets
-import socket
 import threading
 import time
 from contextlib import asynccontextmanager
@@ -22,6 +21,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, OctKey, RSAKey
 
 from api.staff_identity import StaffIdentityProvider, StaffSignInRefused, check_id_token, flow_secrets
+from devstack.topology import free_port
 from tests.support.temporal import make_settings
 from domain.staff_identity import StaffIdentity
 
@@ -115,12 +115,6 @@ def test_flow_secrets_are_the_same_for_one_flow_and_differ_across_flows_and_keys
     assert re.fullmatch(r"[A-Za-z0-9._~-]{43,128}", first.code_verifier)  # RFC 7636's code_verifier
     with pytest.raises(ValueError):
         flow_secrets(key, "")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class ServedProvider(ThreadingHTTPServer):

@@ -9,8 +9,9 @@ import asyncio
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
+from devstack.topology import free_port
 from engine.telemetry import Telemetry, prometheus_runtime
-from tests.support.app import free_port, running_app
+from tests.support.app import running_app
 
 EMAIL = "count.me@example.com"
 JSON = {"content-type": "application/json"}

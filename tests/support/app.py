@@ -3,7 +3,6 @@ port (needed when the Twilio sandbox must call our webhook back)."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from temporalio.client import Client
 from api.app import create_app
 from api.security import Signer
 from devstack.background import AppServer, InThread
+from devstack.topology import free_port
 from domain import digests
 from engine.client import connect
 from engine.telemetry import Telemetry
@@ -30,12 +30,6 @@ from worker import build_worker
 from workflows.registry import WORKFLOWS
 
 TEMPLATES = Path(__file__).parent / "templates"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class RunningApp(InThread):

@@ -19,14 +19,14 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from devstack.smtp_sink import RunningSmtpSink
-from devstack.topology import free_ports
+from devstack.topology import free_port
 from devstack.twilio_sandbox import RunningTwilioSandbox
 
 
 @contextmanager
 def smtp_server(handler: object) -> Iterator[int]:
     """A mail server of a test's own (aiosmtpd ``handler``: one that refuses, or is slow), by port."""
-    controller = Controller(handler, hostname="127.0.0.1", port=free_ports(1)[0])
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
         yield controller.port

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from uuid import UUID
 
 from fastapi import Request, Response
@@ -24,6 +24,7 @@ from api.sessions import SignInRefused, sign_in
 from domain.digests import COOKIE_KEY, derive_key, token_digest
 from engine.codec import PayloadRefused
 from store import audit
+from store.sessions import CLAIM_REPEAT_WINDOW, ClaimUsed
 from workflows.flow import FlowView
 from workflows.sign_in_hand_over import ClaimedSignIn
 
@@ -33,8 +34,6 @@ SIGNED_IN_ALREADY = "You are signed in already."
 SIGN_IN_REFUSED = "/?notice=sign_in_refused"
 # Signs the browser in on the answer it is given (or answers otherwise); None: claimed already.
 SignIn = Callable[[Response], Awaitable[Response | None]]
-# How long after a claim the same browser may claim again (its first answer was lost).
-REPEAT_WINDOW = timedelta(minutes=2)
 
 
 async def claim_sign_in(request: Request, flow_id: str, bound: Binding | None = None) -> str | None:
@@ -61,7 +60,7 @@ async def claim_sign_in(request: Request, flow_id: str, bound: Binding | None = 
         if exc.status == RPCStatusCode.NOT_FOUND:
             return None
         raise
-    if taken is None or datetime.now(timezone.utc) - taken.claimed_at > REPEAT_WINDOW:
+    if taken is None or datetime.now(timezone.utc) - taken.claimed_at > CLAIM_REPEAT_WINDOW:
         return None
     return taken.account_id
 
@@ -95,12 +94,17 @@ async def sign_in_from_flow(
     """Sign the browser in as the account ``flow_id`` hands over; None when it was claimed
     already. SignInRefused (audited) as ``claim_bound`` says, or when the account may not
     sign in now. ``since_binding`` False: the flow itself ended the account's other sign-ins
-    (a password reset), so its own may follow."""
+    (a password reset), so its own may follow. ``granted`` may be a sign-in the edge held (a
+    Login with Email's, from "E-mail address verified" to Continue): the claim's first session
+    says whether it was used (store.sessions.create_session)."""
     account_id = await claim_bound(request, flow_id, bound, granted)
     if account_id is not None:
         assert bound is not None
-        await sign_in(request, response, account_id, not_before=bound.bound_at if since_binding else None,
-                      from_claim=claim_digest(request, bound))
+        try:
+            await sign_in(request, response, account_id, not_before=bound.bound_at if since_binding else None,
+                          from_claim=claim_digest(request, bound))
+        except ClaimUsed:
+            return None
     return account_id
 
 
@@ -108,16 +112,29 @@ async def signed_in_answer(request: Request, view: FlowView, sign: SignIn, *, al
     """The answer to the browser that finished a flow: its last view (JSON) or home, with the
     session ``sign`` put on it; the refusal (403, or the login page's notice) when the sign-in
     was refused; ``already_done`` (409), or ``claimed_url``, when it was claimed already."""
-    api = is_api(request)
     shown = view_json(dataclasses.replace(view, grant=""))  # the session is the grant's answer
-    response: Response = JSONResponse(shown) if api else RedirectResponse(HOME, status_code=303)
+    response: Response = JSONResponse(shown) if is_api(request) else RedirectResponse(HOME, status_code=303)
     try:
         signed = await sign(response)
     except SignInRefused:
-        return JSONResponse({"detail": REFUSED}, status_code=403) if api else RedirectResponse(SIGN_IN_REFUSED, status_code=303)
+        return refused_answer(request)
     if signed is None:
-        return JSONResponse({"detail": already_done}, status_code=409) if api else RedirectResponse(claimed_url, status_code=303)
+        return claimed_answer(request, already_done=already_done, claimed_url=claimed_url)
     return signed
+
+
+def refused_answer(request: Request) -> Response:
+    """A finished flow's sign-in was refused: 403, or the login page's notice."""
+    if is_api(request):
+        return JSONResponse({"detail": REFUSED}, status_code=403)
+    return RedirectResponse(SIGN_IN_REFUSED, status_code=303)
+
+
+def claimed_answer(request: Request, *, already_done: str, claimed_url: str) -> Response:
+    """A finished flow's sign-in was claimed already: ``already_done`` (409), or ``claimed_url``."""
+    if is_api(request):
+        return JSONResponse({"detail": already_done}, status_code=409)
+    return RedirectResponse(claimed_url, status_code=303)
 
 
 def signed_in_already(request: Request) -> Response:

@@ -16,6 +16,16 @@ from domain.digests import is_digest
 from store.sql import query
 
 
+# How long after a claim's first sign-in the same browser may sign in from it again: the answer
+# to its first was lost (the API died mid-request), and the person pressed again.
+CLAIM_REPEAT_WINDOW = timedelta(minutes=2)
+
+
+class ClaimUsed(Exception):
+    """The flow claim signed in before, and that sign-in ended or began longer ago than
+    CLAIM_REPEAT_WINDOW."""
+
+
 @dataclass(frozen=True)
 class SessionUser:
     id: UUID
@@ -47,14 +57,17 @@ async def create_session(
 ) -> None:
     """``authenticated_at``: when the person proved who they are, if not now (a Remember Me
     sign-in): the absolute timeout counts from then. ``from_claim``: the digest of the flow
-    claim the sign-in came from; the session an earlier sign-in from it left ends (call this
-    inside a transaction)."""
+    claim the sign-in came from; it signs in once, or again while its session lives and within
+    CLAIM_REPEAT_WINDOW of its first (ClaimUsed otherwise), and then the session the earlier
+    sign-in left ends (call this inside a transaction)."""
     if not is_digest(id_digest):
         raise ValueError("sessions are stored by the 64-hex digest of their token, never the token")
     if from_claim:
         if not is_digest(from_claim):
             raise ValueError("a claim is stored by its 64-hex digest")
         await conn.execute(query("sessions/lock_claim"), from_claim)
+        if await conn.fetchval(query("sessions/claim_used"), from_claim, CLAIM_REPEAT_WINDOW, now):
+            raise ClaimUsed()
         await conn.execute(query("sessions/end_same_claim"), from_claim)
     await conn.execute(
         query("sessions/create"), id_digest, _uuid(user_id), idle, absolute, user_agent, client_ip, now,

@@ -3,7 +3,8 @@ never enters history; this flow runs the code challenge for the option the perso
 
 Login with Phone: the number on record (masked), Send Code (SMS, then the code) or Call Me
 (press #). Login with Email: the address prefilled, Send verification code (valid 30 s by
-default), the code, "E-mail address verified. You can now continue.", Continue.
+default), the code, "E-mail address verified. You can now continue.", Continue. The flow ends
+at the verification and hands its sign-in over there; Continue is the edge's (api/routes/login.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.sign_in_hand_over import SignInHandOver
     from workflows.steps import LoginStep
     from workflows.timings import Timings
+    from workflows.versions import EMAIL_LOGIN_ENDS_VERIFIED, patched
 
 PROCESS = "login"
 OPTIONS = ("phone", "email")
@@ -45,6 +47,10 @@ class LoginStart:
 @dataclass
 class LoginView(FlowView):
     option: str = ""  # "phone" | "email": the button clicked (Remember Me is per option)
+    # Done at "E-mail address verified": the person has passed both factors, and the edge
+    # turns the sign-in it was handed into a session when they press Continue (guide Section 4:
+    # "Login will complete" then), with no call to the engine.
+    signs_in_at_continue: bool = False
 
 
 @workflow.defn
@@ -97,7 +103,8 @@ class LoginWorkflow(PhoneCodeStep, SecondFactorStep, SignInHandOver, steps=Login
 
     @workflow.update
     def continue_login(self) -> FlowView:
-        """Continue, after "E-mail address verified"."""
+        """Continue, after "E-mail address verified", for a run from before
+        ``EMAIL_LOGIN_ENDS_VERIFIED`` (a newer run is over by then)."""
         self._touch()
         self._finish("completed", LoginStep.DONE)
         return self._answer()
@@ -118,7 +125,10 @@ class LoginWorkflow(PhoneCodeStep, SecondFactorStep, SignInHandOver, steps=Login
         return self._start.destination
 
     async def _code_verified(self) -> None:
-        if self._start.option == "email":
+        if self._start.option == "email" and patched(EMAIL_LOGIN_ENDS_VERIFIED):
+            self._view.signs_in_at_continue = True
+            self._finish("completed", LoginStep.DONE, notice=VERIFIED)
+        elif self._start.option == "email":  # a run from before: Continue is its last update
             self._go(LoginStep.VERIFIED, notice=VERIFIED)
         else:
             self._finish("completed", LoginStep.DONE)

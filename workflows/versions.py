@@ -49,6 +49,10 @@ DECIDED_AT_START = "changes-decided-at-start"
 TRY_LOCALLY_FIRST = "sends-try-locally-first"
 # Since then a run records one marker, the newest generation's, for all the changes above.
 ONE_MARKER = "changes-one-marker"
+# Since then a Login with Email ends at "E-mail address verified" and hands its sign-in over
+# there; the edge makes it a session at Continue. Its own generation (the change's name is its
+# marker's), so a run from before never meets it mid-run: it is decided at the start.
+EMAIL_LOGIN_ENDS_VERIFIED = "email-login-ends-verified"
 
 _BEFORE_GENERATIONS = frozenset({
     LOCAL_STEPS, AUDITED_WRITES, AUDITED_EMAIL, FIRST_TASK_STEPS, RETRY_WITHIN_LIFE, ONE_IDLE_TIMER,
@@ -57,6 +61,7 @@ _BEFORE_GENERATIONS = frozenset({
 # Newest first: each marker and every change a run that recorded it takes. The two older ones
 # were recorded side by side, each standing for its own changes only.
 _GENERATIONS = (
+    (EMAIL_LOGIN_ENDS_VERIFIED, _BEFORE_GENERATIONS | {TRY_LOCALLY_FIRST, EMAIL_LOGIN_ENDS_VERIFIED}),
     (ONE_MARKER, _BEFORE_GENERATIONS | {TRY_LOCALLY_FIRST}),
     (TRY_LOCALLY_FIRST, frozenset({TRY_LOCALLY_FIRST})),
     (DECIDED_AT_START, _BEFORE_GENERATIONS),

@@ -21,11 +21,12 @@ from api.client_address import client_ip
 from api.code_checks import ChannelBody, CodeBody, CodeCheck, verify_throttled
 from api.credentials import LOGIN, USE_KEPRO_BOX, Lookup, check_credentials, is_staff_address, typed_address
 from api.flow_router import Action, FlowScreens, serve_form
-from api.flow_sign_in import HOME, claim_digest, sign_in_from_flow, signed_in_answer
+from api.flow_sign_in import HOME, claim_digest
 from api.flow_timings import flow_timings
-from api.flows import Binding, FlowGone, Flows, bound_now, is_api
+from api.flows import Binding, Flows, bound_now, is_api
+from api.login_sign_in import complete, continue_login
 from api.login_ticket import LoginTicket
-from api.remember_me import forget, remember, remembered_account
+from api.remember_me import forget, remembered_account
 from api.second_factors import dressed_for_passkey, second_factor_actions, with_passkey_options
 from api.security import CSRF_FIELD
 from api.sessions import sign_in
@@ -47,7 +48,6 @@ USE_OWN_FACTOR = {
     "passkey": "You registered with a passkey. Please use Login with Email.",
 }
 UNFINISHED = "You have not completed the Multi-Factor Authentication registration."
-ALREADY_DONE = "This login is already complete."
 # Codes count per account and per client across flows, like passwords: each flow's own limit
 # of tries per code would otherwise restart with every new login.
 CODE_POLICY = POLICIES["login_code"]
@@ -218,7 +218,7 @@ async def _verify(request: Request, flows: Flows, flow_id: str, body: CodeBody) 
 
 
 def _code_check(request: Request, flow_id: str) -> CodeCheck:
-    account_id = _ticket(request, flow_id).binding.account_id
+    account_id = login_ticket.of(request, flow_id).binding.account_id
     return CodeCheck(CODE_POLICY, account_id, "login", UUID(account_id))
 
 
@@ -227,42 +227,8 @@ def _factor_check(request: Request, flows: Flows, flow_id: str) -> tuple[CodeChe
     return check, check.subject
 
 
-def _ticket(request: Request, flow_id: str) -> LoginTicket:
-    # Issued with the flow's own cookie: a browser without it did not start this login here.
-    ticket = login_ticket.read(request, flow_id)
-    if ticket is None:
-        raise FlowGone()
-    return ticket
-
-
-async def _complete(request: Request, flows: Flows, flow_id: str, view: FlowView) -> Response:
-    """The second factor passed: the browser that passed it is signed in, once — as the
-    account whose password it gave, if no reset ended that account's sign-ins since — and
-    remembered for this option if the box was checked."""
-    ticket = _ticket(request, flow_id)
-
-    async def sign(response: Response) -> Response | None:
-        account_id = await sign_in_from_flow(request, response, flow_id, ticket.binding, granted=view.grant)
-        if account_id is None:
-            return None
-        option = view.option
-        if ticket.remember:
-            await remember(request, response, account_id, option)
-        pool = await request.app.state.resources.pool()
-        async with pool.acquire() as conn:
-            detail = {"option": option, "flow": flow_id, "remember_me": ticket.remember}
-            await audit.record(conn, "login.succeeded", subject=UUID(account_id), client_ip=client_ip(request), detail=detail)
-        return response
-
-    # The login is over, one way or the other: the browser forgets it.
-    response = await signed_in_answer(request, view, sign, already_done=ALREADY_DONE, claimed_url="/")
-    Flows.unbind(response, request, PROCESS)
-    login_ticket.drop(request, response)
-    return response
-
-
 SCREENS = FlowScreens(
-    PROCESS, "/login", _complete, view=LoginView, dressed=dressed_for_passkey(_factor_check),
+    PROCESS, "/login", complete, view=LoginView, dressed=dressed_for_passkey(_factor_check),
     screen_summary="The current login screen (signs in once it is done)",
     actions=(
         Action("phone/send", "Send Code (sms) or Call Me (voice), to the number on record",
@@ -270,7 +236,7 @@ SCREENS = FlowScreens(
         Action("code/verify", "Verification code, Verify code", body=CodeBody, edge=_verify),
         Action("email/send", "Send verification code, to the address on record", LoginWorkflow.send_email_code),
         Action("code/send", "Send new code / Call me again (the cooldown and cap apply)", LoginWorkflow.send_code),
-        Action("continue", "Continue, after \"E-mail address verified\"", LoginWorkflow.continue_login),
+        Action("continue", "Continue, after \"E-mail address verified\": signs in", edge=continue_login),
         *second_factor_actions(LoginWorkflow, _factor_check),
     ),
 )

@@ -48,11 +48,16 @@ async def verify(flows, handle, code: str = CODE) -> FlowView:
     return await act(handle, "verify_code", flows.senders.code_digest(handle.id, code))
 
 
+def verified(view: FlowView) -> bool:
+    """E-mail address verified: the login is over (its sign-in is the edge's at Continue)."""
+    return (view.step, view.notice) == ("done", VERIFIED)
+
+
 async def claim(handle) -> str:
     return await handle.execute_update("claim_sign_in", result_type=str)
 
 
-async def test_email_login_verifies_continues_and_signs_in_once(flows):
+async def test_email_login_ends_verified_and_signs_in_once(flows):
     handle = await start(flows, "email")
     view = await flows.view(handle)
     assert (view.step, view.email, view.option) == ("email", "p*******@example.com", "email")
@@ -60,9 +65,10 @@ async def test_email_login_verifies_continues_and_signs_in_once(flows):
     assert (view.step, view.notice, view.code.channel) == ("email_code", CODE_SENT, "email")
     assert [(d.destination, d.purpose, d.expires_in_seconds) for d in flows.senders.sent] == [(EMAIL, "login", 30)]
     view = await verify(flows, handle)
-    assert (view.step, view.notice, view.status) == ("verified", VERIFIED, "running")
-    view = await act(handle, "continue_login")
-    assert (view.step, view.status) == ("done", "completed")
+    # Both factors passed: the flow is over, and Continue is the edge's (api/routes/login.py).
+    assert (view.step, view.notice, view.status) == ("done", VERIFIED, "completed")
+    assert (await flows.view(handle)).signs_in_at_continue
+    assert (await refusal(handle, "continue_login")).details[0] == "form"
     assert await claim(handle) == ACCOUNT
     # Refused by the validator, or — once the claim let the flow finish — by the server.
     with pytest.raises((WorkflowUpdateFailedError, RPCError)):
@@ -74,7 +80,7 @@ async def test_email_code_is_accepted_at_29_seconds(flows):
     handle = await start(flows, "email")
     await act(handle, "send_email_code")
     await flows.fast_forward(handle, seconds=29)
-    assert (await verify(flows, handle)).step == "verified"
+    assert verified(await verify(flows, handle))
 
 
 async def test_email_code_is_refused_at_31_seconds(flows):
@@ -85,7 +91,7 @@ async def test_email_code_is_refused_at_31_seconds(flows):
     assert (view.step, view.errors) == ("email_code", {"code": MESSAGES[Outcome.EXPIRED]})
     # Send new code: a fresh 30 seconds.
     await act(handle, "send_code")
-    assert (await verify(flows, handle)).step == "verified"
+    assert verified(await verify(flows, handle))
 
 
 async def test_phone_login_by_sms(flows):
@@ -178,7 +184,7 @@ async def test_five_wrong_codes_spend_the_code(flows):
     assert (await verify(flows, handle)).errors == {"code": MESSAGES[Outcome.LOCKED]}
     await flows.fast_forward(handle, seconds=21)
     await act(handle, "send_code")
-    assert (await verify(flows, handle)).step == "verified"
+    assert verified(await verify(flows, handle))
 
 
 async def test_an_idle_login_expires(flows):
@@ -218,7 +224,8 @@ async def test_a_verified_login_left_unclaimed_does_not_sign_in_later(flows):
         ("email", ["send_email_code"], "continue_login", []),
         ("email", [], "send_phone_code", ["sms"]),
         ("email", [], "claim_sign_in", []),
-        ("email", ["send_email_code", "verify_code", "continue_login"], "send_email_code", []),
+        ("email", ["send_email_code", "verify_code"], "send_email_code", []),
+        ("email", ["send_email_code", "verify_code"], "continue_login", []),
         ("phone", [], "send_email_code", []),
         ("phone", [], "continue_login", []),
         ("phone", [], "send_phone_code", ["fax"]),

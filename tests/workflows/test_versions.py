@@ -10,7 +10,7 @@ from temporalio.api.enums.v1 import EventType
 
 from tests.workflows.harness import settled_history, while_the_screen_is_read
 from tests.workflows.test_registration import start, submit
-from workflows.versions import ONE_MARKER
+from workflows.versions import EMAIL_LOGIN_ENDS_VERIFIED
 
 # Before, 8 of 60 registrations failed to replay (1 to 4 in each 20): thirty that all replay
 # would be luck of about one in seventy at that rate.
@@ -35,7 +35,7 @@ async def test_a_run_records_its_changes_markers_in_its_first_task(flows):
     history = await settled_history(handle)
     # Its sends retry within their life, its steps are local, its sends try locally first...:
     # one marker, the newest generation's, stands for all of those changes.
-    assert _changes_met(history) == [ONE_MARKER]
+    assert _changes_met(history) == [EMAIL_LOGIN_ENDS_VERIFIED]
     # Among the commands of the first workflow task: after it completed, before the next began.
     completed, started = (
         [e.event_id for e in history.events if e.event_type == kind]

@@ -229,15 +229,18 @@ async def test_email_login_through_the_json_api(live_app, mail):
         assert sent["channel"] == "email" and sent["expires_at"] is not None
         await mail.wait_for_messages_to(EMAIL)
         code = mail.last_code_to(EMAIL)
-        await act(http, "code/verify", {"code": code})
+        verified = await act(http, "code/verify", {"code": code})
+        assert (verified["step"], verified["status"], verified["grant"]) == ("verified", "running", "")
+        assert verified["signs_in_at_continue"] and await signed_in_name(http) is None
         done = await act(http, "continue")
         assert (done["step"], done["status"], done["grant"]) == ("done", "completed", "")
         assert await signed_in_name(http) == "Dana Doctor"
     assert flow_timings(live_app.settings, code_ttl=live_app.settings.login_email_code_ttl).code_ttl_seconds == 30
     await assert_history_clean(live_app, flow_id, PASSWORD, code)
-    # Continue's own answer carried the sign-in: no separate claim followed it.
+    # Verify code's answer carried the sign-in, and Continue made the session at the edge: no
+    # claim followed, and Continue never reached the engine.
     history = await live_app.client.get_workflow_handle(flow_id).fetch_history()
-    assert update_names(history) == ["first_screen", "send_email_code", "verify_code", "continue_login"]
+    assert update_names(history) == ["first_screen", "send_email_code", "verify_code"]
 
 
 # --- pages without a login ----------------------------------------------------------------------

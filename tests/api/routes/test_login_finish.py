@@ -16,6 +16,7 @@ from api.flow_sign_in import SIGNED_IN_ALREADY
 from tests.api.routes.test_login import (
     EMAIL, FLOW_COOKIE, act, csrf_of, events, sign_in_api, sign_in_form, signed_in_name, submit,
 )
+from tests.support.crashes import dies_once
 from tests.support.enrolled_users import add_user
 
 
@@ -56,13 +57,7 @@ async def test_continue_pressed_again_after_its_answer_was_lost_signs_in_that_br
     # its session (the proving ground's kill -9 mid-request): the flow has ended, and the
     # person's second press must still sign this browser in — and no other.
     await add_user(live_app.pool, "email")
-    real_sign_in = flow_sign_in.sign_in
-
-    async def dies_after_the_claim(*args, **kwargs):
-        monkeypatch.setattr(flow_sign_in, "sign_in", real_sign_in)
-        raise ConnectionResetError("the process died here")
-
-    monkeypatch.setattr(flow_sign_in, "sign_in", dies_after_the_claim)
+    dies_once(monkeypatch, flow_sign_in, "sign_in")
     async with live_app.http() as http, live_app.http() as other:
         assert (await sign_in_api(http, "email")).status_code == 201
         await act(http, "email/send")

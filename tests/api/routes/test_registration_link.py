@@ -12,6 +12,7 @@ from api.flows import Flows
 from engine.codec import EncryptionCodec
 from tests.api.routes.test_registration import EMAIL, FLOW_COOKIE, add_organization, organization, user_info, view_of
 from tests.api.routes.test_enrollment import PASSWORD, act, passwords
+from tests.support.crashes import dies_once
 from tests.support.histories import decoded_text, update_names
 
 EXPIRED = "This link has expired or has already been used."
@@ -85,15 +86,9 @@ async def test_the_enrollment_the_link_opens_signs_its_browser_in_with_its_last_
 async def test_the_terms_pressed_again_after_their_answer_was_lost_sign_that_browser_in(live_app, mail, monkeypatch):
     # The API died after the enrollment answered with the sign-in and before the browser got
     # its session: the claim the link's click carried recognises this browser's second press.
-    real_sign_in = flow_sign_in.sign_in
-
-    async def dies_after_the_grant(*args, **kwargs):
-        monkeypatch.setattr(flow_sign_in, "sign_in", real_sign_in)
-        raise ConnectionResetError("the process died here")
-
     async with live_app.http() as http, live_app.http() as other:
         enrollment = await at_the_terms(live_app, mail, http)
-        monkeypatch.setattr(flow_sign_in, "sign_in", dies_after_the_grant)
+        dies_once(monkeypatch, flow_sign_in, "sign_in")
         assert (await http.post("/api/v1/mfa/terms", json={"accepted": True})).status_code == 503  # "try again"
         assert await live_app.client.get_workflow_handle(enrollment).result() == "completed"
         # Someone holding only the flow's cookie (not this browser's binding) gets nothing.

@@ -7,7 +7,9 @@ import pytest
 from domain.passwords import hash_password
 from store.providers import add_provider
 from store.sessions import (
+    CLAIM_REPEAT_WINDOW,
     ActiveSession,
+    ClaimUsed,
     SessionUser,
     create_session,
     live_for_user,
@@ -196,3 +198,31 @@ async def test_sign_ins_from_one_claim_leave_only_the_last_session_live(db, add_
             "SELECT id_digest FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND from_claim = $2", user_id, claim)}
         assert len(live) == 1 and live <= set(made)
         assert await conn.fetchval("SELECT count(*) FROM sessions WHERE user_id = $1 AND revoked_at IS NULL", user_id) == 2
+
+
+async def from_claim(conn, user_id, claim: str, at: datetime) -> str:
+    session = digest()
+    async with conn.transaction():
+        await create_session(conn, session, user_id, idle=IDLE, absolute=ABSOLUTE, now=at, from_claim=claim)
+    return session
+
+
+async def test_a_claim_signs_in_again_only_soon_after_its_first_sign_in(conn, user_id):
+    # The same browser pressing again because the answer to its first sign-in was lost.
+    claim = digest()
+    first = await from_claim(conn, user_id, claim, T0)
+    again = await from_claim(conn, user_id, claim, T0 + CLAIM_REPEAT_WINDOW - timedelta(seconds=1))
+    assert await touch_session(conn, first, idle=IDLE, now=T0 + CLAIM_REPEAT_WINDOW) is None
+    assert await touch_session(conn, again, idle=IDLE, now=T0 + CLAIM_REPEAT_WINDOW) is not None
+    # Later, the claim is used: a copy of the browser's cookies kept since cannot sign in.
+    with pytest.raises(ClaimUsed):
+        await from_claim(conn, user_id, claim, T0 + CLAIM_REPEAT_WINDOW + timedelta(seconds=1))
+    assert await conn.fetchval("SELECT count(*) FROM sessions WHERE from_claim = $1", claim) == 2
+
+
+async def test_a_claim_whose_session_ended_signs_in_no_more(conn, user_id):
+    # Signed out at once: the cookies of the login, kept, do not sign in again even moments later.
+    claim = digest()
+    await revoke_session(conn, await from_claim(conn, user_id, claim, T0))
+    with pytest.raises(ClaimUsed):
+        await from_claim(conn, user_id, claim, T0 + timedelta(seconds=5))

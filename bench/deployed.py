@@ -15,7 +15,8 @@ from pathlib import Path
 
 import psutil
 
-from devstack.topology import REPLICAS, Topology, free_port
+from devstack.ports import free_port
+from devstack.topology import REPLICAS, Topology
 
 FLOOR_WORKER = "floor-worker"
 # What the CPU table's columns sum: the processes of each kind.

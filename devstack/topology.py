@@ -9,10 +9,8 @@ database, the sink, the sandbox and Temporal directly, never through it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +19,6 @@ from pathlib import Path
 from typing import Protocol
 
 import asyncpg
-import psutil
 
 from devstack import dev_secrets, seed
 from devstack.postgres import (
@@ -30,6 +27,7 @@ from devstack.postgres import (
     start_embedded,
     stop_embedded,
 )
+from devstack.ports import free_ports, holds
 from devstack.processes import die_with_parent
 from devstack.temporal_state import state_file_flags
 from engine import search_attributes as sa
@@ -265,31 +263,6 @@ class Topology:
         return self.processes[name]
 
 
-def free_port() -> int:
-    """One port free now, for a process that binds it before another is picked."""
-    return free_ports(1)[0]
-
-
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct ports free now. Each is held until all are picked: a port let go at
-    once may be handed out again by the next pick."""
-    with contextlib.ExitStack() as held:
-        sockets = [held.enter_context(socket.socket()) for _ in range(count)]
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
-
-
-def _holds(pid: int, port: int) -> bool:
-    """Whether the process ``pid`` (or one it started) listens on ``port``."""
-    process = psutil.Process(pid)
-    for member in (process, *process.children(recursive=True)):
-        with contextlib.suppress(psutil.NoSuchProcess):
-            if any(c.status == psutil.CONN_LISTEN and c.laddr.port == port for c in member.net_connections("tcp")):
-                return True
-    return False
-
-
 async def _wait_for_port(process: Process, within: float = 90) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
@@ -297,7 +270,7 @@ async def _wait_for_port(process: Process, within: float = 90) -> None:
         try:
             _, writer = await asyncio.open_connection("127.0.0.1", process.ready_port)
             writer.close()
-            if not _holds(process.popen.pid, process.ready_port):
+            if not holds(process.popen.pid, process.ready_port):
                 # Another process took the port between its pick and this one's start.
                 raise TopologyError(f"{process.name} does not hold port {process.ready_port}: another process does")
             return

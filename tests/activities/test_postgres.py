@@ -17,7 +17,7 @@ from temporalio.testing import ActivityEnvironment
 from activities.contracts import EmailToVerify, MfaChoice, NewPassword, Outcome
 from activities.postgres import USERNAME_TAKEN, AccountActivities
 from activities.postgres_steps import INVALID_ACCOUNT_DATA
-from devstack.topology import free_port
+from devstack.ports import free_port
 from domain.passwords import hash_password
 
 PASSWORD = "Harbour-Lantern-Quilt-42"

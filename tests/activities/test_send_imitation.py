@@ -15,7 +15,7 @@ from activities import send_imitation
 from activities.contracts import CodeDelivery
 from activities.email import IMITATED_FAILURE, EmailActivities
 from activities.send_imitation import KEPT, RecentAttempts
-from devstack.topology import free_port
+from devstack.ports import free_port
 from domain.digests import is_digest
 from tests.activities.test_email import attempt
 from tests.support.messaging import SlowRelay, smtp_server

@@ -21,7 +21,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, OctKey, RSAKey
 
 from api.staff_identity import StaffIdentityProvider, StaffSignInRefused, check_id_token, flow_secrets
-from devstack.topology import free_port
+from devstack.ports import free_port
 from tests.support.temporal import make_settings
 from domain.staff_identity import StaffIdentity
 

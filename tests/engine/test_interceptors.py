@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from engine import search_attributes as sa
     from engine.interceptors import FlowMetrics
     from engine.telemetry import prometheus_runtime
-    from devstack.topology import free_port
+    from devstack.ports import free_port
 
 
 @dataclass

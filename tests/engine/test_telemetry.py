@@ -12,7 +12,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from temporalio.client import Client
 from temporalio.common import MetricMeter
 
-from devstack.topology import free_port
+from devstack.ports import free_port
 from engine import metrics
 from engine.interceptors import FlowTracing
 from engine.telemetry import Telemetry, for_process, tracer_of

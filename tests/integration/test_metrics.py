@@ -9,7 +9,7 @@ import asyncio
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from devstack.topology import free_port
+from devstack.ports import free_port
 from engine.telemetry import Telemetry, prometheus_runtime
 from tests.support.app import running_app
 

@@ -17,7 +17,7 @@ from temporalio.client import Client
 from api.app import create_app
 from api.security import Signer
 from devstack.background import AppServer, InThread
-from devstack.topology import free_port
+from devstack.ports import free_port
 from domain import digests
 from engine.client import connect
 from engine.telemetry import Telemetry

@@ -19,7 +19,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from devstack.smtp_sink import RunningSmtpSink
-from devstack.topology import free_port
+from devstack.ports import free_port
 from devstack.twilio_sandbox import RunningTwilioSandbox
 
 

@@ -4,7 +4,7 @@ never enters history; this flow runs the code challenge for the option the perso
 Login with Phone: the number on record (masked), Send Code (SMS, then the code) or Call Me
 (press #). Login with Email: the address prefilled, Send verification code (valid 30 s by
 default), the code, "E-mail address verified. You can now continue.", Continue. The flow ends
-at the verification and hands its sign-in over there; Continue is the edge's (api/routes/login.py).
+at the verification and hands its sign-in over there; Continue is the edge's (api/login_sign_in.py).
 """
 
 from __future__ import annotations

@@ -65,7 +65,7 @@ async def test_email_login_ends_verified_and_signs_in_once(flows):
     assert (view.step, view.notice, view.code.channel) == ("email_code", CODE_SENT, "email")
     assert [(d.destination, d.purpose, d.expires_in_seconds) for d in flows.senders.sent] == [(EMAIL, "login", 30)]
     view = await verify(flows, handle)
-    # Both factors passed: the flow is over, and Continue is the edge's (api/routes/login.py).
+    # Both factors passed: the flow is over, and Continue is the edge's (api/login_sign_in.py).
     assert (view.step, view.notice, view.status) == ("done", VERIFIED, "completed")
     assert (await flows.view(handle)).signs_in_at_continue
     assert (await refusal(handle, "continue_login")).details[0] == "form"

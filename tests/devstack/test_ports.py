@@ -7,8 +7,11 @@ import os
 import socket
 import subprocess
 import sys
+import time
 
-from devstack.ports import free_ports, holds
+import psutil
+
+from devstack.ports import free_port, free_ports, holds
 
 
 def test_ports_picked_together_are_distinct():
@@ -26,3 +29,20 @@ def test_a_port_is_held_by_the_process_listening_on_it_not_by_another():
         finally:
             child.kill()
             child.wait()
+
+
+def test_a_port_a_child_listens_on_is_held_by_its_parent():
+    # A launcher that serves from a process it starts still counts as holding its port.
+    port = free_port()
+    serve = f"import subprocess, sys; subprocess.run([sys.executable, '-m', 'http.server', '--bind', '127.0.0.1', '{port}'])"
+    parent = subprocess.Popen([sys.executable, "-c", serve], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not holds(parent.pid, port):
+            assert time.monotonic() < deadline, f"nothing listened on {port}"
+            time.sleep(0.1)
+    finally:
+        for child in psutil.Process(parent.pid).children(recursive=True):
+            child.kill()
+        parent.kill()
+        parent.wait()

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from devstack.ports import free_ports
+from devstack.ports import free_port
 from devstack.topology import Topology, TopologyError
 
 
@@ -30,7 +30,7 @@ async def test_a_process_whose_port_another_holds_is_not_taken_as_started(tmp_pa
 
 
 async def test_a_process_that_holds_its_port_is_started(tmp_path):
-    [port] = free_ports(1)
+    port = free_port()
     topology = Topology(tmp_path)
     topology.logs.mkdir(parents=True)
     topology.add("server", [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(port)], port)

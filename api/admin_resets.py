@@ -54,6 +54,7 @@ async def _until_applied(client: Client, task_queue: str, start: AdminResetStart
         starting = WithStartWorkflowOperation(
             ProviderAdminResetWorkflow.run, start, id=admin_reset_id(start.account_id),
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING, task_queue=task_queue,
+            task_timeout=start.timings.task_timeout,
         )
         try:
             view = await client.execute_update_with_start_workflow(

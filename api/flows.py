@@ -86,7 +86,9 @@ class Flows:
 
     async def start(self, process: str, run: Any, arg: Any, *, flow_id: str = "") -> str:
         flow_id = flow_id or self.new_id(process)
-        await self._client.start_workflow(run, arg, id=flow_id, task_queue=self._settings.temporal_task_queue)
+        await self._client.start_workflow(
+            run, arg, id=flow_id, task_queue=self._settings.temporal_task_queue, task_timeout=self._settings.flow_task_timeout
+        )
         return flow_id
 
     async def start_showing(self, process: str, run: Any, arg: Any, *, flow_id: str = "") -> tuple[str, FlowView]:
@@ -94,7 +96,7 @@ class Flows:
         flow_id = flow_id or self.new_id(process)
         starting = WithStartWorkflowOperation(
             run, arg, id=flow_id, id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            task_queue=self._settings.temporal_task_queue,
+            task_queue=self._settings.temporal_task_queue, task_timeout=self._settings.flow_task_timeout,
         )
         try:
             view = await self._client.execute_update_with_start_workflow(

@@ -48,8 +48,10 @@ async def _flows(row: Row, spec: dict, resources: AsyncExitStack) -> Callable[[i
         flow = verification_flow()
         return lambda first: flow
     if row.kind == FLOOR:
-        client = await connect(Settings(**spec["settings"]))
-        return lambda first: noop_flow(client, TASK_QUEUE, row.updates)
+        settings = Settings(**spec["settings"])
+        client = await connect(settings)
+        # Started as the app starts its flows (FLOW_TASK_TIMEOUT), so a lost task costs both alike.
+        return lambda first: noop_flow(client, TASK_QUEUE, row.updates, settings.flow_task_timeout)
     mail = await resources.enter_async_context(watching(spec["mail_url"]))
     portal = Portal(spec["api_urls"], mail, spec["npi"], spec["registration_code"])
     if row.kind == REGISTRATION:

@@ -9,6 +9,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TypeVar
 
 from temporalio.client import Client
@@ -112,13 +113,13 @@ async def measure(flow: Flow, flows: int, concurrency: int = 1) -> Stats:
     return Stats.from_samples(concurrency, time.perf_counter() - started, durations, recorder.steps)
 
 
-def noop_flow(client: Client, task_queue: str, updates: int = STEPS) -> Flow:
+def noop_flow(client: Client, task_queue: str, updates: int = STEPS, task_timeout: timedelta | None = None) -> Flow:
     """The engine floor's flow: start, ``updates`` updates, await the result."""
     run = uuid.uuid4().hex[:8]
 
     async def flow(index: int, recorder: Recorder) -> None:
         handle = await client.start_workflow(
-            NoopWorkflow.run, updates, id=f"bench-noop-{run}-{index}", task_queue=task_queue
+            NoopWorkflow.run, updates, id=f"bench-noop-{run}-{index}", task_queue=task_queue, task_timeout=task_timeout
         )
         for n in range(1, updates + 1):
             answer = await recorder.update(handle.execute_update(NoopWorkflow.step, n))

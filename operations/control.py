@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 
+from temporalio.api.history.v1 import WorkflowExecutionStartedEventAttributes
 from temporalio.client import Client, WorkflowHandle
 
 from operations.errors import FlowClosed, OperationRefused
@@ -49,7 +50,8 @@ async def cancel_flow(client: Client, flow_id: str) -> ActionResult:
 async def restart_flow(client: Client, flow_id: str) -> ActionResult:
     root = await _running_root(client, flow_id)
     handle = client.get_workflow_handle(root.id, run_id=root.run_id)
-    start_args = await start_input(client, handle)
+    started = await _first_event(handle)
+    start_args = list(await client.data_converter.decode(list(started.input.payloads)))
     await handle.signal(OPERATOR_RESTART)
     await handle.cancel()
     status = await _closed(handle)
@@ -60,17 +62,18 @@ async def restart_flow(client: Client, flow_id: str) -> ActionResult:
         args=start_args,
         id=root.id,
         task_queue=root.task_queue,
+        # The run's own: FLOW_TASK_TIMEOUT when it was started (Temporal's default before that).
+        task_timeout=started.workflow_task_timeout.ToTimedelta() if started.HasField("workflow_task_timeout") else None,
         memo={RESTARTED_FROM: root.run_id},
     )
     return ActionResult(root.id, flow_id, root.run_id, status, new_run_id=new.first_execution_run_id or new.result_run_id or "", account_id=root.account_id)
 
 
-async def start_input(client: Client, handle: WorkflowHandle) -> list:
-    """The decoded arguments of the run's first event. Decoded without type hints (plain JSON
-    values): encoded again by the same converter, they are the same input."""
+async def _first_event(handle: WorkflowHandle) -> WorkflowExecutionStartedEventAttributes:
+    """What the run was started with. Its input is decoded without type hints (plain JSON
+    values): encoded again by the same converter, it is the same input."""
     async for event in handle.fetch_history_events():
-        started = event.workflow_execution_started_event_attributes
-        return list(await client.data_converter.decode(list(started.input.payloads)))
+        return event.workflow_execution_started_event_attributes
     raise OperationRefused(f"Flow {handle.id} has no history to restart from.")
 
 

@@ -1,5 +1,6 @@
-"""settings.py's checks of the staff single sign-on: a LOGIN is configured whole or not at all,
-over https (http on loopback only), and its group roles are read or refused at start-up."""
+"""settings.py's checks: the staff single sign-on's LOGIN is configured whole or not at all,
+over https (http on loopback only), and its group roles are read or refused at start-up; a
+flow's task timeout stays where a lost task is noticed and a slow one is not."""
 
 from __future__ import annotations
 
@@ -47,3 +48,15 @@ def test_group_roles_are_read():
     roles = "kepro-staff=staff, kepro-admins=provider_admin:1234567893"
     settings = make_settings(**(WHOLE | {"staff_oidc_group_roles": roles}))
     assert settings.staff_group_roles == [("kepro-staff", "staff", ""), ("kepro-admins", "provider_admin", "1234567893")]
+
+
+@pytest.mark.parametrize(("value", "seconds"), [(None, 3), ("PT1S", 1), (60, 60)])
+def test_a_flow_task_timeout_is_read(value, seconds):
+    settings = make_settings() if value is None else make_settings(flow_task_timeout=value)
+    assert settings.flow_task_timeout.total_seconds() == seconds
+
+
+@pytest.mark.parametrize("value", ["PT0.5S", 0, "PT61S", "PT10M"])
+def test_a_flow_task_timeout_out_of_range_is_refused_at_start_up(value):
+    with pytest.raises(ValidationError):
+        make_settings(flow_task_timeout=value)

@@ -171,6 +171,7 @@ class ProviderAdminResetWorkflow(EmailedLink, steps=AdminResetStep, view=AdminRe
                             claim=self._enrollment_claim),
             id=f"{ENROLLMENT}-{workflow.uuid4()}",
             parent_close_policy=ParentClosePolicy.REQUEST_CANCEL,
+            task_timeout=start.timings.task_timeout,
         )
         self._view.enrollment_flow = self._child.id
         self._go(AdminResetStep.ENROLLING)

@@ -275,6 +275,7 @@ async def enroll(parent: EmailedLink, start: EnrollmentStart) -> str:
         dataclasses.replace(start, claim=parent.click_claim),
         id=f"{PROCESS}-{workflow.uuid4()}",
         parent_close_policy=ParentClosePolicy.REQUEST_CANCEL,
+        task_timeout=start.timings.task_timeout,
     )
     parent._view.enrollment_flow = child.id
     parent._link_opened(LinkOpened(start.account_id, child.id))

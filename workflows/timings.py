@@ -23,6 +23,9 @@ class Timings:
     idle_seconds: int = 60 * 60
     # A new account whose email nobody verified is released this long after it was made.
     pending_ttl_seconds: int = 24 * 60 * 60
+    # FLOW_TASK_TIMEOUT, for the flows this one starts (an enrollment); 0 in a run from before
+    # it, whose children keep Temporal's default.
+    task_timeout_seconds: int = 0
 
     def code_policy(self) -> CodePolicy:
         return CodePolicy(
@@ -35,3 +38,7 @@ class Timings:
     @property
     def idle(self) -> timedelta:
         return timedelta(seconds=self.idle_seconds)
+
+    @property
+    def task_timeout(self) -> timedelta | None:
+        return timedelta(seconds=self.task_timeout_seconds) if self.task_timeout_seconds else None

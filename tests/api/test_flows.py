@@ -3,11 +3,16 @@ CSRF token, a bad input comes back on the same screen, a forged cookie gets no f
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
+from datetime import timedelta
 
 import pytest
 from temporalio import workflow
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import PollWorkflowTaskQueueRequest
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from api.flows import ActionRefused, FlowEnded, Flows
@@ -128,3 +133,41 @@ async def test_a_worker_without_first_screen_still_starts_the_flow_and_its_view_
         flow_id, view = await flows.start_showing("old", FlowFromBeforeFirstScreen.run, "")
         assert (view.process, view.step) == ("old", "first")
         await live_app.client.get_workflow_handle(flow_id).terminate()
+
+
+@workflow.defn(name="QuietFlow")
+class QuietFlow:
+    @workflow.run
+    async def run(self, _: str) -> None:
+        await workflow.wait_condition(lambda: False)
+
+    @workflow.update
+    def first_screen(self) -> FlowView:
+        return FlowView(process="quiet", step="first")
+
+
+async def test_a_first_task_its_worker_took_and_lost_goes_to_another_after_the_flow_task_timeout(live_app):
+    """A person waits on every workflow task. One taken by a worker that died holding it (or,
+    on a saturated dev server, never delivered to the poller that took it) is given to another
+    worker after FLOW_TASK_TIMEOUT, not Temporal's 10 s."""
+    settings = live_app.settings.model_copy(
+        update={"temporal_task_queue": f"lost-{uuid.uuid4().hex[:8]}", "flow_task_timeout": timedelta(seconds=1)}
+    )
+    flows = Flows(live_app.client, settings, signer=None, templates=None)  # type: ignore[arg-type]
+    starting = asyncio.create_task(flows.start_showing("quiet", QuietFlow.run, ""))
+    request = PollWorkflowTaskQueueRequest(
+        namespace=live_app.client.namespace, task_queue=TaskQueue(name=settings.temporal_task_queue), identity="died-holding-it"
+    )
+    taken = await live_app.client.workflow_service.poll_workflow_task_queue(request)
+    assert taken.workflow_execution.workflow_id.startswith("quiet-") and not starting.done()
+    async with Worker(
+        live_app.client, task_queue=settings.temporal_task_queue, workflows=[QuietFlow], workflow_runner=UnsandboxedWorkflowRunner(),
+    ):
+        flow_id, view = await starting
+    assert (view.process, view.step) == ("quiet", "first")
+    handle = live_app.client.get_workflow_handle(flow_id)
+    events = (await handle.fetch_history()).events
+    assert events[0].workflow_execution_started_event_attributes.workflow_task_timeout.ToTimedelta() == timedelta(seconds=1)
+    timed_out = [e for e in events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT]
+    assert len(timed_out) == 1 and events[timed_out[0].event_id - 2].workflow_task_started_event_attributes.identity == "died-holding-it"
+    await handle.terminate()

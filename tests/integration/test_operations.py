@@ -98,6 +98,9 @@ async def test_restart_from_the_api_keeps_the_account_and_a_fresh_link_continues
         body = response.json()
         assert (body["flow_id"], body["old_run_id"], body["status"]) == (flow_id, first_run, "cancelled")
         assert body["new_run_id"] not in ("", first_run)
+        new_run = live_app.client.get_workflow_handle(flow_id, run_id=body["new_run_id"])
+        started = (await new_run.fetch_history()).events[0].workflow_execution_started_event_attributes
+        assert started.workflow_task_timeout.ToTimedelta() == live_app.settings.flow_task_timeout  # the run's own
         assert await account_status(live_app, account_id) == "pending"
         await mail.wait_for_messages_to(EMAIL, count=2)
         new_link = mail.last_link_to(EMAIL)

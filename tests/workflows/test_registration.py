@@ -20,6 +20,7 @@ from workflows.emailed_link import LinkClick
 from workflows.enrollment import EnrollmentStart
 from workflows.flow import FlowView
 from workflows.registration import ProviderRegistrationWorkflow, RegistrationStart
+from workflows.timings import Timings
 
 
 async def start(flows):
@@ -125,6 +126,19 @@ async def test_the_claim_that_came_with_the_click_is_the_enrollments(flows):
     opened = await handle.execute_update("open_link", LinkClick(flows.senders.link_digest(), "k" * 64, "c" * 64))
     start = await flows.started_with(flows.child(await flows.until(handle, step="enrolling")), EnrollmentStart)
     assert start.claim == "c" * 64 and opened["enrollment_flow"] == (await flows.view(handle)).enrollment_flow
+
+
+@pytest.mark.parametrize(("seconds", "child_gets"), [(2, timedelta(seconds=2)), (0, timedelta(seconds=10))])
+async def test_the_enrollment_waits_on_a_lost_task_as_long_as_its_registration_was_told(flows, seconds, child_gets):
+    """FLOW_TASK_TIMEOUT comes with the start's timings; a run from before it (0) leaves its
+    child Temporal's default."""
+    arg = RegistrationStart(PROVIDER_ID, PROVIDER_NPI, "Demo Family Practice", Timings(task_timeout_seconds=seconds))
+    handle = await flows.start(ProviderRegistrationWorkflow.run, arg, prefix="registration")
+    assert (await submit(handle)).step == "check_email"
+    await flows.link_taken_in(handle)
+    await click(flows, handle)
+    history = await flows.child(await flows.until(handle, step="enrolling")).fetch_history()
+    assert history.events[0].workflow_execution_started_event_attributes.workflow_task_timeout.ToTimedelta() == child_gets
 
 
 async def test_link_clicked_at_21_minutes_is_a_registration_error(flows):

@@ -20,5 +20,5 @@ def flow_timings(settings: Settings, *, code_ttl: timedelta | None = None, idle:
         max_wrong_tries=settings.code_max_wrong_tries,
         idle_seconds=int((idle or settings.enrollment_idle_timeout).total_seconds()),
         pending_ttl_seconds=int(settings.pending_account_ttl.total_seconds()),
-        task_timeout_seconds=int(settings.flow_task_timeout.total_seconds()),
+        task_timeout_seconds=settings.flow_task_timeout.total_seconds(),
     )

@@ -25,7 +25,7 @@ class Timings:
     pending_ttl_seconds: int = 24 * 60 * 60
     # FLOW_TASK_TIMEOUT, for the flows this one starts (an enrollment); 0 in a run from before
     # it, whose children keep Temporal's default.
-    task_timeout_seconds: int = 0
+    task_timeout_seconds: float = 0
 
     def code_policy(self) -> CodePolicy:
         return CodePolicy(

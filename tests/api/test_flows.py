@@ -151,7 +151,7 @@ async def test_a_first_task_its_worker_took_and_lost_goes_to_another_after_the_f
     on a saturated dev server, never delivered to the poller that took it) is given to another
     worker after FLOW_TASK_TIMEOUT, not Temporal's 10 s."""
     settings = live_app.settings.model_copy(
-        update={"temporal_task_queue": f"lost-{uuid.uuid4().hex[:8]}", "flow_task_timeout": timedelta(seconds=1)}
+        update={"temporal_task_queue": f"lost-{uuid.uuid4().hex[:8]}", "flow_task_timeout": timedelta(seconds=2)}
     )
     flows = Flows(live_app.client, settings, signer=None, templates=None)  # type: ignore[arg-type]
     starting = asyncio.create_task(flows.start_showing("quiet", QuietFlow.run, ""))
@@ -167,7 +167,8 @@ async def test_a_first_task_its_worker_took_and_lost_goes_to_another_after_the_f
     assert (view.process, view.step) == ("quiet", "first")
     handle = live_app.client.get_workflow_handle(flow_id)
     events = (await handle.fetch_history()).events
-    assert events[0].workflow_execution_started_event_attributes.workflow_task_timeout.ToTimedelta() == timedelta(seconds=1)
+    assert events[0].workflow_execution_started_event_attributes.workflow_task_timeout.ToTimedelta() == timedelta(seconds=2)
     timed_out = [e for e in events if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT]
-    assert len(timed_out) == 1 and events[timed_out[0].event_id - 2].workflow_task_started_event_attributes.identity == "died-holding-it"
+    # The task the dead poller took timed out (a loaded machine might time out the retry too).
+    assert timed_out and events[timed_out[0].event_id - 2].workflow_task_started_event_attributes.identity == "died-holding-it"
     await handle.terminate()

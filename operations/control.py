@@ -51,6 +51,8 @@ async def restart_flow(client: Client, flow_id: str) -> ActionResult:
     root = await _running_root(client, flow_id)
     handle = client.get_workflow_handle(root.id, run_id=root.run_id)
     started = await _first_event(handle)
+    # Decoded without type hints (plain JSON values): encoded again by the same converter, they
+    # are the same input.
     start_args = list(await client.data_converter.decode(list(started.input.payloads)))
     await handle.signal(OPERATOR_RESTART)
     await handle.cancel()
@@ -70,8 +72,7 @@ async def restart_flow(client: Client, flow_id: str) -> ActionResult:
 
 
 async def _first_event(handle: WorkflowHandle) -> WorkflowExecutionStartedEventAttributes:
-    """What the run was started with. Its input is decoded without type hints (plain JSON
-    values): encoded again by the same converter, it is the same input."""
+    """What the run was started with: its input and its options."""
     async for event in handle.fetch_history_events():
         return event.workflow_execution_started_event_attributes
     raise OperationRefused(f"Flow {handle.id} has no history to restart from.")

@@ -87,8 +87,10 @@ async def _open_flows(ground: Ground, who: Registrant, count: int, idle: int) ->
 
     async def open_one(flow_id: str) -> None:
         async with gate:
-            await ground.temporal.start_workflow(LoginWorkflow.run, start, id=flow_id, task_queue=settings.temporal_task_queue,
-                                              task_timeout=settings.flow_task_timeout)
+            await ground.temporal.start_workflow(
+                LoginWorkflow.run, start, id=flow_id, task_queue=settings.temporal_task_queue,
+                task_timeout=settings.flow_task_timeout,
+            )
 
     await asyncio.gather(*(open_one(flow_id) for flow_id in flow_ids))
     return flow_ids

@@ -18,4 +18,4 @@ def test_overrides_leave_the_task_timeout_alone():
     settings = make_settings()
     timings = flow_timings(settings, code_ttl=timedelta(seconds=30), idle=timedelta(minutes=15))
     assert (timings.code_ttl_seconds, timings.idle_seconds) == (30, 15 * 60)
-    assert timings.task_timeout == settings.flow_task_timeout == timedelta(seconds=3)
+    assert timings.task_timeout == settings.flow_task_timeout == timedelta(seconds=10)

@@ -7,6 +7,7 @@ input model is the JSON schema the twin documents and what the form is read into
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from api.dependencies import FlowsDep
 from api.error_schema import PROBLEM
 from api.flow_sign_in import signed_in_already
-from api.flows import FlowGone, Flows, is_api
+from api.flows import FlowGone, Flows, is_api, press_stamp
 from api.security import CSRF_FIELD
 from api.sessions import current_user
 from workflows.flow import FlowView
@@ -40,18 +41,25 @@ class Action:
     update: Any = None  # the flow's update (Workflow.method), sent the input's one field, or nothing
     body: type[BaseModel] | None = None  # what the person types; None for a button
     edge: Edge | None = None  # instead of ``update``: the edge does its part and updates the flow
+    # The update sends a code: its last input is when the API took the press (it says so with
+    # a ``pressed_at`` parameter, workflows/code_step.py), and the code's life starts then.
+    pressed: bool = dataclasses.field(init=False, default=False)
 
     def __post_init__(self) -> None:
         if (self.update is None) == (self.edge is None):
             raise TypeError(f"{self.path}: an action either sends an update or has an edge step")
         if self.edge is None and self.body is not None and len(self.body.model_fields) != 1:
             raise TypeError(f"{self.path}: an update without an edge step takes one typed value")
+        if callable(self.update):
+            object.__setattr__(self, "pressed", "pressed_at" in inspect.signature(self.update).parameters)
 
     async def run(self, request: Request, flows: Flows, flow_id: str, typed: BaseModel | None) -> FlowView:
         if self.edge is not None:
             return await self.edge(request, flows, flow_id, typed)
-        value = next(iter(typed.model_dump().values())) if typed is not None else None
-        return await flows.update(flow_id, self.update, value)
+        inputs = [next(iter(typed.model_dump().values()))] if typed is not None else []
+        if self.pressed:
+            inputs.append(press_stamp())
+        return await flows.update(flow_id, self.update, *(inputs or [None]))
 
 
 @dataclass(frozen=True)

@@ -273,6 +273,12 @@ def bound_now() -> datetime:
     return from_millis(round(time.time() * 1000))
 
 
+def press_stamp() -> int:
+    """Now, in ms since the epoch: when the API took a press that sends a code, given to the
+    flow with it (its code's life starts then: workflows/code_step.py, ``code_life_start``)."""
+    return round(time.time() * 1000)
+
+
 def to_millis(at: datetime) -> int:
     return round(at.timestamp() * 1000)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from temporalio import workflow
@@ -26,6 +26,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.versions import IMITATED_SENDS, patched
 
 PHONE_CHANNELS = ("sms", "voice")
+# A press stamped further back than this before its flow took it says the API's clock is off,
+# not that the press was late: a lost task waits FLOW_TASK_TIMEOUT (10 s) for another worker.
+PRESS_TRUSTED_WITHIN = timedelta(seconds=20)
 CODE_SENT = "Verification code has been sent. Please copy it to the input box below."
 CALL_PLACED = "We are calling you now. Answer the call and enter the 6-digit code you hear below."
 # The activity each channel's code goes out by.
@@ -58,19 +61,20 @@ class CodeStep(FlowWorkflow):
         return self.challenge.status(workflow.now()) if self.challenge is not None else None
 
     @workflow.update
-    async def send_code(self) -> FlowView:
-        """Send New Code / Send Code / Call Me: a fresh code through the challenge's channel."""
+    async def send_code(self, pressed_at: int | None = None) -> FlowView:
+        """Send New Code / Send Code / Call Me: a fresh code through the challenge's channel.
+        ``pressed_at``: when the API took the press, in ms since the epoch (``code_life_start``)."""
         assert self.challenge is not None
         self._touch()
         self._sending = True
         if not retries_within_life():
-            await self._deliver_code()
+            await self._deliver_code(pressed_at)
             return self.view()
         # A press's send (an update's, after the run's first task) may try this worker first;
         # a run's own (a password reset's first code) may not: workflows/deliveries.py.
         here = tries_here(self._past_first_task() and workflow.current_update_info() is not None)
         tried_here = asyncio.Event()
-        delivery = asyncio.create_task(self._deliver_code(here, tried_here))
+        delivery = asyncio.create_task(self._deliver_code(pressed_at, here, tried_here))
         if here:
             await past_this_worker(tried_here)
         if not await done_soon(delivery):
@@ -82,10 +86,12 @@ class CodeStep(FlowWorkflow):
         await delivery
         return self.view()
 
-    async def _deliver_code(self, here: bool = False, tried_here: asyncio.Event | None = None) -> None:
+    async def _deliver_code(
+        self, pressed_at: int | None, here: bool = False, tried_here: asyncio.Event | None = None
+    ) -> None:
         assert self.challenge is not None
         try:
-            failure = await _send(self.challenge, here=here, tried_here=tried_here)
+            failure = await _send(self.challenge, code_life_start(pressed_at), here=here, tried_here=tried_here)
         finally:
             self._sending = False
             if tried_here is not None:
@@ -98,7 +104,7 @@ class CodeStep(FlowWorkflow):
             self._show_error("code", MESSAGES[failure], failure.value)
 
     @send_code.validator
-    def _validate_send_code(self) -> None:
+    def _validate_send_code(self, pressed_at: int | None = None) -> None:
         if self.challenge is None:
             raise field_error("code", "There is no verification step on this screen.")
         self._check_send()
@@ -168,7 +174,7 @@ class PhoneCodeStep(CodeStep):
         return self._view.step in (self.STEPS.PHONE, self.STEPS.PHONE_CODE, self.STEPS.PHONE_CALL)
 
     @workflow.update
-    async def send_phone_code(self, channel: str) -> FlowView:
+    async def send_phone_code(self, channel: str, pressed_at: int | None = None) -> FlowView:
         """Send Code (SMS) or Call Me, to the number on record. Switching between them keeps
         counting toward the same limits."""
         self._touch()
@@ -178,10 +184,10 @@ class PhoneCodeStep(CodeStep):
         else:
             self.challenge = previous.successor(channel, previous.destination)
         self._go(self.STEPS.PHONE_CODE if channel == "sms" else self.STEPS.PHONE_CALL)
-        return await self.send_code()
+        return await self.send_code(pressed_at)
 
     @send_phone_code.validator
-    def _check_phone_code(self, channel: str) -> None:
+    def _check_phone_code(self, channel: str, pressed_at: int | None = None) -> None:
         if not self._on_phone_screens():
             raise field_error("form", "This step is already complete.")
         if channel not in PHONE_CHANNELS:
@@ -189,12 +195,26 @@ class PhoneCodeStep(CodeStep):
         self._check_send()
 
 
-async def _send(challenge: CodeChallenge, *, here: bool, tried_here: asyncio.Event | None) -> Outcome | None:
+def code_life_start(pressed_at: int | None) -> datetime:
+    """When a code asked for now starts its life: when the person pressed, as the API stamped
+    it. The flow can take the press seconds later (the press's task was lost with a worker, or
+    the server aborted it and the client sent it again), and a code that lived from then would
+    be taken after its life as the person counts it. A press without a stamp (sent before
+    stamps, or the flow's own send) starts it now; so does a stamp ahead of the flow's clock."""
+    now = workflow.now()
+    if pressed_at is None:
+        return now
+    pressed = datetime.fromtimestamp(pressed_at / 1000, timezone.utc)
+    return max(min(pressed, now), now - PRESS_TRUSTED_WITHIN)
+
+
+async def _send(
+    challenge: CodeChallenge, asked_at: datetime, *, here: bool, tried_here: asyncio.Event | None
+) -> Outcome | None:
     """Deliver a new code for ``challenge``: None once delivered, or why it was not
     (SEND_FAILED: the address was refused; SEND_TIMED_OUT: not delivered within its life)."""
-    # A code's life starts when it is asked for: a send retried after a crash repeats the code
-    # it may already have delivered, and that first copy must not outlive its TTL.
-    asked_at = workflow.now()
+    # A code's life starts when it is asked for (``asked_at``): a send retried after a crash
+    # repeats the code it may already have delivered, and that first copy must not outlive its TTL.
     life = challenge.policy.ttl
     delivery = CodeDelivery(destination=challenge.destination, purpose=challenge.purpose,
                             expires_in_seconds=int(life.total_seconds()))

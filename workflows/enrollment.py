@@ -76,6 +76,9 @@ class EnrollmentStart:
 class PhoneEntry:
     number: str  # E.164, normalised at the edge
     channel: str  # "sms" (Send Code) | "voice" (Call Me)
+    # When the API took the press (ms since the epoch): the code's life starts then. A field,
+    # not a second argument: an entry sent before it still decodes as an entry.
+    pressed_at: int | None = None
 
 
 @dataclass
@@ -167,7 +170,7 @@ class MfaEnrollmentWorkflow(
         self._view.phone = mask_phone(entry.number)
         self.challenge = self._challenge(entry.channel, entry.number)
         self._go(EnrollmentStep.PHONE_CODE if entry.channel == "sms" else EnrollmentStep.PHONE_CALL)
-        return await self.send_code()
+        return await self.send_code(entry.pressed_at)
 
     @submit_phone.validator
     def _check_phone(self, entry: PhoneEntry) -> None:

@@ -35,17 +35,17 @@ class EmailStep(CodeStep):
     both of enrollment's code steps (email and phone) carry across changed addresses."""
 
     @workflow.update
-    async def submit_email(self, email: str) -> FlowView:
+    async def submit_email(self, email: str, pressed_at: int | None = None) -> FlowView:
         self._touch()
         self._email = email
         # Shown in full only to whoever proved the mailbox; until then, as on record: masked.
         self._view.email_address = mask_email(email) if self._must_confirm_on_record() else email
         self.challenge = self._challenge("email", email)
         self._go(EnrollmentStep.EMAIL_CODE)
-        return await self.send_code()
+        return await self.send_code(pressed_at)
 
     @submit_email.validator
-    def _check_email(self, email: str) -> None:
+    def _check_email(self, email: str, pressed_at: int | None = None) -> None:
         self._expect(EnrollmentStep.EMAIL, EnrollmentStep.EMAIL_CODE)
         if "@" not in email or email != email.strip():
             raise field_error("email", "Enter a valid email address.")
@@ -55,13 +55,13 @@ class EmailStep(CodeStep):
         self._check_resend("email", "email")
 
     @workflow.update
-    async def send_to_email_on_record(self) -> FlowView:
+    async def send_to_email_on_record(self, pressed_at: int | None = None) -> FlowView:
         """Send verification code, to the address on record (shown masked): the first step of
         an enrollment begun with a password alone."""
-        return await self.submit_email(self._on_record)
+        return await self.submit_email(self._on_record, pressed_at)
 
     @send_to_email_on_record.validator
-    def _check_send_to_on_record(self) -> None:
+    def _check_send_to_on_record(self, pressed_at: int | None = None) -> None:
         self._expect(EnrollmentStep.EMAIL, EnrollmentStep.EMAIL_CODE)
         if not self._on_record:
             raise field_error("email", "Enter a valid email address.")

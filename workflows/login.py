@@ -83,14 +83,14 @@ class LoginWorkflow(PhoneCodeStep, SecondFactorStep, SignInHandOver, steps=Login
         return "signed_in"
 
     @workflow.update
-    async def send_email_code(self) -> FlowView:
+    async def send_email_code(self, pressed_at: int | None = None) -> FlowView:
         """Send verification code, to the address on record."""
         self._touch()
         self._go(LoginStep.EMAIL_CODE)
-        return await self.send_code()
+        return await self.send_code(pressed_at)
 
     @send_email_code.validator
-    def _check_email_code(self) -> None:
+    def _check_email_code(self, pressed_at: int | None = None) -> None:
         if self._start.option != "email" or self._view.step not in (LoginStep.EMAIL, LoginStep.EMAIL_CODE):
             raise field_error("form", "This step is already complete.")
         self._check_send()

@@ -18,7 +18,7 @@ from api.code_checks import CodeBody, CodeCheck, verify_throttled
 from api.flow_router import Action, FlowScreens
 from api.flow_sign_in import claim_digest, sign_in_from_flow, signed_in_answer
 from api.flow_timings import flow_timings
-from api.flows import Binding, FlowGone, Flows, bound_now, is_api
+from api.flows import Binding, FlowGone, Flows, bound_now, is_api, press_stamp
 from api.new_password import PasswordBody, set_through_flow
 from api.second_factors import issue_recovery_codes, passkey_action, with_app_setup, with_passkey_options
 from api.throttling import POLICIES
@@ -78,7 +78,7 @@ async def _submit_email(request: Request, flows: Flows, flow_id: str, body: Emai
         email = normalise_email(body.email)
     except FieldError as error:
         return _refused(await flows.view(flow_id), error, EMAIL_STEPS, email_address=body.email)
-    return await flows.update(flow_id, MfaEnrollmentWorkflow.submit_email, email)
+    return await flows.update(flow_id, MfaEnrollmentWorkflow.submit_email, email, press_stamp())
 
 
 async def _verify(request: Request, flows: Flows, flow_id: str, body: CodeBody) -> FlowView:
@@ -149,7 +149,8 @@ async def _submit_phone(request: Request, flows: Flows, flow_id: str, body: Phon
         number = parse_us_direct_line(typed)
     except FieldError as error:
         return _refused(await flows.view(flow_id), error, PHONE_STEPS, phone_number=typed)
-    view = await flows.update(flow_id, MfaEnrollmentWorkflow.submit_phone, PhoneEntry(number, body.channel))
+    entry = PhoneEntry(number, body.channel, press_stamp())
+    view = await flows.update(flow_id, MfaEnrollmentWorkflow.submit_phone, entry)
     # Nothing lost: a refused number stays in the box.
     return _keep(view, phone_number=typed) if view.errors else view
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,6 +16,7 @@ import pytest
 from pydantic import BaseModel
 
 from api.app import create_app
+from api.code_checks import ChannelBody
 from api.flow_router import Action, UndeclaredAction, declared_actions
 from api.routes import enrollment, login, password_reset
 from tests.support.app import asgi_client
@@ -118,6 +120,32 @@ def test_an_action_sends_an_update_or_has_an_edge_step_and_an_update_takes_one_v
     with pytest.raises(TypeError, match="one typed value"):
         Action("two", "Two", MfaEnrollmentWorkflow.submit_phone, Two)
     assert Action("two", "Two", body=Two, edge=edge).edge is edge
+
+
+async def test_an_action_that_sends_a_code_gives_its_flow_the_moment_the_api_took_the_press():
+    """The flow's update says it takes the press's stamp (``pressed_at``); the router adds it,
+    last, to that action's input and to no other (workflows/code_step.py)."""
+    sent: list[tuple] = []
+
+    class Recorded:
+        async def update(self, flow_id, update, *args):
+            sent.append((update.__name__, *args))
+
+    pressed = {(screens.process, action.path) for screens in PROCESSES for action in screens.actions if action.pressed}
+    assert pressed == {
+        ("login", "phone/send"), ("login", "email/send"), ("login", "code/send"),
+        ("password_reset", "phone"), ("password_reset", "code/send"),
+        ("enrollment", "code/send"), ("enrollment", "email/on-record"),
+    }
+    actions = {(screens.process, action.path): action for screens in PROCESSES for action in screens.actions}
+    before = round(time.time() * 1000)
+    await actions["login", "code/send"].run(None, Recorded(), "f", None)
+    await actions["login", "phone/send"].run(None, Recorded(), "f", ChannelBody(channel="voice"))
+    after = round(time.time() * 1000)
+    await actions["password_reset", "continue"].run(None, Recorded(), "f", None)
+    [(_, code_at), (_, channel, call_at), continued] = sent
+    assert channel == "voice" and before <= code_at <= call_at <= after
+    assert continued == ("continue_reset", None)
 
 
 # --- the forms of the screens ------------------------------------------------------------------

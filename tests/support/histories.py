@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from google.protobuf.message import Message
 from temporalio.api.common.v1 import Payload
-from temporalio.client import WorkflowHistory
+from temporalio.client import Client, WorkflowHistory
 
 from engine.codec import ENCODING, EncryptionCodec
 
@@ -48,3 +49,13 @@ def update_names(history: WorkflowHistory) -> list[str]:
     """The updates a flow accepted, in order."""
     return [event.workflow_execution_update_accepted_event_attributes.accepted_request.input.name
             for event in history.events if event.HasField("workflow_execution_update_accepted_event_attributes")]
+
+
+async def update_inputs(client: Client, history: WorkflowHistory, name: str) -> list[list[Any]]:
+    """What each accepted update called ``name`` was sent, decoded as the flow's worker reads it."""
+    inputs = []
+    for event in history.events:
+        accepted = event.workflow_execution_update_accepted_event_attributes.accepted_request.input
+        if event.HasField("workflow_execution_update_accepted_event_attributes") and accepted.name == name:
+            inputs.append(list(await client.data_converter.decode(list(accepted.args.payloads))))
+    return inputs

@@ -6,6 +6,8 @@ there."""
 
 from __future__ import annotations
 
+import time
+
 from tests.api.routes.test_enrollment import (
     CODE_SENT,
     EMAIL,
@@ -26,6 +28,7 @@ from tests.api.routes.test_enrollment import (
     start_enrollment,
     submit,
 )
+from tests.support.histories import update_inputs
 
 PHONE = "+12025550143"
 DIRECT_LINE = "Enter a 10-digit direct line; extensions are not supported."
@@ -58,6 +61,7 @@ async def _through_password(http, mail, csrf: str | None = None) -> str:
 
 
 async def test_phone_with_sms_through_the_json_api(live_app, mail, phones):
+    started_at = time.time() * 1000
     user_id = await add_legacy_user(live_app.pool)
     async with live_app.http() as http:
         flow_id = await start_enrollment(live_app, http, user_id)
@@ -78,6 +82,11 @@ async def test_phone_with_sms_through_the_json_api(live_app, mail, phones):
     enrolled = await account(live_app, user_id)
     assert (enrolled.mfa_method, enrolled.mfa_phone, enrolled.status) == ("phone", PHONE, "active")
     await assert_history_clean(live_app, flow_id, PASSWORD, email_code, sms_code)
+    # Both sends went with when the API took the press: each code's life starts then.
+    history = await live_app.client.get_workflow_handle(flow_id).fetch_history()
+    [[_, email_pressed_at]] = await update_inputs(live_app.client, history, "submit_email")
+    [[entry]] = await update_inputs(live_app.client, history, "submit_phone")
+    assert started_at <= email_pressed_at <= entry["pressed_at"] <= time.time() * 1000
 
 
 async def test_phone_with_sms_through_the_forms(live_app, mail, phones):

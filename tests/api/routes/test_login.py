@@ -7,6 +7,7 @@ codes: none may be there."""
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from datetime import timedelta
 
@@ -20,7 +21,7 @@ from api.sessions import SESSION_COOKIE
 from domain import digests
 from engine.codec import EncryptionCodec
 from tests.support.enrolled_users import PASSWORD, PHONE, add_user
-from tests.support.histories import decoded_text, update_names
+from tests.support.histories import decoded_text, update_inputs, update_names
 from workflows.login import LoginStart, LoginWorkflow
 
 EMAIL = "dana.doctor@example.com"
@@ -222,7 +223,9 @@ async def test_email_login_through_the_json_api(live_app, mail):
         assert started.status_code == 201
         assert (started.json()["step"], started.json()["email"]) == ("email", MASKED_EMAIL)
         flow_id = bound_flow(http)
+        before = time.time() * 1000
         view = await act(http, "email/send")
+        after = time.time() * 1000
         assert view["step"] == "email_code"
         # The guide's 30 seconds, from the settings.
         sent = view["code"]
@@ -241,6 +244,9 @@ async def test_email_login_through_the_json_api(live_app, mail):
     # claim followed, and Continue never reached the engine.
     history = await live_app.client.get_workflow_handle(flow_id).fetch_history()
     assert update_names(history) == ["first_screen", "send_email_code", "verify_code"]
+    # The press went with when the API took it: the code's life starts then.
+    [[pressed_at]] = await update_inputs(live_app.client, history, "send_email_code")
+    assert before <= pressed_at <= after
 
 
 # --- pages without a login ----------------------------------------------------------------------

@@ -4,10 +4,9 @@ not sent yet without reading the words; and a code lives from the press the API 
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
-from api.flows import from_millis
+from api.flows import from_millis, press_stamp
 from tests.workflows.fakes import CODE
 from tests.workflows.test_login import EMAIL_LOGIN, act, start, verified, verify
 from workflows.code_challenge import MESSAGES, Outcome
@@ -32,8 +31,8 @@ async def test_each_refused_code_says_why_in_a_code_and_a_verified_one_clears_it
 
 
 def api_clock(seconds_off: float = 0) -> int:
-    """A press stamp, as the API makes it (ms since the epoch), ``seconds_off`` from now."""
-    return round((time.time() + seconds_off) * 1000)
+    """The API's stamp of a press ``seconds_off`` from now (the flow's clock reads now)."""
+    return press_stamp() + round(seconds_off * 1000)
 
 
 async def test_a_code_lives_from_the_press_the_api_stamped_not_from_when_the_flow_took_it(flows):

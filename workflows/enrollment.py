@@ -266,7 +266,8 @@ class MfaEnrollmentWorkflow(
 
     def _expect(self, *steps: str) -> None:
         if self._view.step not in steps:
-            raise field_error("form", "This step is already complete. Please continue from the current page.")
+            # Coded as the edge codes its own refusal of a stale tab (api/routes/enrollment.py).
+            raise field_error("form", "This step is already complete. Please continue from the current page.", "stale")
 
 
 async def enroll(parent: EmailedLink, start: EnrollmentStart) -> str:

@@ -83,7 +83,7 @@ async def _submit_email(request: Request, flows: Flows, flow_id: str, body: Emai
 
 async def _verify(request: Request, flows: Flows, flow_id: str, body: CodeBody) -> FlowView:
     """Codes count per account and per client across enrollments, like login's and reset's."""
-    account_id = (await flows.view(flow_id)).account_id
+    account_id = await _account_of(request, flows, flow_id)
     check = CodeCheck(CODE_POLICY, account_id, "mfa", UUID(account_id) if account_id else None)
     return await verify_throttled(request, flows, flow_id, body.code, check)
 
@@ -91,7 +91,7 @@ async def _verify(request: Request, flows: Flows, flow_id: str, body: CodeBody) 
 async def _verify_app(request: Request, flows: Flows, flow_id: str, body: CodeBody) -> FlowView:
     """The first code from the app being set up, throttled as every code; when it is right,
     the answer carries the person's recovery codes, the one time they are shown."""
-    account_id = (await flows.view(flow_id)).account_id
+    account_id = await _account_of(request, flows, flow_id)
     check = CodeCheck(CODE_POLICY, account_id, "mfa", UUID(account_id) if account_id else None)
     view = await verify_throttled(request, flows, flow_id, body.code, check, update=MfaEnrollmentWorkflow.verify_app_code)
     return await _codes_once_set_up(request, flow_id, view)
@@ -126,21 +126,31 @@ async def _dressed(request: Request, flows: Flows, flow_id: str, view: FlowView)
 
 
 async def _set_password(request: Request, flows: Flows, flow_id: str, body: PasswordBody) -> FlowView:
-    view = await flows.view(flow_id)
-    if view.step != EnrollmentStep.PASSWORD:
-        return view.refused("form", STALE, "stale")
+    """One call to the flow: its ``save_password`` refuses a Create sent from another step
+    (a stale tab) itself. The policy checks the password against the account as the database
+    holds it; by this step the enrollment's email address is the account's (its code, or the
+    mailbox on record, proved it)."""
     pool = await request.app.state.resources.pool()
     async with pool.acquire() as conn:
-        account = await account_by_id(conn, view.account_id)
+        account = await account_by_id(conn, await _account_of(request, flows, flow_id))
     if account is None:
         raise FlowGone()
     try:
         return await set_through_flow(
-            request, flow_id, account, body, lambda: flows.update(flow_id, MfaEnrollmentWorkflow.save_password, None),
-            also_known=[view.email_address],
+            request, flow_id, account, body, lambda: flows.update(flow_id, MfaEnrollmentWorkflow.save_password, None)
         )
     except FieldError as error:
-        return _refused(view, error, (EnrollmentStep.PASSWORD,))
+        return _refused(await flows.view(flow_id), error, (EnrollmentStep.PASSWORD,))
+
+
+async def _account_of(request: Request, flows: Flows, flow_id: str) -> str:
+    """The account this enrollment is for, as the browser was bound to it (every binding of
+    an enrollment names its account: api/flows.py, ``bind``) — no query before the action's
+    update; from the flow's view only for a binding without it."""
+    binding = flows.binding(request, PROCESS, flow_id)
+    if binding is not None and binding.account_id:
+        return binding.account_id
+    return (await flows.view(flow_id)).account_id
 
 
 async def _submit_phone(request: Request, flows: Flows, flow_id: str, body: PhoneBody) -> FlowView:

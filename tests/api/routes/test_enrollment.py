@@ -9,6 +9,7 @@ import re
 import time
 import uuid
 
+from api import flows as flows_module
 from api.flow_timings import flow_timings
 from api.flows import Flows
 from api.security import Signer
@@ -236,5 +237,30 @@ async def test_change_goes_back_to_the_email_screen_and_keeps_the_resend_limits(
         stale = await post(http, "password", passwords(PASSWORD))
         assert stale["step"] == "email"
         assert stale["errors"] == {"form": "This step is already complete. Please continue from the current page."}
+        assert stale["error_codes"] == {"form": "stale"}
         code = mail.last_code_to(EMAIL)
     await assert_history_clean(live_app, flow_id, PASSWORD, code)
+
+
+async def test_the_code_and_create_are_each_one_call_to_the_flow(live_app, mail, monkeypatch):
+    """The account a code is counted against and a password is checked against is the one
+    the browser was bound to: neither action queries the flow before its update."""
+    user_id = await add_legacy_user(live_app.pool)
+    queried = []
+    real_query = flows_module.query_flow
+
+    async def counted(handle, name, args, result_type):
+        queried.append(name)
+        return await real_query(handle, name, args, result_type)
+
+    monkeypatch.setattr(flows_module, "query_flow", counted)
+    async with live_app.http() as http:
+        await start_enrollment(live_app, http, user_id)
+        await act(http, "method", {"method": "email"})
+        await act(http, "email/on-record")
+        await mail.wait_for_messages_to(EMAIL)
+        queried.clear()
+        assert (await act(http, "code/verify", {"code": mail.last_code_to(EMAIL)}))["step"] == "password"
+        assert (await act(http, "password", passwords(PASSWORD)))["status"] == "completed"
+        assert await signed_in_name(http) == "Lee Legacy"
+    assert queried == []

@@ -83,16 +83,13 @@ async def _submit_email(request: Request, flows: Flows, flow_id: str, body: Emai
 
 async def _verify(request: Request, flows: Flows, flow_id: str, body: CodeBody) -> FlowView:
     """Codes count per account and per client across enrollments, like login's and reset's."""
-    account_id = await _account_of(request, flows, flow_id)
-    check = CodeCheck(CODE_POLICY, account_id, "mfa", UUID(account_id) if account_id else None)
-    return await verify_throttled(request, flows, flow_id, body.code, check)
+    return await verify_throttled(request, flows, flow_id, body.code, await _code_check(request, flows, flow_id))
 
 
 async def _verify_app(request: Request, flows: Flows, flow_id: str, body: CodeBody) -> FlowView:
     """The first code from the app being set up, throttled as every code; when it is right,
     the answer carries the person's recovery codes, the one time they are shown."""
-    account_id = await _account_of(request, flows, flow_id)
-    check = CodeCheck(CODE_POLICY, account_id, "mfa", UUID(account_id) if account_id else None)
+    check = await _code_check(request, flows, flow_id)
     view = await verify_throttled(request, flows, flow_id, body.code, check, update=MfaEnrollmentWorkflow.verify_app_code)
     return await _codes_once_set_up(request, flow_id, view)
 
@@ -130,9 +127,10 @@ async def _set_password(request: Request, flows: Flows, flow_id: str, body: Pass
     (a stale tab) itself. The policy checks the password against the account as the database
     holds it; by this step the enrollment's email address is the account's (its code, or the
     mailbox on record, proved it)."""
+    account_id = await _account_of(request, flows, flow_id)
     pool = await request.app.state.resources.pool()
     async with pool.acquire() as conn:
-        account = await account_by_id(conn, await _account_of(request, flows, flow_id))
+        account = await account_by_id(conn, account_id)
     if account is None:
         raise FlowGone()
     try:
@@ -141,6 +139,11 @@ async def _set_password(request: Request, flows: Flows, flow_id: str, body: Pass
         )
     except FieldError as error:
         return _refused(await flows.view(flow_id), error, (EnrollmentStep.PASSWORD,))
+
+
+async def _code_check(request: Request, flows: Flows, flow_id: str) -> CodeCheck:
+    account_id = await _account_of(request, flows, flow_id)
+    return CodeCheck(CODE_POLICY, account_id, "mfa", UUID(account_id) if account_id else None)
 
 
 async def _account_of(request: Request, flows: Flows, flow_id: str) -> str:

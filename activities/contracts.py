@@ -4,7 +4,7 @@ or a password — only digests."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 
 @dataclass(frozen=True)
@@ -52,11 +52,11 @@ class Sent:
 
 
 @dataclass(frozen=True)
-class NewAccount:
-    """A provider's new user, as the "Enter User Information" screen gave it (already
-    normalised at the edge). The account starts pending: it cannot sign in."""
+class UserInformation:
+    """Who a new user is, as the "Enter User Information" screen gave it (already normalised
+    at the edge). Which organization they join is not theirs to say: their registration
+    checked its code, and the flow adds it (NewAccount)."""
 
-    provider_id: int
     username: str
     first_name: str
     last_name: str
@@ -68,6 +68,20 @@ class NewAccount:
     state: str = ""
     zip_code: str = ""
     phone: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewAccount(UserInformation):
+    """A provider's new user. The account starts pending: it cannot sign in."""
+
+    provider_id: int
+
+    @classmethod
+    def joining(cls, provider_id: int, person: UserInformation) -> NewAccount:
+        return cls(provider_id=provider_id, **{name: getattr(person, name) for name in _PERSON})
+
+
+_PERSON = tuple(person_field.name for person_field in fields(UserInformation))
 
 
 @dataclass(frozen=True)

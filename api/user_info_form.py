@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from pydantic import BaseModel
 
-from activities.contracts import NewAccount
+from activities.contracts import UserInformation
 from domain.email import normalise_email
 from domain.errors import FieldError
 from domain.phone import parse_us_direct_line, parse_us_fax
@@ -44,8 +44,8 @@ class InvalidUserInfo(Exception):
         self.errors = errors
 
 
-def new_account(form: UserInfoForm, provider_id: int) -> NewAccount:
-    """The normalised account for ``provider_id``, or InvalidUserInfo naming every wrong field."""
+def user_information(form: UserInfoForm) -> UserInformation:
+    """What was typed, normalised, or InvalidUserInfo naming every wrong field."""
     errors: dict[str, str] = {}
 
     def checked(name: str, parse: Callable[[str], str], *, required: bool = False) -> str:
@@ -74,8 +74,8 @@ def new_account(form: UserInfoForm, provider_id: int) -> NewAccount:
     fax = checked("fax", lambda typed: parse_us_fax(typed, "fax"), required=True)
     if errors:
         raise InvalidUserInfo(errors)
-    return NewAccount(
-        provider_id=provider_id, username=username, first_name=first_name, last_name=last_name, email=email, fax=fax,
+    return UserInformation(
+        username=username, first_name=first_name, last_name=last_name, email=email, fax=fax,
         address1=address1, address2=address2, city=city, state=state, zip_code=zip_code, phone=phone,
     )
 

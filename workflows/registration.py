@@ -31,13 +31,14 @@ with workflow.unsafe.imports_passed_through():
         NewAccount,
         Notice,
         Outcome,
+        UserInformation,
     )
     from activities.email import EmailActivities
     from activities.postgres import AccountActivities
     from workflows.database_steps import database_step, first_task_step
     from workflows.emailed_link import EmailedLink, LinkView
     from workflows.enrollment import EnrollmentStart, enroll
-    from workflows.flow import FlowView, field_error
+    from workflows.flow import STALE_STEP, FlowView, field_error
     from workflows.notices import NOTICE_SEND
     from workflows.steps import RegistrationStep
     from workflows.timings import Timings
@@ -151,18 +152,21 @@ class ProviderRegistrationWorkflow(EmailedLink, steps=RegistrationStep, view=Reg
         )
 
     @workflow.update
-    async def submit_user_info(self, account: NewAccount) -> FlowView:
+    async def submit_user_info(self, person: UserInformation) -> FlowView:
         if self._account_id:
             return self.view()
         self._saving = True
         try:
+            # The account joins the organization whose code started this flow, whatever an
+            # input said (one from before named it, checked equal by the validator then).
+            account = NewAccount.joining(self._start.provider_id, person)
             outcome: Outcome = await database_step(AccountActivities.create_pending_account, account)
         finally:
             self._saving = False
         if outcome.error:
             self._show_error(outcome.field, outcome.error)
             return self.view()
-        self._email, self._greeting = account.email, account.first_name
+        self._email, self._greeting = person.email, person.first_name
         if outcome.email_holder:
             self._email_holder = outcome.email_holder
         else:
@@ -174,18 +178,16 @@ class ProviderRegistrationWorkflow(EmailedLink, steps=RegistrationStep, view=Reg
         return self.view()
 
     @submit_user_info.validator
-    def _check_user_info(self, account: NewAccount) -> None:
+    def _check_user_info(self, person: UserInformation) -> None:
         if self._view.step != RegistrationStep.USER_INFO:
-            raise field_error("form", "This step is already complete.")
+            raise field_error("form", "This step is already complete.", STALE_STEP)
         if self._saving:
             # A second NEXT would race the first for the username, and could orphan an account.
             raise field_error("form", "Your information is being saved. Please wait.")
         if self._resuming:
             raise field_error("form", RESUMING)
-        if account.provider_id != self._start.provider_id:
-            raise field_error("form", "This registration belongs to another organization.")
         for name in ("username", "first_name", "last_name", "email", "fax"):
-            if not getattr(account, name).strip():
+            if not getattr(person, name).strip():
                 raise field_error(name, "This field is required.")
 
     async def _send_link(self) -> bool:

@@ -17,15 +17,14 @@ from api.emailed_links import LINK_FLOW, LinkQuery, follow_link, opening_link
 from api.flow_router import serve_form
 from api.flow_sign_in import new_claim_seed, seeded_claim
 from api.flow_timings import flow_timings
-from api.flows import FlowGone, Flows, is_api, view_json
+from api.flows import FlowEnded, FlowGone, Flows, is_api, view_json
 from api.registration_code import OrganizationRefused, check_registration_code
 from api.security import CSRF_FIELD
 from api.throttling import POLICIES, Throttled, reserve
-from api.user_info_form import InvalidUserInfo, UserInfoForm, new_account
+from api.user_info_form import InvalidUserInfo, UserInfoForm, user_information
 from domain.us_states import US_STATES
 from settings import Settings
-from store.providers import get_provider_by_npi
-from workflows.flow import FlowView
+from workflows.flow import STALE_STEP, FlowView
 from workflows.registration import PROCESS, ProviderRegistrationWorkflow, RegistrationStart, RegistrationView
 from workflows.steps import RegistrationStep
 
@@ -90,33 +89,46 @@ async def current_screen(request: Request, flows: FlowsDep) -> Response:
 
 
 async def _submit_user_info(request: Request, flows: Flows, form: UserInfoForm) -> Response:
-    pool = await request.app.state.resources.pool()
+    """One update of the flow, no query first: the flow adds its own organization and refuses
+    a press on a screen it has left."""
     flow_id = flows.bound_flow(request, PROCESS)
-    view = await flows.view(flow_id)
-    if view.step != RegistrationStep.USER_INFO:
-        # Sent twice (a double click, the back button): show where the registration is now.
-        return flows.respond(request, view, template_dir=PROCESS)
     typed = form.model_dump()
-    async with pool.acquire() as conn:
-        provider = await get_provider_by_npi(conn, view.npi)
-    if provider is None:
-        raise FlowGone()
     try:
-        account = new_account(form, provider.id)
+        person = user_information(form)
     except InvalidUserInfo as invalid:
-        return _screen(request, dataclasses.replace(view, errors=invalid.errors, error_codes={}), typed, 422)
+        return await _refused(request, flows, flow_id, typed, invalid.errors, {}, 422)
     try:
         # Each refusal says a username is taken: limited per registration and client.
         attempt = await reserve(request, POLICIES["user_info"], flow_id)
     except Throttled as throttled:
-        return _screen(request, view.refused("form", throttled.message, "throttled"), typed, 429)
-    view = await flows.update(flow_id, ProviderRegistrationWorkflow.submit_user_info, account)
+        return await _refused(request, flows, flow_id, typed, {"form": throttled.message}, {"form": "throttled"}, 429)
+    try:
+        view = await flows.update(flow_id, ProviderRegistrationWorkflow.submit_user_info, person)
+    except FlowEnded:
+        await attempt.uncounted()
+        return flows.respond(request, await flows.view(flow_id), template_dir=PROCESS)  # abandoned, cancelled
     if not view.errors:
         await attempt.succeeded()
-    if view.errors:
-        # Taken username or email: the database said so; the typed values stay on screen.
-        return _screen(request, view, typed, 422)
-    return flows.respond(request, view, template_dir=PROCESS)
+        return flows.respond(request, view, template_dir=PROCESS)
+    if "form" in view.errors:
+        # Refused before anything was tried (sent twice, still saving): no username was told taken.
+        await attempt.uncounted()
+        if view.error_codes.get("form") == STALE_STEP:
+            return flows.respond(request, dataclasses.replace(view, errors={}, error_codes={}), template_dir=PROCESS)
+    # Taken username or email: the database said so; the typed values stay on screen.
+    return _screen(request, view, typed, 422)
+
+
+async def _refused(
+    request: Request, flows: Flows, flow_id: str, typed: dict[str, str],
+    errors: dict[str, str], codes: dict[str, str], status_code: int,
+) -> Response:
+    """Input refused at the edge, on the screen with what was typed — unless the registration
+    has moved on (sent twice, the back button): then where it is now."""
+    view = await flows.view(flow_id)
+    if view.step != RegistrationStep.USER_INFO:
+        return flows.respond(request, view, template_dir=PROCESS)
+    return _screen(request, dataclasses.replace(view, errors=errors, error_codes=codes), typed, status_code)
 
 
 serve_form(

@@ -16,6 +16,7 @@ from activities.contracts import (
     CodeDelivery,
     LinkDelivery,
     NewAccount,
+    UserInformation,
     Notice,
     Sent,
 )
@@ -28,8 +29,8 @@ LINK_TOKEN = "link-token-for-tests"
 # The provider and the person the flows under test register.
 PROVIDER_ID = 7
 PROVIDER_NPI = "1234567893"
-NEW_ACCOUNT = NewAccount(
-    provider_id=PROVIDER_ID,
+# What the edge sends on "Enter User Information", and the account the flow makes of it.
+PERSON = UserInformation(
     username="pat.doe",
     first_name="Pat",
     last_name="Doe",
@@ -37,6 +38,7 @@ NEW_ACCOUNT = NewAccount(
     fax="+12025550188",
     city="Springfield",
 )
+NEW_ACCOUNT = NewAccount.joining(PROVIDER_ID, PERSON)
 # Shaped like what the edge sends; made up, it hashes nothing.
 PASSWORD_HASH = "$argon2id$v=19$m=65536,t=3,p=4$ZmFrZXNhbHQ$ZmFrZWhhc2hmYWtlaGFzaA"
 

@@ -11,9 +11,9 @@ import pytest
 from temporalio.client import WorkflowFailureError, WorkflowUpdateFailedError
 from temporalio.exceptions import CancelledError
 
-from activities.contracts import NewAccount
+from activities.contracts import UserInformation
 from tests.workflows.fake_accounts import TAKEN_EMAIL, TAKEN_USERNAME, USERNAME_TAKEN
-from tests.workflows.fakes import NEW_ACCOUNT, PROVIDER_ID, PROVIDER_NPI
+from tests.workflows.fakes import NEW_ACCOUNT, PERSON, PROVIDER_ID, PROVIDER_NPI
 from tests.workflows.harness import without_clock
 from workflows.deliveries import STILL_SENDING_LINK
 from workflows.emailed_link import LinkClick
@@ -28,8 +28,8 @@ async def start(flows):
     return await flows.start(ProviderRegistrationWorkflow.run, arg, prefix="registration")
 
 
-async def submit(handle, account: NewAccount = NEW_ACCOUNT) -> FlowView:
-    return await handle.execute_update("submit_user_info", account, result_type=FlowView)
+async def submit(handle, person: UserInformation = PERSON) -> FlowView:
+    return await handle.execute_update("submit_user_info", person, result_type=FlowView)
 
 
 async def registered(flows):
@@ -67,7 +67,7 @@ async def assert_cancelled(handle) -> None:
 async def test_starred_fields_are_required(flows, field_name):
     handle = await start(flows)
     with pytest.raises(WorkflowUpdateFailedError) as refused:
-        await submit(handle, dataclasses.replace(NEW_ACCOUNT, **{field_name: "  "}))
+        await submit(handle, dataclasses.replace(PERSON, **{field_name: "  "}))
     assert refused.value.cause.type == "FieldError"
     assert (refused.value.cause.details[0], refused.value.cause.message) == (field_name, "This field is required.")
     assert flows.accounts.args("create_pending_account") == []
@@ -75,7 +75,7 @@ async def test_starred_fields_are_required(flows, field_name):
 
 async def test_a_taken_username_is_shown_on_the_form_and_another_goes_through(flows):
     handle = await start(flows)
-    view = await submit(handle, dataclasses.replace(NEW_ACCOUNT, username=TAKEN_USERNAME))
+    view = await submit(handle, dataclasses.replace(PERSON, username=TAKEN_USERNAME))
     assert (view.step, view.errors) == ("user_info", {"username": USERNAME_TAKEN})
     view = await submit(handle)
     assert (view.step, view.errors) == ("check_email", {})
@@ -90,6 +90,22 @@ async def test_user_info_creates_a_pending_account_and_emails_the_link(flows):
     [link] = flows.senders.links
     assert (link.to, link.template, link.path) == (NEW_ACCOUNT.email, "registration_link", "/register/confirm")
     assert (link.expires_in_seconds, link.greeting_name) == (20 * 60, "Pat")
+
+
+async def test_the_account_joins_the_organization_whose_code_started_the_registration(flows):
+    # An edge from before this flow added it named the organization itself: it is not heard.
+    handle = await start(flows)
+    await submit(handle, dataclasses.replace(NEW_ACCOUNT, provider_id=PROVIDER_ID + 1))
+    assert [account.provider_id for account in flows.accounts.args("create_pending_account")] == [PROVIDER_ID]
+
+
+async def test_next_pressed_again_on_a_finished_screen_is_refused_as_stale(flows):
+    handle = await start(flows)
+    await submit(handle)
+    with pytest.raises(WorkflowUpdateFailedError) as refused:
+        await submit(handle)
+    assert list(refused.value.cause.details) == ["form", "stale"]
+    assert len(flows.accounts.args("create_pending_account")) == 1
 
 
 async def test_a_link_sent_through_a_mail_outage_says_so_and_arrives_once_mail_is_back(flows):
@@ -191,7 +207,7 @@ async def test_support_releases_an_unverified_account_at_once_by_cancelling_its_
 async def test_an_address_already_registered_answers_as_a_new_one_and_its_owner_is_told(flows):
     taken = await start(flows)
     new = await start(flows)
-    view = await submit(taken, dataclasses.replace(NEW_ACCOUNT, username="pat.again", email=TAKEN_EMAIL))
+    view = await submit(taken, dataclasses.replace(PERSON, username="pat.again", email=TAKEN_EMAIL))
     # Exactly what a new address gets: the same screen, the same words.
     assert without_clock(view) == without_clock(await submit(new))
     [notice] = await flows.notices_until(1)

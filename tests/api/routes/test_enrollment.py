@@ -9,7 +9,6 @@ import re
 import time
 import uuid
 
-from api import flows as flows_module
 from api.flow_timings import flow_timings
 from api.flows import Flows
 from api.security import Signer
@@ -19,6 +18,7 @@ from engine.codec import EncryptionCodec
 from store.accounts import account_by_id
 from store.providers import add_provider
 from store.users import import_legacy_user
+from tests.support.flow_queries import count_flow_queries
 from tests.support.histories import decoded_text, update_names
 from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow
 from workflows.enrollment_email import ON_RECORD_FIRST
@@ -246,14 +246,7 @@ async def test_the_code_and_create_are_each_one_call_to_the_flow(live_app, mail,
     """The account a code is counted against and a password is checked against is the one
     the browser was bound to: neither action queries the flow before its update."""
     user_id = await add_legacy_user(live_app.pool)
-    queried = []
-    real_query = flows_module.query_flow
-
-    async def counted(handle, name, args, result_type):
-        queried.append(name)
-        return await real_query(handle, name, args, result_type)
-
-    monkeypatch.setattr(flows_module, "query_flow", counted)
+    queried = count_flow_queries(monkeypatch)
     async with live_app.http() as http:
         await start_enrollment(live_app, http, user_id)
         await act(http, "method", {"method": "email"})

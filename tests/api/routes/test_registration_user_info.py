@@ -6,19 +6,27 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+from temporalio.client import WorkflowFailureError
+
 from domain.passwords import hash_password
 from store.accounts import account_by_username
 from store.users import import_legacy_user
 from tests.api.routes.test_registration import (
+    EMAIL,
     FLOW_COOKIE,
     USER,
     add_organization,
+    csrf_of,
     error_of,
     organization,
     user_info,
     value_of,
     view_of,
 )
+from tests.support.flow_queries import count_flow_queries
+
+CHECK_EMAIL = "you must click the link in your email within 20 minutes."
 
 
 # --- Enter User Information ---------------------------------------------------------------
@@ -172,3 +180,60 @@ async def test_two_racing_registrations_for_one_username_end_with_one_account(li
     async with live_app.pool.acquire() as conn:
         account = await account_by_username(conn, USER["username"])
     assert account is not None and account.status == "pending"
+
+
+async def test_next_is_one_call_to_the_flow_and_the_account_joins_its_organization(live_app, monkeypatch):
+    """The edge sends what was typed; the registration adds the organization whose code
+    started it, and the API asks it nothing before its update."""
+    provider_id = await add_organization(live_app.pool)
+    queried = count_flow_queries(monkeypatch)
+    async with live_app.http() as http:
+        await organization(http)
+        form = await http.get("/register/account")
+        queried.clear()
+        done = await http.post("/register/account", data={**USER, "csrf_token": csrf_of(form.text)})
+    assert done.status_code == 200 and CHECK_EMAIL in done.text
+    assert queried == []
+    async with live_app.pool.acquire() as conn:
+        account = await account_by_username(conn, USER["username"])
+        member_of = await conn.fetchval("SELECT provider_id FROM provider_members WHERE user_id = $1", account.id)
+    assert member_of == provider_id
+
+
+async def test_next_pressed_twice_shows_where_the_registration_is_and_makes_one_account(live_app, mail):
+    """A double click, or the back button and NEXT again: the second press finds the step done
+    and is answered with the screen the registration is on, without an error, uncounted."""
+    await add_organization(live_app.pool)
+    async with live_app.http() as http:
+        await organization(http)
+        form = await http.get("/register/account")
+        data = {**USER, "csrf_token": csrf_of(form.text)}
+        first = await http.post("/register/account", data=data)
+        again = [await http.post("/register/account", data=data) for _ in range(12)]
+        twin = await http.post("/api/v1/registration/user-info", json={**USER})
+    assert first.status_code == 200 and CHECK_EMAIL in first.text
+    for answer in again:
+        assert (answer.status_code, error_of(answer.text, "form")) == (200, None)
+        assert CHECK_EMAIL in answer.text
+    assert twin.status_code == 200
+    assert (twin.json()["step"], twin.json()["errors"]) == ("check_email", {})
+    await mail.wait_for_messages_to(EMAIL)
+    assert len(mail.messages_to(EMAIL)) == 1
+    async with live_app.pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM users WHERE username = $1", USER["username"]) == 1
+
+
+async def test_next_on_a_registration_support_cancelled_says_so_and_saves_nothing(live_app):
+    await add_organization(live_app.pool)
+    async with live_app.http() as http:
+        await organization(http)
+        form = await http.get("/register/account")
+        handle = live_app.client.get_workflow_handle(http.cookies[FLOW_COOKIE].rsplit(".", 1)[0])
+        await handle.cancel()
+        with pytest.raises(WorkflowFailureError):
+            await handle.result()
+        answer = await http.post("/register/account", data={**USER, "csrf_token": csrf_of(form.text)})
+    assert answer.status_code == 200
+    assert "This registration was cancelled, so nothing was saved." in answer.text
+    async with live_app.pool.acquire() as conn:
+        assert await account_by_username(conn, USER["username"]) is None

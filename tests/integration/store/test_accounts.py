@@ -29,7 +29,10 @@ async def provider_id(db, password_hash):
 @pytest.fixture
 async def registered(db, provider_id):
     """A new provider user, created pending as registration creates one."""
-    account = NewAccount(provider_id, "JDoe", "Jane", "Doe", "jane.doe@example.com", "+17175550100")
+    account = NewAccount(
+        provider_id=provider_id, username="JDoe", first_name="Jane", last_name="Doe",
+        email="jane.doe@example.com", fax="+17175550100",
+    )
     outcome = await ActivityEnvironment().run(AccountActivities(db).create_pending_account, account)
     return outcome.account_id
 

@@ -28,7 +28,7 @@ from tests.replay.record_restarts import RECORDINGS as RESTARTS
 from tests.replay.record_second_factors import RECORDINGS as SECOND_FACTORS
 from tests.workflows.fake_accounts import TAKEN_USERNAME, FakeAccounts
 from tests.workflows.fake_authenticator import FakeAuthenticator
-from tests.workflows.fakes import NEW_ACCOUNT, PROVIDER_ID, PROVIDER_NPI, FakeSenders
+from tests.workflows.fakes import NEW_ACCOUNT, PERSON, PROVIDER_ID, PROVIDER_NPI, FakeSenders
 from tests.workflows.harness import Flows
 from workflows.admin_reset import AdminResetStart, ProviderAdminResetWorkflow, admin_reset_id
 from workflows.enrollment import EnrollmentStart, MfaEnrollmentWorkflow, PhoneEntry
@@ -69,9 +69,9 @@ async def record_registration(flows: Flows) -> str:
     """A taken username, the link clicked at 19 minutes, enrollment by email with the terms."""
     start = RegistrationStart(provider_id=PROVIDER_ID, provider_npi=PROVIDER_NPI, provider_name="Replay Practice")
     handle = await flows.start(ProviderRegistrationWorkflow.run, start, prefix="registration")
-    taken = dataclasses.replace(NEW_ACCOUNT, username=TAKEN_USERNAME)
+    taken = dataclasses.replace(PERSON, username=TAKEN_USERNAME)
     await handle.execute_update("submit_user_info", taken, result_type=FlowView)
-    await handle.execute_update("submit_user_info", NEW_ACCOUNT, result_type=FlowView)
+    await handle.execute_update("submit_user_info", PERSON, result_type=FlowView)
     await flows.link_taken_in(handle)
     await flows.fast_forward(handle, minutes=19)
     await open_link(flows, handle)

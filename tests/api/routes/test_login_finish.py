@@ -1,6 +1,7 @@
 """How a login under way finishes, against the real stack: a password reset or a disabled
-account stops it from ending in a session, and Continue pressed again after a lost answer,
-or twice at once, leaves one sign-in, in the browser that pressed it."""
+account stops it from ending in a session, Continue pressed again after a lost answer, or
+twice at once, leaves one sign-in, in the browser that pressed it, and no press of a whole
+login waits on a query of its flow."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from tests.api.routes.test_login import (
 )
 from tests.support.crashes import dies_once
 from tests.support.enrolled_users import add_user
+from tests.support.flow_queries import count_flow_queries
 
 
 # --- a reset or a disabled account ends logins under way -----------------------------------------
@@ -125,3 +127,18 @@ async def test_a_disabled_account_finishes_no_login_under_way(live_app, mail):
         assert (await http.post("/api/v1/login/continue", json={})).status_code == 403
         assert await signed_in_name(http) is None
     assert [e["detail"]["reason"] for e in await events(live_app, "session.refused")] == ["not_active"]
+
+
+async def test_every_press_of_a_login_with_email_is_one_call_to_its_flow(live_app, mail, monkeypatch):
+    """Started with its first answer, then one update a press: nothing asks the flow first."""
+    await add_user(live_app.pool, "email")
+    queried = count_flow_queries(monkeypatch)
+    async with live_app.http() as http:
+        assert (await http.get("/api/v1/login/email", params={"remember": "false"})).status_code == 200
+        assert (await sign_in_api(http, "email")).status_code == 201
+        await act(http, "email/send")
+        await mail.wait_for_messages_to(EMAIL)
+        await act(http, "code/verify", {"code": mail.last_code_to(EMAIL)})
+        assert (await act(http, "continue"))["status"] == "completed"
+        assert await signed_in_name(http) == "Dana Doctor"
+    assert queried == []

@@ -1,6 +1,7 @@
 """Guide Section 2 against the real stack: "Specify Your Organization" (NPI check digit, the
 registration code checked at the edge and limited per NPI and client), the JSON twins of both
-screens, a screen for every step the flow can be on, and forms refused without their token."""
+screens, a screen for every step the flow can be on, forms refused without their token, and a
+whole registration that never asks its flows before an update."""
 
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ from domain.passwords import hash_password
 from domain.us_states import US_STATES
 from engine.codec import EncryptionCodec
 from store.providers import add_provider
+from tests.support.flow_queries import count_flow_queries
 from tests.support.histories import decoded_text
 from tests.support.password_checks import count_password_checks
 from tests.support.temporal import make_settings
+from tests.support.whole_registration import register_through_api
 from workflows.registration import RegistrationView
 
 NPI = "1234567893"
@@ -243,3 +246,13 @@ async def test_forms_without_the_csrf_token_are_refused_and_start_nothing(live_a
         forged = await http.post("/register/account", data={**USER, "csrf_token": "0" * 64})
         assert forged.status_code == 403
         assert (await view_of(live_app, http.cookies[FLOW_COOKIE].rsplit(".", 1)[0]))["step"] == "user_info"
+
+
+async def test_no_press_of_a_whole_registration_waits_on_a_query_of_its_flow(live_app, mail, monkeypatch):
+    """From the NPI to the Terms of Use, the emailed link included: one update a press."""
+    queried = count_flow_queries(monkeypatch)
+    await register_through_api(
+        live_app, mail, username="pat.one", email="pat.one@example.com", password="Quiet-Harbor-Lantern-42",
+        registration_code=CODE,
+    )
+    assert queried == []

@@ -221,6 +221,12 @@ async def test_next_pressed_twice_shows_where_the_registration_is_and_makes_one_
     assert len(mail.messages_to(EMAIL)) == 1
     async with live_app.pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM users WHERE username = $1", USER["username"]) == 1
+        # Twelve presses, more than the limit of ten: none counted, the registration not locked.
+        counted = (
+            "SELECT count(*) FROM throttles"
+            " WHERE key LIKE 'user_info:%' AND (failures > 0 OR locked_until IS NOT NULL)"
+        )
+        assert await conn.fetchval(counted) == 0
 
 
 async def test_next_on_a_registration_support_cancelled_says_so_and_saves_nothing(live_app):

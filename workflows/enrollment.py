@@ -28,7 +28,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.enrollment_passkey import PASSKEY_FROM_HOME, NewPasskeyStep
     from workflows.enrollment_email import EmailStep
     from workflows.enrollment_password import PasswordStep
-    from workflows.flow import STALE_STEP, FlowView, field_error
+    from workflows.flow import STALE_MESSAGE, STALE_STEP, FlowView, field_error
     from workflows.notices import MFA_REGISTERED, Notices
     from workflows.sign_in_hand_over import SignInHandOver
     from workflows.steps import EnrollmentStep
@@ -266,7 +266,7 @@ class MfaEnrollmentWorkflow(
 
     def _expect(self, *steps: str) -> None:
         if self._view.step not in steps:
-            raise field_error("form", "This step is already complete. Please continue from the current page.", STALE_STEP)
+            raise field_error("form", STALE_MESSAGE, STALE_STEP)
 
 
 async def enroll(parent: EmailedLink, start: EnrollmentStart) -> str:

@@ -27,8 +27,9 @@ with workflow.unsafe.imports_passed_through():
 
 FIELD_ERROR = "FieldError"
 # The code of a refusal that checked nothing: the screen it came from is done already (a double
-# click, the back button, a stale tab). The edge shows where the flow is now.
+# click, the back button, a stale tab). The edge shows where the flow is now, with this message.
 STALE_STEP = "stale"
+STALE_MESSAGE = "This step is already complete. Please continue from the current page."
 # Support's restart (operations.control): the signal that comes just before the cancellation,
 # so the clean-up keeps what the person saved, and the memo that tells the new run.
 OPERATOR_RESTART = "operator_restart"

@@ -30,7 +30,7 @@ from domain.terms import TERMS_VERSION
 from store import audit
 from store.accounts import Account, account_by_id
 from workflows.enrollment import EnrollmentStart, EnrollmentView, MfaEnrollmentWorkflow, PhoneEntry
-from workflows.flow import STALE_STEP, FlowView
+from workflows.flow import STALE_MESSAGE, STALE_STEP, FlowView
 from workflows.steps import EnrollmentStep
 
 PROCESS = "enrollment"
@@ -38,7 +38,6 @@ PROCESS = "enrollment"
 ALREADY_REGISTERED = "/?notice=mfa_already_registered"
 ALREADY_DONE = "This registration is already complete. Please log in."
 ENROLL_NEXT = "Your password has been changed. Now register your multi-factor authentication."
-STALE = "This step is already complete. Please continue from the current page."
 TERMS_UNCHECKED = "Please check the box to confirm that you have read and agree to these terms of use."
 EMAIL_STEPS = (EnrollmentStep.EMAIL, EnrollmentStep.EMAIL_CODE)
 PHONE_STEPS = (EnrollmentStep.PHONE, EnrollmentStep.PHONE_CODE, EnrollmentStep.PHONE_CALL)
@@ -105,7 +104,7 @@ async def _new_recovery_codes(request: Request, flows: Flows, flow_id: str, body
     """Show new codes (the page was reloaded, or its answer lost): the ones shown before stop working."""
     view = await flows.view(flow_id)
     if view.step != EnrollmentStep.RECOVERY_CODES:
-        return view.refused("form", STALE, STALE_STEP)
+        return view.refused("form", STALE_MESSAGE, STALE_STEP)
     return _with_new_codes(view, await issue_recovery_codes(request, view.account_id, flow_id=flow_id))
 
 
@@ -178,7 +177,7 @@ def _refused(view: FlowView, error: FieldError, steps: tuple[str, ...], **typed:
     """Input refused here, shown like the flow's own refusals: on its field, with what was
     typed kept — or at the top, when the flow has moved past that screen (a stale tab)."""
     if view.step not in steps:
-        return view.refused("form", STALE, STALE_STEP)
+        return view.refused("form", STALE_MESSAGE, STALE_STEP)
     return _keep(view.refused(error.field, error.message), **typed)
 
 

@@ -37,7 +37,7 @@ from store import audit, staff_identities
 from store.accounts import Account, account_by_email, account_by_id
 from workflows.code_challenge import MESSAGES, Outcome
 from workflows.code_step import CODE_SENT
-from workflows.flow import FlowView
+from workflows.flow import STALE_MESSAGE, FlowView
 from workflows.password_reset import PROCESS, PasswordResetStart, PasswordResetWorkflow
 from workflows.steps import PasswordResetStep
 
@@ -51,7 +51,6 @@ NOT_YET = {
     **dict.fromkeys(_PHONE_SCREENS, "Please verify your phone first."),
     **dict.fromkeys(_APP_SCREENS, "Please use your authenticator app or passkey first."),
 }
-STALE = "This step is already complete. Please continue from the current page."
 ALREADY_DONE = "This password reset is already complete. Please log in."
 
 router = APIRouter(tags=["password reset"])
@@ -173,7 +172,7 @@ def _factor_check(request: Request, flows: Flows, flow_id: str) -> tuple[CodeChe
 async def _set_password(request: Request, flows: Flows, flow_id: str, body: PasswordBody) -> FlowView:
     view = await flows.view(flow_id)
     if view.step != PasswordResetStep.NEW_PASSWORD:
-        return view.refused("form", NOT_YET.get(view.step, STALE), "not_yet")
+        return view.refused("form", NOT_YET.get(view.step, STALE_MESSAGE), "not_yet")
     account = await _account_of(request, flow_id)
     if account is None:
         return view.refused("form", NOT_YET[PasswordResetStep.EMAIL_CODE], "not_yet")

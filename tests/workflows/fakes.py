@@ -16,9 +16,9 @@ from activities.contracts import (
     CodeDelivery,
     LinkDelivery,
     NewAccount,
-    UserInformation,
     Notice,
     Sent,
+    UserInformation,
 )
 from domain import digests
 from workflows.code_step import Keypress

@@ -1,8 +1,8 @@
 """`python -m bench`: the application as it is deployed — API and worker processes apart, two
 of each — on loopback, a load generator in a process of its own, and one table whose ratios all
 come from this run: every row read against the engine floor measured beside it (just before
-and just after), then each process's steps one by one, then what one flow cost each kind of
-process on the CPU."""
+and just after, with the workflow tasks that timed out in each), then each process's steps one
+by one, then what one flow cost each kind of process on the CPU."""
 
 from __future__ import annotations
 
@@ -15,8 +15,12 @@ import platform
 import secrets
 import sys
 import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
+
+from temporalio.client import Client
 
 from bench.deployed import Deployed, deployed
 from bench.login_users import add_email_users
@@ -24,11 +28,20 @@ from bench.measure import Stats, StepStats
 from bench.report import beside_table, cpu_table, step_tables, table
 from bench.rows import beside, rows
 from bench.scenario import LOGIN, Row
+from bench.task_timeouts import timed_out_tasks
 from devstack import seed
 from domain.passwords import hash_password
 from store.pool import create_pool
 
 LOAD_GENERATOR = "load generator"
+
+
+@dataclass(frozen=True)
+class Measured:
+    stats: Stats
+    cpu: dict[str, float]
+    started: datetime  # the row's first measured flow was started after this, its last before ended
+    ended: datetime
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -57,31 +70,36 @@ async def run(args: argparse.Namespace) -> None:
         f"{args.flows} flows per engine floor row, {args.registrations} per registration row, {args.logins} per login row",
         flush=True,
     )
-    measured: list[tuple[Row, Stats, dict[str, float]]] = []
-    floors_beside: list[tuple[Row, Stats, Stats, Stats]] = []
+    measured: list[tuple[Row, Measured]] = []
+    floors_beside: list[tuple[Row, Measured, Measured, Measured]] = []
     async with deployed() as app:
         for row in rows(args):
             floor_row = beside(row, args)
             if floor_row is None:
-                measured.append((row, *await _measure(app, row)))
+                measured.append((row, await _measure(app, row)))
                 continue
             # The shared machine's speed moves from minute to minute: a floor on each side of
             # the row shows how far it moved while the row ran, and the row is read against both.
-            before = (await _measure(app, floor_row))[0]
-            stats, cpu = await _measure(app, row)
-            after = (await _measure(app, floor_row))[0]
-            measured.append((row, stats, cpu))
-            floors_beside.append((row, stats, before, after))
-    named = [(row.name, stats) for row, stats, _ in measured]
+            before = await _measure(app, floor_row)
+            this = await _measure(app, row)
+            after = await _measure(app, floor_row)
+            measured.append((row, this))
+            floors_beside.append((row, this, before, after))
+        # Read once every row is done, so reading histories never slows a row or its floors.
+        client = await Client.connect(app.topology.temporal_address)
+        timed_out = [[await timed_out_tasks(client, m.started, m.ended) for m in (this, before, after)]
+                     for _, this, before, after in floors_beside]
+    named = [(row.name, m.stats) for row, m in measured]
     print(table(named), flush=True)
-    for steps in step_tables([(row.name, stats) for row, stats, _ in measured if row.per_step]):
+    for steps in step_tables([(row.name, m.stats) for row, m in measured if row.per_step]):
         print(f"\n{steps}", flush=True)
-    print(f"\n{cpu_table([(row.name, cpu) for row, _, cpu in measured])}", flush=True)
-    print(f"\n{beside_table([(row.name, row.concurrency, stats, before, after) for row, stats, before, after in floors_beside])}",
-          flush=True)
+    print(f"\n{cpu_table([(row.name, m.cpu) for row, m in measured])}", flush=True)
+    beside_rows = [(row.name, row.concurrency, this.stats, before.stats, after.stats, tuple(lost))
+                   for (row, this, before, after), lost in zip(floors_beside, timed_out, strict=True)]
+    print(f"\n{beside_table(beside_rows)}", flush=True)
 
 
-async def _measure(app: Deployed, row: Row) -> tuple[Stats, dict[str, float]]:
+async def _measure(app: Deployed, row: Row) -> Measured:
     """One row through the load generator; CPU-seconds per flow of each kind of process."""
     with tempfile.TemporaryDirectory(prefix="atrezzo-bench-load-") as folder:
         spec, out = Path(folder) / "spec.json", Path(folder) / "out.json"
@@ -93,10 +111,12 @@ async def _measure(app: Deployed, row: Row) -> tuple[Stats, dict[str, float]]:
         assert generator.stdin is not None and generator.stdout is not None
         warm = await generator.stdout.readline()
         before = app.cpu_seconds()
+        started = datetime.now(UTC)
         if warm.strip() == b"warm":
             generator.stdin.write(b"go\n")
             await generator.stdin.drain()
         await generator.wait()
+        ended = datetime.now(UTC)
         after = app.cpu_seconds()
         if generator.returncode != 0 or not out.exists():
             raise RuntimeError(f"the load generator failed on {row.name!r} (exit {generator.returncode})")
@@ -105,7 +125,7 @@ async def _measure(app: Deployed, row: Row) -> tuple[Stats, dict[str, float]]:
     stats = Stats(**{**stats, "steps": {name: StepStats(**step) for name, step in stats["steps"].items()}})
     cpu = {kind: (after[kind] - before[kind]) / row.count for kind in after}
     cpu[LOAD_GENERATOR] = result["cpu_seconds"] / row.count
-    return stats, cpu
+    return Measured(stats, cpu, started, ended)
 
 
 async def _reach(app: Deployed, row: Row) -> dict:

@@ -95,16 +95,17 @@ def cpu_table(rows: Sequence[tuple[str, dict[str, float]]]) -> str:
     return _aligned([header, *lines])
 
 
-def beside_table(rows: Sequence[tuple[str, int, Stats, Stats, Stats]]) -> str:
-    """Rows as (name, concurrency, stats, the floor measured just before, the one just after): a
-    sequential row's flow p50 over the floors' mean p50, a concurrent row's flows/s as a share
-    of the floors' mean rate; beside it, the ratio against each floor alone, lower first."""
+def beside_table(rows: Sequence[tuple[str, int, Stats, Stats, Stats, tuple[int, int, int]]]) -> str:
+    """Rows as (name, concurrency, stats, the floor measured just before, the one just after, and
+    the workflow tasks that timed out in each of the three): a sequential row's flow p50 over the
+    floors' mean p50, a concurrent row's flows/s as a share of the floors' mean rate; beside it,
+    the ratio against each floor alone, lower first, and the timeouts (bench/task_timeouts.py)."""
     if not rows:
         raise ValueError("no rows to report")
     header = ["read against the floors just before and after", "measures", "this row", "floor before", "floor after",
-              "ratio", "against each"]
+              "ratio", "against each", "tasks timed out (floors)"]
     lines = []
-    for name, concurrency, stats, before, after in rows:
+    for name, concurrency, stats, before, after, (timed_out, before_timed_out, after_timed_out) in rows:
         if concurrency == 1:
             measures, show, digits, unit = "flow p50", _ms, 2, "×"
             mine, floors = stats.flow_p50_ms, (before.flow_p50_ms, after.flow_p50_ms)
@@ -114,7 +115,8 @@ def beside_table(rows: Sequence[tuple[str, int, Stats, Stats, Stats]]) -> str:
         ratio = _over(mine, sum(floors) / 2)
         low, high = sorted(_over(mine, floor) for floor in floors)
         lines.append([name, measures, show(mine), show(floors[0]), show(floors[1]),
-                      f"{ratio:.{digits}f}{unit}", f"{low:.{digits}f}–{high:.{digits}f}{unit}"])
+                      f"{ratio:.{digits}f}{unit}", f"{low:.{digits}f}–{high:.{digits}f}{unit}",
+                      f"{timed_out} ({before_timed_out}, {after_timed_out})"])
     return _aligned([header, *lines])
 
 

@@ -78,7 +78,9 @@ def test_quick_run_prints_every_row_and_each_process_steps():
     beside = blocks[next(header for header in blocks if header.startswith("read against the floors just before and after"))]
     ratios = {cells[0]: cells[1:] for cells in (re.split(r"\s{2,}", line.strip()) for line in beside.splitlines()[2:])}
     assert set(ratios) == {row for row in ROWS if "HTTP" in row}, beside
-    assert all(float(cells[-2].rstrip("×")) > 0 for cells in ratios.values()), beside
+    assert all(float(cells[-3].rstrip("×")) > 0 for cells in ratios.values()), beside
+    # Each row's workflow task timeouts, read from the histories of the flows it started.
+    assert all(re.fullmatch(r"\d+ \(\d+, \d+\)", cells[-1]) for cells in ratios.values()), beside
     assert ratios["login via HTTP, 50 concurrent"][0] == "flows/s" and ratios["login via HTTP, sequential"][0] == "flow p50"
 
 
@@ -196,13 +198,16 @@ def test_cpu_table_lists_each_kind_of_process_and_the_sum():
 
 
 def test_beside_table_reads_sequential_rows_by_latency_and_concurrent_ones_by_rate_against_both_floors():
-    text = beside_table([("login via HTTP, sequential", 1, _stats(150.0), _stats(60.0), _stats(40.0)),
+    text = beside_table([("login via HTTP, sequential", 1, _stats(150.0), _stats(60.0), _stats(40.0), (0, 0, 0)),
                          ("login via HTTP, 50 concurrent", 50, _stats(4000.0, flows_per_s=12.0),
-                          _stats(900.0, flows_per_s=48.0), _stats(900.0, flows_per_s=32.0))])
+                          _stats(900.0, flows_per_s=48.0), _stats(900.0, flows_per_s=32.0), (2, 0, 1))])
     header, rule, sequential, concurrent = text.splitlines()
     assert header.startswith("read against the floors just before and after")
     # Against the floors' mean (50 ms; 40 flows/s), and against each alone, lower first.
-    assert re.split(r"\s{2,}", sequential.strip())[1:] == ["flow p50", "150.0 ms", "60.0 ms", "40.0 ms", "3.00×", "2.50–3.75×"]
-    assert re.split(r"\s{2,}", concurrent.strip())[1:] == ["flows/s", "12.0", "48.0", "32.0", "0.300", "0.250–0.375"]
+    # Last, the workflow tasks that timed out in the row (and in each floor).
+    assert re.split(r"\s{2,}", sequential.strip())[1:] == [
+        "flow p50", "150.0 ms", "60.0 ms", "40.0 ms", "3.00×", "2.50–3.75×", "0 (0, 0)"]
+    assert re.split(r"\s{2,}", concurrent.strip())[1:] == [
+        "flows/s", "12.0", "48.0", "32.0", "0.300", "0.250–0.375", "2 (0, 1)"]
     with pytest.raises(ValueError):
         beside_table([])

@@ -67,7 +67,7 @@ def build_worker(
         workflow_runner=passing_through("workflows"),
         max_concurrent_activities=100,
         # A burst of flows starting at once (a clinic's staff after an announcement) otherwise
-        # queues behind a fixed number of pollers; see the README's benchmark notes.
+        # queues behind a fixed number of pollers (README, "How it scales").
         workflow_task_poller_behavior=PollerBehaviorAutoscaling(),
         activity_task_poller_behavior=PollerBehaviorAutoscaling(),
     )

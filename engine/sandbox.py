@@ -3,7 +3,7 @@
 The sandbox re-imports, for each new workflow run, every module that is not passed through:
 for the module a flow is defined in, that is compiling it again (the image writes no
 bytecode) and rebuilding its classes — a fifth to a quarter of a worker's CPU per login or
-registration (README, benchmarks). Everything those modules import is passed through already
+registration (bench/JOURNAL.md). Everything those modules import is passed through already
 (domain, activity contracts, the mixins in workflows/), and they hold constants only, so
 passing them through too loses no isolation they relied on. The workflow and replay tests run
 the flows in the strict default sandbox, so its checks still guard every path they take."""

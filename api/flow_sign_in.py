@@ -19,8 +19,9 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.client_address import client_ip
 from api.flow_queries import query_flow
-from api.flows import Binding, Flows, is_api, view_json
+from api.flows import Binding, Flows, is_api
 from api.sessions import SignInRefused, sign_in
+from api.view_json import view_json
 from domain.digests import COOKIE_KEY, derive_key, token_digest
 from engine.codec import PayloadRefused
 from store import audit

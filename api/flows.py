@@ -14,7 +14,6 @@ from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from fastapi import HTTPException, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from temporalio.client import Client, WithStartWorkflowOperation, WorkflowUpdateFailedError, WorkflowUpdateStage
@@ -26,6 +25,7 @@ from api import cookies
 from api.flow_queries import query_flow
 from api.resources import Unavailable, temporal_outage
 from api.security import CSRF_FIELD, CSRF_HEADER, Signer
+from api.view_json import view_json
 from engine.codec import PayloadRefused
 from settings import Settings
 from workflows.flow import FIELD_ERROR, FlowView, FlowWorkflow
@@ -260,7 +260,6 @@ class Flows:
         return RedirectResponse(url, status_code=303)
 
 
-
 def _forged(flow_id: str, refused: PayloadRefused) -> FlowGone:
     """A flow that answered in clear was not started by this engine: it shows nothing."""
     log.warning("flow %s answered with a payload the codec refused: %s", flow_id, refused)
@@ -270,7 +269,7 @@ def _forged(flow_id: str, refused: PayloadRefused) -> FlowGone:
 def bound_now() -> datetime:
     """Now, as a binding keeps it (milliseconds): a claim digest made from it at the start
     matches the one made from the cookie at the end."""
-    return from_millis(round(time.time() * 1000))
+    return from_millis(press_stamp())
 
 
 def press_stamp() -> int:
@@ -290,6 +289,3 @@ def from_millis(millis: int) -> datetime:
 def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
-
-def view_json(view: FlowView) -> Any:
-    return jsonable_encoder(view)

@@ -17,11 +17,12 @@ from api.emailed_links import LINK_FLOW, LinkQuery, follow_link, opening_link
 from api.flow_router import serve_form
 from api.flow_sign_in import new_claim_seed, seeded_claim
 from api.flow_timings import flow_timings
-from api.flows import FlowEnded, FlowGone, Flows, is_api, view_json
+from api.flows import FlowEnded, FlowGone, Flows, is_api
 from api.registration_code import OrganizationRefused, check_registration_code
 from api.security import CSRF_FIELD
 from api.throttling import POLICIES, Throttled, reserve
 from api.user_info_form import InvalidUserInfo, UserInfoForm, user_information
+from api.view_json import view_json
 from domain.us_states import US_STATES
 from settings import Settings
 from workflows.flow import STALE_STEP, FlowView

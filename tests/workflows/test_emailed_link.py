@@ -1,6 +1,8 @@
-"""The emailed link's ``open_link`` update in the time-skipping environment, on the flows that
-send one: one call answers what the click opened, a link that cannot open is turned away
-before anything reaches history, and the browser whose click was taken gets its answer again."""
+"""The emailed link in the time-skipping environment, on the flows that send one. Its
+``open_link`` update: one call answers what the click opened, a link that cannot open is turned
+away before anything reaches history, and the browser whose click was taken gets its answer
+again. And the clicks signalled as API processes from before it send them: a wrong token does
+nothing, a link works once, and its repeat by the same browser is no refusal."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from tests.workflows.harness import presses_accepted
 from tests.workflows.test_admin_reset import reset
-from tests.workflows.test_registration import assert_cancelled, registered, start, submit
+from tests.workflows.test_registration import assert_cancelled, click, enrolling, refusals, registered, start, submit
 from workflows.emailed_link import LINK_REFUSED, EmailedLink, LinkClick, LinkOpened
 from workflows.flow import FIELD_ERROR
 
@@ -102,3 +104,32 @@ async def test_a_cancel_while_the_click_is_acted_on_lets_the_waiting_browser_go(
     with pytest.raises((WorkflowUpdateFailedError, RPCError)):
         await asyncio.wait_for(opening, timeout=10)
     assert flows.accounts.args("release_pending_account") == ["account-1"]
+
+
+async def test_a_wrong_token_does_nothing(flows):
+    handle = await registered(flows)
+    await click(flows, handle, flows.senders.link_digest("someone-elses-token"))
+    assert (await flows.until(handle, refusals(1))).step == "check_email"
+    await click(flows, handle)
+    await flows.until(handle, step="enrolling")
+
+
+async def test_the_link_works_once(flows):
+    handle, child = await enrolling(flows)
+    await click(flows, handle)
+    view = await flows.until(handle, refusals(1))
+    assert (view.step, view.enrollment_flow) == ("enrolling", child.id)
+
+
+async def test_the_browser_whose_click_was_taken_is_known_and_its_repeat_is_no_refusal(flows):
+    # The page told that browser "try again" (the flow was slow): its second open must find
+    # its own click taken, while another browser with the same link is refused.
+    handle = await registered(flows)
+    await handle.signal("link_clicked_by", LinkClick(flows.senders.link_digest(), MINE))
+    await flows.until(handle, step="enrolling")
+    await handle.signal("link_clicked_by", LinkClick(flows.senders.link_digest(), MINE))
+    await handle.signal("link_clicked_by", LinkClick(flows.senders.link_digest(), THEIRS))
+    await flows.until(handle, refusals(1))
+    assert await handle.query("took_click", MINE, result_type=bool)
+    assert not await handle.query("took_click", THEIRS, result_type=bool)
+    assert not await handle.query("took_click", "", result_type=bool)

@@ -236,36 +236,6 @@ async def test_a_click_faster_than_the_send_result_still_counts(flows):
     assert view.links_refused == 0
 
 
-async def test_a_wrong_token_does_nothing(flows):
-    handle = await registered(flows)
-    await click(flows, handle, flows.senders.link_digest("someone-elses-token"))
-    assert (await flows.until(handle, refusals(1))).step == "check_email"
-    await click(flows, handle)
-    await flows.until(handle, step="enrolling")
-
-
-async def test_the_link_works_once(flows):
-    handle, child = await enrolling(flows)
-    await click(flows, handle)
-    view = await flows.until(handle, refusals(1))
-    assert (view.step, view.enrollment_flow) == ("enrolling", child.id)
-
-
-async def test_the_browser_whose_click_was_taken_is_known_and_its_repeat_is_no_refusal(flows):
-    # The page told that browser "try again" (the flow was slow): its second open must find
-    # its own click taken, while another browser with the same link is refused.
-    mine, theirs = "a" * 64, "b" * 64
-    handle = await registered(flows)
-    await handle.signal("link_clicked_by", LinkClick(flows.senders.link_digest(), mine))
-    await flows.until(handle, step="enrolling")
-    await handle.signal("link_clicked_by", LinkClick(flows.senders.link_digest(), mine))
-    await handle.signal("link_clicked_by", LinkClick(flows.senders.link_digest(), theirs))
-    await flows.until(handle, refusals(1))
-    assert await handle.query("took_click", mine, result_type=bool)
-    assert not await handle.query("took_click", theirs, result_type=bool)
-    assert not await handle.query("took_click", "", result_type=bool)
-
-
 async def test_a_second_next_is_refused_while_the_first_is_saved(flows):
     handle = await start(flows)
     flows.accounts.hold_creation = asyncio.Event()

@@ -23,8 +23,7 @@ AT_ONCE = 8  # histories read at a time: enough to be quick, few enough not to c
 
 async def timed_out_tasks(client: Client, started_from: datetime, started_to: datetime) -> int:
     """Workflow tasks that timed out in every flow started between the two instants (aware)."""
-    query = f'StartTime >= "{_rfc3339(started_from)}" AND StartTime <= "{_rfc3339(started_to)}"'
-    executions = [(e.id, e.run_id) async for e in client.list_workflows(query)]
+    executions = [(e.id, e.run_id) async for e in client.list_workflows(started_between(started_from, started_to))]
     reading = asyncio.Semaphore(AT_ONCE)
 
     async def count(workflow_id: str, run_id: str | None) -> int:
@@ -33,6 +32,11 @@ async def timed_out_tasks(client: Client, started_from: datetime, started_to: da
             return sum([event.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT async for event in history])
 
     return sum(await asyncio.gather(*(count(workflow_id, run_id) for workflow_id, run_id in executions)))
+
+
+def started_between(started_from: datetime, started_to: datetime) -> str:
+    """The visibility query for the flows started between the two instants."""
+    return f'StartTime >= "{_rfc3339(started_from)}" AND StartTime <= "{_rfc3339(started_to)}"'
 
 
 def _rfc3339(instant: datetime) -> str:

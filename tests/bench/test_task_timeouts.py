@@ -14,7 +14,7 @@ from temporalio.api.workflowservice.v1 import PollWorkflowTaskQueueRequest
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from bench.noop_workflow import NoopWorkflow
-from bench.task_timeouts import timed_out_tasks
+from bench.task_timeouts import started_between, timed_out_tasks
 
 VISIBLE_WITHIN = 10.0  # seconds: the dev server writes visibility a moment after a start
 
@@ -44,9 +44,8 @@ async def test_a_task_a_poll_took_and_never_answered_is_counted_in_its_window_on
 
 
 async def _when_visible(client, started_from: datetime, started_to: datetime, flows: int) -> int:
-    query = f'StartTime >= "{started_from.isoformat()}" AND StartTime <= "{started_to.isoformat()}"'
     deadline = asyncio.get_running_loop().time() + VISIBLE_WITHIN
-    while len([e async for e in client.list_workflows(query)]) < flows:
+    while len([e async for e in client.list_workflows(started_between(started_from, started_to))]) < flows:
         assert asyncio.get_running_loop().time() < deadline, "the flows never showed in visibility"
         await asyncio.sleep(0.1)
     return await timed_out_tasks(client, started_from, started_to)

@@ -129,8 +129,9 @@ class Topology:
         self.secrets = dev_secrets.load_or_create(self.folder / "secrets.env")
         await self._start_postgres()
         # Ports are picked free, let go, then bound by the process they are for. The Temporal dev
-        # server picks its internal ports the same way while it starts, so the others are picked
-        # only once it serves: it cannot take one of them in between.
+        # server has the kernel pick its internal ports and binds one only after its frontend
+        # answers; ours are picked outside the kernel's range (devstack/ports.py), so it cannot
+        # take one of them in between.
         self._plan_temporal()
         await self.start_process("temporal")
         self._plan_providers()
@@ -162,7 +163,7 @@ class Topology:
             start_new_session=True, preexec_fn=die_with_parent(os.getpid()),
         )
         log.close()
-        await _wait_for_port(process)
+        await _wait_for_port(process, self.logs / f"{name}.log")
 
     async def stop_process(self, name: str, *, within: float = 15) -> None:
         """SIGTERM, as an orchestrator stops a container; SIGKILL when it does not go."""
@@ -263,7 +264,7 @@ class Topology:
         return self.processes[name]
 
 
-async def _wait_for_port(process: Process, within: float = 90) -> None:
+async def _wait_for_port(process: Process, log: Path, within: float = 90) -> None:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + within
     while True:
@@ -277,7 +278,18 @@ async def _wait_for_port(process: Process, within: float = 90) -> None:
         except OSError:
             pass
         if not process.running:
-            raise TopologyError(f"{process.name} exited while starting (exit {process.popen.returncode}); see its log")
+            # The log's end goes into the message: a CI run keeps the test's output, not the log.
+            raise TopologyError(
+                f"{process.name} exited while starting (exit {process.popen.returncode}); the end of {log}:\n"
+                + _tail(log)
+            )
         if loop.time() > deadline:
             raise TopologyError(f"{process.name} did not open port {process.ready_port} within {within:.0f} s")
         await asyncio.sleep(0.1)
+
+
+def _tail(log: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+    except OSError as error:
+        return f"(unreadable: {error})"

@@ -32,8 +32,8 @@ async def run_scenario(number: int, size: Size, folder: Path) -> tuple[Outcome, 
     app_settings = scenario.app_settings(size) if hasattr(scenario, "app_settings") else {}
     topology = Topology(folder, app_settings=app_settings, gateway=FaultProxies())
     started = time.monotonic()
-    await topology.start()
     try:
+        await topology.start()  # inside: a start that fails stops what it had started
         ground = await Ground.connect(topology)
         outcome = await scenario.run(ground, size)
     finally:

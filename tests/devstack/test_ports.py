@@ -1,5 +1,6 @@
-"""Ports picked for a harness's processes (devstack/ports.py): distinct when picked together,
-and a process counts as holding a port only when it, or a child of it, listens there."""
+"""Ports picked for a harness's processes (devstack/ports.py): distinct when picked together, never
+one the kernel picked for another program, and a process counts as holding a port only when it,
+or a child of it, listens there."""
 
 from __future__ import annotations
 
@@ -17,6 +18,20 @@ from devstack.ports import free_port, free_ports, holds
 def test_ports_picked_together_are_distinct():
     ports = free_ports(64)
     assert len(set(ports)) == 64
+
+
+def test_a_port_another_program_had_the_kernel_pick_is_never_picked():
+    # The Temporal dev server has the kernel pick a port (bind to port 0), lets it go, and binds it
+    # again only after its frontend answers; a worker started then failed to listen on its
+    # metrics port in a CI run. Thousands of such picks, each let go, and ours after them: none
+    # may be one of theirs.
+    theirs = set()
+    for _ in range(5_000):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            theirs.add(s.getsockname()[1])
+    assert len(theirs) > 1000  # the kernel did spread its picks
+    assert not set(free_ports(64)) & theirs
 
 
 def test_a_port_is_held_by_the_process_listening_on_it_not_by_another():

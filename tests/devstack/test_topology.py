@@ -39,3 +39,13 @@ async def test_a_process_that_holds_its_port_is_started(tmp_path):
         assert topology.processes["server"].running
     finally:
         await topology.stop_process("server")
+
+
+async def test_a_process_that_exits_while_starting_is_reported_with_the_end_of_its_log(tmp_path):
+    # A CI run keeps the test's output, not the topology's folder: why it exited must be in it.
+    topology = Topology(tmp_path)
+    topology.logs.mkdir(parents=True)
+    fails = "import sys; print('ValueError: Failed starting Prometheus exporter'); sys.exit(1)"
+    topology.add("worker", [sys.executable, "-c", fails], free_port())
+    with pytest.raises(TopologyError, match="(?s)worker exited while starting.*Failed starting Prometheus exporter"):
+        await topology.start_process("worker")

@@ -77,7 +77,7 @@ class CodeScreen:
                 return await self.person.submit(f"{self.process}/code/verify", {"code": code}, want=want)
             except Refused as refused:
                 error = refused.view.get("errors", {}).get("code", "")
-                if refused.status == 429 or not error:
+                if not error:
                     raise GaveUp(str(refused)) from None
             if ON_ITS_WAY in error:
                 await asyncio.sleep(2)

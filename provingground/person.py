@@ -1,6 +1,7 @@
 """One person at a browser, as the load generator plays them: their own cookies and network
 address, and the patience of someone who presses the button again when the portal says "try
-again" or the page does not load. Either API replica may answer (a load balancer's choice);
+again" (a 503, or a 429 "Too many attempts. Please try again in …") or the page does not
+load. Either API replica may answer (a load balancer's choice);
 when one does not, the next press goes to the other. Whatever the portal answers is tallied:
 a 5xx other than the 503 "try again" page is a server error, whatever the retry then did.
 """
@@ -17,6 +18,9 @@ import httpx
 
 PATIENCE = 240.0  # seconds one screen may take, retries included, before the person gives up
 RETRY_PAUSE = 1.0
+# "Too many attempts. Please try again in …": a person waits a little longer before pressing
+# again. A refused press counts on no throttle key (api/throttling.py), so waiting is all it costs.
+THROTTLED_PAUSE = 5.0
 MAIL_POLL = 0.25
 RELOAD_PATIENCE = 30.0  # how long a person reloads a screen that did not move on
 # How a screen says a message is late or did not go (workflows/deliveries.py, code_challenge.py).
@@ -55,11 +59,12 @@ class Person:
 
     async def call(self, method: str, path: str, body: Any = None, *, params: dict | None = None) -> httpx.Response:
         """One screen's request, pressed again until the portal gives an answer that is not an
-        outage. 4xx answers are answers: the caller reads them."""
+        outage or a "try again in …" (429). Other 4xx answers are answers: the caller reads them."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + PATIENCE
         while True:
             url = self._portal.api_urls[self._api] + path
+            pause = RETRY_PAUSE
             try:
                 response = await self._http.request(method, url, json=body, params=params, headers=self._headers)
             except httpx.TransportError as error:
@@ -67,15 +72,17 @@ class Person:
                 self._api = (self._api + 1) % len(self._portal.api_urls)
                 last = f"{type(error).__name__} from {url}"
             else:
-                if response.status_code < 500:
+                if response.status_code < 500 and response.status_code != 429:
                     return response
                 self._tally.answers[str(response.status_code)] += 1
-                if response.status_code != 503:
+                if response.status_code not in (429, 503):
                     self._tally.server_errors.append(f"{method} {path}: {response.status_code} {response.text[:200]}")
                 last = f"{response.status_code} from {method} {path}"
+                if response.status_code == 429:
+                    pause = THROTTLED_PAUSE
             if loop.time() > deadline:
                 raise GaveUp(f"{method} {path}: still {last} after {PATIENCE:.0f} s")
-            await asyncio.sleep(RETRY_PAUSE)
+            await asyncio.sleep(pause)
 
     async def submit(self, path: str, body: Any, *, want: str, status: int = 200) -> dict:
         """POST a screen; the flow's view, which must show step ``want``. When the answer

@@ -17,6 +17,7 @@ def table(title: str, outcome: Outcome, seconds: float) -> str:
         "stuck": len(outcome.stuck),
         "violations (schema, code past its life)": len(outcome.violations),
         '503 "try again" answers': outcome.answers.get("503", 0),
+        '429 "try again in …" answers': outcome.answers.get("429", 0),
         'screens saying "We could not send…"': outcome.answers.get("could not send", 0),
         "connections that failed": outcome.answers.get("connection", 0),
         "sends retried (at least once)": outcome.retried_sends,

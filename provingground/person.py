@@ -72,14 +72,14 @@ class Person:
                 self._api = (self._api + 1) % len(self._portal.api_urls)
                 last = f"{type(error).__name__} from {url}"
             else:
-                if response.status_code < 500 and response.status_code != 429:
-                    return response
-                self._tally.answers[str(response.status_code)] += 1
-                if response.status_code not in (429, 503):
-                    self._tally.server_errors.append(f"{method} {path}: {response.status_code} {response.text[:200]}")
-                last = f"{response.status_code} from {method} {path}"
                 if response.status_code == 429:
                     pause = THROTTLED_PAUSE
+                elif response.status_code < 500:
+                    return response
+                elif response.status_code != 503:
+                    self._tally.server_errors.append(f"{method} {path}: {response.status_code} {response.text[:200]}")
+                self._tally.answers[str(response.status_code)] += 1
+                last = f"{response.status_code} from {method} {path}"
             if loop.time() > deadline:
                 raise GaveUp(f"{method} {path}: still {last} after {PATIENCE:.0f} s")
             await asyncio.sleep(pause)

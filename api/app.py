@@ -31,6 +31,7 @@ from api.routes import admin_reset, manage_users, operations, passkey_login, pas
 from api.routes import staff_login
 from api.security import SecurityHeaders, Signer
 from api.sessions import SignInRequired, sign_in_required
+from api.throttling import RetryAfter
 from domain import digests
 from domain.authenticator_app import setup_qr_svg
 from domain.passkeys import RelyingParty
@@ -78,6 +79,7 @@ def create_app(
     app.state.templates.env.globals["passkeys_offered"] = RelyingParty.of(settings.public_base_url) is not None
     # Innermost of the middleware: what it refuses still gets the security headers.
     app.add_middleware(InputGuard)
+    app.add_middleware(RetryAfter)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestTelemetry, tracer=telemetry.tracer, meter=telemetry.meter)
     # Outermost: every other layer sees the client the trusted proxies name, and only them.

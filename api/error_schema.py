@@ -20,6 +20,11 @@ PROBLEM = {
     },
     "required": ["detail"],
 }
+# Every 429 comes from a throttle (api/throttling.py), which says how long to wait.
+RETRY_AFTER = {
+    "description": "Seconds until an attempt may go through: the wait the message gives in words",
+    "schema": {"type": "integer", "minimum": 1},
+}
 _BAD_REQUEST = {"description": "The request does not fit this operation's schema",
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}}
 
@@ -39,6 +44,8 @@ def describe_errors(app: FastAPI) -> None:
                 responses = operation.get("responses", {})
                 if "422" in responses:
                     responses.setdefault("400", _BAD_REQUEST)
+                if "429" in responses:
+                    responses["429"].setdefault("headers", {})["Retry-After"] = RETRY_AFTER
         app.openapi_schema = document
         return document
 

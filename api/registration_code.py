@@ -9,7 +9,7 @@ from fastapi import Request
 
 from api.client_address import client_ip
 from api.password_work import password_work
-from api.throttling import POLICIES, Throttled, reserve, too_many_attempts
+from api.throttling import POLICIES, Throttled, ask_to_wait, reserve, too_many_attempts
 from domain.errors import FieldError
 from domain.npi import parse_npi
 from store import audit
@@ -45,7 +45,7 @@ async def check_registration_code(request: Request, pool: asyncpg.Pool, typed_np
             detail = {"npi": npi, "locked": attempt.locks_for is not None}
             await audit.record(conn, "registration.code_refused", client_ip=ip, detail=detail)
         if attempt.locks_for is not None:
-            raise OrganizationRefused({"form": too_many_attempts(attempt.locks_for)}, 429)
+            raise OrganizationRefused({"form": too_many_attempts(ask_to_wait(request, attempt.locks_for))}, 429)
         raise OrganizationRefused({"form": MISMATCH})
     assert provider is not None
     await attempt.succeeded()

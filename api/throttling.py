@@ -22,8 +22,11 @@ from datetime import timedelta
 
 import asyncpg
 from fastapi import Request
+from starlette.datastructures import MutableHeaders
+from starlette.types import Message, Receive, Scope, Send
 
 from api.client_address import client_ip
+from api.http_middleware import HttpMiddleware
 from domain import digests
 from store import throttles
 from store.throttles import LockRule, SlowRule
@@ -125,13 +128,13 @@ async def reserve(request: Request, policy: Policy, subject: str) -> Attempt:
     async with pool.acquire() as conn, conn.transaction():
         reservation = await throttles.reserve_attempt(conn, lock_key, policy.lock)
         if reservation.refused_for is not None:
-            raise Throttled(reservation.refused_for)
+            raise Throttled(ask_to_wait(request, reservation.refused_for))
         slots = [
             await throttles.reserve_slot(conn, client, policy.client),
             await throttles.reserve_slot(conn, named, policy.subject),
         ]
         if refused := [slot.wait for slot in slots if slot.refused]:
-            raise Throttled(max(refused))  # the transaction ends: nothing is counted
+            raise Throttled(ask_to_wait(request, max(refused)))  # the transaction ends: nothing is counted
     wait = max(slot.wait for slot in slots)
     if wait > timedelta(0):
         await asyncio.sleep(wait.total_seconds())
@@ -151,3 +154,28 @@ def too_many_attempts(wait: timedelta) -> str:
         return f"Too many attempts. Please try again in {seconds} second{'s' if seconds != 1 else ''}."
     minutes = math.ceil(seconds / 60)
     return f"Too many attempts. Please try again in {minutes} minute{'s' if minutes != 1 else ''}."
+
+
+def ask_to_wait(request: Request, wait: timedelta) -> timedelta:
+    """``wait``, noted as what this request's answer, if it is a 429, tells a program in its
+    Retry-After header (the longest, where one request was refused twice)."""
+    seconds = max(1, math.ceil(wait.total_seconds()))
+    request.state.retry_after = max(seconds, getattr(request.state, "retry_after", 0))
+    return wait
+
+
+class RetryAfter(HttpMiddleware):
+    """A 429 says when to try again in its Retry-After header (RFC 9110, 10.2.3), in the
+    seconds its words say in minutes or seconds: the wait ``ask_to_wait`` noted. Other answers
+    that show a refusal (a code screen's, with its error) are not told to wait."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The one state dict of this request: routes note the wait in it (request.state).
+        state = scope.setdefault("state", {})
+
+        async def send_with_wait(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 429 and "retry_after" in state:
+                MutableHeaders(scope=message)["retry-after"] = str(state["retry_after"])
+            await send(message)
+
+        await self.app(scope, receive, send_with_wait)

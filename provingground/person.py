@@ -18,8 +18,9 @@ import httpx
 
 PATIENCE = 240.0  # seconds one screen may take, retries included, before the person gives up
 RETRY_PAUSE = 1.0
-# "Too many attempts. Please try again in …": a person waits a little longer before pressing
-# again. A refused press counts on no throttle key (api/throttling.py), so waiting is all it costs.
+# "Too many attempts. Please try again in …": the person waits as long as the answer's
+# Retry-After says, or this long where it says nothing, and presses again. A refused press
+# counts on no throttle key (api/throttling.py), so waiting is all it costs.
 THROTTLED_PAUSE = 5.0
 MAIL_POLL = 0.25
 RELOAD_PATIENCE = 30.0  # how long a person reloads a screen that did not move on
@@ -73,7 +74,7 @@ class Person:
                 last = f"{type(error).__name__} from {url}"
             else:
                 if response.status_code == 429:
-                    pause = THROTTLED_PAUSE
+                    pause = _told_to_wait(response)
                 elif response.status_code < 500:
                     return response
                 elif response.status_code != 503:
@@ -82,7 +83,8 @@ class Person:
                 last = f"{response.status_code} from {method} {path}"
             if loop.time() > deadline:
                 raise GaveUp(f"{method} {path}: still {last} after {PATIENCE:.0f} s")
-            await asyncio.sleep(pause)
+            # Told to wait past their patience (an hour's lock), the person tries once more at its end.
+            await asyncio.sleep(min(pause, deadline - loop.time() + RETRY_PAUSE))
 
     async def submit(self, path: str, body: Any, *, want: str, status: int = 200) -> dict:
         """POST a screen; the flow's view, which must show step ``want``. When the answer
@@ -161,6 +163,12 @@ class Refused(Exception):
     def __init__(self, path: str, status: int, view: dict) -> None:
         super().__init__(f"POST /api/v1/{path}: {status}, step {view.get('step')!r}, errors {view.get('errors')}")
         self.status, self.view = status, view
+
+
+def _told_to_wait(response: httpx.Response) -> float:
+    """A 429's Retry-After, in seconds; the person's own pause where it says none."""
+    told = response.headers.get("retry-after", "")
+    return float(told) if told.isdigit() else THROTTLED_PAUSE
 
 
 def _json(response: httpx.Response) -> dict:

@@ -25,3 +25,16 @@ async def test_a_request_off_schema_gets_the_documented_400_and_refusals_the_doc
     assert off_schema.status_code == 400
     jsonschema.validate(off_schema.json(), problem)
     assert "Please check" in off_schema.json()["detail"]
+
+
+def test_every_documented_429_documents_its_retry_after_header():
+    document = create_app(make_settings()).openapi()
+    too_many = [
+        (path, method, operation["responses"]["429"])
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if "429" in operation.get("responses", {})
+    ]
+    assert len(too_many) >= 5  # login, first login, registration, passkey login, recovery codes, ...
+    for path, method, answer in too_many:
+        assert answer["headers"]["Retry-After"]["schema"] == {"type": "integer", "minimum": 1}, (method, path)

@@ -13,15 +13,16 @@ WRONG = {"step": None, "errors": {"form": "Your email address or password is inc
 TAKEN = {"step": "email", "errors": {}}
 
 
-def person_answered(*answers: tuple[int, dict]) -> tuple[Person, Tally, list[str]]:
-    """A person whose presses the portal answers with ``answers``, one after the other."""
+def person_answered(*answers: tuple) -> tuple[Person, Tally, list[str]]:
+    """A person whose presses the portal answers with ``answers`` (status, body and maybe
+    headers), one after the other."""
     queue = list(answers)
     pressed: list[str] = []
 
     def portal(request: httpx.Request) -> httpx.Response:
         pressed.append(str(request.url))
-        status, body = queue.pop(0)
-        return httpx.Response(status, json=body)
+        status, body, *headers = queue.pop(0)
+        return httpx.Response(status, json=body, headers=headers[0] if headers else None)
 
     tally = Tally()
     http = httpx.AsyncClient(transport=httpx.MockTransport(portal))
@@ -47,3 +48,17 @@ async def test_a_refusal_that_is_not_a_try_again_is_the_answer():
     assert response.status_code == 422
     assert len(pressed) == 1
     assert not tally.answers
+
+
+async def test_a_429_with_retry_after_waits_as_long_as_it_says(monkeypatch):
+    pauses: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+
+    monkeypatch.setattr(person_module.asyncio, "sleep", pause)
+    person, tally, pressed = person_answered((429, THROTTLED, {"Retry-After": "37"}), (429, THROTTLED), (201, TAKEN))
+    response = await person.call("POST", "/api/v1/login/email", {"email": "a@example.com", "password": "x"})
+    assert response.status_code == 201
+    # As told; a 429 that does not say (an older portal) waits the person's own pause.
+    assert pauses == [37.0, person_module.THROTTLED_PAUSE]

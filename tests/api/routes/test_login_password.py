@@ -82,6 +82,8 @@ async def test_ten_failures_lock_the_email_on_this_client_until_the_lock_ends(li
         assert (locked.status_code, locked.json()) == (429, {"errors": {"form": TOO_MANY}})
         page = await sign_in_form(http, "email")
         assert page.status_code == 429 and TOO_MANY in page.text and f'value="{EMAIL}"' in page.text
+        # What the words tell a person, Retry-After tells a program: the seconds left of the lock.
+        assert all(50 <= int(answer.headers["retry-after"]) <= 60 for answer in (locked, page))
         assert FLOW_COOKIE not in http.cookies
         reasons = [e["detail"]["reason"] for e in await events(live_app, "login.failed")]
         assert reasons == ["credentials"] * 10 + ["throttled"] * 2

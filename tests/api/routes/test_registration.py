@@ -155,6 +155,8 @@ async def test_wrong_codes_lock_the_npi_on_this_client(live_app):
         # Locked means unchecked: even the right code waits.
         right = await organization(http)
         assert right.status_code == 429 and FLOW_COOKIE not in http.cookies
+        # The try that started the lock says how long it lasts, and the refused one what is left.
+        assert last.headers["retry-after"] == "60" and 50 <= int(right.headers["retry-after"]) <= 60
     assert await registrations_on(live_app) == 0
     async with live_app.http() as http:
         # The client is only slowed down, not locked: another organisation's right pair opens.

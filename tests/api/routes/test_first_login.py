@@ -136,6 +136,7 @@ async def test_ten_failures_lock_the_username_even_for_the_right_password(live_a
         locked_page = await log_in_form(http, USERNAME, PASSWORD)
         assert locked_page.status_code == 429 and TOO_MANY in locked_page.text
         assert FLOW_COOKIE not in http.cookies
+        assert all(50 <= int(answer.headers["retry-after"]) <= 60 for answer in (locked, locked_page))
     async with live_app.pool.acquire() as conn:
         reasons = await conn.fetch("SELECT detail->>'reason' AS reason FROM audit_events WHERE event = 'mfa.first_login_failed'")
         keys = [r["key"] for r in await conn.fetch("SELECT key FROM throttles")]

@@ -1,5 +1,6 @@
-"""Attempts on the same keys at once, against real PostgreSQL: reservations and the successes
-that forgive them take the rows in one order, so they queue and never deadlock."""
+"""Throttles at the edge against real PostgreSQL: attempts on the same keys at once (reservations
+and the successes that forgive them take the rows in one order, so they queue and never
+deadlock), and what a refusal's 429 tells a program."""
 
 from __future__ import annotations
 

@@ -149,7 +149,7 @@ def subject_digest(secret_key: str, policy: Policy, subject: str) -> str:
 
 def too_many_attempts(wait: timedelta) -> str:
     """In seconds for a short wait (a slow-down slot), in whole minutes for a lock."""
-    seconds = max(1, math.ceil(wait.total_seconds()))
+    seconds = _whole_seconds(wait)
     if seconds < 30:
         return f"Too many attempts. Please try again in {seconds} second{'s' if seconds != 1 else ''}."
     minutes = math.ceil(seconds / 60)
@@ -159,9 +159,13 @@ def too_many_attempts(wait: timedelta) -> str:
 def ask_to_wait(request: Request, wait: timedelta) -> timedelta:
     """``wait``, noted as what this request's answer, if it is a 429, tells a program in its
     Retry-After header (the longest, where one request was refused twice)."""
-    seconds = max(1, math.ceil(wait.total_seconds()))
-    request.state.retry_after = max(seconds, getattr(request.state, "retry_after", 0))
+    request.state.retry_after = max(_whole_seconds(wait), getattr(request.state, "retry_after", 0))
     return wait
+
+
+def _whole_seconds(wait: timedelta) -> int:
+    """A wait as the words and Retry-After both give it: whole seconds, rounded up, at least 1."""
+    return max(1, math.ceil(wait.total_seconds()))
 
 
 class RetryAfter(HttpMiddleware):

@@ -116,10 +116,16 @@ class Settings(BaseSettings):
     staff_login_timeout: timedelta = timedelta(minutes=10)
     # How long a worker may hold a flow's workflow task before Temporal gives it to another: a
     # task lost with its worker costs a person this long. Temporal's 10 s, because a live worker
-    # is slower than it looks: it takes up to 100 tasks and works on them all on one core, so a
-    # burst (a restart into load, a stalled send in a local activity) keeps some past 3 s, and a
-    # task given away while its worker lives is done twice (proving ground, scenario 1).
+    # is slower than it looks: it takes up to WORKER_WORKFLOW_TASKS (100) and works on them all
+    # on one core, so a burst (a restart into load, a stalled send in a local activity) keeps
+    # some past 3 s, and a task given away while its worker lives is done twice (proving ground,
+    # scenario 1).
     flow_task_timeout: timedelta = Field(default=timedelta(seconds=10), ge=timedelta(seconds=1), le=timedelta(seconds=60))
+    # Workflow tasks one worker holds at once (the SDK's 100); more wait at Temporal, where their
+    # FLOW_TASK_TIMEOUT does not run yet. A bound keeps a burst's tasks short and dodges the dev
+    # server's lost deliveries, but a stalled provider's sends then fill it and every other
+    # press waits (bench/JOURNAL.md, "A bound on the workflow tasks a worker holds").
+    worker_workflow_tasks: int = Field(default=100, ge=2, le=1000)
     # argon2id computations one API process runs at once (19 MiB and a core each); more wait in
     # line. One suits a replica per core, as the compose file runs them; raise it where there
     # are fewer replicas than cores.

@@ -66,6 +66,7 @@ def build_worker(
         interceptors=[FlowMetrics()],
         workflow_runner=passing_through("workflows"),
         max_concurrent_activities=100,
+        max_concurrent_workflow_tasks=settings.worker_workflow_tasks,
         # A burst of flows starting at once (a clinic's staff after an announcement) otherwise
         # queues behind a fixed number of pollers (README, "How it scales").
         workflow_task_poller_behavior=PollerBehaviorAutoscaling(),

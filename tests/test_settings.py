@@ -60,3 +60,14 @@ def test_a_flow_task_timeout_is_read(value, seconds):
 def test_a_flow_task_timeout_out_of_range_is_refused_at_start_up(value):
     with pytest.raises(ValidationError):
         make_settings(flow_task_timeout=value)
+
+
+def test_the_workflow_tasks_a_worker_holds_are_the_sdks_unless_bounded():
+    assert make_settings().worker_workflow_tasks == 100
+    assert make_settings(worker_workflow_tasks="10").worker_workflow_tasks == 10
+
+
+@pytest.mark.parametrize("value", [0, 1, 1001])
+def test_a_workflow_task_bound_out_of_range_is_refused_at_start_up(value):
+    with pytest.raises(ValidationError, match="worker_workflow_tasks"):
+        make_settings(worker_workflow_tasks=value)

@@ -124,7 +124,8 @@ class Settings(BaseSettings):
     # Workflow tasks one worker holds at once (the SDK's 100); more wait at Temporal, where their
     # FLOW_TASK_TIMEOUT does not run yet. A bound keeps a burst's tasks short and dodges the dev
     # server's lost deliveries, but a stalled provider's sends then fill it and every other
-    # press waits (bench/JOURNAL.md, "A bound on the workflow tasks a worker holds").
+    # press waits (bench/JOURNAL.md, "A bound on the workflow tasks a worker holds"). At least
+    # 2: the SDK refuses fewer to a worker that keeps flows in its sticky cache.
     worker_workflow_tasks: int = Field(default=100, ge=2, le=1000)
     # argon2id computations one API process runs at once (19 MiB and a core each); more wait in
     # line. One suits a replica per core, as the compose file runs them; raise it where there

@@ -29,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.enrollment_email import EmailStep
     from workflows.enrollment_password import PasswordStep
     from workflows.flow import STALE_MESSAGE, STALE_STEP, FlowView, field_error
-    from workflows.notices import MFA_REGISTERED, Notices
+    from workflows.notices import Notices, NoticeTemplate
     from workflows.sign_in_hand_over import SignInHandOver
     from workflows.steps import EnrollmentStep
     from workflows.timings import Timings
@@ -254,7 +254,7 @@ class MfaEnrollmentWorkflow(
         # A new kind of factor is worth a word even to someone registering now.
         if self._start.established or method in ("app", "passkey"):
             masked = mask_phone(phone) if phone else ""
-            self._notices.send(self._start.account_id, MFA_REGISTERED, self._on_record, method=method, phone=masked)
+            self._notices.send(self._start.account_id, NoticeTemplate.MFA_REGISTERED, self._on_record, method=method, phone=masked)
         if self._start.requires_terms:
             self._go(EnrollmentStep.TERMS)
         else:

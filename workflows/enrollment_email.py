@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.code_step import CodeStep
     from workflows.database_steps import database_step
     from workflows.flow import FlowView, field_error
-    from workflows.notices import EMAIL_CHANGED
+    from workflows.notices import NoticeTemplate
     from workflows.steps import EnrollmentStep
     from workflows.versions import AUDITED_EMAIL, patched
 
@@ -109,7 +109,7 @@ class EmailStep(CodeStep):
             await self._audit("mfa.email_verified")
         if self._on_record and self._email.casefold() != self._on_record.casefold():
             # Both mailboxes hear of it: the old one in case this was not its owner.
-            self._notices.send(self._start.account_id, EMAIL_CHANGED, self._on_record, self._email, new_email=mask_email(self._email))
+            self._notices.send(self._start.account_id, NoticeTemplate.EMAIL_CHANGED, self._on_record, self._email, new_email=mask_email(self._email))
         self._on_record = self._email
         self._go(EnrollmentStep.PASSWORD, notice="The code has been verified. You can now continue.")
 

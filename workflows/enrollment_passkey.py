@@ -17,7 +17,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import PasskeyAnswer
     from activities.postgres_passkeys import PasskeyActivities
-    from workflows.notices import PASSKEY_ADDED
+    from workflows.notices import NoticeTemplate
     from workflows.passkey_step import PasskeyEntry, PasskeyStep
     from workflows.steps import EnrollmentStep
 
@@ -42,7 +42,7 @@ class NewPasskeyStep(PasskeyStep):
 
     async def _passkey_accepted(self) -> None:
         if self._start.purpose == ADD_PASSKEY:
-            self._notices.send(self._start.account_id, PASSKEY_ADDED, self._on_record, name=self._passkey_name)
+            self._notices.send(self._start.account_id, NoticeTemplate.PASSKEY_ADDED, self._on_record, name=self._passkey_name)
             self._finish("completed", EnrollmentStep.DONE, notice="Your passkey is saved.")
             return
         # The passkey is the account's method from here on (saved with the check).

@@ -11,7 +11,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import StagedPassword
     from workflows.flow import FlowView, FlowWorkflow, field_error
-    from workflows.notices import PASSWORD_CHANGED
+    from workflows.notices import NoticeTemplate
     from workflows.staged_password import (
         PASSWORD_NOT_ACCEPTED,
         apply_staged_password,
@@ -69,7 +69,7 @@ class PasswordStep(FlowWorkflow):
 
     async def _password_saved(self) -> None:
         if self._start.established:
-            self._notices.send(self._start.account_id, PASSWORD_CHANGED, self._on_record)
+            self._notices.send(self._start.account_id, NoticeTemplate.PASSWORD_CHANGED, self._on_record)
         if self._method == "email":
             await self._complete("email")
         elif self._method == "app":

@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.code_step import PhoneCodeStep
     from workflows.flow import FlowView, field_error
     from workflows.second_factor import SecondFactorStep
-    from workflows.notices import SIGNED_IN, Notices
+    from workflows.notices import Notices, NoticeTemplate
     from workflows.sign_in_hand_over import SignInHandOver
     from workflows.steps import LoginStep
     from workflows.timings import Timings
@@ -119,7 +119,7 @@ class LoginWorkflow(PhoneCodeStep, SecondFactorStep, SignInHandOver, steps=Login
 
     def _factor_used(self, method: str) -> None:
         # Each sign-in by the app or a passkey is told to the address on record.
-        self._notices.send(self._start.account_id, SIGNED_IN, self._start.destination, method=method)
+        self._notices.send(self._start.account_id, NoticeTemplate.SIGNED_IN, self._start.destination, method=method)
 
     def _notices_to(self) -> str:
         return self._start.destination

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from enum import StrEnum, auto
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -20,15 +21,20 @@ with workflow.unsafe.imports_passed_through():
     from workflows.database_steps import database_step
     from workflows.versions import SECURITY_NOTICES, patched
 
-# Templates in activities/templates/email.
-EMAIL_CHANGED = "email_changed"
-PASSWORD_CHANGED = "password_changed"
-MFA_REGISTERED = "mfa_registered"
-RECOVERY_CODE_USED = "recovery_code_used"
-RECOVERY_CODES_ISSUED = "recovery_codes_issued"
-PASSKEY_ADDED = "passkey_added"
-SIGNED_IN = "signed_in"  # with the authenticator app or a passkey
-PASSKEY_REMOVED = "passkey_removed"
+
+class NoticeTemplate(StrEnum):
+    """A notice's template in activities/templates/email, named by its value (``auto()`` is the
+    member's name in lower case): the string that goes into history and the audit log."""
+
+    EMAIL_CHANGED = auto()
+    PASSWORD_CHANGED = auto()
+    MFA_REGISTERED = auto()
+    RECOVERY_CODE_USED = auto()
+    RECOVERY_CODES_ISSUED = auto()
+    PASSKEY_ADDED = auto()
+    SIGNED_IN = auto()  # with the authenticator app or a passkey
+    PASSKEY_REMOVED = auto()
+
 
 NOTICE_SEND = {
     "start_to_close_timeout": timedelta(seconds=30),
@@ -36,7 +42,7 @@ NOTICE_SEND = {
 }
 
 
-async def notify(account_id: str, template: str, *addresses: str, **detail: str) -> None:
+async def notify(account_id: str, template: NoticeTemplate, *addresses: str, **detail: str) -> None:
     """Send ``template`` to each distinct address (an empty one is skipped); each send is
     audited as notice.sent or notice.failed with the template's name, never the address."""
     sent: set[str] = set()
@@ -63,7 +69,7 @@ class Notices:
     def __init__(self) -> None:
         self._sending: list[asyncio.Task[None]] = []
 
-    def send(self, account_id: str, template: str, *addresses: str, **detail: str) -> None:
+    def send(self, account_id: str, template: NoticeTemplate, *addresses: str, **detail: str) -> None:
         # Flows that ran this far before notices existed finish (and replay) without them.
         if patched(SECURITY_NOTICES):
             self._sending.append(asyncio.create_task(notify(account_id, template, *addresses, **detail)))

@@ -16,7 +16,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import PasskeyAnswer, PasskeyOwner
     from activities.postgres_passkeys import PasskeyActivities
-    from workflows.notices import SIGNED_IN, Notices
+    from workflows.notices import Notices, NoticeTemplate
     from workflows.passkey_step import PasskeyEntry, PasskeyStep
     from workflows.sign_in_hand_over import SignInHandOver
     from workflows.steps import PasskeyLoginStep
@@ -64,5 +64,5 @@ class PasskeyLoginWorkflow(PasskeyStep, SignInHandOver, steps=PasskeyLoginStep):
 
     async def _passkey_accepted(self) -> None:
         assert self._owner is not None
-        self._notices.send(self._owner.account_id, SIGNED_IN, self._owner.email, method="passkey")
+        self._notices.send(self._owner.account_id, NoticeTemplate.SIGNED_IN, self._owner.email, method="passkey")
         self._finish("completed", PasskeyLoginStep.DONE)

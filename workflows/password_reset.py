@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.code_step import PhoneCodeStep
     from workflows.database_steps import database_step
     from workflows.flow import FlowView, field_error
-    from workflows.notices import PASSWORD_CHANGED, Notices
+    from workflows.notices import Notices, NoticeTemplate
     from workflows.sign_in_hand_over import SignInHandOver
     from workflows.staged_password import (
         PASSWORD_NOT_ACCEPTED,
@@ -148,7 +148,7 @@ class PasswordResetWorkflow(PhoneCodeStep, SecondFactorStep, SignInHandOver, ste
             await database_step(AccountActivities.revoke_sign_ins, account)
             entry = AuditEntry("password.reset", subject=account, detail={"flow": workflow.info().workflow_id})
             await database_step(AccountActivities.record_audit, entry)
-        self._notices.send(account, PASSWORD_CHANGED, self._start.email, signed_out="yes")
+        self._notices.send(account, NoticeTemplate.PASSWORD_CHANGED, self._start.email, signed_out="yes")
         self._finish("completed", PasswordResetStep.DONE)
 
     async def _second_factor_passed(self) -> None:

@@ -21,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.database_steps import database_step
     from workflows.flow import FlowView, field_error
     from workflows.passkey_step import PasskeyEntry, PasskeyStep
-    from workflows.notices import RECOVERY_CODE_USED
+    from workflows.notices import NoticeTemplate
 
 RECOVERY_CODE_WRONG = "This recovery code is incorrect, or it was used already."
 RECOVERY_CODE_LOCKED = "Too many incorrect recovery codes. Please start again."
@@ -103,7 +103,7 @@ class SecondFactorStep(AppCodeStep, PasskeyStep):
         finally:
             self._checking_recovery_code = False
         if used.accepted:
-            self._notices.send(self._start.account_id, RECOVERY_CODE_USED, self._notices_to(), left=str(used.left))
+            self._notices.send(self._start.account_id, NoticeTemplate.RECOVERY_CODE_USED, self._notices_to(), left=str(used.left))
             self._clear_errors()
             await self._second_factor_passed()
         else:

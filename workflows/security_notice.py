@@ -11,7 +11,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from engine import search_attributes as sa
-    from workflows.notices import notify
+    from workflows.notices import NoticeTemplate, notify
     from workflows.versions import decide_at_start
 
 PROCESS = "security_notice"
@@ -20,7 +20,7 @@ PROCESS = "security_notice"
 @dataclass(frozen=True)
 class SecurityNotice:
     account_id: str
-    template: str  # in activities/templates/email
+    template: NoticeTemplate
     to: str  # the address on record
     detail: dict[str, str] = field(default_factory=dict)
 

@@ -22,7 +22,7 @@ from api.routes.enrollment import start_for
 from api.sessions import SignedIn
 from domain.passkeys import RelyingParty
 from store import audit, passkeys
-from workflows.notices import PASSKEY_REMOVED
+from workflows.notices import NoticeTemplate
 from workflows.security_notice import PROCESS, SecurityNotice, SecurityNoticeWorkflow
 
 NEW, REMOVE = "/account/passkeys/new", "/account/passkeys/remove"
@@ -80,7 +80,7 @@ async def _remove(request: Request, flows: Flows, body: RemoveBody) -> Response:
     if name is None:
         known = credential_id is not None and await _name_of(pool, account.id, credential_id) is not None
         return refused(request, "passkey", LAST_ONE if known else NOT_YOURS, 409, **page)
-    notice = SecurityNotice(str(account.id), PASSKEY_REMOVED, account.email or "", {"name": name})
+    notice = SecurityNotice(str(account.id), NoticeTemplate.PASSKEY_REMOVED, account.email or "", {"name": name})
     await flows.start(PROCESS, SecurityNoticeWorkflow.run, notice)
     return JSONResponse({"removed": name}) if is_api(request) else flows.redirect("/home")
 

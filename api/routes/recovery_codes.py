@@ -18,7 +18,7 @@ from api.second_factors import issue_recovery_codes
 from api.sessions import SignedIn
 from store import recovery_codes
 from store.accounts import Account
-from workflows.notices import RECOVERY_CODES_ISSUED
+from workflows.notices import NoticeTemplate
 from workflows.security_notice import PROCESS, SecurityNotice, SecurityNoticeWorkflow
 
 PATH = "/account/recovery-codes"
@@ -61,7 +61,7 @@ async def _new_codes(request: Request, flows: Flows, body: NewCodesBody) -> Resp
     if message:
         return refused(request, "password", message, status, **PAGE)
     codes = await issue_recovery_codes(request, str(account.id))
-    notice = SecurityNotice(str(account.id), RECOVERY_CODES_ISSUED, account.email or "")
+    notice = SecurityNotice(str(account.id), NoticeTemplate.RECOVERY_CODES_ISSUED, account.email or "")
     await flows.start(PROCESS, SecurityNoticeWorkflow.run, notice)
     if is_api(request):
         return JSONResponse(NewCodes(recovery_codes=codes).model_dump(), status_code=201)

@@ -15,6 +15,7 @@ from workflows.flow import FlowView
 from workflows.login import LoginStart, LoginWorkflow
 from workflows.passkey_login import PasskeyLoginStart, PasskeyLoginWorkflow
 from workflows.passkey_step import PasskeyEntry
+from workflows.notices import NoticeTemplate
 from workflows.security_notice import SecurityNotice, SecurityNoticeWorkflow
 
 ACCOUNT = "account-replay"
@@ -98,7 +99,7 @@ async def record_passkey_login(flows: Flows) -> str:
 
 
 async def record_security_notice(flows: Flows) -> str:
-    notice = SecurityNotice(ACCOUNT, "recovery_codes_issued", NEW_ACCOUNT.email)
+    notice = SecurityNotice(ACCOUNT, NoticeTemplate.RECOVERY_CODES_ISSUED, NEW_ACCOUNT.email)
     handle = await flows.start_without_screen(SecurityNoticeWorkflow.run, notice, prefix="security_notice")
     await handle.result()
     return (await handle.fetch_history()).to_json()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
 
 from pydantic import BaseModel
 
@@ -18,18 +20,25 @@ from domain.username import parse_username
 REQUIRED = "This field is required."
 EMAILS_DIFFER = "Email addresses do not match."
 _ZIP = re.compile(r"([0-9]{5})(?:-?([0-9]{4}))?")
-_MAX_LENGTH = {"first_name": 100, "last_name": 100, "address1": 200, "address2": 200, "city": 100}
+
+
+@dataclass(frozen=True)
+class FreeText:
+    """A field of free text (a name, an address line): at most ``max_length`` characters and no
+    control characters, checked by ``user_information`` so the message is the portal's own."""
+
+    max_length: int
 
 
 class UserInfoForm(BaseModel):
     """What the person typed, kept as typed so a screen with errors can show it again."""
 
     username: str = ""
-    first_name: str = ""
-    last_name: str = ""
-    address1: str = ""
-    address2: str = ""
-    city: str = ""
+    first_name: Annotated[str, FreeText(100)] = ""
+    last_name: Annotated[str, FreeText(100)] = ""
+    address1: Annotated[str, FreeText(200)] = ""
+    address2: Annotated[str, FreeText(200)] = ""
+    city: Annotated[str, FreeText(100)] = ""
     state: str = ""
     zip_code: str = ""
     email: str = ""
@@ -81,9 +90,11 @@ def user_information(form: UserInfoForm) -> UserInformation:
 
 
 def _text(name: str) -> Callable[[str], str]:
+    [rule] = [rule for rule in UserInfoForm.model_fields[name].metadata if isinstance(rule, FreeText)]
+
     def parse(typed: str) -> str:
-        if len(typed) > _MAX_LENGTH[name]:
-            raise FieldError(name, f"Use at most {_MAX_LENGTH[name]} characters.")
+        if len(typed) > rule.max_length:
+            raise FieldError(name, f"Use at most {rule.max_length} characters.")
         if any(ord(char) < 32 for char in typed):
             raise FieldError(name, "Remove the control characters from this field.")
         return typed

@@ -27,7 +27,7 @@ class AppStep(AppCodeStep):
     async def _set_up_app(self) -> None:
         """A new secret, pending beside any app in use, and the screen that shows it."""
         await database_step(AuthenticatorActivities.stage_authenticator_app, self._start.account_id)
-        self._app_wrong_tries.count = 0
+        self._app_code_answers.count = 0
         self._go(EnrollmentStep.APP)
 
     async def _app_code_verified(self) -> None:

@@ -13,12 +13,13 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.contracts import PASSKEY_VERIFIED, PasskeyAnswer
-    from workflows.app_code_step import WrongTries
+    from workflows.answer_check import AnswerCheck
     from workflows.database_steps import database_step
     from workflows.flow import FlowView, FlowWorkflow, field_error
 
 PASSKEY_REFUSED = "Your passkey was not accepted. Please try again, or use another passkey."
 PASSKEY_LOCKED = "Your passkey was not accepted too many times. Please start again."
+PASSKEY_CHECKING = "Your passkey is being checked. Please wait."
 NO_ANSWER = "Press the button and follow what your browser asks to use your passkey."
 # Far above any real answer (a few KB): a bigger one is refused before it reaches history.
 MAX_ANSWER = 16_384
@@ -34,8 +35,7 @@ class PasskeyEntry:
 class PasskeyStep(FlowWorkflow):
     def __init__(self) -> None:
         super().__init__()
-        self._checking_passkey = False
-        self._passkey_tries = WrongTries(PASSKEY_REFUSED, PASSKEY_LOCKED, field="passkey")
+        self._passkey_answers = AnswerCheck(PASSKEY_REFUSED, PASSKEY_LOCKED, PASSKEY_CHECKING, field="passkey")
 
     # --- what the host flow says ----------------------------------------------------------
     def _passkey_screen(self) -> str:
@@ -59,27 +59,21 @@ class PasskeyStep(FlowWorkflow):
         self._touch()
         ceremony = self._view.passkey_ceremony
         self._view.passkey_ceremony += 1
-        self._checking_passkey = True
-        try:
-            step, arg = self._passkey_check(entry, ceremony)
+        step, arg = self._passkey_check(entry, ceremony)
+        with self._passkey_answers.checking():
             outcome = await database_step(step, arg)
-        finally:
-            self._checking_passkey = False
         if self._passkey_passed(outcome):
             self._clear_errors()
             await self._passkey_accepted()
         else:
-            self._passkey_tries.refuse(self)
+            self._passkey_answers.refuse(self)
         return self._answer()
 
     @answer_passkey.validator
     def _check_passkey_answer(self, entry: PasskeyEntry) -> None:
         if self._view.step != self._passkey_screen():
             raise field_error("passkey", "There is no passkey to use on this screen.")
-        if self._checking_passkey:
-            raise field_error("passkey", "Your passkey is being checked. Please wait.")
-        if self._passkey_tries.used_up:
-            raise field_error("passkey", PASSKEY_LOCKED)
+        self._passkey_answers.admit()
         if not entry.answer.strip() or len(entry.answer) > MAX_ANSWER:
             raise field_error("passkey", NO_ANSWER, "no_answer")
         if len(entry.name) > MAX_NAME:

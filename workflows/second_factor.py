@@ -16,8 +16,8 @@ with workflow.unsafe.imports_passed_through():
     from activities.postgres_authenticator import AuthenticatorActivities
     from activities.postgres_passkeys import PasskeyActivities
     from domain.digests import is_digest
-    from workflows.app_code_step import AppCodeStep, WrongTries
-    from workflows.code_challenge import Outcome
+    from workflows.answer_check import AnswerCheck
+    from workflows.app_code_step import APP_CODE_CHECKING, AppCodeStep
     from workflows.database_steps import database_step
     from workflows.flow import FlowView, field_error
     from workflows.passkey_step import PasskeyEntry, PasskeyStep
@@ -33,8 +33,7 @@ class SecondFactorStep(AppCodeStep, PasskeyStep):
 
     def __init__(self) -> None:
         super().__init__()
-        self._recovery_wrong_tries = WrongTries(RECOVERY_CODE_WRONG, RECOVERY_CODE_LOCKED)
-        self._checking_recovery_code = False
+        self._recovery_answers = AnswerCheck(RECOVERY_CODE_WRONG, RECOVERY_CODE_LOCKED, APP_CODE_CHECKING)
 
     # --- what the host flow says ----------------------------------------------------------
     async def _second_factor_passed(self) -> None:
@@ -96,27 +95,21 @@ class SecondFactorStep(AppCodeStep, PasskeyStep):
     @workflow.update
     async def verify_recovery_code(self, code_digest: str) -> FlowView:
         self._touch()
-        self._checking_recovery_code = True
-        try:
-            typed = RecoveryCode(self._start.account_id, code_digest)
+        typed = RecoveryCode(self._start.account_id, code_digest)
+        with self._recovery_answers.checking():
             used: RecoveryCodeUsed = await database_step(AuthenticatorActivities.use_recovery_code, typed)
-        finally:
-            self._checking_recovery_code = False
         if used.accepted:
             self._notices.send(self._start.account_id, NoticeTemplate.RECOVERY_CODE_USED, self._notices_to(), left=str(used.left))
             self._clear_errors()
             await self._second_factor_passed()
         else:
-            self._recovery_wrong_tries.refuse(self)
+            self._recovery_answers.refuse(self)
         return self._answer()
 
     @verify_recovery_code.validator
     def _check_recovery_code(self, code_digest: str) -> None:
         self._expect_step(self.STEPS.RECOVERY_CODE)
-        if self._checking_recovery_code:
-            raise field_error("code", "Your code is being checked. Please wait.")
-        if self._recovery_wrong_tries.used_up:
-            raise field_error("code", RECOVERY_CODE_LOCKED, Outcome.LOCKED.value)
+        self._recovery_answers.admit()
         if not is_digest(code_digest):
             raise field_error("code", NOT_A_RECOVERY_CODE, "not_a_recovery_code")
 

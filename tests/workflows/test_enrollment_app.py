@@ -7,7 +7,8 @@ from __future__ import annotations
 from activities.contracts import AppCode
 from domain.terms import TERMS_VERSION
 from tests.workflows.test_enrollment import ACCOUNT, EMAIL, act, reach, refusal, start
-from workflows.app_code_step import APP_CODE_LOCKED, APP_CODE_WRONG, MAX_WRONG_TRIES
+from workflows.answer_check import MAX_WRONG_TRIES
+from workflows.app_code_step import APP_CODE_LOCKED, APP_CODE_WRONG
 
 
 def app_code(flows, handle) -> str:

@@ -77,10 +77,7 @@ class LoginWorkflow(PhoneCodeStep, SecondFactorStep, SignInHandOver, steps=Login
 
     @workflow.run
     async def run(self, start: LoginStart) -> str:
-        if not await self._handed_over_unless_idle(start.timings.idle):
-            return "expired"
-        await self._notices.delivered()
-        return "signed_in"
+        return await self._handed_over_unless_idle(start.timings.idle, self._notices, done="signed_in")
 
     @workflow.update
     async def send_email_code(self, pressed_at: int | None = None) -> FlowView:

@@ -43,10 +43,7 @@ class PasskeyLoginWorkflow(PasskeyStep, SignInHandOver, steps=PasskeyLoginStep):
 
     @workflow.run
     async def run(self, start: PasskeyLoginStart) -> str:
-        if not await self._handed_over_unless_idle(start.timings.idle):
-            return "expired"
-        await self._notices.delivered()
-        return "signed_in"
+        return await self._handed_over_unless_idle(start.timings.idle, self._notices, done="signed_in")
 
     def _passkey_screen(self) -> str:
         return PasskeyLoginStep.PASSKEY

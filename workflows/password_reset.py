@@ -74,10 +74,7 @@ class PasswordResetWorkflow(PhoneCodeStep, SecondFactorStep, SignInHandOver, ste
     @workflow.run
     async def run(self, start: PasswordResetStart) -> str:
         await self.send_code()
-        if not await self._handed_over_unless_idle(start.timings.idle):
-            return "expired"
-        await self._notices.delivered()
-        return "reset"
+        return await self._handed_over_unless_idle(start.timings.idle, self._notices, done="reset")
 
     @workflow.update
     def continue_reset(self) -> FlowView:

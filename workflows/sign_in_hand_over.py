@@ -12,6 +12,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from domain.digests import digests_match
     from workflows.flow import FlowView, FlowWorkflow, field_error
+    from workflows.notices import Notices
     from workflows.steps import DONE
 
 # How long a finished flow waits for its browser to turn it into a signed-in session.
@@ -41,14 +42,16 @@ class SignInHandOver(FlowWorkflow):
         self._sign_in_account = account_id
         self._expected_claim = claim
 
-    async def _handed_over_unless_idle(self, idle: timedelta) -> bool:
-        """Wait for the person to finish, then hand the sign-in over: False, the flow ended as
-        expired, when it was left idle for ``idle`` first."""
+    async def _handed_over_unless_idle(self, idle: timedelta, notices: Notices, done: str) -> str:
+        """The run's result: wait for the person to finish, hand the sign-in over and see the
+        flow's notices out, then ``done``; "expired", the flow ended so, when it was left idle
+        for ``idle`` first."""
         if not await self._wait_until_done(idle):
             self._finish("failed", self.STEPS.EXPIRED)
-            return False
+            return "expired"
         await self._hand_over_sign_in()
-        return True
+        await notices.delivered()
+        return done
 
     async def _hand_over_sign_in(self) -> None:
         """Give the browser a moment to claim the sign-in, then let running handlers finish."""

@@ -4,6 +4,7 @@ it; passkeys that accept ``signed(ceremony)`` for the ceremony the flow asked ab
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pyotp
@@ -23,6 +24,8 @@ class FakeAuthenticator:
         self.recovery_digests: dict[str, set[str]] = {}  # account id -> unused codes' digests
         self.calls: list[tuple[str, object]] = []
         self.passkeys: dict[str, list[str]] = {}  # account id -> its passkeys' names
+        # Set by a test to hold each recovery code's check until it is set again.
+        self.hold_recovery_checks: asyncio.Event | None = None
 
     def code(self, account_id: str) -> str:
         """What the person's app shows now: for the app being set up, else the one in use."""
@@ -53,6 +56,8 @@ class FakeAuthenticator:
         @activity.defn(name="use_recovery_code")
         async def use_recovery_code(typed: RecoveryCode) -> RecoveryCodeUsed:
             self.calls.append(("use_recovery_code", typed))
+            if self.hold_recovery_checks:
+                await self.hold_recovery_checks.wait()
             unused = self.recovery_digests.get(typed.account_id, set())
             if typed.code_digest not in unused:
                 return RecoveryCodeUsed(accepted=False)

@@ -5,6 +5,8 @@ never skips the app."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pyotp
 
 from activities.contracts import PasskeyAnswer, RecoveryCode
@@ -12,7 +14,7 @@ from domain import digests, recovery_codes
 from tests.workflows import test_password_reset as password_reset
 from tests.workflows.fake_authenticator import signed
 from tests.workflows.test_login import ACCOUNT, EMAIL, act, claim, refusal, start
-from workflows.app_code_step import APP_CODE_SPENT, APP_CODE_WRONG
+from workflows.app_code_step import APP_CODE_CHECKING, APP_CODE_SPENT, APP_CODE_WRONG
 from workflows.passkey_step import PASSKEY_REFUSED, PasskeyEntry
 from workflows.second_factor import NOT_A_RECOVERY_CODE, RECOVERY_CODE_LOCKED, RECOVERY_CODE_WRONG
 
@@ -86,6 +88,26 @@ async def test_wrong_recovery_codes_lock_the_login(flows):
     view = await act(handle, "verify_recovery_code", recovery_digest("AAAA-AAAA-AAAA-AAAA"))
     assert view.errors == {"code": RECOVERY_CODE_LOCKED}
     assert (await refusal(handle, "verify_recovery_code", recovery_digest("BBBB-BBBB-BBBB-BBBB"))).message == RECOVERY_CODE_LOCKED
+
+
+async def test_guesses_sent_together_are_checked_one_at_a_time_and_cannot_pass_the_lock(flows):
+    """Ten recovery codes at once, as a script would send them: while the first is being checked
+    the others are refused unchecked, so parallel guesses cannot outrun the count of wrong ones."""
+    handle = await app_login(flows)
+    await act(handle, "use_recovery_code")
+    flows.authenticator.hold_recovery_checks = held = asyncio.Event()
+    first = asyncio.create_task(act(handle, "verify_recovery_code", recovery_digest("AAAA-AAAA-AAAA-AAAA")))
+    while not any(call[0] == "use_recovery_code" for call in flows.authenticator.calls):
+        await asyncio.sleep(0.01)
+    guesses = [refusal(handle, "verify_recovery_code", recovery_digest(f"BBBB-BBBB-BBBB-BBB{n}")) for n in range(9)]
+    assert {refused.message for refused in await asyncio.wait_for(asyncio.gather(*guesses), 30)} == {APP_CODE_CHECKING}
+    held.set()
+    assert (await first).errors == {"code": RECOVERY_CODE_WRONG}
+    # Only the first guess reached the database (the time-skipping server may have retried it).
+    checked = {call[1].code_digest for call in flows.authenticator.calls if call[0] == "use_recovery_code"}
+    assert checked == {recovery_digest("AAAA-AAAA-AAAA-AAAA")}
+    # The guard is released: the next guess is checked.
+    assert (await act(handle, "verify_recovery_code", recovery_digest("CCCC-CCCC-CCCC-CCCC"))).errors == {"code": RECOVERY_CODE_WRONG}
 
 
 async def test_app_steps_out_of_order_are_refused(flows):

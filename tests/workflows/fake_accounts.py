@@ -54,6 +54,8 @@ class FakeAccounts:
         self.saved: dict[str, AccountProgress] = {}
         # The edge staged no password for the flow (or it expired): apply_staged_password finds none.
         self.nothing_staged = False
+        # Set by a test to hold each staged password's save until it is set again.
+        self.hold_password_save: asyncio.Event | None = None
         self.created_by_flow: dict[str, str] = {}
         # A staff identity's subject -> why its sign-in is refused ("disabled", "other_identity").
         self.staff_refusals: dict[str, str] = {}
@@ -127,6 +129,8 @@ class FakeAccounts:
         @activity.defn(name="save_staged_password")
         async def save_staged_password(saved: StagedPassword) -> bool:
             self.calls.append(("save_staged_password", saved))
+            if self.hold_password_save:
+                await self.hold_password_save.wait()
             if self.nothing_staged:
                 return False
             self._save(saved.account_id, has_password=True)

@@ -161,6 +161,11 @@ class Copy:
         return f"{self.subject or 'SMS'} to {self.to} at {moment(self.before)} and {moment(self.after)}"
 
 
+# A message may land up to this many seconds after its sender is gone: a worker killed after
+# writing an email's last line leaves it in the socket, and the sink takes it in once it reads it.
+_IN_FLIGHT = 0.5
+
+
 def copies_of_messages(mail: list[dict], sms: list[dict], people: list[dict], task_losses: Sequence[Ended]) -> list[Copy]:
     """The copies among the people's emails and SMS (as the sink and the sandbox list them), each
     read against the copy before it."""
@@ -178,8 +183,9 @@ def copies_of_messages(mail: list[dict], sms: list[dict], people: list[dict], ta
     for (to, subject, _), times in arrivals.items():
         times.sort()
         for before, after in zip(times, times[1:]):
-            # The task was lost somewhere between the signal and the exit.
-            lost = any(before <= end.exited and end.signalled <= after for end in task_losses)
+            # The task was lost somewhere between the signal and the exit; the first copy may land
+            # just after the exit, when the killed worker had written it all but the reply.
+            lost = any(before - _IN_FLIGHT < end.exited and end.signalled <= after for end in task_losses)
             copies.append(Copy(to, subject, before, after, lost))
     return copies
 

@@ -51,6 +51,13 @@ def test_a_first_copy_sent_while_temporal_shut_down_is_a_repeated_first_attempt(
     assert _counts(copies_of_messages(mail, [], [PERSON], [_ended(4.0, 6.0)])) == (1, 1)
 
 
+def test_a_first_copy_that_lands_just_after_its_worker_died_is_a_repeated_first_attempt():
+    # Killed at 4.0 s, gone at 4.1 s, with the email written but not yet acknowledged: the sink
+    # took it in at 4.3 s; the flow's task, lost with the worker, sent it again.
+    mail = [_mail(CODE_EMAIL, 4.3), _mail(CODE_EMAIL, 14.2)]
+    assert _counts(copies_of_messages(mail, [], [PERSON], [_ended(4.0, 4.1)])) == (1, 1)
+
+
 def test_copies_both_before_the_signal_or_both_after_the_exit_are_not_explained_by_it():
     early = [_mail(CODE_EMAIL, 1.0), _mail(CODE_EMAIL, 3.0)]
     late = [_mail(CODE_EMAIL, 7.0), _mail(CODE_EMAIL, 9.0)]

@@ -11,13 +11,14 @@ from activities.contracts import StagedPassword
 from tests.workflows import test_enrollment as enrollment
 from tests.workflows import test_password_reset as password_reset
 from tests.workflows.harness import scheduled_activities
+from workflows.flow import FlowView
 
 AGAIN = 4
 
 
 async def saved_once_of_many(flows, handle, update: str, refused: str) -> None:
     flows.accounts.hold_password_save = held = asyncio.Event()
-    first = asyncio.create_task(handle.execute_update(update, result_type=password_reset.FlowView))
+    first = asyncio.create_task(handle.execute_update(update, result_type=FlowView))
     while not flows.accounts.args("save_staged_password"):
         await asyncio.sleep(0.01)
     again = (password_reset.refusal(handle, update) for _ in range(AGAIN))

@@ -40,7 +40,8 @@ _AUDITS = ("record_audit", "audited with its write")
 class FakeAccounts:
     """The account activities: usernames and emails are unique as in the database, and
     ``hold_creation`` (when set to an unset Event) keeps create_pending_account in flight;
-    ``hold_audit`` likewise the audit entry of the event it names."""
+    ``hold_audit`` likewise the audit entry of the event it names, and ``hold_password_save``
+    each staged password's save."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, object]] = []
@@ -54,8 +55,8 @@ class FakeAccounts:
         self.saved: dict[str, AccountProgress] = {}
         # The edge staged no password for the flow (or it expired): apply_staged_password finds none.
         self.nothing_staged = False
-        # Set by a test to hold each staged password's save until it is set again.
         self.hold_password_save: asyncio.Event | None = None
+        self.saving_password = asyncio.Event()
         self.created_by_flow: dict[str, str] = {}
         # A staff identity's subject -> why its sign-in is refused ("disabled", "other_identity").
         self.staff_refusals: dict[str, str] = {}
@@ -129,7 +130,8 @@ class FakeAccounts:
         @activity.defn(name="save_staged_password")
         async def save_staged_password(saved: StagedPassword) -> bool:
             self.calls.append(("save_staged_password", saved))
-            if self.hold_password_save:
+            self.saving_password.set()
+            if self.hold_password_save is not None:
                 await self.hold_password_save.wait()
             if self.nothing_staged:
                 return False

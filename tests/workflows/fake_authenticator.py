@@ -24,8 +24,9 @@ class FakeAuthenticator:
         self.recovery_digests: dict[str, set[str]] = {}  # account id -> unused codes' digests
         self.calls: list[tuple[str, object]] = []
         self.passkeys: dict[str, list[str]] = {}  # account id -> its passkeys' names
-        # Set by a test to hold each recovery code's check until it is set again.
+        # When set to an unset Event, each recovery code's check stays in flight until it is set.
         self.hold_recovery_checks: asyncio.Event | None = None
+        self.checking_recovery_code = asyncio.Event()
 
     def code(self, account_id: str) -> str:
         """What the person's app shows now: for the app being set up, else the one in use."""
@@ -56,7 +57,8 @@ class FakeAuthenticator:
         @activity.defn(name="use_recovery_code")
         async def use_recovery_code(typed: RecoveryCode) -> RecoveryCodeUsed:
             self.calls.append(("use_recovery_code", typed))
-            if self.hold_recovery_checks:
+            self.checking_recovery_code.set()
+            if self.hold_recovery_checks is not None:
                 await self.hold_recovery_checks.wait()
             unused = self.recovery_digests.get(typed.account_id, set())
             if typed.code_digest not in unused:

@@ -19,8 +19,7 @@ AGAIN = 4
 async def saved_once_of_many(flows, handle, update: str, refused: str) -> None:
     flows.accounts.hold_password_save = held = asyncio.Event()
     first = asyncio.create_task(handle.execute_update(update, result_type=FlowView))
-    while not flows.accounts.args("save_staged_password"):
-        await asyncio.sleep(0.01)
+    await asyncio.wait_for(flows.accounts.saving_password.wait(), timeout=10)
     again = (password_reset.refusal(handle, update) for _ in range(AGAIN))
     assert {refusal.message for refusal in await asyncio.wait_for(asyncio.gather(*again), 30)} == {refused}
     held.set()

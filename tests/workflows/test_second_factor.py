@@ -97,8 +97,7 @@ async def test_guesses_sent_together_are_checked_one_at_a_time_and_cannot_pass_t
     await act(handle, "use_recovery_code")
     flows.authenticator.hold_recovery_checks = held = asyncio.Event()
     first = asyncio.create_task(act(handle, "verify_recovery_code", recovery_digest("AAAA-AAAA-AAAA-AAAA")))
-    while not any(call[0] == "use_recovery_code" for call in flows.authenticator.calls):
-        await asyncio.sleep(0.01)
+    await asyncio.wait_for(flows.authenticator.checking_recovery_code.wait(), timeout=10)
     guesses = [refusal(handle, "verify_recovery_code", recovery_digest(f"BBBB-BBBB-BBBB-BBB{n}")) for n in range(9)]
     assert {refused.message for refused in await asyncio.wait_for(asyncio.gather(*guesses), 30)} == {APP_CODE_CHECKING}
     held.set()
